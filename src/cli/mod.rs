@@ -1,0 +1,188 @@
+//! Argument parsing and the commands. The only module that touches files, stdout and exit codes.
+//!
+//! Exit codes: 0 clean, 1 diagnostics of error severity, 2 the tool could not run.
+
+mod files;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use handoff::diagnostics::{self, FileReport, Severity};
+use handoff::rules;
+
+/// Exit code: no error-severity diagnostics.
+const CLEAN: i32 = 0;
+/// Exit code: at least one error-severity diagnostic.
+const FOUND_ERRORS: i32 = 1;
+/// Exit code: the tool could not run.
+const CANNOT_RUN: i32 = 2;
+
+/// Width of human-readable diagnostics.
+const WIDTH: usize = 100;
+
+#[derive(Parser)]
+#[command(
+    name = "handoff",
+    version,
+    about = "Check workflows in which work moves between AI agents, people, teams and systems"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check `.handoff` files and report every problem found.
+    Check {
+        /// Files or directories (searched recursively for `*.handoff`); the current directory
+        /// if none is given.
+        paths: Vec<PathBuf>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Explain a rule: what it checks, why it matters, an example and the fix. Without a code,
+    /// list every rule.
+    Explain {
+        /// A rule code such as `E101`, or a rule name such as `undefined-name`.
+        code: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Diagnostics with the source they point at, for people.
+    Human,
+    /// One JSON document on stdout, for tools (see the README for its shape).
+    Json,
+}
+
+/// Parses the arguments and runs the command; returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { CANNOT_RUN } else { CLEAN };
+        }
+    };
+    match cli.command {
+        Command::Check { paths, format } => check(&paths, format),
+        Command::Explain { code } => explain(code.as_deref()),
+    }
+}
+
+fn check(paths: &[PathBuf], format: Format) -> i32 {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let sources = match files::collect(&paths) {
+        Ok(sources) => sources,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return CANNOT_RUN;
+        }
+    };
+    if sources.is_empty() {
+        eprintln!("warning: no `.handoff` files found");
+    }
+    let checked: Vec<_> = sources
+        .iter()
+        .map(|s| {
+            let mut result = handoff::check_source(&s.text);
+            if let Some(d) = &s.decode_error {
+                result.diagnostics.insert(0, d.clone());
+            }
+            result
+        })
+        .collect();
+    let reports: Vec<FileReport<'_>> = sources
+        .iter()
+        .zip(&checked)
+        .map(|(s, c)| FileReport {
+            path: &s.display,
+            source: &s.text,
+            diagnostics: &c.diagnostics,
+        })
+        .collect();
+    let all = || checked.iter().flat_map(|c| &c.diagnostics);
+    let errors = all().filter(|d| d.severity == Severity::Error).count();
+    let warnings = all().filter(|d| d.severity == Severity::Warning).count();
+    let out = match format {
+        Format::Json => diagnostics::render_json(&reports, sources.len()),
+        Format::Human => {
+            let mut out = diagnostics::render_human(&reports, WIDTH);
+            out.push_str(&summary(sources.len(), errors, warnings));
+            out
+        }
+    };
+    if write_stdout(&out).is_err() {
+        return CANNOT_RUN;
+    }
+    if errors > 0 {
+        FOUND_ERRORS
+    } else {
+        CLEAN
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn summary(files: usize, errors: usize, warnings: usize) -> String {
+    let files = plural(files, "file");
+    if errors == 0 && warnings == 0 {
+        format!("checked {files}: no problems found\n")
+    } else {
+        format!(
+            "checked {files}: {}, {}\n",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
+    }
+}
+
+fn explain(code: Option<&str>) -> i32 {
+    let Some(code) = code else {
+        let mut out = String::new();
+        for rule in rules::ALL {
+            out.push_str(&format!(
+                "{}  {:<32} {:<8} {}\n",
+                rule.code,
+                rule.name,
+                rule.severity.as_str(),
+                rule.summary
+            ));
+        }
+        return if write_stdout(&out).is_ok() { CLEAN } else { CANNOT_RUN };
+    };
+    match rules::find(code) {
+        Some(rule) => {
+            if write_stdout(&rules::explain(rule)).is_ok() {
+                CLEAN
+            } else {
+                CANNOT_RUN
+            }
+        }
+        None => {
+            eprintln!("error: no rule is named `{code}`; `handoff explain` lists every rule");
+            CANNOT_RUN
+        }
+    }
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}

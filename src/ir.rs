@@ -1,0 +1,392 @@
+//! The resolved model of a workflow: what checks and emitters read.
+//!
+//! **Invariants:**
+//! - Every workflow is self-contained: its actor table holds the file's top-level actors first
+//!   (in source order) and then its own, so ids never point outside the workflow.
+//! - A reference that did not resolve is kept with `target: None`; the diagnostic for it has
+//!   already been given, and no later stage reports anything about it again.
+//! - Flow chains are expanded: `flow a -> b -> c` is two transitions, in source order; the
+//!   condition of a chain belongs to its first link.
+//! - Lists keep source order; a name listed twice in one list is kept once.
+
+use crate::ast::{ActorKind, CmpOp, Duration, PrimType, Str};
+use crate::span::Span;
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index of this id in its table.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id!(
+    /// An index into [`Workflow::actors`].
+    ActorId
+);
+id!(
+    /// An index into [`Workflow::fields`].
+    FieldId
+);
+id!(
+    /// An index into [`Workflow::triggers`].
+    TriggerId
+);
+id!(
+    /// An index into [`Workflow::steps`].
+    StepId
+);
+id!(
+    /// An index into [`Workflow::transitions`].
+    TransitionId
+);
+
+/// A place work can be: a trigger (where it enters) or a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeId {
+    Trigger(TriggerId),
+    Step(StepId),
+}
+
+/// A reference as written, with what it resolved to (`None` if it did not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ref<T> {
+    pub target: Option<T>,
+    pub span: Span,
+}
+
+/// A name and the span of its declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+/// All workflows of one file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Module {
+    pub workflows: Vec<Workflow>,
+}
+
+/// One resolved workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workflow {
+    pub name: Name,
+    pub doc: Option<String>,
+    pub title: Option<Str>,
+    pub version: Option<Str>,
+    pub owner: Option<Ref<ActorId>>,
+    pub customer_facing: bool,
+    pub actors: Vec<Actor>,
+    pub fields: Vec<Field>,
+    pub triggers: Vec<Trigger>,
+    pub steps: Vec<Step>,
+    pub transitions: Vec<Transition>,
+    /// The whole `workflow { … }` declaration.
+    pub span: Span,
+}
+
+impl Workflow {
+    /// The actor with this id.
+    pub fn actor(&self, id: ActorId) -> &Actor {
+        &self.actors[id.index()]
+    }
+
+    /// The field with this id.
+    pub fn field(&self, id: FieldId) -> &Field {
+        &self.fields[id.index()]
+    }
+
+    /// The step with this id.
+    pub fn step(&self, id: StepId) -> &Step {
+        &self.steps[id.index()]
+    }
+
+    /// The trigger with this id.
+    pub fn trigger(&self, id: TriggerId) -> &Trigger {
+        &self.triggers[id.index()]
+    }
+
+    /// The name of a node.
+    pub fn node_name(&self, node: NodeId) -> &str {
+        match node {
+            NodeId::Trigger(t) => &self.trigger(t).name.text,
+            NodeId::Step(s) => &self.step(s).name.text,
+        }
+    }
+
+    /// The owner of a node: a step's resolved owner; triggers have none.
+    pub fn node_owner(&self, node: NodeId) -> Option<ActorId> {
+        match node {
+            NodeId::Trigger(_) => None,
+            NodeId::Step(s) => self.step(s).owner.and_then(|o| o.target),
+        }
+    }
+}
+
+/// An actor in a workflow's scope.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Actor {
+    pub name: Name,
+    pub kind: ActorKind,
+    pub doc: Option<String>,
+    pub title: Option<Str>,
+    /// Capabilities from every `can` item, in order, each once.
+    pub can: Vec<Capability>,
+    pub fallback: Option<Ref<ActorId>>,
+    pub members: Vec<Str>,
+    /// Whether the actor is declared at the top level of the file (and shared by its workflows).
+    pub top_level: bool,
+    pub span: Span,
+}
+
+impl Actor {
+    /// Whether the actor's `can` grants `capability`, directly or through a `prefix.*` wildcard.
+    pub fn grants(&self, capability: &str) -> bool {
+        self.can.iter().any(|c| {
+            c.name == capability
+                || c.name.strip_suffix('*').is_some_and(|prefix| {
+                    capability.starts_with(prefix) && capability.len() > prefix.len()
+                })
+        })
+    }
+}
+
+/// A capability as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capability {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A context field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub name: Name,
+    pub ty: Type,
+    pub sensitive: bool,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+/// A field type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    Prim(PrimType),
+    /// The members of an enum, in declaration order.
+    Enum(Vec<Name>),
+    List(Box<Type>),
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Type::Prim(p) => f.write_str(p.keyword()),
+            Type::Enum(members) => {
+                f.write_str("enum(")?;
+                for (i, m) in members.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(&m.text)?;
+                }
+                f.write_str(")")
+            }
+            Type::List(inner) => write!(f, "list<{inner}>"),
+        }
+    }
+}
+
+/// How work enters a workflow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TriggerKind {
+    Manual,
+    Webhook(Str),
+    Schedule(Str),
+    Form(Str),
+}
+
+/// A trigger.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub name: Name,
+    pub kind: TriggerKind,
+    pub provides: Vec<Ref<FieldId>>,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+/// A step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub name: Name,
+    pub doc: Option<String>,
+    pub title: Option<Str>,
+    /// The `owner` reference; `None` when the step has no `owner` item.
+    pub owner: Option<Ref<ActorId>>,
+    pub needs: Vec<Ref<FieldId>>,
+    pub provides: Vec<Ref<FieldId>>,
+    pub actions: Vec<Capability>,
+    pub reversibility: Option<Reversibility>,
+    pub approval: Option<Approval>,
+    pub escalations: Vec<Escalation>,
+    pub span: Span,
+}
+
+/// A step's reversibility class, with the span of the item that gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reversibility {
+    pub kind: ReversibilityKind,
+    pub span: Span,
+}
+
+/// The reversibility classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReversibilityKind {
+    Reversible,
+    Irreversible,
+    CompensableBy(Ref<StepId>),
+}
+
+/// `approve by …`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Approval {
+    pub approvers: Vec<Ref<ActorId>>,
+    pub within: Option<Duration>,
+    pub else_step: Option<Ref<StepId>>,
+    pub span: Span,
+}
+
+/// What travels along a handoff or an escalation, and who is told.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Route {
+    pub carries: Vec<Ref<FieldId>>,
+    pub sla: Option<Duration>,
+    pub fallback: Option<Ref<ActorId>>,
+    pub notify: Option<Str>,
+    pub reason: Option<Str>,
+}
+
+/// `escalate to … when … { … }`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Escalation {
+    pub target: Ref<ActorId>,
+    pub condition: Cond,
+    pub route: Route,
+    pub span: Span,
+}
+
+/// Whether a transition keeps the owner or hands the work off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransitionKind {
+    Flow,
+    Handoff,
+}
+
+/// When a transition is taken.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Guard {
+    Always,
+    When(Cond),
+    Otherwise(Span),
+}
+
+/// A transition between two nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transition {
+    pub kind: TransitionKind,
+    pub from: Ref<NodeId>,
+    pub to: Ref<NodeId>,
+    pub guard: Guard,
+    /// For handoffs: what is carried and who is told. Empty for flows.
+    pub route: Route,
+    pub doc: Option<String>,
+    /// The span of the declaration this transition came from (a whole chain for flows).
+    pub span: Span,
+    /// Set when resolution rejected the edge (for example a `handoff` out of a trigger); checks
+    /// do not report anything about a rejected edge again.
+    pub rejected: bool,
+}
+
+impl Transition {
+    /// The resolved ends, when both resolved and the edge was not rejected.
+    pub fn ends(&self) -> Option<(NodeId, NodeId)> {
+        if self.rejected {
+            return None;
+        }
+        Some((self.from.target?, self.to.target?))
+    }
+}
+
+/// A resolved condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cond {
+    pub kind: CondKind,
+    pub span: Span,
+}
+
+/// The shape of a condition.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CondKind {
+    Or(Vec<Cond>),
+    And(Vec<Cond>),
+    Not(Box<Cond>),
+    Compare(Value, CmpOp, Value),
+    In(Value, Vec<Value>),
+    Bare(Value),
+}
+
+/// An operand of a condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub span: Span,
+}
+
+/// What an operand is, after resolution.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueKind {
+    /// A context field; `None` if the name did not resolve.
+    Field(Option<FieldId>),
+    /// A member of the enum on the other side of the comparison (not yet checked to exist).
+    Member(String),
+    Number(f64),
+    String(String),
+    Duration(u64),
+    Bool(bool),
+    Confidence,
+    Attempts,
+    Elapsed,
+}
+
+impl Cond {
+    /// Calls `f` on every operand, depth first, left to right.
+    pub fn for_each_value<'a>(&'a self, f: &mut impl FnMut(&'a Value)) {
+        match &self.kind {
+            CondKind::Or(parts) | CondKind::And(parts) => {
+                for p in parts {
+                    p.for_each_value(f);
+                }
+            }
+            CondKind::Not(inner) => inner.for_each_value(f),
+            CondKind::Compare(a, _, b) => {
+                f(a);
+                f(b);
+            }
+            CondKind::In(a, items) => {
+                f(a);
+                for i in items {
+                    f(i);
+                }
+            }
+            CondKind::Bare(v) => f(v),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Turning pest's errors into E001 diagnostics that read as English.
+//!
+//! **Invariant:** every grammar rule has a phrase (or is deliberately left out of messages); the
+//! `match` below is exhaustive, so a new rule in the grammar does not compile without one.
+
+use pest::error::{ErrorVariant, InputLocation};
+
+use super::grammar::Rule;
+use crate::diagnostics::Diagnostic;
+use crate::rules::e001_syntax_error;
+use crate::span::Span;
+
+/// How a rule is named in "expected …"; `None` leaves it out of the list.
+fn phrase(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::WHITESPACE | Rule::COMMENT | Rule::doc | Rule::doc_text => return None,
+        Rule::EOI => "end of file",
+        Rule::file | Rule::top_item => "`actor` or `workflow`",
+        Rule::actor_decl => "an actor declaration",
+        Rule::actor_kind => "an actor kind (`human`, `team`, `ai` or `system`)",
+        Rule::actor_body => "an actor body `{ … }`",
+        Rule::actor_item => "an actor item (`title`, `can`, `fallback` or `members`)",
+        Rule::can_item => "`can`",
+        Rule::members_item => "`members`",
+        Rule::workflow_decl => "a workflow declaration",
+        Rule::workflow_item => "a workflow item",
+        Rule::version_item => "`version`",
+        Rule::customer_facing_item => "`customer_facing`",
+        Rule::context_block => "`context`",
+        Rule::field_decl => "a field declaration `NAME: TYPE`",
+        Rule::type_expr => "a field type such as `text` or `enum(…)`",
+        Rule::prim_type => "a field type such as `text` or `number`",
+        Rule::enum_type => "`enum(…)`",
+        Rule::list_type => "`list<…>`",
+        Rule::trigger_decl => "a trigger declaration",
+        Rule::trigger_kind => "a trigger kind (`manual`, `webhook \"PATH\"`, `schedule \"CRON\"` or `form \"TITLE\"`)",
+        Rule::manual_kind => "`manual`",
+        Rule::webhook_kind => "`webhook \"PATH\"`",
+        Rule::schedule_kind => "`schedule \"CRON\"`",
+        Rule::form_kind => "`form \"TITLE\"`",
+        Rule::trigger_body => "a trigger body `{ provides … }`",
+        Rule::step_decl => "a step declaration",
+        Rule::step_item => "a step item",
+        Rule::needs_item => "`needs`",
+        Rule::provides_item => "`provides`",
+        Rule::action_item => "`action`",
+        Rule::reversible_item => "`reversible`",
+        Rule::irreversible_item => "`irreversible`",
+        Rule::compensable_item => "`compensable by`",
+        Rule::approve_item => "`approve by`",
+        Rule::within_clause => "`within`",
+        Rule::else_clause => "`else`",
+        Rule::escalate_item => "`escalate to`",
+        Rule::flow_decl => "`flow`",
+        Rule::handoff_decl => "`handoff`",
+        Rule::guard => "`when` or `otherwise`",
+        Rule::route_body => "a body `{ … }`",
+        Rule::route_item => "`carries`, `sla`, `fallback`, `notify` or `reason`",
+        Rule::carries_item => "`carries`",
+        Rule::sla_item => "`sla`",
+        Rule::notify_item => "`notify`",
+        Rule::reason_item => "`reason`",
+        Rule::title_item => "`title`",
+        Rule::owner_item => "`owner`",
+        Rule::fallback_item => "`fallback`",
+        Rule::name_list => "a name",
+        Rule::condition | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::compare => {
+            "a condition"
+        }
+        Rule::in_tail => "`in [ … ]`",
+        Rule::cmp_tail | Rule::cmp_op => "a comparison operator (`==`, `!=`, `<`, `<=`, `>` or `>=`)",
+        Rule::operand => "an operand (a field, number, string, duration, `true` or `false`)",
+        Rule::ident_char | Rule::ident => "a name",
+        Rule::reserved => "a reserved word",
+        Rule::capability => "a capability such as `crm.write`",
+        Rule::string | Rule::string_inner | Rule::string_char | Rule::string_escape => {
+            "a string `\"…\"`"
+        }
+        Rule::number => "a number",
+        Rule::duration => "a duration such as `30m` or `1h30m`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::langle => "`<`",
+        Rule::rangle => "`>`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::colon => "`:`",
+        Rule::comma => "`,`",
+        Rule::arrow => "`->`",
+        Rule::kw_actor => "`actor`",
+        Rule::kw_workflow => "`workflow`",
+        Rule::kw_title => "`title`",
+        Rule::kw_version => "`version`",
+        Rule::kw_owner => "`owner`",
+        Rule::kw_customer_facing => "`customer_facing`",
+        Rule::kw_can => "`can`",
+        Rule::kw_fallback => "`fallback`",
+        Rule::kw_members => "`members`",
+        Rule::kw_context => "`context`",
+        Rule::kw_sensitive => "`sensitive`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_list => "`list`",
+        Rule::kw_trigger => "`trigger`",
+        Rule::kw_manual => "`manual`",
+        Rule::kw_webhook => "`webhook`",
+        Rule::kw_schedule => "`schedule`",
+        Rule::kw_form => "`form`",
+        Rule::kw_step => "`step`",
+        Rule::kw_needs => "`needs`",
+        Rule::kw_provides => "`provides`",
+        Rule::kw_action => "`action`",
+        Rule::kw_reversible => "`reversible`",
+        Rule::kw_irreversible => "`irreversible`",
+        Rule::kw_compensable => "`compensable`",
+        Rule::kw_by => "`by`",
+        Rule::kw_approve => "`approve`",
+        Rule::kw_within => "`within`",
+        Rule::kw_else => "`else`",
+        Rule::kw_escalate => "`escalate`",
+        Rule::kw_to => "`to`",
+        Rule::kw_flow => "`flow`",
+        Rule::kw_handoff => "`handoff`",
+        Rule::kw_carries => "`carries`",
+        Rule::kw_sla => "`sla`",
+        Rule::kw_notify => "`notify`",
+        Rule::kw_reason => "`reason`",
+        Rule::kw_when => "`when`",
+        Rule::kw_otherwise => "`otherwise`",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not => "`not`",
+        Rule::kw_in => "`in`",
+        Rule::kw_true => "`true`",
+        Rule::kw_false => "`false`",
+        Rule::kw_confidence => "`confidence`",
+        Rule::kw_attempts => "`attempts`",
+        Rule::kw_elapsed => "`elapsed`",
+    })
+}
+
+/// Joins phrases as "a, b or c".
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => "something else".to_string(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The token found at `pos`, for "found …", and its byte length.
+fn found_at(src: &str, pos: usize) -> (String, usize) {
+    let rest = &src[pos.min(src.len())..];
+    let Some(first) = rest.chars().next() else {
+        return ("end of file".to_string(), 0);
+    };
+    if first.is_ascii_alphabetic() || first == '_' || first.is_ascii_digit() {
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len());
+        let word = &rest[..len];
+        return (format!("`{}`", truncate(word)), len);
+    }
+    match first {
+        '"' => ("a string".to_string(), 1),
+        '\n' | '\r' => ("end of line".to_string(), 0),
+        '\0' => ("a NUL byte".to_string(), 1),
+        c if c.is_control() => (format!("the control character U+{:04X}", c as u32), c.len_utf8()),
+        '-' if rest.starts_with("->") => ("`->`".to_string(), 2),
+        c => (format!("`{c}`"), c.len_utf8()),
+    }
+}
+
+fn truncate(word: &str) -> &str {
+    match word.char_indices().nth(40) {
+        Some((i, _)) => &word[..i],
+        None => word,
+    }
+}
+
+/// The keyword among `expected` closest to a misspelt word, if any is close.
+fn closest_keyword<'a>(word: &str, expected: &[&'a str]) -> Option<&'a str> {
+    expected
+        .iter()
+        .filter_map(|e| {
+            let kw = e.strip_prefix('`')?.strip_suffix('`')?;
+            if kw.contains(' ') || !kw.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+                return None;
+            }
+            let distance = strsim::damerau_levenshtein(word, kw);
+            (distance <= 2 && distance < kw.len()).then_some((distance, kw))
+        })
+        .min()
+        .map(|(_, kw)| kw)
+}
+
+/// Builds the E001 diagnostic for a pest error on `input`, which starts at `base` in the file.
+pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Diagnostic {
+    let pos = match err.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+    };
+    let mut expected: Vec<&str> = Vec::new();
+    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
+        for rule in positives {
+            if let Some(p) = phrase(*rule) {
+                if !expected.contains(&p) {
+                    expected.push(p);
+                }
+            }
+        }
+    }
+    // "end of file" is only worth saying when nothing else could come.
+    if expected.len() > 1 {
+        expected.retain(|p| *p != "end of file");
+    }
+    let (found, len) = found_at(input, pos);
+    let span = Span::new(base + pos, base + pos + len);
+    let expected_text = join_or(&expected);
+    let word = found.trim_matches('`');
+    let help = if let Some(kw) = closest_keyword(word, &expected) {
+        format!("did you mean `{kw}`? replace `{word}` with `{kw}`")
+    } else if expected.len() == 1 && expected[0].starts_with('`') && expected[0].len() <= 5 {
+        format!("insert {} here", expected[0])
+    } else if found == "a string" && expected.iter().any(|e| e.starts_with("a string")) {
+        "close the string with `\"` on the same line; write `\\n` for a line break".to_string()
+    } else {
+        format!("write {expected_text} here, or remove what stands in the way")
+    };
+    e001_syntax_error::expected(span, &expected_text, &found, help)
+}

@@ -1,0 +1,716 @@
+//! Lowering pest pairs into the syntax tree, one function per grammar rule.
+//!
+//! **Invariant:** lowering never panics. The grammar guarantees the shape of the pairs; where a
+//! pair is nevertheless missing, the item is dropped instead of unwrapped. Literal values that
+//! the grammar cannot judge (escapes, duration overflow) become E001 diagnostics, and lowering
+//! goes on.
+
+use pest::iterators::{Pair, Pairs};
+
+use super::grammar::Rule;
+use crate::ast::{
+    ActorDecl, ActorItem, ActorItemKind, ActorKind, ApproveDecl, Capability, CmpOp, Duration,
+    EscalateDecl, Expr, ExprKind, FieldDecl, FlowDecl, Guard, HandoffDecl, Ident, ListItem,
+    Operand, OperandKind, PrimType, RouteItem, RouteItemKind, StepDecl, StepItem, StepItemKind,
+    Str, TopItem, TriggerDecl, TriggerKind, TypeExpr, TypeKind, WorkflowDecl, WorkflowItem,
+    WorkflowItemKind,
+};
+use crate::diagnostics::Diagnostic;
+use crate::rules::e001_syntax_error;
+use crate::span::Span;
+
+/// Lowers pairs parsed from a slice that starts at byte `base` of the file.
+pub struct Lowerer<'d> {
+    base: usize,
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+/// Doc comments waiting for the declaration they document.
+#[derive(Default)]
+struct PendingDoc(Vec<String>);
+
+impl PendingDoc {
+    fn push(&mut self, pair: &Pair<'_, Rule>) {
+        let text = pair
+            .clone()
+            .into_inner()
+            .next()
+            .map_or("", |p| p.as_str());
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        let text = text.strip_prefix(' ').unwrap_or(text);
+        self.0.push(text.to_string());
+    }
+
+    fn take(&mut self) -> Option<String> {
+        if self.0.is_empty() {
+            None
+        } else {
+            Some(std::mem::take(&mut self.0).join("\n"))
+        }
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl<'d> Lowerer<'d> {
+    pub fn new(base: usize, diagnostics: &'d mut Vec<Diagnostic>) -> Self {
+        Lowerer { base, diagnostics }
+    }
+
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
+    }
+
+    /// Lowers the pairs of the `file` rule into top-level items.
+    pub fn file(&mut self, pairs: Pairs<'_, Rule>, out: &mut Vec<TopItem>) {
+        let mut doc = PendingDoc::default();
+        for pair in pairs.flat_map(Pair::into_inner) {
+            match pair.as_rule() {
+                Rule::doc => doc.push(&pair),
+                Rule::actor_decl => {
+                    if let Some(actor) = self.actor(pair, doc.take()) {
+                        out.push(TopItem::Actor(actor));
+                    }
+                }
+                Rule::workflow_decl => {
+                    if let Some(workflow) = self.workflow(pair, doc.take()) {
+                        out.push(TopItem::Workflow(workflow));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn actor(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<ActorDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut kind = None;
+        let mut items = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(&p)),
+                Rule::actor_kind => {
+                    let k = match p.as_str() {
+                        "human" => ActorKind::Human,
+                        "team" => ActorKind::Team,
+                        "ai" => ActorKind::Ai,
+                        _ => ActorKind::System,
+                    };
+                    kind = Some((k, self.span(&p)));
+                }
+                Rule::actor_body => {
+                    for item in p.into_inner() {
+                        let item_span = self.span(&item);
+                        let kind = match item.as_rule() {
+                            Rule::title_item => self.string_of(item).map(ActorItemKind::Title),
+                            Rule::can_item => Some(ActorItemKind::Can(self.capabilities(item))),
+                            Rule::fallback_item => self.ident_of(item).map(ActorItemKind::Fallback),
+                            Rule::members_item => Some(ActorItemKind::Members(
+                                item.into_inner()
+                                    .filter(|p| p.as_rule() == Rule::string)
+                                    .map(|p| self.string(&p))
+                                    .collect(),
+                            )),
+                            _ => None,
+                        };
+                        if let Some(kind) = kind {
+                            items.push(ActorItem {
+                                kind,
+                                span: item_span,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (kind, kind_span) = kind?;
+        Some(ActorDecl {
+            doc,
+            name: name?,
+            kind,
+            kind_span,
+            items,
+            span,
+        })
+    }
+
+    fn workflow(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<WorkflowDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut items = Vec::new();
+        let mut pending = PendingDoc::default();
+        for p in pair.into_inner() {
+            let item_span = self.span(&p);
+            let kind = match p.as_rule() {
+                Rule::ident if name.is_none() => {
+                    name = Some(self.ident(&p));
+                    None
+                }
+                Rule::doc => {
+                    pending.push(&p);
+                    continue;
+                }
+                Rule::title_item => self.string_of(p).map(WorkflowItemKind::Title),
+                Rule::version_item => self.string_of(p).map(WorkflowItemKind::Version),
+                Rule::owner_item => self.ident_of(p).map(WorkflowItemKind::Owner),
+                Rule::customer_facing_item => Some(WorkflowItemKind::CustomerFacing),
+                Rule::actor_decl => self.actor(p, pending.take()).map(WorkflowItemKind::Actor),
+                Rule::context_block => Some(WorkflowItemKind::Context(self.context(p))),
+                Rule::trigger_decl => self
+                    .trigger(p, pending.take())
+                    .map(WorkflowItemKind::Trigger),
+                Rule::step_decl => self.step(p, pending.take()).map(WorkflowItemKind::Step),
+                Rule::flow_decl => self.flow(p, pending.take()).map(WorkflowItemKind::Flow),
+                Rule::handoff_decl => self
+                    .handoff(p, pending.take())
+                    .map(WorkflowItemKind::Handoff),
+                _ => None,
+            };
+            // A doc comment documents only the declaration right after it.
+            pending.clear();
+            if let Some(kind) = kind {
+                items.push(WorkflowItem {
+                    kind,
+                    span: item_span,
+                });
+            }
+        }
+        Some(WorkflowDecl {
+            doc,
+            name: name?,
+            items,
+            span,
+        })
+    }
+
+    fn context(&mut self, pair: Pair<'_, Rule>) -> Vec<FieldDecl> {
+        let mut fields = Vec::new();
+        let mut pending = PendingDoc::default();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::doc => pending.push(&p),
+                Rule::field_decl => {
+                    let span = self.span(&p);
+                    let mut name = None;
+                    let mut ty = None;
+                    let mut sensitive = false;
+                    for q in p.into_inner() {
+                        match q.as_rule() {
+                            Rule::ident => name = Some(self.ident(&q)),
+                            Rule::type_expr => ty = self.type_expr(q),
+                            Rule::kw_sensitive => sensitive = true,
+                            _ => {}
+                        }
+                    }
+                    if let (Some(name), Some(ty)) = (name, ty) {
+                        fields.push(FieldDecl {
+                            doc: pending.take(),
+                            name,
+                            ty,
+                            sensitive,
+                            span,
+                        });
+                    }
+                    pending.clear();
+                }
+                _ => {}
+            }
+        }
+        fields
+    }
+
+    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next()?;
+        let kind = match inner.as_rule() {
+            Rule::prim_type => TypeKind::Prim(PrimType::from_keyword(inner.as_str())?),
+            Rule::enum_type => TypeKind::Enum(
+                inner
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::ident)
+                    .map(|p| self.ident(&p))
+                    .collect(),
+            ),
+            Rule::list_type => {
+                let element = inner
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::type_expr)?;
+                TypeKind::List(Box::new(self.type_expr(element)?))
+            }
+            _ => return None,
+        };
+        Some(TypeExpr { kind, span })
+    }
+
+    fn trigger(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<TriggerDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut kind = None;
+        let mut provides = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(&p)),
+                Rule::trigger_kind => {
+                    let kind_span = self.span(&p);
+                    let k = p.into_inner().next()?;
+                    let rule = k.as_rule();
+                    let arg = k
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::string)
+                        .map(|s| self.string(&s));
+                    let k = match (rule, arg) {
+                        (Rule::manual_kind, _) => TriggerKind::Manual,
+                        (Rule::webhook_kind, Some(s)) => TriggerKind::Webhook(s),
+                        (Rule::schedule_kind, Some(s)) => TriggerKind::Schedule(s),
+                        (Rule::form_kind, Some(s)) => TriggerKind::Form(s),
+                        _ => return None,
+                    };
+                    kind = Some((k, kind_span));
+                }
+                Rule::trigger_body => {
+                    for item in p.into_inner() {
+                        if item.as_rule() == Rule::provides_item {
+                            let item_span = self.span(&item);
+                            provides.push(ListItem {
+                                names: self.names(item),
+                                span: item_span,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (kind, kind_span) = kind?;
+        Some(TriggerDecl {
+            doc,
+            name: name?,
+            kind,
+            kind_span,
+            provides,
+            span,
+        })
+    }
+
+    fn step(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<StepDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut items = Vec::new();
+        for p in pair.into_inner() {
+            let item_span = self.span(&p);
+            let kind = match p.as_rule() {
+                Rule::ident => {
+                    name = Some(self.ident(&p));
+                    None
+                }
+                Rule::title_item => self.string_of(p).map(StepItemKind::Title),
+                Rule::owner_item => self.ident_of(p).map(StepItemKind::Owner),
+                Rule::needs_item => Some(StepItemKind::Needs(self.names(p))),
+                Rule::provides_item => Some(StepItemKind::Provides(self.names(p))),
+                Rule::action_item => Some(StepItemKind::Action(self.capabilities(p))),
+                Rule::reversible_item => Some(StepItemKind::Reversible),
+                Rule::irreversible_item => Some(StepItemKind::Irreversible),
+                Rule::compensable_item => self.ident_of(p).map(StepItemKind::CompensableBy),
+                Rule::approve_item => Some(StepItemKind::Approve(self.approve(p))),
+                Rule::escalate_item => self.escalate(p).map(StepItemKind::Escalate),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                items.push(StepItem {
+                    kind,
+                    span: item_span,
+                });
+            }
+        }
+        Some(StepDecl {
+            doc,
+            name: name?,
+            items,
+            span,
+        })
+    }
+
+    fn approve(&mut self, pair: Pair<'_, Rule>) -> ApproveDecl {
+        let mut approve = ApproveDecl {
+            approvers: Vec::new(),
+            within: None,
+            else_step: None,
+        };
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => approve.approvers.push(self.ident(&p)),
+                Rule::within_clause => {
+                    approve.within = p
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::duration)
+                        .and_then(|d| self.duration(&d));
+                }
+                Rule::else_clause => approve.else_step = self.ident_of(p),
+                _ => {}
+            }
+        }
+        approve
+    }
+
+    fn escalate(&mut self, pair: Pair<'_, Rule>) -> Option<EscalateDecl> {
+        let mut target = None;
+        let mut condition = None;
+        let mut body = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => target = Some(self.ident(&p)),
+                Rule::condition => condition = self.condition(p),
+                Rule::route_body => body = self.route_body(p, "an escalation", false),
+                _ => {}
+            }
+        }
+        Some(EscalateDecl {
+            target: target?,
+            condition: condition?,
+            body,
+        })
+    }
+
+    fn flow(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<FlowDecl> {
+        let span = self.span(&pair);
+        let mut chain = Vec::new();
+        let mut guard = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => chain.push(self.ident(&p)),
+                Rule::guard => guard = self.guard(p),
+                _ => {}
+            }
+        }
+        Some(FlowDecl {
+            doc,
+            chain,
+            guard,
+            span,
+        })
+    }
+
+    fn handoff(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<HandoffDecl> {
+        let span = self.span(&pair);
+        let mut ends = Vec::new();
+        let mut guard = None;
+        let mut body = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => ends.push(self.ident(&p)),
+                Rule::guard => guard = self.guard(p),
+                Rule::route_body => body = self.route_body(p, "a handoff", true),
+                _ => {}
+            }
+        }
+        let mut ends = ends.into_iter();
+        Some(HandoffDecl {
+            doc,
+            from: ends.next()?,
+            to: ends.next()?,
+            guard,
+            body,
+            span,
+        })
+    }
+
+    fn guard(&mut self, pair: Pair<'_, Rule>) -> Option<Guard> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let first = inner.next()?;
+        match first.as_rule() {
+            Rule::kw_otherwise => Some(Guard::Otherwise(span)),
+            _ => {
+                let condition = inner.find(|p| p.as_rule() == Rule::condition)?;
+                Some(Guard::When(self.condition(condition)?, span))
+            }
+        }
+    }
+
+    fn route_body(&mut self, pair: Pair<'_, Rule>, place: &str, handoff: bool) -> Vec<RouteItem> {
+        let mut items = Vec::new();
+        for p in pair.into_inner() {
+            let span = self.span(&p);
+            let kind = match p.as_rule() {
+                Rule::carries_item => Some(RouteItemKind::Carries(self.names(p))),
+                Rule::sla_item => p
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::duration)
+                    .and_then(|d| self.duration(&d))
+                    .map(RouteItemKind::Sla),
+                Rule::fallback_item => self.ident_of(p).map(RouteItemKind::Fallback),
+                Rule::notify_item => self.string_of(p).map(RouteItemKind::Notify),
+                Rule::reason_item => self.string_of(p).map(RouteItemKind::Reason),
+                _ => None,
+            };
+            let Some(kind) = kind else { continue };
+            if !handoff && matches!(kind, RouteItemKind::Reason(_)) {
+                self.diagnostics.push(e001_syntax_error::misplaced_item(
+                    span,
+                    kind.keyword(),
+                    place,
+                    "`carries`, `sla`, `fallback` and `notify`",
+                ));
+                continue;
+            }
+            items.push(RouteItem { kind, span });
+        }
+        items
+    }
+
+    // Conditions.
+
+    fn condition(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let inner = pair.into_inner().next()?;
+        self.or_expr(inner)
+    }
+
+    fn or_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let mut parts: Vec<Expr> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::and_expr)
+            .filter_map(|p| self.and_expr(p))
+            .collect();
+        if parts.len() == 1 {
+            return parts.pop();
+        }
+        Some(Expr {
+            kind: ExprKind::Or(parts),
+            span,
+        })
+    }
+
+    fn and_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let mut parts: Vec<Expr> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::not_expr)
+            .filter_map(|p| self.not_expr(p))
+            .collect();
+        if parts.len() == 1 {
+            return parts.pop();
+        }
+        Some(Expr {
+            kind: ExprKind::And(parts),
+            span,
+        })
+    }
+
+    fn not_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let first = inner.next()?;
+        match first.as_rule() {
+            Rule::kw_not => {
+                let operand = self.not_expr(inner.next()?)?;
+                Some(Expr {
+                    kind: ExprKind::Not(Box::new(operand)),
+                    span,
+                })
+            }
+            _ => self.compare(first),
+        }
+    }
+
+    fn compare(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let first = inner.next()?;
+        if first.as_rule() == Rule::lparen {
+            let nested = inner.next()?;
+            let mut expr = self.or_expr(nested)?;
+            // The parentheses belong to the span of what they group.
+            expr.span = span;
+            return Some(expr);
+        }
+        let lhs = self.operand(first)?;
+        let kind = match inner.next() {
+            None => ExprKind::Bare(lhs),
+            Some(tail) if tail.as_rule() == Rule::in_tail => {
+                let items = tail
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::operand)
+                    .filter_map(|p| self.operand(p))
+                    .collect();
+                ExprKind::In(lhs, items)
+            }
+            Some(tail) => {
+                let mut parts = tail.into_inner();
+                let op = match parts.next()?.as_str() {
+                    "==" => CmpOp::Eq,
+                    "!=" => CmpOp::Ne,
+                    "<" => CmpOp::Lt,
+                    "<=" => CmpOp::Le,
+                    ">" => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                let rhs = self.operand(parts.next()?)?;
+                ExprKind::Compare(lhs, op, rhs)
+            }
+        };
+        Some(Expr { kind, span })
+    }
+
+    fn operand(&mut self, pair: Pair<'_, Rule>) -> Option<Operand> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next()?;
+        let kind = match inner.as_rule() {
+            Rule::duration => OperandKind::Duration(self.duration(&inner)?.seconds),
+            Rule::number => OperandKind::Number(self.number(&inner)?),
+            Rule::string => OperandKind::String(self.string(&inner).value),
+            Rule::kw_true => OperandKind::Bool(true),
+            Rule::kw_false => OperandKind::Bool(false),
+            Rule::kw_confidence => OperandKind::Confidence,
+            Rule::kw_attempts => OperandKind::Attempts,
+            Rule::kw_elapsed => OperandKind::Elapsed,
+            _ => OperandKind::Name(inner.as_str().to_string()),
+        };
+        Some(Operand { kind, span })
+    }
+
+    // Tokens.
+
+    /// The names of a list item such as `needs a, b`.
+    fn names(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(&p))
+            .collect()
+    }
+
+    fn capabilities(&self, pair: Pair<'_, Rule>) -> Vec<Capability> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::capability)
+            .map(|p| Capability {
+                name: p.as_str().to_string(),
+                span: self.span(&p),
+            })
+            .collect()
+    }
+
+    /// The first name inside an item such as `owner x`.
+    fn ident_of(&self, pair: Pair<'_, Rule>) -> Option<Ident> {
+        pair.into_inner()
+            .find(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(&p))
+    }
+
+    /// The first string inside an item such as `title "…"`.
+    fn string_of(&mut self, pair: Pair<'_, Rule>) -> Option<Str> {
+        pair.into_inner()
+            .find(|p| p.as_rule() == Rule::string)
+            .map(|p| self.string(&p))
+    }
+
+    fn string(&mut self, pair: &Pair<'_, Rule>) -> Str {
+        let span = self.span(pair);
+        let raw = pair.as_str();
+        let inner = raw
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .unwrap_or(raw);
+        let mut value = String::with_capacity(inner.len());
+        let mut chars = inner.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                value.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, 'n')) => value.push('\n'),
+                Some((_, 't')) => value.push('\t'),
+                Some((_, 'u')) => {
+                    let rest = &inner[i + 2..];
+                    let hex_end = rest.find('}').unwrap_or(rest.len());
+                    let hex = rest.get(1..hex_end).unwrap_or("");
+                    match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                        Some(ch) => value.push(ch),
+                        None => {
+                            let at = span.start + 1 + i;
+                            self.diagnostics.push(e001_syntax_error::bad_literal(
+                                Span::new(at, at + hex_end + 3),
+                                format!("`\\u{{{hex}}}` is not a unicode scalar value"),
+                                "write a code point from 0 to 10FFFF outside the surrogate range D800–DFFF",
+                            ));
+                        }
+                    }
+                    // Skip `{HEX}`.
+                    for _ in 0..=hex_end {
+                        chars.next();
+                    }
+                }
+                Some((_, other)) => value.push(other),
+                None => {}
+            }
+        }
+        Str { value, span }
+    }
+
+    fn number(&mut self, pair: &Pair<'_, Rule>) -> Option<f64> {
+        let value: f64 = pair.as_str().parse().ok()?;
+        if value.is_finite() {
+            Some(value)
+        } else {
+            self.diagnostics.push(e001_syntax_error::bad_literal(
+                self.span(pair),
+                "this number is too large".to_string(),
+                "write a number below 1e308",
+            ));
+            None
+        }
+    }
+
+    fn duration(&mut self, pair: &Pair<'_, Rule>) -> Option<Duration> {
+        let span = self.span(pair);
+        let mut total: u64 = 0;
+        let mut digits: u64 = 0;
+        let mut ok = true;
+        for c in pair.as_str().chars() {
+            if let Some(d) = c.to_digit(10) {
+                match digits.checked_mul(10).and_then(|v| v.checked_add(u64::from(d))) {
+                    Some(v) => digits = v,
+                    None => ok = false,
+                }
+                continue;
+            }
+            let unit: u64 = match c {
+                's' => 1,
+                'm' => 60,
+                'h' => 3_600,
+                'd' => 86_400,
+                _ => 604_800,
+            };
+            match digits.checked_mul(unit).and_then(|v| total.checked_add(v)) {
+                Some(v) => total = v,
+                None => ok = false,
+            }
+            digits = 0;
+        }
+        if ok {
+            Some(Duration {
+                seconds: total,
+                span,
+            })
+        } else {
+            self.diagnostics.push(e001_syntax_error::bad_literal(
+                span,
+                "this duration is too long".to_string(),
+                "write a duration shorter than 500 billion years",
+            ));
+            None
+        }
+    }
+}

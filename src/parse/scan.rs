@@ -1,0 +1,158 @@
+//! A linear pre-pass over the raw text, run before pest.
+//!
+//! It does two things pest cannot do safely on its own: it bounds the nesting depth of
+//! conditions and types (pest recurses once per level, so 200,000 nested `(` would overflow the
+//! stack), and it finds where top-level declarations begin, so that a broken file can be parsed
+//! one declaration at a time.
+//!
+//! **Invariant:** the scan never fails and never recurses; it skips strings and comments the way
+//! the grammar reads them.
+
+/// The deepest nesting of parentheses, `not`s and `list<…>` that the parser accepts.
+pub const MAX_NESTING: usize = 64;
+
+/// What the pre-pass found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Byte ranges of tokens where nesting first went past [`MAX_NESTING`], one per region
+    /// between declaration starts.
+    pub too_deep: Vec<(usize, usize)>,
+    /// Byte offsets where top-level declarations start (including their doc comments), in order.
+    pub starts: Vec<usize>,
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_ident_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Scans `src`. A declaration start is the keyword `actor` or `workflow` outside any braces, or
+/// either keyword at the very start of a line (which resynchronises after an unclosed brace).
+pub fn scan(src: &str) -> Scan {
+    let bytes = src.as_bytes();
+    let mut out = Scan::default();
+    let (mut parens, mut nots, mut lists) = (0usize, 0usize, 0usize);
+    let mut braces = 0usize;
+    let mut reported = false;
+    let mut prev_word_list = false;
+    let mut doc_start: Option<usize> = None;
+    let mut line_start = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let at_line_start = line_start;
+        line_start = false;
+        match b {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let is_doc = bytes.get(i + 2) == Some(&b'/') && bytes.get(i + 3) != Some(&b'/');
+                if is_doc && doc_start.is_none() {
+                    doc_start = Some(i);
+                }
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                nots = 0;
+                doc_start = None;
+                prev_word_list = false;
+            }
+            _ if is_ident_start(b) => {
+                let start = i;
+                while i < bytes.len() && is_ident_char(bytes[i]) {
+                    i += 1;
+                }
+                let word = &src[start..i];
+                if (word == "actor" || word == "workflow") && (braces == 0 || at_line_start) {
+                    out.starts.push(doc_start.unwrap_or(start));
+                    braces = 0;
+                    parens = 0;
+                    nots = 0;
+                    lists = 0;
+                    reported = false;
+                }
+                doc_start = None;
+                if word == "not" {
+                    nots += 1;
+                } else {
+                    nots = 0;
+                }
+                prev_word_list = word == "list";
+                if parens + nots + lists > MAX_NESTING && !reported {
+                    out.too_deep.push((start, i));
+                    reported = true;
+                }
+            }
+            _ => {
+                let mut deeper = false;
+                match b {
+                    b'{' => braces += 1,
+                    b'}' => braces = braces.saturating_sub(1),
+                    b'(' => {
+                        parens += 1;
+                        deeper = true;
+                    }
+                    b')' => parens = parens.saturating_sub(1),
+                    b'<' if prev_word_list => {
+                        lists += 1;
+                        deeper = true;
+                    }
+                    b'>' => lists = lists.saturating_sub(1),
+                    _ => {}
+                }
+                if !deeper {
+                    nots = 0;
+                }
+                prev_word_list = false;
+                doc_start = None;
+                if deeper && parens + nots + lists > MAX_NESTING && !reported {
+                    out.too_deep.push((i, i + 1));
+                    reported = true;
+                }
+                // Step over a whole UTF-8 character so that offsets stay on boundaries.
+                i += 1;
+                while i < bytes.len() && !src.is_char_boundary(i) {
+                    i += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_declaration_starts_with_their_docs() {
+        let src = "/// a\nactor x: human\nworkflow w { actor y: ai }\n  workflow v {";
+        let scan = scan(src);
+        assert_eq!(scan.starts, vec![0, 21, 49]);
+    }
+
+    #[test]
+    fn bounds_parentheses_and_nots() {
+        let deep = format!("workflow w {{ flow a -> b when {}x }}", "not ".repeat(100));
+        assert_eq!(scan(&deep).too_deep.len(), 1);
+        let deep = format!("workflow w {{ flow a -> b when {}x }}", "(".repeat(100));
+        assert_eq!(scan(&deep).too_deep.len(), 1);
+        let fine = "workflow w { flow a -> b when not (not (x)) }";
+        assert!(scan(fine).too_deep.is_empty());
+    }
+}

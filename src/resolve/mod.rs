@@ -1,0 +1,884 @@
+//! Name resolution: syntax tree to the resolved model, reporting E101–E104.
+//!
+//! Scopes (see `docs/language.md`): the top level of a file holds actors and, separately,
+//! workflows. Inside a workflow, actors (the file's top-level ones included), triggers and steps
+//! share one scope; context fields have their own; so do the members of each enum.
+//!
+//! **Invariants:** each mistake is reported once: a top-level actor is resolved once for the
+//! file, not once per workflow; an unresolved reference is kept as `Ref { target: None }` so
+//! that later stages can skip it. Resolution is linear in the size of the file (hash lookups;
+//! "did you mean" suggestions are bounded per workflow).
+
+mod conditions;
+
+use std::collections::HashMap;
+
+use crate::ast::{
+    self, ActorDecl, ActorItemKind, RouteItem, RouteItemKind, StepItemKind, TopItem, TypeKind,
+    WorkflowItemKind,
+};
+use crate::diagnostics::Diagnostic;
+use crate::ir::{
+    Actor, ActorId, Approval, Capability, Escalation, Field, FieldId, Guard, Module, Name, NodeId,
+    Ref, Reversibility, ReversibilityKind, Route, Step, StepId, Transition, TransitionKind,
+    Trigger, TriggerId, TriggerKind, Type, Workflow,
+};
+use crate::rules::{
+    e101_undefined_name, e102_duplicate_definition, e103_wrong_kind, e104_duplicate_item,
+};
+use crate::span::Span;
+
+/// How many "did you mean" searches one workflow may run; past it, E101 gives no suggestion.
+/// Each search is linear in the number of names, so this keeps resolution linear overall.
+const SUGGESTION_BUDGET: usize = 64;
+
+/// Resolves every workflow of a file. Diagnostics are appended to `diagnostics`.
+pub fn resolve(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
+    let top_actors: Vec<&ActorDecl> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            TopItem::Actor(a) => Some(a),
+            TopItem::Workflow(_) => None,
+        })
+        .collect();
+
+    // Top-level actors: one scope for the file, resolved once.
+    let mut top_scope = Scope::default();
+    let mut actors = Vec::new();
+    let mut kept = Vec::new();
+    for decl in &top_actors {
+        let id = ActorId(actors.len() as u32);
+        if top_scope.declare(&decl.name, Symbol::Actor(id), "actor", diagnostics) {
+            actors.push(declare_actor(decl, true, diagnostics));
+            kept.push(*decl);
+        }
+    }
+    let mut budget = SUGGESTION_BUDGET;
+    let no_fields = HashMap::new();
+    let mut ctx = Ctx {
+        scope: &top_scope,
+        field_ids: &no_fields,
+        fields: &[],
+        diagnostics,
+        budget: &mut budget,
+    };
+    let fallbacks: Vec<_> = kept
+        .iter()
+        .map(|decl| actor_fallback(&mut ctx, decl))
+        .collect();
+    for (actor, fallback) in actors.iter_mut().zip(fallbacks) {
+        actor.fallback = fallback;
+    }
+
+    let mut module = Module::default();
+    let mut workflow_names: HashMap<&str, Span> = HashMap::new();
+    for item in &file.items {
+        let TopItem::Workflow(decl) = item else {
+            continue;
+        };
+        if let Some(&first) = workflow_names.get(decl.name.name.as_str()) {
+            diagnostics.push(e102_duplicate_definition::duplicate(
+                "workflow",
+                &decl.name.name,
+                first,
+                decl.name.span,
+            ));
+            continue;
+        }
+        workflow_names.insert(&decl.name.name, decl.name.span);
+        module
+            .workflows
+            .push(resolve_workflow(decl, &top_scope, &actors, diagnostics));
+    }
+    module
+}
+
+/// A thing a name in a workflow's main scope can denote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Symbol {
+    Actor(ActorId),
+    Trigger(TriggerId),
+    Step(StepId),
+}
+
+impl Symbol {
+    fn kind(self) -> &'static str {
+        match self {
+            Symbol::Actor(_) => "actor",
+            Symbol::Trigger(_) => "trigger",
+            Symbol::Step(_) => "step",
+        }
+    }
+}
+
+/// The main scope of a workflow (or of the top level): names to symbols and declaration spans.
+#[derive(Clone, Default)]
+struct Scope {
+    symbols: HashMap<String, (Symbol, Span)>,
+}
+
+impl Scope {
+    /// Declares a name; on a duplicate, reports E102 and returns false.
+    fn declare(
+        &mut self,
+        name: &ast::Ident,
+        symbol: Symbol,
+        what: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        if let Some((_, first)) = self.symbols.get(name.name.as_str()) {
+            diagnostics.push(e102_duplicate_definition::duplicate(
+                what, &name.name, *first, name.span,
+            ));
+            return false;
+        }
+        self.symbols
+            .insert(name.name.clone(), (symbol, name.span));
+        true
+    }
+}
+
+/// Builds an actor from its declaration; its `fallback` is resolved later, once every actor of
+/// the scope is known.
+fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagnostic>) -> Actor {
+    let mut actor = Actor {
+        name: Name {
+            text: decl.name.name.clone(),
+            span: decl.name.span,
+        },
+        kind: decl.kind,
+        doc: decl.doc.clone(),
+        title: None,
+        can: Vec::new(),
+        fallback: None,
+        members: Vec::new(),
+        top_level,
+        span: decl.span,
+    };
+    let mut title_span: Option<Span> = None;
+    let mut fallback_span: Option<Span> = None;
+    let block = format!("actor `{}`", decl.name.name);
+    for item in &decl.items {
+        match &item.kind {
+            ActorItemKind::Title(s) => {
+                if let Some(first) = title_span {
+                    diagnostics.push(e104_duplicate_item::duplicate_item(
+                        "title", &block, first, item.span,
+                    ));
+                } else {
+                    title_span = Some(item.span);
+                    actor.title = Some(s.clone());
+                }
+            }
+            ActorItemKind::Can(caps) => {
+                for cap in caps {
+                    push_capability(&mut actor.can, cap, "can", diagnostics);
+                }
+            }
+            ActorItemKind::Fallback(_) => {
+                if let Some(first) = fallback_span {
+                    diagnostics.push(e104_duplicate_item::duplicate_item(
+                        "fallback", &block, first, item.span,
+                    ));
+                } else {
+                    fallback_span = Some(item.span);
+                }
+            }
+            ActorItemKind::Members(members) => actor.members.extend(members.iter().cloned()),
+        }
+    }
+    actor
+}
+
+fn push_capability(
+    list: &mut Vec<Capability>,
+    cap: &ast::Capability,
+    item: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if let Some(first) = list.iter().find(|c| c.name == cap.name) {
+        diagnostics.push(e104_duplicate_item::listed_twice(
+            &cap.name, item, first.span, cap.span,
+        ));
+    } else {
+        list.push(Capability {
+            name: cap.name.clone(),
+            span: cap.span,
+        });
+    }
+}
+
+/// Resolves the first `fallback` item of an actor declaration.
+fn actor_fallback(ctx: &mut Ctx<'_>, decl: &ActorDecl) -> Option<Ref<ActorId>> {
+    decl.items.iter().find_map(|item| match &item.kind {
+        ActorItemKind::Fallback(name) => Some(ctx.actor(name)),
+        _ => None,
+    })
+}
+
+/// What resolving one workflow needs to look names up and report.
+struct Ctx<'a> {
+    scope: &'a Scope,
+    field_ids: &'a HashMap<String, FieldId>,
+    fields: &'a [Field],
+    diagnostics: &'a mut Vec<Diagnostic>,
+    budget: &'a mut usize,
+}
+
+impl Ctx<'_> {
+    /// The closest declared name among `candidates`, if the suggestion budget allows a search.
+    fn suggest<'n>(
+        &mut self,
+        name: &str,
+        candidates: impl Iterator<Item = (&'n str, Span)>,
+    ) -> Option<(&'n str, Span)> {
+        if *self.budget == 0 {
+            return None;
+        }
+        *self.budget -= 1;
+        let max = (name.chars().count() / 3).max(1);
+        candidates
+            .filter_map(|(c, span)| {
+                let d = strsim::damerau_levenshtein(name, c);
+                (d <= max).then_some((d, c, span))
+            })
+            .min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)))
+            .map(|(_, c, span)| (c, span))
+    }
+
+    fn undefined(&mut self, kind: &'static str, name: &ast::Ident, want: fn(Symbol) -> bool) {
+        let scope = self.scope;
+        let suggestion = if kind == "field" {
+            let fields = self.fields;
+            self.suggest(
+                &name.name,
+                fields.iter().map(|f| (f.name.text.as_str(), f.name.span)),
+            )
+        } else {
+            self.suggest(
+                &name.name,
+                scope
+                    .symbols
+                    .iter()
+                    .filter(|(_, (s, _))| want(*s))
+                    .map(|(n, (_, span))| (n.as_str(), *span)),
+            )
+        };
+        let hint = match kind {
+            "actor" => format!(
+                "declare it with `actor {}: human` (or `team`, `ai`, `system`)",
+                name.name
+            ),
+            "field" => format!(
+                "add `{}: TYPE` to the workflow's `context` block",
+                name.name
+            ),
+            "step" => format!("declare `step {} {{ owner … }}`", name.name),
+            _ => format!("declare a step or trigger named `{}`", name.name),
+        };
+        self.diagnostics.push(e101_undefined_name::undefined(
+            kind, &name.name, name.span, suggestion, &hint,
+        ));
+    }
+
+    fn wrong_kind(&mut self, name: &ast::Ident, expected: &str, found: &str, decl: Span) {
+        self.diagnostics.push(e103_wrong_kind::wrong_kind(
+            &name.name, name.span, expected, found, decl,
+        ));
+    }
+
+    /// A reference that must name an actor.
+    fn actor(&mut self, name: &ast::Ident) -> Ref<ActorId> {
+        let target = match self.scope.symbols.get(name.name.as_str()) {
+            Some((Symbol::Actor(id), _)) => Some(*id),
+            Some((other, decl)) => {
+                let (kind, decl) = (other.kind(), *decl);
+                self.wrong_kind(name, "actor", kind, decl);
+                None
+            }
+            None => {
+                if let Some(&id) = self.field_ids.get(name.name.as_str()) {
+                    let decl = self.fields[id.index()].name.span;
+                    self.wrong_kind(name, "actor", "context field", decl);
+                } else {
+                    self.undefined("actor", name, |s| matches!(s, Symbol::Actor(_)));
+                }
+                None
+            }
+        };
+        Ref {
+            target,
+            span: name.span,
+        }
+    }
+
+    /// A reference that must name a step.
+    fn step(&mut self, name: &ast::Ident) -> Ref<StepId> {
+        let target = match self.scope.symbols.get(name.name.as_str()) {
+            Some((Symbol::Step(id), _)) => Some(*id),
+            Some((other, decl)) => {
+                let (kind, decl) = (other.kind(), *decl);
+                self.wrong_kind(name, "step", kind, decl);
+                None
+            }
+            None => {
+                if let Some(&id) = self.field_ids.get(name.name.as_str()) {
+                    let decl = self.fields[id.index()].name.span;
+                    self.wrong_kind(name, "step", "context field", decl);
+                } else {
+                    self.undefined("step", name, |s| matches!(s, Symbol::Step(_)));
+                }
+                None
+            }
+        };
+        Ref {
+            target,
+            span: name.span,
+        }
+    }
+
+    /// A reference that must name a step or a trigger (an end of a transition).
+    fn node(&mut self, name: &ast::Ident) -> Ref<NodeId> {
+        let target = match self.scope.symbols.get(name.name.as_str()) {
+            Some((Symbol::Step(id), _)) => Some(NodeId::Step(*id)),
+            Some((Symbol::Trigger(id), _)) => Some(NodeId::Trigger(*id)),
+            Some((Symbol::Actor(_), decl)) => {
+                let decl = *decl;
+                self.wrong_kind(name, "step", "actor", decl);
+                None
+            }
+            None => {
+                if let Some(&id) = self.field_ids.get(name.name.as_str()) {
+                    let decl = self.fields[id.index()].name.span;
+                    self.wrong_kind(name, "step", "context field", decl);
+                } else {
+                    self.undefined("step or trigger", name, |s| {
+                        matches!(s, Symbol::Step(_) | Symbol::Trigger(_))
+                    });
+                }
+                None
+            }
+        };
+        Ref {
+            target,
+            span: name.span,
+        }
+    }
+
+    /// A reference that must name a context field.
+    fn field(&mut self, name: &ast::Ident) -> Ref<FieldId> {
+        let target = if let Some(&id) = self.field_ids.get(name.name.as_str()) {
+            Some(id)
+        } else {
+            if let Some((symbol, decl)) = self.scope.symbols.get(name.name.as_str()) {
+                let (kind, decl) = (symbol.kind(), *decl);
+                self.wrong_kind(name, "context field", kind, decl);
+            } else {
+                self.undefined("field", name, |_| false);
+            }
+            None
+        };
+        Ref {
+            target,
+            span: name.span,
+        }
+    }
+
+    /// Resolves a list of fields, appending to `out`; a field listed twice in the same list
+    /// (across all items of that list in one block) is E104.
+    fn field_list(&mut self, names: &[ast::Ident], list: &str, out: &mut Vec<Ref<FieldId>>) {
+        for name in names {
+            let r = self.field(name);
+            if let Some(id) = r.target {
+                if let Some(first) = out.iter().find(|f| f.target == Some(id)) {
+                    self.diagnostics.push(e104_duplicate_item::listed_twice(
+                        &name.name, list, first.span, name.span,
+                    ));
+                    continue;
+                }
+            }
+            out.push(r);
+        }
+    }
+}
+
+/// Remembers the first span of each single-valued item in a block, reporting E104 on repeats.
+struct Once<'b> {
+    block: &'b str,
+    seen: Vec<(&'static str, Span)>,
+}
+
+impl<'b> Once<'b> {
+    fn new(block: &'b str) -> Self {
+        Once {
+            block,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Whether this is the first `item` in the block; reports E104 otherwise.
+    fn first(&mut self, item: &'static str, span: Span, diagnostics: &mut Vec<Diagnostic>) -> bool {
+        if let Some((_, first)) = self.seen.iter().find(|(i, _)| *i == item) {
+            diagnostics.push(e104_duplicate_item::duplicate_item(
+                item, self.block, *first, span,
+            ));
+            false
+        } else {
+            self.seen.push((item, span));
+            true
+        }
+    }
+}
+
+fn resolve_workflow(
+    decl: &ast::WorkflowDecl,
+    top_scope: &Scope,
+    top_actors: &[Actor],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Workflow {
+    let mut scope = top_scope.clone();
+    let mut actors: Vec<Actor> = top_actors.to_vec();
+    let mut local_actor_decls = Vec::new();
+    let mut fields: Vec<Field> = Vec::new();
+    let mut field_ids: HashMap<String, FieldId> = HashMap::new();
+    let mut trigger_decls = Vec::new();
+    let mut step_decls = Vec::new();
+    let block = format!("workflow `{}`", decl.name.name);
+    let mut once = Once::new(&block);
+
+    // Pass 1: declarations.
+    for item in &decl.items {
+        match &item.kind {
+            WorkflowItemKind::Actor(a) => {
+                let id = ActorId(actors.len() as u32);
+                if scope.declare(&a.name, Symbol::Actor(id), "actor", diagnostics) {
+                    actors.push(declare_actor(a, false, diagnostics));
+                    local_actor_decls.push(a);
+                }
+            }
+            WorkflowItemKind::Context(decls) => {
+                if !once.first("context", item.span, diagnostics) {
+                    continue;
+                }
+                for f in decls {
+                    if let Some(&first) = field_ids.get(f.name.name.as_str()) {
+                        let first: FieldId = first;
+                        diagnostics.push(e102_duplicate_definition::duplicate(
+                            "field",
+                            &f.name.name,
+                            fields[first.index()].name.span,
+                            f.name.span,
+                        ));
+                        continue;
+                    }
+                    let id = FieldId(fields.len() as u32);
+                    field_ids.insert(f.name.name.clone(), id);
+                    fields.push(Field {
+                        name: Name {
+                            text: f.name.name.clone(),
+                            span: f.name.span,
+                        },
+                        ty: lower_type(&f.ty, diagnostics),
+                        sensitive: f.sensitive,
+                        doc: f.doc.clone(),
+                        span: f.span,
+                    });
+                }
+            }
+            WorkflowItemKind::Trigger(t) => {
+                let id = TriggerId(trigger_decls.len() as u32);
+                if scope.declare(&t.name, Symbol::Trigger(id), "trigger", diagnostics) {
+                    trigger_decls.push(t);
+                }
+            }
+            WorkflowItemKind::Step(s) => {
+                let id = StepId(step_decls.len() as u32);
+                if scope.declare(&s.name, Symbol::Step(id), "step", diagnostics) {
+                    step_decls.push(s);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let mut budget = SUGGESTION_BUDGET;
+    let mut ctx = Ctx {
+        scope: &scope,
+        field_ids: &field_ids,
+        fields: &fields,
+        diagnostics,
+        budget: &mut budget,
+    };
+
+    // Pass 2: references.
+    let local_fallbacks: Vec<_> = local_actor_decls
+        .iter()
+        .map(|d| actor_fallback(&mut ctx, d))
+        .collect();
+
+    let mut title = None;
+    let mut version = None;
+    let mut owner = None;
+    let mut customer_facing = false;
+    let mut transitions = Vec::new();
+    let mut edges: HashMap<(NodeId, NodeId), Span> = HashMap::new();
+    for item in &decl.items {
+        match &item.kind {
+            WorkflowItemKind::Title(s) => {
+                if once.first("title", item.span, ctx.diagnostics) {
+                    title = Some(s.clone());
+                }
+            }
+            WorkflowItemKind::Version(s) => {
+                if once.first("version", item.span, ctx.diagnostics) {
+                    version = Some(s.clone());
+                }
+            }
+            WorkflowItemKind::Owner(name) => {
+                if once.first("owner", item.span, ctx.diagnostics) {
+                    owner = Some(ctx.actor(name));
+                }
+            }
+            WorkflowItemKind::CustomerFacing => {
+                if once.first("customer_facing", item.span, ctx.diagnostics) {
+                    customer_facing = true;
+                }
+            }
+            WorkflowItemKind::Flow(flow) => {
+                resolve_flow(&mut ctx, flow, &mut transitions, &mut edges);
+            }
+            WorkflowItemKind::Handoff(handoff) => {
+                resolve_handoff(&mut ctx, handoff, &mut transitions, &mut edges);
+            }
+            _ => {}
+        }
+    }
+
+    let triggers: Vec<Trigger> = trigger_decls
+        .iter()
+        .map(|t| resolve_trigger(&mut ctx, t))
+        .collect();
+    let steps: Vec<Step> = step_decls
+        .iter()
+        .map(|s| resolve_step(&mut ctx, s))
+        .collect();
+
+    let first_local = top_actors.len();
+    for (actor, fallback) in actors[first_local..].iter_mut().zip(local_fallbacks) {
+        actor.fallback = fallback;
+    }
+
+    Workflow {
+        name: Name {
+            text: decl.name.name.clone(),
+            span: decl.name.span,
+        },
+        doc: decl.doc.clone(),
+        title,
+        version,
+        owner,
+        customer_facing,
+        actors,
+        fields,
+        triggers,
+        steps,
+        transitions,
+        span: decl.span,
+    }
+}
+
+fn lower_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Type {
+    match &ty.kind {
+        TypeKind::Prim(p) => Type::Prim(*p),
+        TypeKind::List(inner) => Type::List(Box::new(lower_type(inner, diagnostics))),
+        TypeKind::Enum(members) => {
+            let mut seen: HashMap<&str, Span> = HashMap::new();
+            let mut out = Vec::new();
+            for m in members {
+                if let Some(&first) = seen.get(m.name.as_str()) {
+                    diagnostics.push(e102_duplicate_definition::duplicate(
+                        "enum member",
+                        &m.name,
+                        first,
+                        m.span,
+                    ));
+                    continue;
+                }
+                seen.insert(&m.name, m.span);
+                out.push(Name {
+                    text: m.name.clone(),
+                    span: m.span,
+                });
+            }
+            Type::Enum(out)
+        }
+    }
+}
+
+fn resolve_trigger(ctx: &mut Ctx<'_>, decl: &ast::TriggerDecl) -> Trigger {
+    let kind = match &decl.kind {
+        ast::TriggerKind::Manual => TriggerKind::Manual,
+        ast::TriggerKind::Webhook(s) => TriggerKind::Webhook(s.clone()),
+        ast::TriggerKind::Schedule(s) => TriggerKind::Schedule(s.clone()),
+        ast::TriggerKind::Form(s) => TriggerKind::Form(s.clone()),
+    };
+    let mut provides = Vec::new();
+    for item in &decl.provides {
+        ctx.field_list(&item.names, "provides", &mut provides);
+    }
+    Trigger {
+        name: Name {
+            text: decl.name.name.clone(),
+            span: decl.name.span,
+        },
+        kind,
+        provides,
+        doc: decl.doc.clone(),
+        span: decl.span,
+    }
+}
+
+fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
+    let block = format!("step `{}`", decl.name.name);
+    let mut once = Once::new(&block);
+    let mut step = Step {
+        name: Name {
+            text: decl.name.name.clone(),
+            span: decl.name.span,
+        },
+        doc: decl.doc.clone(),
+        title: None,
+        owner: None,
+        needs: Vec::new(),
+        provides: Vec::new(),
+        actions: Vec::new(),
+        reversibility: None,
+        approval: None,
+        escalations: Vec::new(),
+        span: decl.span,
+    };
+    for item in &decl.items {
+        match &item.kind {
+            StepItemKind::Title(s) => {
+                if once.first("title", item.span, ctx.diagnostics) {
+                    step.title = Some(s.clone());
+                }
+            }
+            StepItemKind::Owner(name) => {
+                if once.first("owner", item.span, ctx.diagnostics) {
+                    step.owner = Some(ctx.actor(name));
+                }
+            }
+            StepItemKind::Needs(names) => ctx.field_list(names, "needs", &mut step.needs),
+            StepItemKind::Provides(names) => {
+                ctx.field_list(names, "provides", &mut step.provides);
+            }
+            StepItemKind::Action(caps) => {
+                for cap in caps {
+                    push_capability(&mut step.actions, cap, "action", ctx.diagnostics);
+                }
+            }
+            StepItemKind::Reversible | StepItemKind::Irreversible | StepItemKind::CompensableBy(_) => {
+                if let Some(first) = step.reversibility {
+                    ctx.diagnostics.push(e104_duplicate_item::two_reversibility(
+                        &decl.name.name,
+                        first.span,
+                        item.span,
+                    ));
+                    continue;
+                }
+                let kind = match &item.kind {
+                    StepItemKind::Reversible => ReversibilityKind::Reversible,
+                    StepItemKind::Irreversible => ReversibilityKind::Irreversible,
+                    StepItemKind::CompensableBy(name) => {
+                        ReversibilityKind::CompensableBy(ctx.step(name))
+                    }
+                    _ => continue,
+                };
+                step.reversibility = Some(Reversibility {
+                    kind,
+                    span: item.span,
+                });
+            }
+            StepItemKind::Approve(approve) => {
+                if !once.first("approve by", item.span, ctx.diagnostics) {
+                    continue;
+                }
+                let mut approvers: Vec<Ref<ActorId>> = Vec::new();
+                for name in &approve.approvers {
+                    let r = ctx.actor(name);
+                    if let Some(first) = approvers
+                        .iter()
+                        .find(|a| a.target.is_some() && a.target == r.target)
+                    {
+                        ctx.diagnostics.push(e104_duplicate_item::listed_twice(
+                            &name.name,
+                            "approve by",
+                            first.span,
+                            name.span,
+                        ));
+                        continue;
+                    }
+                    approvers.push(r);
+                }
+                step.approval = Some(Approval {
+                    approvers,
+                    within: approve.within,
+                    else_step: approve.else_step.as_ref().map(|s| ctx.step(s)),
+                    span: item.span,
+                });
+            }
+            StepItemKind::Escalate(esc) => {
+                let target = ctx.actor(&esc.target);
+                let condition = conditions::resolve(ctx, &esc.condition);
+                let route = resolve_route(ctx, &esc.body, "escalation");
+                step.escalations.push(Escalation {
+                    target,
+                    condition,
+                    route,
+                    span: item.span,
+                });
+            }
+        }
+    }
+    step
+}
+
+fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], what: &str) -> Route {
+    let block = format!("this {what}");
+    let mut once = Once::new(&block);
+    let mut route = Route::default();
+    for item in items {
+        match &item.kind {
+            RouteItemKind::Carries(names) => ctx.field_list(names, "carries", &mut route.carries),
+            RouteItemKind::Sla(d) => {
+                if once.first("sla", item.span, ctx.diagnostics) {
+                    route.sla = Some(*d);
+                }
+            }
+            RouteItemKind::Fallback(name) => {
+                if once.first("fallback", item.span, ctx.diagnostics) {
+                    route.fallback = Some(ctx.actor(name));
+                }
+            }
+            RouteItemKind::Notify(s) => {
+                if once.first("notify", item.span, ctx.diagnostics) {
+                    route.notify = Some(s.clone());
+                }
+            }
+            RouteItemKind::Reason(s) => {
+                if once.first("reason", item.span, ctx.diagnostics) {
+                    route.reason = Some(s.clone());
+                }
+            }
+        }
+    }
+    route
+}
+
+fn resolve_guard(ctx: &mut Ctx<'_>, guard: Option<&ast::Guard>) -> Guard {
+    match guard {
+        None => Guard::Always,
+        Some(ast::Guard::Otherwise(span)) => Guard::Otherwise(*span),
+        Some(ast::Guard::When(expr, _)) => Guard::When(conditions::resolve(ctx, expr)),
+    }
+}
+
+/// Records an edge, reporting E102 if the same `from -> to` was declared before.
+fn record_edge(
+    ctx: &mut Ctx<'_>,
+    edges: &mut HashMap<(NodeId, NodeId), Span>,
+    from: &Ref<NodeId>,
+    to: &Ref<NodeId>,
+    from_name: &str,
+    to_name: &str,
+) -> bool {
+    let (Some(a), Some(b)) = (from.target, to.target) else {
+        return true;
+    };
+    let span = from.span.to(to.span);
+    if let Some(&first) = edges.get(&(a, b)) {
+        ctx.diagnostics
+            .push(e102_duplicate_definition::duplicate_transition(
+                from_name, to_name, first, span,
+            ));
+        return false;
+    }
+    edges.insert((a, b), span);
+    true
+}
+
+fn resolve_flow(
+    ctx: &mut Ctx<'_>,
+    flow: &ast::FlowDecl,
+    out: &mut Vec<Transition>,
+    edges: &mut HashMap<(NodeId, NodeId), Span>,
+) {
+    // Resolve every name once, even where it is the end of one link and the start of the next.
+    let refs: Vec<Ref<NodeId>> = flow.chain.iter().map(|n| ctx.node(n)).collect();
+    let mut guard = Some(resolve_guard(ctx, flow.guard.as_ref()));
+    for (i, pair) in refs.windows(2).enumerate() {
+        let (from, to) = (pair[0], pair[1]);
+        if !record_edge(
+            ctx,
+            edges,
+            &from,
+            &to,
+            &flow.chain[i].name,
+            &flow.chain[i + 1].name,
+        ) {
+            continue;
+        }
+        out.push(Transition {
+            kind: TransitionKind::Flow,
+            from,
+            to,
+            guard: guard.take().unwrap_or(Guard::Always),
+            route: Route::default(),
+            doc: flow.doc.clone(),
+            span: flow.span,
+            rejected: false,
+        });
+    }
+}
+
+fn resolve_handoff(
+    ctx: &mut Ctx<'_>,
+    handoff: &ast::HandoffDecl,
+    out: &mut Vec<Transition>,
+    edges: &mut HashMap<(NodeId, NodeId), Span>,
+) {
+    let from = ctx.node(&handoff.from);
+    let to = ctx.node(&handoff.to);
+    let mut rejected = false;
+    if let Some(NodeId::Trigger(_)) = from.target {
+        let decl = ctx
+            .scope
+            .symbols
+            .get(handoff.from.name.as_str())
+            .map_or(handoff.from.span, |(_, span)| *span);
+        ctx.diagnostics.push(e103_wrong_kind::handoff_from_trigger(
+            &handoff.from.name,
+            handoff.from.span,
+            decl,
+        ));
+        rejected = true;
+    }
+    let guard = resolve_guard(ctx, handoff.guard.as_ref());
+    let route = resolve_route(ctx, &handoff.body, "handoff");
+    // A rejected edge has had its diagnostic; it takes no part in duplicate detection.
+    if !rejected && !record_edge(ctx, edges, &from, &to, &handoff.from.name, &handoff.to.name) {
+        return;
+    }
+    out.push(Transition {
+        kind: TransitionKind::Handoff,
+        from,
+        to,
+        guard,
+        route,
+        doc: handoff.doc.clone(),
+        span: handoff.span,
+        rejected,
+    });
+}

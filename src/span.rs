@@ -1,0 +1,105 @@
+//! Byte spans into a source text and their conversion to lines and columns.
+//!
+//! **Invariant:** a `Span` is a half-open byte range `start..end` with `start <= end`, and the
+//! offsets of spans built by the parser lie on UTF-8 character boundaries of their source.
+
+use std::ops::Range;
+
+/// A half-open byte range in one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`; the bounds are swapped if given in the wrong order.
+    pub fn new(start: usize, end: usize) -> Self {
+        if start <= end {
+            Span { start, end }
+        } else {
+            Span { start: end, end: start }
+        }
+    }
+
+    /// The smallest span that covers both.
+    #[must_use]
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// The byte range of the span.
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    /// The length in bytes.
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether the span is empty.
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// A 1-based line and column; the column counts characters, not bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Line starts of a source text, for turning byte offsets into lines and columns.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the line starts of `source`. A line ends at `\n`; a `\r` before it belongs to the
+    /// line ending, so CRLF files count lines as LF files do.
+    pub fn new(source: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            source
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// The line and column of a byte offset, clamped to the source.
+    pub fn line_col(&self, source: &str, offset: usize) -> LineCol {
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.starts[line];
+        let column = source[start..offset].chars().count() + 1;
+        LineCol { line: line + 1, column }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_and_crlf_is_one_line_break() {
+        let src = "ab\r\né x\n";
+        let index = LineIndex::new(src);
+        assert_eq!(index.line_col(src, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(src, 4), LineCol { line: 2, column: 1 });
+        // `x` comes after a two-byte `é` and a space: column 3.
+        assert_eq!(index.line_col(src, 7), LineCol { line: 2, column: 3 });
+        assert_eq!(index.line_col(src, 99), LineCol { line: 3, column: 1 });
+    }
+}
