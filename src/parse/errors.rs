@@ -195,6 +195,25 @@ fn closest_keyword<'a>(word: &str, expected: &[&'a str]) -> Option<&'a str> {
         .map(|(_, kw)| kw)
 }
 
+/// A string that opens at `pos` and is not closed on its line gets its own message: pest would
+/// only say that it expected a string where one begins.
+fn unterminated_string(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let rest = input.get(pos..)?.strip_prefix('"')?;
+    let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+    let mut escaped = false;
+    for c in rest[..line_end].chars() {
+        match (escaped, c) {
+            (false, '"') => return None,
+            (false, '\\') => escaped = true,
+            _ => escaped = false,
+        }
+    }
+    Some(e001_syntax_error::unterminated_string(Span::new(
+        base + pos,
+        base + pos + 1 + line_end,
+    )))
+}
+
 /// Builds the E001 diagnostic for a pest error on `input`, which starts at `base` in the file.
 pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Diagnostic {
     let pos = match err.location {
@@ -214,6 +233,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     if expected.len() > 1 {
         expected.retain(|p| *p != "end of file");
     }
+    if let Some(d) = unterminated_string(input, pos, base) {
+        return d;
+    }
     let (found, len) = found_at(input, pos);
     let span = Span::new(base + pos, base + pos + len);
     let expected_text = join_or(&expected);
@@ -222,8 +244,6 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         format!("did you mean `{kw}`? replace `{word}` with `{kw}`")
     } else if expected.len() == 1 && expected[0].starts_with('`') && expected[0].len() <= 5 {
         format!("insert {} here", expected[0])
-    } else if found == "a string" && expected.iter().any(|e| e.starts_with("a string")) {
-        "close the string with `\"` on the same line; write `\\n` for a line break".to_string()
     } else {
         format!("write {expected_text} here, or remove what stands in the way")
     };

@@ -732,7 +732,11 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             StepItemKind::Escalate(esc) => {
                 let target = ctx.actor(&esc.target);
                 let condition = conditions::resolve(ctx, &esc.condition);
-                let route = resolve_route(ctx, &esc.body, "escalation");
+                let block = format!(
+                    "the escalation of step `{}` to `{}`",
+                    decl.name.name, esc.target.name
+                );
+                let route = resolve_route(ctx, &esc.body, &block);
                 step.escalations.push(Escalation {
                     target,
                     condition,
@@ -745,9 +749,8 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
     step
 }
 
-fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], what: &str) -> Route {
-    let block = format!("this {what}");
-    let mut once = Once::new(&block);
+fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], block: &str) -> Route {
+    let mut once = Once::new(block);
     let mut route = Route::default();
     for item in items {
         match &item.kind {
@@ -866,7 +869,11 @@ fn resolve_handoff(
         rejected = true;
     }
     let guard = resolve_guard(ctx, handoff.guard.as_ref());
-    let route = resolve_route(ctx, &handoff.body, "handoff");
+    let block = format!(
+        "the handoff `{} -> {}`",
+        handoff.from.name, handoff.to.name
+    );
+    let route = resolve_route(ctx, &handoff.body, &block);
     // A rejected edge has had its diagnostic; it takes no part in duplicate detection.
     if !rejected && !record_edge(ctx, edges, &from, &to, &handoff.from.name, &handoff.to.name) {
         return;

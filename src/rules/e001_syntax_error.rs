@@ -45,6 +45,17 @@ pub fn expected(span: Span, expected: &str, found: &str, help: String) -> Diagno
     )
 }
 
+/// A string literal is not closed on its line.
+pub fn unterminated_string(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        &RULE,
+        "unterminated string",
+        span,
+        "this string is not closed before the end of the line",
+        "close the string with `\"`; write `\\n` inside it for a line break",
+    )
+}
+
 /// The file is not UTF-8.
 pub fn invalid_utf8(offset: usize, byte: u8) -> Diagnostic {
     Diagnostic::new(

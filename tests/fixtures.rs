@@ -1,0 +1,40 @@
+//! Data-driven tests over `tests/fixtures/**/*.handoff`.
+//!
+//! For every fixture: the diagnostics fire exactly on the lines its `//~ CODE` annotations name
+//! (and nowhere else), and snapshots hold the human and the JSON rendering.
+
+mod common;
+
+use std::fs;
+
+#[test]
+fn fixtures_fire_where_annotated_and_match_snapshots() {
+    insta::glob!("fixtures/**/*.handoff", |path| {
+        let source = fs::read_to_string(path).expect("fixture is readable");
+        let checked = handoff::check_source(&source);
+        let name = common::display(path);
+        let expected = common::expected(&source);
+        let actual = common::actual(&source, &checked.diagnostics);
+        let human = common::human(&name, &source, &checked.diagnostics);
+        let missing: Vec<_> = expected.difference(&actual).collect();
+        let unexpected: Vec<_> = actual.difference(&expected).collect();
+        assert!(
+            missing.is_empty() && unexpected.is_empty(),
+            "{name}: annotated but not reported: {missing:?}; reported but not annotated: \
+             {unexpected:?}\n{human}"
+        );
+        insta::with_settings!({ omit_expression => true }, {
+            insta::assert_snapshot!("human", format!("{source}\n──── diagnostics ────\n{human}"));
+            insta::assert_json_snapshot!("json", common::json(&name, &source, &checked.diagnostics));
+        });
+    });
+}
+
+#[test]
+fn every_form_round_trips_into_the_model() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/language/all_forms.handoff");
+    let source = fs::read_to_string(path).expect("fixture is readable");
+    let checked = handoff::check_source(&source);
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    insta::assert_debug_snapshot!(checked.module);
+}
