@@ -32,9 +32,38 @@ fn fixtures_fire_where_annotated_and_match_snapshots() {
 
 #[test]
 fn every_form_round_trips_into_the_model() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/language/all_forms.handoff");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/language/all_forms.handoff"
+    );
     let source = fs::read_to_string(path).expect("fixture is readable");
     let checked = handoff::check_source(&source);
     assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
     insta::assert_debug_snapshot!(checked.module);
+}
+
+#[test]
+fn every_snapshot_belongs_to_a_test() {
+    // `cargo insta test --unreferenced reject` without needing cargo-insta: a snapshot whose
+    // fixture is gone must be deleted, not left to rot.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    for entry in fs::read_dir(root.join("snapshots")).expect("snapshots folder") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(rest) = name.strip_suffix(".snap") else {
+            panic!("unexpected file tests/snapshots/{name}");
+        };
+        let Some((_, fixture)) = rest.split_once('@') else {
+            continue;
+        };
+        let fixture = root.join("fixtures").join(fixture.replace("__", "/"));
+        assert!(
+            fixture.exists(),
+            "tests/snapshots/{name} has no fixture {}",
+            fixture.display()
+        );
+    }
 }

@@ -164,20 +164,20 @@ fn explain(code: Option<&str>) -> i32 {
                 rule.summary
             ));
         }
-        return if write_stdout(&out).is_ok() { CLEAN } else { CANNOT_RUN };
-    };
-    match rules::find(code) {
-        Some(rule) => {
-            if write_stdout(&rules::explain(rule)).is_ok() {
-                CLEAN
-            } else {
-                CANNOT_RUN
-            }
-        }
-        None => {
-            eprintln!("error: no rule is named `{code}`; `handoff explain` lists every rule");
+        return if write_stdout(&out).is_ok() {
+            CLEAN
+        } else {
             CANNOT_RUN
-        }
+        };
+    };
+    let Some(rule) = rules::find(code) else {
+        eprintln!("error: no rule is named `{code}`; `handoff explain` lists every rule");
+        return CANNOT_RUN;
+    };
+    if write_stdout(&rules::explain(rule)).is_ok() {
+        CLEAN
+    } else {
+        CANNOT_RUN
     }
 }
 

@@ -31,11 +31,7 @@ struct PendingDoc(Vec<String>);
 
 impl PendingDoc {
     fn push(&mut self, pair: &Pair<'_, Rule>) {
-        let text = pair
-            .clone()
-            .into_inner()
-            .next()
-            .map_or("", |p| p.as_str());
+        let text = pair.clone().into_inner().next().map_or("", |p| p.as_str());
         let text = text.strip_suffix('\r').unwrap_or(text);
         let text = text.strip_prefix(' ').unwrap_or(text);
         self.0.push(text.to_string());
@@ -172,7 +168,7 @@ impl<'d> Lowerer<'d> {
                     .trigger(p, pending.take())
                     .map(WorkflowItemKind::Trigger),
                 Rule::step_decl => self.step(p, pending.take()).map(WorkflowItemKind::Step),
-                Rule::flow_decl => self.flow(p, pending.take()).map(WorkflowItemKind::Flow),
+                Rule::flow_decl => Some(WorkflowItemKind::Flow(self.flow(p, pending.take()))),
                 Rule::handoff_decl => self
                     .handoff(p, pending.take())
                     .map(WorkflowItemKind::Handoff),
@@ -383,7 +379,7 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    fn flow(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<FlowDecl> {
+    fn flow(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> FlowDecl {
         let span = self.span(&pair);
         let mut chain = Vec::new();
         let mut guard = None;
@@ -394,12 +390,12 @@ impl<'d> Lowerer<'d> {
                 _ => {}
             }
         }
-        Some(FlowDecl {
+        FlowDecl {
             doc,
             chain,
             guard,
             span,
-        })
+        }
     }
 
     fn handoff(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<HandoffDecl> {
@@ -430,13 +426,11 @@ impl<'d> Lowerer<'d> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let first = inner.next()?;
-        match first.as_rule() {
-            Rule::kw_otherwise => Some(Guard::Otherwise(span)),
-            _ => {
-                let condition = inner.find(|p| p.as_rule() == Rule::condition)?;
-                Some(Guard::When(self.condition(condition)?, span))
-            }
+        if first.as_rule() == Rule::kw_otherwise {
+            return Some(Guard::Otherwise(span));
         }
+        let condition = inner.find(|p| p.as_rule() == Rule::condition)?;
+        Some(Guard::When(self.condition(condition)?, span))
     }
 
     fn route_body(&mut self, pair: Pair<'_, Rule>, place: &str, handoff: bool) -> Vec<RouteItem> {
@@ -636,16 +630,15 @@ impl<'d> Lowerer<'d> {
                     let rest = &inner[i + 2..];
                     let hex_end = rest.find('}').unwrap_or(rest.len());
                     let hex = rest.get(1..hex_end).unwrap_or("");
-                    match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
-                        Some(ch) => value.push(ch),
-                        None => {
-                            let at = span.start + 1 + i;
-                            self.diagnostics.push(e001_syntax_error::bad_literal(
-                                Span::new(at, at + hex_end + 3),
-                                format!("`\\u{{{hex}}}` is not a unicode scalar value"),
-                                "write a code point from 0 to 10FFFF outside the surrogate range D800–DFFF",
-                            ));
-                        }
+                    if let Some(ch) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                        value.push(ch);
+                    } else {
+                        let at = span.start + 1 + i;
+                        self.diagnostics.push(e001_syntax_error::bad_literal(
+                            Span::new(at, at + hex_end + 3),
+                            format!("`\\u{{{hex}}}` is not a unicode scalar value"),
+                            "write a code point from 0 to 10FFFF outside the surrogate range D800–DFFF",
+                        ));
                     }
                     // Skip `{HEX}`.
                     for _ in 0..=hex_end {
@@ -680,7 +673,10 @@ impl<'d> Lowerer<'d> {
         let mut ok = true;
         for c in pair.as_str().chars() {
             if let Some(d) = c.to_digit(10) {
-                match digits.checked_mul(10).and_then(|v| v.checked_add(u64::from(d))) {
+                match digits
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(d)))
+                {
                     Some(v) => digits = v,
                     None => ok = false,
                 }

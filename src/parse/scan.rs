@@ -143,7 +143,10 @@ mod tests {
     fn finds_declaration_starts_with_their_docs() {
         let src = "/// a\nactor x: human\nworkflow w { actor y: ai }\n  workflow v {";
         let scan = scan(src);
-        assert_eq!(scan.starts, vec![0, 21, 49]);
+        assert_eq!(scan.starts, vec![0, 21, 50]);
+        // Inside unclosed braces only a declaration at the start of a line counts.
+        let src = "workflow a {\n  step x {\n  workflow b {\nworkflow c {";
+        assert_eq!(super::scan(src).starts, vec![0, 39]);
     }
 
     #[test]

@@ -133,8 +133,7 @@ impl Scope {
             ));
             return false;
         }
-        self.symbols
-            .insert(name.name.clone(), (symbol, name.span));
+        self.symbols.insert(name.name.clone(), (symbol, name.span));
         true
     }
 }
@@ -679,7 +678,9 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     push_capability(&mut step.actions, cap, "action", ctx.diagnostics);
                 }
             }
-            StepItemKind::Reversible | StepItemKind::Irreversible | StepItemKind::CompensableBy(_) => {
+            StepItemKind::Reversible
+            | StepItemKind::Irreversible
+            | StepItemKind::CompensableBy(_) => {
                 if let Some(first) = step.reversibility {
                     ctx.diagnostics.push(e104_duplicate_item::two_reversibility(
                         &decl.name.name,
@@ -869,10 +870,7 @@ fn resolve_handoff(
         rejected = true;
     }
     let guard = resolve_guard(ctx, handoff.guard.as_ref());
-    let block = format!(
-        "the handoff `{} -> {}`",
-        handoff.from.name, handoff.to.name
-    );
+    let block = format!("the handoff `{} -> {}`", handoff.from.name, handoff.to.name);
     let route = resolve_route(ctx, &handoff.body, &block);
     // A rejected edge has had its diagnostic; it takes no part in duplicate detection.
     if !rejected && !record_edge(ctx, edges, &from, &to, &handoff.from.name, &handoff.to.name) {

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "syntax-error",
     severity: Severity::Error,
     summary: "the file does not parse; the message says what was expected, at the right place",
-    explanation: r#"
+    explanation: r"
 ## What it does
 Reports text that is not valid handoff syntax: a missing brace, a misspelt keyword, a list with a
 trailing comma where none is allowed, a string that is not closed on its line, a file that is not
@@ -31,7 +31,7 @@ workflow refunds {
 
 ## Fix
 Do what the message says at the place it points to: here, write `owner finance`.
-"#,
+",
 };
 
 /// A parse error with the expected items already phrased in English.

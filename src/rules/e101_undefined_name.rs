@@ -8,7 +8,8 @@ pub static RULE: Rule = Rule {
     code: "E101",
     name: "undefined-name",
     severity: Severity::Error,
-    summary: "a reference names no actor, step, trigger or field in scope (suggest the closest name)",
+    summary:
+        "a reference names no actor, step, trigger or field in scope (suggest the closest name)",
     explanation: r#"
 ## What it does
 Reports a name that is used but declared nowhere in scope: an owner that is no actor, a transition

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "duplicate-definition",
     severity: Severity::Error,
     summary: "a name is declared twice in the same scope (point at both)",
-    explanation: r#"
+    explanation: r"
 ## What it does
 Reports a second declaration of a name in the same scope. Scopes: the top level of a file holds
 actors and, separately, workflows; inside a workflow, actors (top-level ones included), triggers
@@ -30,7 +30,7 @@ workflow leads {
 
 ## Fix
 Rename one of the two, or delete the one that is not meant.
-"#,
+",
 };
 
 /// `name` is declared a second time at `second`; the first declaration is at `first`.
@@ -40,7 +40,10 @@ pub fn duplicate(what: &str, name: &str, first: Span, second: Span) -> Diagnosti
         format!("{what} {} is declared twice", tick(name)),
         second,
         format!("second declaration of {}", tick(name)),
-        format!("rename or remove one of the two declarations of {}", tick(name)),
+        format!(
+            "rename or remove one of the two declarations of {}",
+            tick(name)
+        ),
     )
     .with_label(first, format!("{} is first declared here", tick(name)))
 }

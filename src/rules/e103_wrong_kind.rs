@@ -41,12 +41,28 @@ Name a declaration of the kind the position expects: an actor after `owner`, `fa
 pub fn wrong_kind(name: &str, span: Span, expected: &str, found: &str, decl: Span) -> Diagnostic {
     Diagnostic::new(
         &RULE,
-        format!("{} is {} {found}, not {} {expected}", tick(name), article(found), article(expected)),
+        format!(
+            "{} is {} {found}, not {} {expected}",
+            tick(name),
+            article(found),
+            article(expected)
+        ),
         span,
         format!("expected {} {expected} here", article(expected)),
-        format!("name {} {expected} here instead of the {found} {}", article(expected), tick(name)),
+        format!(
+            "name {} {expected} here instead of the {found} {}",
+            article(expected),
+            tick(name)
+        ),
     )
-    .with_label(decl, format!("{} is declared here as {} {found}", tick(name), article(found)))
+    .with_label(
+        decl,
+        format!(
+            "{} is declared here as {} {found}",
+            tick(name),
+            article(found)
+        ),
+    )
 }
 
 /// A `handoff` starts at a trigger.
@@ -58,7 +74,10 @@ pub fn handoff_from_trigger(name: &str, span: Span, decl: Span) -> Diagnostic {
         "a trigger has no owner to hand work off from",
         format!("write `flow {name} -> …` instead of `handoff`"),
     )
-    .with_label(decl, format!("{} is declared here as a trigger", tick(name)))
+    .with_label(
+        decl,
+        format!("{} is declared here as a trigger", tick(name)),
+    )
 }
 
 fn article(word: &str) -> &'static str {

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "duplicate-item",
     severity: Severity::Error,
     summary: "a block repeats a single-valued item (two `owner`s, two reversibility classes)",
-    explanation: r#"
+    explanation: r"
 ## What it does
 Reports a block that gives a single-valued item twice: two `owner`s or `title`s, two
 reversibility classes (`reversible`, `irreversible`, `compensable by`), two `approve by`, two
@@ -33,7 +33,7 @@ step refund {
 
 ## Fix
 Keep one of the two items and delete the other.
-"#,
+",
 };
 
 /// `item` appears a second time at `second` in `block`; the first is at `first`.

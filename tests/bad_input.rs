@@ -1,0 +1,197 @@
+//! Any input gets a diagnostic or a clean result: never a panic, a stack overflow or a hang.
+//! These run on the test harness's threads (2 MiB stacks), which makes a recursion bug show.
+
+mod common;
+
+use handoff::parse;
+
+fn codes(source: &str) -> Vec<&'static str> {
+    handoff::check_source(source)
+        .diagnostics
+        .iter()
+        .map(handoff::diagnostics::Diagnostic::code)
+        .collect()
+}
+
+#[test]
+fn invalid_utf8_names_the_byte_offset() {
+    let (text, error) = parse::decode(b"workflow w {\xff}");
+    let error = error.expect("invalid UTF-8 is reported");
+    assert_eq!(error.code(), "E001");
+    assert!(error.message.contains("offset 12"), "{}", error.message);
+    assert!(error.message.contains("0xff"), "{}", error.message);
+    assert_eq!(error.span.start, 12);
+    assert!(text.starts_with("workflow w {"));
+}
+
+#[test]
+fn valid_utf8_decodes_without_error() {
+    let (text, error) = parse::decode("actor é: human".as_bytes());
+    assert!(error.is_none());
+    assert_eq!(text, "actor é: human");
+}
+
+#[test]
+fn nul_bytes_are_a_syntax_error() {
+    let checked = handoff::check_source("workflow w {\0}");
+    assert_eq!(checked.diagnostics.len(), 1);
+    assert!(checked.diagnostics[0].message.contains("found a NUL byte"));
+    // Inside a string a NUL byte is data.
+    assert!(codes("workflow w { title \"a\0b\" }").is_empty());
+}
+
+#[test]
+fn crlf_line_endings_work_and_count_lines_like_lf() {
+    let lf = "actor a: human\nworkflow w {\n  step s { owner b }\n}\n";
+    let crlf = lf.replace('\n', "\r\n");
+    let lf_json = common::json("f", lf, &handoff::check_source(lf).diagnostics);
+    let crlf_json = common::json("f", &crlf, &handoff::check_source(&crlf).diagnostics);
+    let position = |v: &serde_json::Value| {
+        let span = &v["diagnostics"][0]["span"];
+        (span["line"].clone(), span["column"].clone())
+    };
+    assert_eq!(position(&lf_json), position(&crlf_json));
+    assert_eq!(position(&lf_json).0, 3);
+    let section1 = include_str!("fixtures/language/section1.handoff").replace('\n', "\r\n");
+    assert!(codes(&section1).is_empty());
+    // A doc comment keeps no `\r`.
+    let checked = handoff::check_source("/// doc\r\nworkflow w {}\r\n");
+    assert_eq!(checked.module.workflows[0].doc.as_deref(), Some("doc"));
+}
+
+#[test]
+fn a_20_mb_string_literal_is_fine() {
+    let big = "x".repeat(20 * 1024 * 1024);
+    let source = format!("workflow w {{ title \"{big}\" }}");
+    let checked = handoff::check_source(&source);
+    assert!(checked.diagnostics.is_empty());
+    let title = checked.module.workflows[0].title.as_ref().expect("title");
+    assert_eq!(title.value.len(), big.len());
+}
+
+#[test]
+fn deep_parentheses_and_nots_are_nesting_too_deep() {
+    for opener in ["(", "not ", "not ("] {
+        let nested = opener.repeat(200_000);
+        let source = format!(
+            "actor a: human\nworkflow w {{ trigger t: manual step s {{ owner a }} flow t -> s when {nested}x }}"
+        );
+        let checked = handoff::check_source(&source);
+        assert_eq!(codes(&source), vec!["E001"], "{opener}");
+        assert!(checked.diagnostics[0].message.contains("nesting too deep"));
+    }
+    let types = format!(
+        "workflow w {{ context {{ x: {}text }} }}",
+        "list<".repeat(200_000)
+    );
+    assert_eq!(codes(&types), vec!["E001"]);
+}
+
+#[test]
+fn nesting_at_the_limit_parses() {
+    let depth = parse::MAX_NESTING;
+    let source = format!(
+        "actor a: human\nworkflow w {{ context {{ x: bool }} trigger t: manual {{ provides x }} step s {{ owner a }} flow t -> s when {}x{} }}",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    assert!(codes(&source).is_empty(), "{:?}", codes(&source));
+}
+
+#[test]
+fn a_chain_of_20000_steps_resolves() {
+    let n = 20_000;
+    let mut source = String::from("actor a: ai\nworkflow w {\n  trigger t: manual\n");
+    for i in 0..n {
+        source.push_str(&format!("  step s{i} {{ owner a }}\n"));
+    }
+    source.push_str("  flow t");
+    for i in 0..n {
+        source.push_str(&format!(" -> s{i}"));
+    }
+    source.push_str("\n}\n");
+    let checked = handoff::check_source(&source);
+    assert!(checked.diagnostics.is_empty());
+    assert_eq!(checked.module.workflows[0].transitions.len(), n);
+}
+
+#[test]
+fn fifty_thousand_fields_resolve() {
+    let n = 50_000;
+    let mut source = String::from("workflow w {\n  context {\n");
+    for i in 0..n {
+        source.push_str(&format!("    f{i}: text\n"));
+    }
+    source.push_str("  }\n}\n");
+    let checked = handoff::check_source(&source);
+    assert!(checked.diagnostics.is_empty());
+    assert_eq!(checked.module.workflows[0].fields.len(), n);
+}
+
+#[test]
+fn many_undefined_names_stay_linear() {
+    // Each undefined name could search all names for a suggestion; the budget keeps it linear.
+    let n = 20_000;
+    let mut source = String::from("actor a: ai\nworkflow w {\n  context {\n");
+    for i in 0..n {
+        source.push_str(&format!("    f{i}: text\n"));
+    }
+    source.push_str("  }\n  step s { owner a needs ");
+    let names: Vec<String> = (0..n).map(|i| format!("g{i}")).collect();
+    source.push_str(&names.join(", "));
+    source.push_str(" }\n}\n");
+    let checked = handoff::check_source(&source);
+    assert_eq!(checked.diagnostics.len(), n);
+}
+
+#[test]
+fn empty_and_comment_only_files_are_clean() {
+    assert!(codes("").is_empty());
+    assert!(codes("\n\n   \n").is_empty());
+    assert!(codes("// nothing here\n//// nor here\n").is_empty());
+    // A doc comment with nothing to document is allowed at the end of a file.
+    assert!(codes("/// dangling\n").is_empty());
+}
+
+#[test]
+fn a_byte_order_mark_is_whitespace() {
+    assert!(codes("\u{feff}actor a: human\n").is_empty());
+}
+
+#[test]
+fn every_broken_declaration_reports_and_the_rest_is_checked() {
+    let source = "workflow a { step x { ownr y } }\nworkflow b { step y { owner nobody } }\nactor c: robot\nworkflow d { oops }\n";
+    let checked = handoff::check_source(source);
+    assert_eq!(codes(source), vec!["E001", "E101", "E001", "E001"]);
+    assert_eq!(checked.module.workflows.len(), 1);
+    assert_eq!(checked.module.workflows[0].name.text, "b");
+}
+
+#[test]
+fn an_unclosed_brace_resynchronises_at_the_next_line_starting_declaration() {
+    let source = "workflow a {\n  step x {\n\nworkflow b { step y { owner nobody } }\n";
+    assert_eq!(codes(source), vec!["E001", "E101"]);
+}
+
+#[test]
+fn garbage_of_every_byte_never_panics() {
+    // A crude fuzz over short inputs built from the language's own punctuation and words.
+    let atoms = [
+        "workflow", "actor", "step", "{", "}", "(", ")", "<", ">", "[", "]", ":", ",", "->", "\"",
+        "\\", "when", "not", "list", "enum", "x", "1h", "-1.5", "///", "//", "\n", "\u{0}", "é",
+        "handoff", "flow", "owner", "context", "escalate", "to", "approve", "by", "=", "==",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..3_000 {
+        let mut source = String::new();
+        let len = (state % 40) as usize;
+        for _ in 0..len {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            source.push_str(atoms[(state % atoms.len() as u64) as usize]);
+            source.push(' ');
+        }
+        let _ = handoff::check_source(&source);
+    }
+}

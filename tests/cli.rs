@@ -1,0 +1,204 @@
+//! The command line as a user meets it: exit codes, output shapes, file discovery.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn handoff(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("handoff-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+#[test]
+fn clean_input_exits_0() {
+    let out = handoff(&["check", "tests/fixtures/language/section1.handoff"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "checked 1 file: no problems found\n");
+}
+
+#[test]
+fn errors_exit_1_and_are_rendered() {
+    let out = handoff(&["check", "tests/fixtures/rules/E101.handoff"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("E101(undefined-name)"), "{text}");
+    assert!(text.contains("did you mean `duty_manager`?"), "{text}");
+    assert!(
+        text.ends_with("checked 1 file: 7 errors, 0 warnings\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_path_exits_2() {
+    let out = handoff(&["check", "no/such/file.handoff"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read `no/such/file.handoff`"));
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    assert_eq!(
+        handoff(&["check", "--format", "xml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(handoff(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(handoff(&[]).status.code(), Some(2));
+    assert_eq!(handoff(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn json_is_one_document_with_the_stable_shape() {
+    let out = handoff(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/rules/E102.handoff",
+        "tests/fixtures/language",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "one document on one line");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["summary"]["files"], 3);
+    assert_eq!(doc["summary"]["warnings"], 0);
+    let diagnostics = doc["diagnostics"].as_array().expect("array");
+    assert_eq!(doc["summary"]["errors"], diagnostics.len());
+    let first = &diagnostics[0];
+    // Key order is part of the shape: check it on the raw text of the first diagnostic.
+    let raw = &text[text.find("\"diagnostics\":[{").expect("diagnostics")..];
+    let at = |key: &str| raw.find(&format!("\"{key}\":")).expect(key);
+    let order = [
+        "file", "code", "rule", "severity", "message", "span", "labels", "help",
+    ];
+    assert!(
+        order.windows(2).all(|w| at(w[0]) < at(w[1])),
+        "key order: {raw}"
+    );
+    assert_eq!(first.as_object().expect("object").len(), order.len());
+    assert_eq!(first["file"], "tests/fixtures/rules/E102.handoff");
+    assert_eq!(first["code"], "E102");
+    assert_eq!(first["rule"], "duplicate-definition");
+    assert!(raw.contains("\"span\":{\"start\":"), "{raw}");
+    let span = first["span"].as_object().expect("object");
+    for key in ["start", "end", "line", "column", "end_line", "end_column"] {
+        assert!(span[key].is_u64(), "{key}");
+    }
+    assert_eq!(
+        first["labels"][1]["message"],
+        "`sales` is first declared here"
+    );
+}
+
+#[test]
+fn directories_are_searched_recursively_in_sorted_order() {
+    let dir = scratch("walk");
+    std::fs::create_dir_all(dir.join("b/nested")).expect("dirs");
+    std::fs::write(
+        dir.join("b/nested/z.handoff"),
+        "workflow z { step s { owner nobody } }",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("a.handoff"),
+        "workflow a { step s { owner nobody } }",
+    )
+    .expect("write");
+    std::fs::write(dir.join("notes.txt"), "not a workflow {").expect("write");
+    let out = handoff(&[
+        "check",
+        "--format",
+        "json",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    assert_eq!(doc["summary"]["files"], 2);
+    let files: Vec<String> = doc["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| d["file"].as_str().expect("string").to_string())
+        .collect();
+    assert!(
+        files[0].ends_with("a.handoff") && files[1].ends_with("z.handoff"),
+        "{files:?}"
+    );
+}
+
+#[test]
+fn an_invalid_utf8_file_is_reported_not_fatal() {
+    let dir = scratch("utf8");
+    let file = dir.join("bad.handoff");
+    std::fs::write(&file, b"workflow w {\xff}").expect("write");
+    let out = handoff(&["check", file.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("not valid UTF-8: byte 0xff at offset 12"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn explain_prints_a_rule_page() {
+    let out = handoff(&["explain", "E101"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("# E101 undefined-name (error)"), "{text}");
+    for section in [
+        "## What it does",
+        "## Why it matters",
+        "## Example",
+        "## Fix",
+    ] {
+        assert!(text.contains(section), "{section}");
+    }
+    // Names work too, and codes are case-insensitive.
+    assert_eq!(stdout(&handoff(&["explain", "undefined-name"])), text);
+    assert_eq!(stdout(&handoff(&["explain", "e101"])), text);
+}
+
+#[test]
+fn explain_lists_rules_and_rejects_unknown_codes() {
+    let out = handoff(&["explain"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out)
+        .lines()
+        .any(|l| l.starts_with("E104  duplicate-item")));
+    let out = handoff(&["explain", "E999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no rule is named `E999`"));
+}
+
+#[test]
+fn no_path_checks_the_current_directory() {
+    let dir = scratch("cwd");
+    std::fs::write(dir.join("w.handoff"), "workflow w {}").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .arg("check")
+        .current_dir(Path::new(&dir))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "checked 1 file: no problems found\n");
+}

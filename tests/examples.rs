@@ -1,0 +1,60 @@
+//! Every file in `examples/` and the example of LANGUAGE.md §1 check clean.
+
+mod common;
+
+use std::path::Path;
+
+#[test]
+fn examples_check_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("examples/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "handoff") {
+            continue;
+        }
+        count += 1;
+        let source = std::fs::read_to_string(&path).expect("readable");
+        let checked = handoff::check_source(&source);
+        let name = common::display(&path);
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{}",
+            common::human(&name, &source, &checked.diagnostics)
+        );
+        assert!(
+            !checked.module.workflows.is_empty(),
+            "{name} declares no workflow"
+        );
+    }
+    assert!(
+        count >= 4,
+        "examples/ holds {count} workflows, at least four are expected"
+    );
+}
+
+#[test]
+fn the_language_reference_example_checks_clean() {
+    let source = include_str!("fixtures/language/section1.handoff");
+    let checked = handoff::check_source(source);
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    let workflow = &checked.module.workflows[0];
+    assert_eq!(workflow.name.text, "lead_qualification");
+    assert_eq!(workflow.steps.len(), 4);
+    // `flow inbound -> enrich -> qualify` expands into two transitions; two handoffs follow.
+    assert_eq!(workflow.transitions.len(), 4);
+}
+
+#[test]
+fn the_fixture_is_the_example_of_the_contract() {
+    // The contract lives beside the repository (`../shared/LANGUAGE.md`); the fixture must be its
+    // §1 example, byte for byte, so that a change of the contract shows here.
+    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/LANGUAGE.md");
+    let text = std::fs::read_to_string(&contract).expect("../shared/LANGUAGE.md is readable");
+    let start = text.find("```handoff\n").expect("a handoff example") + "```handoff\n".len();
+    let end = start + text[start..].find("```").expect("the example ends");
+    assert_eq!(
+        &text[start..end],
+        include_str!("fixtures/language/section1.handoff")
+    );
+}
