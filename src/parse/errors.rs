@@ -146,6 +146,13 @@ fn phrase(rule: Rule) -> Option<&'static str> {
     })
 }
 
+/// Keywords that start a declaration of a workflow or a file: finding one where a block should
+/// go on usually means the block above was not closed.
+const STARTS_ITEM: &[&str] = &[
+    "actor", "workflow", "context", "trigger", "step", "flow", "handoff", "customer_facing",
+    "version",
+];
+
 /// Joins phrases as "a, b or c".
 fn join_or(items: &[&str]) -> String {
     match items {
@@ -249,7 +256,14 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     let span = Span::new(base + pos, base + pos + len);
     let expected_text = join_or(&expected);
     let word = found.trim_matches('`');
-    let help = if let Some(kw) = closest_keyword(word, &expected) {
+    let after_comma = input[..pos.min(input.len())].trim_end().ends_with(',');
+    let help = if after_comma && expected.contains(&"a name") {
+        "remove the trailing `,`: a trailing comma is allowed only inside `( )`, `[ ]`, `< >` and \
+         `context { }`"
+            .to_string()
+    } else if expected.contains(&"`}`") && STARTS_ITEM.contains(&word) {
+        format!("a `}}` is probably missing: close the block above before `{word}`")
+    } else if let Some(kw) = closest_keyword(word, &expected) {
         format!("did you mean `{kw}`? replace `{word}` with `{kw}`")
     } else if expected.len() == 1 && expected[0].starts_with('`') && expected[0].len() <= 5 {
         format!("insert {} here", expected[0])
