@@ -72,6 +72,8 @@ pub struct Name {
 /// All workflows of one file.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Module {
+    /// The file's top-level actors (each workflow also holds a copy of them, first in its table).
+    pub actors: Vec<Actor>,
     pub workflows: Vec<Workflow>,
 }
 

@@ -6,6 +6,7 @@
 //! diagnostics. See `ARCHITECTURE.md` for the pipeline.
 
 pub mod ast;
+pub mod check;
 pub mod diagnostics;
 pub mod ir;
 pub mod parse;
@@ -29,6 +30,7 @@ pub fn check_source(source: &str) -> Checked {
     let parsed = parse::parse(source);
     let mut diagnostics = parsed.diagnostics;
     let module = resolve::resolve(&parsed.file, &mut diagnostics);
+    diagnostics.extend(check::check(&module, &check::Settings::default()));
     diagnostics::sort(&mut diagnostics);
     Checked {
         module,

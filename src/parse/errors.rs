@@ -149,7 +149,14 @@ fn phrase(rule: Rule) -> Option<&'static str> {
 /// Keywords that start a declaration of a workflow or a file: finding one where a block should
 /// go on usually means the block above was not closed.
 const STARTS_ITEM: &[&str] = &[
-    "actor", "workflow", "context", "trigger", "step", "flow", "handoff", "customer_facing",
+    "actor",
+    "workflow",
+    "context",
+    "trigger",
+    "step",
+    "flow",
+    "handoff",
+    "customer_facing",
     "version",
 ];
 

@@ -55,9 +55,16 @@ impl<'d> Lowerer<'d> {
         Lowerer { base, diagnostics }
     }
 
+    /// The span of a pair, without the whitespace and comments that pest's implicit skipping
+    /// may have consumed after its last token (it does when a trailing optional part is absent):
+    /// the span ends where the last token inside it ends.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        Span::new(self.base + s.start(), self.base + s.end())
+        let start = pair.as_span().start();
+        let mut last = pair.clone();
+        while let Some(child) = last.clone().into_inner().last() {
+            last = child;
+        }
+        Span::new(self.base + start, self.base + last.as_span().end())
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
@@ -351,7 +358,7 @@ impl<'d> Lowerer<'d> {
                     approve.within = p
                         .into_inner()
                         .find(|p| p.as_rule() == Rule::duration)
-                        .and_then(|d| self.duration(&d));
+                        .map(|d| self.duration(&d));
                 }
                 Rule::else_clause => approve.else_step = self.ident_of(p),
                 _ => {}
@@ -442,8 +449,7 @@ impl<'d> Lowerer<'d> {
                 Rule::sla_item => p
                     .into_inner()
                     .find(|p| p.as_rule() == Rule::duration)
-                    .and_then(|d| self.duration(&d))
-                    .map(RouteItemKind::Sla),
+                    .map(|d| RouteItemKind::Sla(self.duration(&d))),
                 Rule::fallback_item => self.ident_of(p).map(RouteItemKind::Fallback),
                 Rule::notify_item => self.string_of(p).map(RouteItemKind::Notify),
                 Rule::reason_item => self.string_of(p).map(RouteItemKind::Reason),
@@ -562,7 +568,7 @@ impl<'d> Lowerer<'d> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next()?;
         let kind = match inner.as_rule() {
-            Rule::duration => OperandKind::Duration(self.duration(&inner)?.seconds),
+            Rule::duration => OperandKind::Duration(self.duration(&inner).seconds),
             Rule::number => OperandKind::Number(self.number(&inner)?),
             Rule::string => OperandKind::String(self.string(&inner).value),
             Rule::kw_true => OperandKind::Bool(true),
@@ -666,7 +672,7 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn duration(&mut self, pair: &Pair<'_, Rule>) -> Option<Duration> {
+    fn duration(&mut self, pair: &Pair<'_, Rule>) -> Duration {
         let span = self.span(pair);
         let mut total: u64 = 0;
         let mut digits: u64 = 0;
@@ -695,18 +701,19 @@ impl<'d> Lowerer<'d> {
             }
             digits = 0;
         }
-        if ok {
-            Some(Duration {
-                seconds: total,
-                span,
-            })
-        } else {
+        if !ok {
+            // Keep the item (at the largest duration) so that nothing downstream reports it as
+            // missing: the literal has its diagnostic.
             self.diagnostics.push(e001_syntax_error::bad_literal(
                 span,
                 "this duration is too long".to_string(),
                 "write a duration shorter than 500 billion years",
             ));
-            None
+            total = u64::MAX;
+        }
+        Duration {
+            seconds: total,
+            span,
         }
     }
 }

@@ -91,6 +91,7 @@ pub fn resolve(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
             .workflows
             .push(resolve_workflow(decl, &top_scope, &actors, diagnostics));
     }
+    module.actors = actors;
     module
 }
 

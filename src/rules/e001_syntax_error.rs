@@ -32,6 +32,7 @@ workflow refunds {
 ## Fix
 Do what the message says at the place it points to: here, write `owner finance`.
 ",
+    check: None,
 };
 
 /// A parse error with the expected items already phrased in English.

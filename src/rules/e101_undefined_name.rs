@@ -35,6 +35,7 @@ Correct the spelling (`owner agent`), or declare the missing actor, step, trigge
 Top-level actors are visible in every workflow of the file; fields must be declared in the
 workflow's `context` block.
 "#,
+    check: None,
 };
 
 /// `name` at `span` names no `kind` (`"actor"`, `"step"`, `"field"`, …). `suggestion` is the

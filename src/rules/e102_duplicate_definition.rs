@@ -31,6 +31,7 @@ workflow leads {
 ## Fix
 Rename one of the two, or delete the one that is not meant.
 ",
+    check: None,
 };
 
 /// `name` is declared a second time at `second`; the first declaration is at `first`.

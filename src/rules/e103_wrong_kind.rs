@@ -35,6 +35,7 @@ Name a declaration of the kind the position expects: an actor after `owner`, `fa
 `approve by` and `escalate to`; a step or trigger in transitions; a field in `needs`,
 `provides`, `carries` and conditions. Use `flow` out of a trigger.
 "#,
+    check: None,
 };
 
 /// `name` at `span` is a `found`, but the position expects a `expected`.

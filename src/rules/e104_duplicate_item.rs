@@ -34,6 +34,7 @@ step refund {
 ## Fix
 Keep one of the two items and delete the other.
 ",
+    check: None,
 };
 
 /// `item` appears a second time at `second` in `block`; the first is at `first`.

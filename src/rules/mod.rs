@@ -9,16 +9,50 @@
 //! diagnostic constructors (and, for a semantic rule, its `check` function), add it to `ALL`
 //! below, and add `tests/fixtures/rules/<CODE>.handoff` with flagged and clean cases.
 
-use crate::diagnostics::Severity;
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
 
 pub mod e001_syntax_error;
 pub mod e101_undefined_name;
 pub mod e102_duplicate_definition;
 pub mod e103_wrong_kind;
 pub mod e104_duplicate_item;
+pub mod e201_ownerless_step;
+pub mod e202_undeclared_handoff;
+pub mod e203_needs_human;
+pub mod e204_fallback_cycle;
+pub mod e205_into_trigger;
+pub mod e301_missing_context;
+pub mod e302_carries_unavailable;
+pub mod e303_type_mismatch;
+pub mod e304_confidence_outside_ai;
+pub mod e305_sensitive_leak;
+pub mod e306_missing_escalation_context;
+pub mod e401_irreversible_without_approval;
+pub mod e402_bad_compensation;
+pub mod e403_permission_wall;
+pub mod e501_unreachable_step;
+pub mod e502_no_trigger;
+pub mod e503_no_exit_cycle;
+pub mod w201_handoff_without_sla;
+pub mod w202_cold_handoff;
+pub mod w203_hidden_handoff;
+pub mod w204_handoff_same_owner;
+pub mod w205_sla_without_fallback;
+pub mod w301_unused_field;
+pub mod w401_undeclared_reversibility;
+pub mod w402_approval_on_reversible;
+pub mod w403_approval_chain;
+pub mod w501_non_exhaustive_routing;
+pub mod w502_exception_sprawl;
+pub mod w503_last_mile;
+pub mod w504_conservative_threshold;
+
+/// The check of a semantic rule: it reads one workflow's analysis and appends diagnostics.
+pub type Check = fn(&Analysis<'_>, &mut Vec<Diagnostic>);
 
 /// A rule: a stable code, a kebab-case name, a default severity and a page of explanation.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Rule {
     /// The stable code, such as `E101`.
     pub code: &'static str,
@@ -30,7 +64,17 @@ pub struct Rule {
     pub summary: &'static str,
     /// The page `handoff explain` prints, in Markdown.
     pub explanation: &'static str,
+    /// For a semantic rule, its check; rules found by the parser or resolver have none.
+    pub check: Option<Check>,
 }
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+    }
+}
+
+impl Eq for Rule {}
 
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
@@ -39,6 +83,36 @@ pub static ALL: &[&Rule] = &[
     &e102_duplicate_definition::RULE,
     &e103_wrong_kind::RULE,
     &e104_duplicate_item::RULE,
+    &e201_ownerless_step::RULE,
+    &e202_undeclared_handoff::RULE,
+    &e203_needs_human::RULE,
+    &e204_fallback_cycle::RULE,
+    &e205_into_trigger::RULE,
+    &e301_missing_context::RULE,
+    &e302_carries_unavailable::RULE,
+    &e303_type_mismatch::RULE,
+    &e304_confidence_outside_ai::RULE,
+    &e305_sensitive_leak::RULE,
+    &e306_missing_escalation_context::RULE,
+    &e401_irreversible_without_approval::RULE,
+    &e402_bad_compensation::RULE,
+    &e403_permission_wall::RULE,
+    &e501_unreachable_step::RULE,
+    &e502_no_trigger::RULE,
+    &e503_no_exit_cycle::RULE,
+    &w201_handoff_without_sla::RULE,
+    &w202_cold_handoff::RULE,
+    &w203_hidden_handoff::RULE,
+    &w204_handoff_same_owner::RULE,
+    &w205_sla_without_fallback::RULE,
+    &w301_unused_field::RULE,
+    &w401_undeclared_reversibility::RULE,
+    &w402_approval_on_reversible::RULE,
+    &w403_approval_chain::RULE,
+    &w501_non_exhaustive_routing::RULE,
+    &w502_exception_sprawl::RULE,
+    &w503_last_mile::RULE,
+    &w504_conservative_threshold::RULE,
 ];
 
 /// Looks a rule up by code (`E101`, case-insensitive) or by name (`undefined-name`).

@@ -1,0 +1,360 @@
+//! Context as data flow (LANGUAGE.md §4): which fields are available at every step, on every
+//! path from a trigger, and — when one is not — a concrete path on which it is missing and the
+//! boundary where it was lost.
+//!
+//! Sets of fields are bit sets indexed by `FieldId`. `avail_in(n)` is the intersection, over the
+//! routes into `n` from reached nodes, of what each route passes: a `flow` passes
+//! `avail_out(source)`, a `handoff` exactly its `carries`, an approval's `else` route the
+//! source's `avail_in`, a compensation the compensated step's `avail_out`. A step's
+//! `avail_out` is `avail_in ∪ provides`, intersected with `carries ∪ provides` of each of its
+//! escalations (the work may reach the successors along an escalation path). The fixpoint is
+//! computed by iterating in reverse post-order; on an acyclic workflow one pass suffices.
+//!
+//! **Invariants:** a `handoff` passes its `carries` as declared, even where a carried field is
+//! not available at its source (that is E302, reported once at the handoff, and nothing
+//! downstream is reported again); unreached nodes keep the full set, so nothing is reported
+//! about context at a step no trigger reaches (that is E501).
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use fixedbitset::FixedBitSet;
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use super::graph::{EdgeKind, Graph};
+use crate::ir::{FieldId, NodeId, Ref, StepId, TransitionId, TransitionKind, TriggerId, Workflow};
+
+/// Where a field was lost on the way to a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cause {
+    /// The path starts at this trigger, which does not provide the field, and no step on the
+    /// path provides it.
+    NotProvided(TriggerId),
+    /// The field was available at the source of this handoff, which does not carry it.
+    Handoff(TransitionId),
+    /// The field was available in this step, but its escalation (index into `escalations`)
+    /// does not carry it.
+    Escalation(StepId, usize),
+}
+
+/// A concrete path on which a field is missing, and why.
+#[derive(Clone, Debug)]
+pub struct Missing {
+    pub cause: Cause,
+    /// The nodes from a trigger to the node in question.
+    pub path: Vec<NodeIndex>,
+    /// Handoffs on the path after the cause that do not carry the field either: the fix must
+    /// add it to them too.
+    pub also_dropped_by: Vec<TransitionId>,
+}
+
+/// How a node came to lack a field, in the per-field search.
+#[derive(Clone, Copy)]
+enum Parent {
+    None,
+    Root(Cause, EdgeIndex),
+    Via(EdgeIndex),
+}
+
+/// The result of the context analysis of one workflow.
+pub struct ContextFlow {
+    avail_in: Vec<FixedBitSet>,
+    avail_out: Vec<FixedBitSet>,
+    provides: Vec<FixedBitSet>,
+    /// Per-field traces, computed when first asked for.
+    traces: RefCell<Vec<(FieldId, Vec<Parent>)>>,
+}
+
+/// How many per-field traces are kept at once.
+const TRACE_CACHE: usize = 8;
+
+fn set_of(fields: usize, refs: &[Ref<FieldId>]) -> FixedBitSet {
+    let mut set = FixedBitSet::with_capacity(fields);
+    for id in refs.iter().filter_map(|r| r.target) {
+        set.insert(id.index());
+    }
+    set
+}
+
+impl ContextFlow {
+    /// Runs the analysis.
+    pub fn new(wf: &Workflow, graph: &Graph) -> Self {
+        let fields = wf.fields.len();
+        let n = graph.g.node_count();
+        let mut full = FixedBitSet::with_capacity(fields);
+        full.insert_range(..);
+        let mut provides = Vec::with_capacity(n);
+        provides.extend(wf.triggers.iter().map(|t| set_of(fields, &t.provides)));
+        provides.extend(wf.steps.iter().map(|s| set_of(fields, &s.provides)));
+        let mut avail_in = vec![full.clone(); n];
+        let mut avail_out = vec![full; n];
+        for t in 0..graph.triggers {
+            avail_in[t] = FixedBitSet::with_capacity(fields);
+            avail_out[t].clone_from(&provides[t]);
+        }
+        let carries: Vec<Option<FixedBitSet>> = wf
+            .transitions
+            .iter()
+            .map(|t| (t.kind == TransitionKind::Handoff).then(|| set_of(fields, &t.route.carries)))
+            .collect();
+        let escalations: Vec<Vec<FixedBitSet>> = wf
+            .steps
+            .iter()
+            .map(|s| {
+                s.escalations
+                    .iter()
+                    .map(|e| set_of(fields, &e.route.carries))
+                    .collect()
+            })
+            .collect();
+
+        let mut changed = true;
+        let mut scratch = FixedBitSet::with_capacity(fields);
+        while changed {
+            changed = false;
+            for &v in &graph.order {
+                let Some(step) = graph.step(v) else { continue };
+                let mut incoming = FixedBitSet::with_capacity(fields);
+                incoming.insert_range(..);
+                for e in graph.g.edges_directed(v, Direction::Incoming) {
+                    let u = e.source().index();
+                    if !graph.reached[u] {
+                        continue;
+                    }
+                    match *e.weight() {
+                        EdgeKind::Transition(t, TransitionKind::Handoff) => {
+                            if let Some(c) = &carries[t.index()] {
+                                incoming.intersect_with(c);
+                            }
+                        }
+                        EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
+                            incoming.intersect_with(&avail_out[u]);
+                        }
+                        EdgeKind::ApprovalElse => incoming.intersect_with(&avail_in[u]),
+                    }
+                }
+                let i = v.index();
+                if incoming != avail_in[i] {
+                    avail_in[i] = incoming;
+                    changed = true;
+                }
+                let mut out = avail_in[i].clone();
+                out.union_with(&provides[i]);
+                for esc in &escalations[step.index()] {
+                    scratch.clone_from(esc);
+                    scratch.union_with(&provides[i]);
+                    out.intersect_with(&scratch);
+                }
+                if out != avail_out[i] {
+                    avail_out[i] = out;
+                    changed = true;
+                }
+            }
+        }
+        ContextFlow {
+            avail_in,
+            avail_out,
+            provides,
+            traces: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Whether `field` is available on entry to `n` on every path.
+    pub fn has_in(&self, n: NodeIndex, field: FieldId) -> bool {
+        self.avail_in[n.index()].contains(field.index())
+    }
+
+    /// Whether `field` is available after `n` ran, along the owner's own completion (before
+    /// escalations are taken into account): `avail_in ∪ provides`.
+    pub fn has_after_run(&self, n: NodeIndex, field: FieldId) -> bool {
+        self.has_in(n, field) || self.provides[n.index()].contains(field.index())
+    }
+
+    /// Whether `field` reaches the successors of `n` on every path, escalations included.
+    pub fn has_out(&self, n: NodeIndex, field: FieldId) -> bool {
+        self.avail_out[n.index()].contains(field.index())
+    }
+
+    /// The fields available after `n` ran (before escalations).
+    pub fn after_run(&self, n: NodeIndex) -> impl Iterator<Item = FieldId> + '_ {
+        self.avail_in[n.index()]
+            .ones()
+            .chain(self.provides[n.index()].ones())
+            .map(|i| FieldId(i as u32))
+    }
+
+    /// Explains why `field` is missing on entry to step node `n` (which a trigger reaches).
+    pub fn missing_in(
+        &self,
+        wf: &Workflow,
+        graph: &Graph,
+        n: NodeIndex,
+        field: FieldId,
+    ) -> Option<Missing> {
+        let mut traces = self.traces.borrow_mut();
+        let pos = if let Some(pos) = traces.iter().position(|(f, _)| *f == field) {
+            pos
+        } else {
+            if traces.len() >= TRACE_CACHE {
+                traces.remove(0);
+            }
+            traces.push((field, self.trace(wf, graph, field)));
+            traces.len() - 1
+        };
+        let parents = &traces[pos].1;
+        let mut tail = vec![n];
+        let mut also = Vec::new();
+        let mut at = n;
+        let mut guard = parents.len() + 1;
+        loop {
+            guard = guard.checked_sub(1)?;
+            match parents[at.index()] {
+                Parent::None => return None,
+                Parent::Via(e) => {
+                    if let Some(&EdgeKind::Transition(t, TransitionKind::Handoff)) =
+                        graph.g.edge_weight(e)
+                    {
+                        also.push(t);
+                    }
+                    let (from, _) = graph.g.edge_endpoints(e)?;
+                    tail.push(from);
+                    at = from;
+                }
+                Parent::Root(cause, e) => {
+                    let (from, _) = graph.g.edge_endpoints(e)?;
+                    let mut path = graph.path_from_trigger(from);
+                    tail.reverse();
+                    path.extend(tail);
+                    also.reverse();
+                    return Some(Missing {
+                        cause,
+                        path,
+                        also_dropped_by: also,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Explains why `field` does not reach the successors of `n`.
+    pub fn missing_out(
+        &self,
+        wf: &Workflow,
+        graph: &Graph,
+        n: NodeIndex,
+        field: FieldId,
+    ) -> Option<Missing> {
+        match graph.id(n) {
+            NodeId::Trigger(t) => Some(Missing {
+                cause: Cause::NotProvided(t),
+                path: vec![n],
+                also_dropped_by: Vec::new(),
+            }),
+            NodeId::Step(s) if self.has_after_run(n, field) => {
+                let esc = self.dropping_escalation(wf, n, s, field)?;
+                Some(Missing {
+                    cause: Cause::Escalation(s, esc),
+                    path: graph.path_from_trigger(n),
+                    also_dropped_by: Vec::new(),
+                })
+            }
+            NodeId::Step(_) => self.missing_in(wf, graph, n, field),
+        }
+    }
+
+    fn dropping_escalation(
+        &self,
+        wf: &Workflow,
+        n: NodeIndex,
+        s: StepId,
+        field: FieldId,
+    ) -> Option<usize> {
+        if self.provides[n.index()].contains(field.index()) {
+            return None;
+        }
+        wf.step(s)
+            .escalations
+            .iter()
+            .position(|e| !e.route.carries.iter().any(|c| c.target == Some(field)))
+    }
+
+    /// A breadth-first search from every place where `field` is lost, along routes that pass
+    /// its absence on, labelling every reached node that lacks it with how it came to.
+    fn trace(&self, wf: &Workflow, graph: &Graph, field: FieldId) -> Vec<Parent> {
+        let f = field.index();
+        let mut parents = vec![Parent::None; graph.g.node_count()];
+        let mut queue = VecDeque::new();
+        for e in graph.g.edge_references() {
+            let (u, v) = (e.source(), e.target());
+            if !graph.reached[u.index()] || !parents[v.index()].is_none() {
+                continue;
+            }
+            let after_run = self.has_after_run(u, field);
+            let cause = match (*e.weight(), graph.id(u)) {
+                (EdgeKind::Transition(t, TransitionKind::Handoff), _) => {
+                    let carried = wf.transitions[t.index()]
+                        .route
+                        .carries
+                        .iter()
+                        .any(|c| c.target == Some(field));
+                    (!carried && after_run).then_some(Cause::Handoff(t))
+                }
+                (EdgeKind::Transition(_, TransitionKind::Flow), NodeId::Trigger(t)) => {
+                    (!self.provides[u.index()].contains(f)).then_some(Cause::NotProvided(t))
+                }
+                (
+                    EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation,
+                    NodeId::Step(s),
+                ) => {
+                    if after_run && !self.has_out(u, field) {
+                        self.dropping_escalation(wf, u, s, field)
+                            .map(|i| Cause::Escalation(s, i))
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            };
+            if let Some(cause) = cause {
+                parents[v.index()] = Parent::Root(cause, e.id());
+                queue.push_back(v);
+            }
+        }
+        while let Some(u) = queue.pop_front() {
+            let provided = self.provides[u.index()].contains(f);
+            for e in graph.g.edges_directed(u, Direction::Outgoing) {
+                let v = e.target();
+                if !parents[v.index()].is_none() {
+                    continue;
+                }
+                let passes_absence = match *e.weight() {
+                    EdgeKind::ApprovalElse => true,
+                    EdgeKind::Transition(t, TransitionKind::Handoff) => {
+                        !provided
+                            && !wf.transitions[t.index()]
+                                .route
+                                .carries
+                                .iter()
+                                .any(|c| c.target == Some(field))
+                    }
+                    EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
+                        !provided
+                    }
+                };
+                if passes_absence {
+                    parents[v.index()] = Parent::Via(e.id());
+                    queue.push_back(v);
+                }
+            }
+        }
+        parents
+    }
+}
+
+impl Parent {
+    fn is_none(&self) -> bool {
+        matches!(self, Parent::None)
+    }
+}

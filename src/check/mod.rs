@@ -1,0 +1,268 @@
+//! Semantic checks: every rule of LANGUAGE.md §5 beyond syntax and names.
+//!
+//! Each workflow is analysed once ([`Analysis`]: its routing graph and its context flow), then
+//! every registered rule with a `check` function reads the analysis and reports. Rules live in
+//! `src/rules/`, one module each.
+//!
+//! **Invariants:** a check never reports about a reference that failed to resolve or an edge that
+//! was rejected (their diagnostic has been given); every analysis is linear, or linear times the
+//! number of fields in bit-set words, in the size of the workflow.
+
+pub mod flow;
+pub mod graph;
+pub mod types;
+
+use petgraph::graph::NodeIndex;
+
+use crate::ast::ActorKind;
+use crate::diagnostics::{Diagnostic, Label};
+use crate::ir::{
+    Actor, ActorId, FieldId, Module, NodeId, Route, StepId, Transition, TransitionKind, Workflow,
+};
+use crate::rules;
+use crate::span::Span;
+use flow::{Cause, ContextFlow, Missing};
+use graph::Graph;
+
+/// Settings of the rules that have a number in them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// W502: how many escalation paths a workflow may have before it is exception sprawl.
+    pub exception_limit: usize,
+    /// W504: an escalation at `confidence <` this value or more is too conservative.
+    pub conservative_threshold: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            exception_limit: 5,
+            conservative_threshold: 0.9,
+        }
+    }
+}
+
+/// A handoff or an escalation, seen from the rules about handoff quality.
+pub struct RouteRef<'a> {
+    /// The step the work leaves (a handoff out of a trigger is rejected earlier).
+    pub source: Option<StepId>,
+    /// Who receives the work: the owner of the target step, or the escalation target.
+    pub receiver: Option<&'a Actor>,
+    pub route: &'a Route,
+    /// The `a -> b` of a handoff, the `escalate to x` of an escalation.
+    pub head: Span,
+    /// "the handoff `a -> b`" or "the escalation of `s` to `x`".
+    pub what: String,
+    pub escalation: bool,
+}
+
+/// What the rules read about one workflow.
+pub struct Analysis<'a> {
+    pub wf: &'a Workflow,
+    pub settings: &'a Settings,
+    pub graph: Graph,
+    pub context: ContextFlow,
+}
+
+/// Runs every semantic rule on every workflow of a module.
+pub fn check(module: &Module, settings: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    rules::e204_fallback_cycle::check_actors(&module.actors, |_| true, &mut out);
+    for wf in &module.workflows {
+        let analysis = Analysis::new(wf, settings);
+        for rule in rules::ALL {
+            if let Some(check) = rule.check {
+                check(&analysis, &mut out);
+            }
+        }
+    }
+    out
+}
+
+impl<'a> Analysis<'a> {
+    /// Analyses one workflow.
+    pub fn new(wf: &'a Workflow, settings: &'a Settings) -> Self {
+        let graph = Graph::new(wf);
+        let context = ContextFlow::new(wf, &graph);
+        Analysis {
+            wf,
+            settings,
+            graph,
+            context,
+        }
+    }
+
+    /// The resolved owner of a step.
+    pub fn owner(&self, step: StepId) -> Option<&'a Actor> {
+        let wf = self.wf;
+        wf.step(step)
+            .owner
+            .and_then(|o| o.target)
+            .map(|id| wf.actor(id))
+    }
+
+    /// The kind of a step's resolved owner.
+    pub fn owner_kind(&self, step: StepId) -> Option<ActorKind> {
+        self.owner(step).map(|a| a.kind)
+    }
+
+    /// The resolved actor of an id.
+    pub fn actor(&self, id: ActorId) -> &'a Actor {
+        self.wf.actor(id)
+    }
+
+    /// The step a transition leads to, when it resolved to one and was not rejected.
+    pub fn target_step(&self, t: &Transition) -> Option<StepId> {
+        match t.ends()? {
+            (_, NodeId::Step(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The step a transition starts at, when it resolved to one and was not rejected.
+    pub fn source_step(&self, t: &Transition) -> Option<StepId> {
+        match t.ends()? {
+            (NodeId::Step(s), _) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The span of a transition's `from -> to` part.
+    pub fn head(t: &Transition) -> Span {
+        t.from.span.to(t.to.span)
+    }
+
+    /// `a -> b` for a transition.
+    pub fn arrow(&self, t: &Transition) -> String {
+        match t.ends() {
+            Some((a, b)) => format!("{} -> {}", self.wf.node_name(a), self.wf.node_name(b)),
+            None => String::from("…"),
+        }
+    }
+
+    /// The name of a field.
+    pub fn field_name(&self, f: FieldId) -> &'a str {
+        &self.wf.field(f).name.text
+    }
+
+    /// A path as `a -> b -> c`, shortened in the middle when long.
+    pub fn path_text(&self, path: &[NodeIndex]) -> String {
+        let name = |n: &NodeIndex| self.wf.node_name(self.graph.id(*n)).to_string();
+        if path.len() <= 8 {
+            return path.iter().map(name).collect::<Vec<_>>().join(" -> ");
+        }
+        let head: Vec<String> = path[..3].iter().map(name).collect();
+        let tail: Vec<String> = path[path.len() - 4..].iter().map(name).collect();
+        format!("{} -> … -> {}", head.join(" -> "), tail.join(" -> "))
+    }
+
+    /// The label at the place a field was lost, and the edit that fixes the loss.
+    pub fn explain_cause(&self, field: FieldId, missing: &Missing) -> (Label, String) {
+        let wf = self.wf;
+        let f = self.field_name(field);
+        let (label, mut help) = match missing.cause {
+            Cause::NotProvided(t) => {
+                let trigger = wf.trigger(t);
+                (
+                    Label::new(
+                        trigger.name.span,
+                        format!("the path starts here, and nothing on it provides `{f}`"),
+                    ),
+                    format!(
+                        "add `{f}` to `provides` of the trigger `{}`, or to `provides` of a step on the path",
+                        trigger.name.text
+                    ),
+                )
+            }
+            Cause::Handoff(t) => {
+                let t = &wf.transitions[t.index()];
+                (
+                    Label::new(
+                        Self::head(t),
+                        format!("`{f}` is dropped here: not in `carries`"),
+                    ),
+                    format!("add `{f}` to `carries` of the handoff `{}`", self.arrow(t)),
+                )
+            }
+            Cause::Escalation(s, i) => {
+                let step = wf.step(s);
+                let esc = &step.escalations[i];
+                let target = esc
+                    .target
+                    .target
+                    .map_or("…", |a| wf.actor(a).name.text.as_str());
+                (
+                    Label::new(
+                        Span::new(esc.span.start, esc.target.span.end),
+                        format!("`{f}` is dropped on this escalation path: not in `carries`"),
+                    ),
+                    format!(
+                        "add `{f}` to `carries` of the escalation of `{}` to `{target}`",
+                        step.name.text
+                    ),
+                )
+            }
+        };
+        if !missing.also_dropped_by.is_empty() {
+            let more: Vec<String> = missing
+                .also_dropped_by
+                .iter()
+                .map(|t| format!("`{}`", self.arrow(&wf.transitions[t.index()])))
+                .collect();
+            help.push_str(&format!(", and to `carries` of {}", more.join(", ")));
+        }
+        (label, help)
+    }
+
+    /// Whether a transition is a handoff.
+    pub fn is_handoff(t: &Transition) -> bool {
+        t.kind == TransitionKind::Handoff
+    }
+
+    /// Every handoff and escalation of the workflow: the places where work changes hands.
+    pub fn routes(&self) -> Vec<RouteRef<'a>> {
+        let wf = self.wf;
+        let mut routes = Vec::new();
+        for (i, step) in wf.steps.iter().enumerate() {
+            for esc in &step.escalations {
+                routes.push(RouteRef {
+                    source: Some(StepId(i as u32)),
+                    receiver: esc.target.target.map(|a| wf.actor(a)),
+                    route: &esc.route,
+                    head: Span::new(esc.span.start, esc.target.span.end),
+                    what: format!(
+                        "the escalation of `{}` to `{}`",
+                        step.name.text,
+                        esc.target
+                            .target
+                            .map_or("…", |a| wf.actor(a).name.text.as_str())
+                    ),
+                    escalation: true,
+                });
+            }
+        }
+        for t in &wf.transitions {
+            if t.kind != TransitionKind::Handoff {
+                continue;
+            }
+            let Some(to) = self.target_step(t) else {
+                continue;
+            };
+            routes.push(RouteRef {
+                source: self.source_step(t),
+                receiver: self.owner(to),
+                route: &t.route,
+                head: Self::head(t),
+                what: format!("the handoff `{}`", self.arrow(t)),
+                escalation: false,
+            });
+        }
+        routes.sort_by_key(|r| r.head);
+        routes
+    }
+
+    /// The node of a step.
+    pub fn step_node(&self, s: StepId) -> NodeIndex {
+        self.graph.node(NodeId::Step(s))
+    }
+}

@@ -1,0 +1,83 @@
+//! E202 undeclared-handoff: a `flow` joins steps with different owners.
+
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::TransitionKind;
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "E202",
+    name: "undeclared-handoff",
+    severity: Severity::Error,
+    summary: "a `flow` joins steps with different owners",
+    explanation: r#"
+## What it does
+Reports a `flow` between two steps whose owners differ. A `flow` says the same owner keeps the
+work; when the owner changes, the transition is a handoff and must be declared as one.
+
+## Why it matters
+An undeclared handoff is where context silently goes missing: a `flow` passes everything, so
+nobody decided what the next owner actually receives, and there is no SLA or fallback for the
+moment the work changes hands.
+
+## Example
+```handoff
+workflow leads {
+  actor bot: ai
+  actor sales: team
+  trigger inbound: webhook "/leads"
+  step qualify { owner bot }
+  step call { owner sales }
+  flow inbound -> qualify -> call
+}
+```
+
+## Fix
+Declare the transition as a handoff and list what travels:
+`handoff qualify -> call { carries email, brief  sla 4h }`.
+"#,
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    for t in &a.wf.transitions {
+        if t.kind != TransitionKind::Flow {
+            continue;
+        }
+        let (Some(from), Some(to)) = (a.source_step(t), a.target_step(t)) else {
+            continue;
+        };
+        let (Some(x), Some(y)) = (a.owner(from), a.owner(to)) else {
+            continue;
+        };
+        if x.name.text == y.name.text {
+            continue;
+        }
+        let (sf, st) = (a.wf.step(from), a.wf.step(to));
+        let mut d = Diagnostic::new(
+            &RULE,
+            format!(
+                "`flow` joins `{}` and `{}`, which have different owners",
+                sf.name.text, st.name.text
+            ),
+            Analysis::head(t),
+            format!(
+                "the work passes from `{}` to `{}` here",
+                x.name.text, y.name.text
+            ),
+            format!(
+                "declare `handoff {} -> {} {{ carries … }}` and list the fields that travel",
+                sf.name.text, st.name.text
+            ),
+        );
+        for (step, owner) in [(sf, x), (st, y)] {
+            if let Some(r) = step.owner {
+                d = d.with_label(
+                    r.span,
+                    format!("`{}` is owned by `{}`", step.name.text, owner.name.text),
+                );
+            }
+        }
+        out.push(d);
+    }
+}

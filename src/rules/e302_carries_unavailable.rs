@@ -1,0 +1,133 @@
+//! E302 carries-unavailable: a handoff or escalation carries a field that is not available at
+//! its source on some path.
+
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{FieldId, StepId, TransitionKind};
+use crate::rules::Rule;
+use crate::span::Span;
+
+pub static RULE: Rule = Rule {
+    code: "E302",
+    name: "carries-unavailable",
+    severity: Severity::Error,
+    summary:
+        "a handoff or escalation `carries` a field that is not available at its source on some path",
+    explanation: r#"
+## What it does
+Reports a field in the `carries` of a handoff that is not available after the source step on
+every path (escalation paths included), and a field in the `carries` of an escalation that is
+not available after the owner's attempt. The diagnostic names a path on which it is missing.
+
+## Why it matters
+A `carries` list is a promise to the receiver. Promising a field that is sometimes absent means
+the receiver plans on context it will not get, which is worse than not promising it.
+
+## Example
+```handoff
+workflow support {
+  actor bot: ai
+  actor agent: human
+  context { ticket: text  summary: summary }
+  trigger chat: webhook "/chat" { provides ticket }
+  step answer { owner bot needs ticket }
+  step takeover { owner agent needs summary }
+  flow chat -> answer
+  handoff answer -> takeover { carries summary }
+}
+```
+
+## Fix
+Make the field available before the boundary (have the source step `provides summary`), or
+carry it into the source step across the earlier boundary that drops it.
+"#,
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let wf = a.wf;
+    for t in &wf.transitions {
+        if t.kind != TransitionKind::Handoff {
+            continue;
+        }
+        let Some((from, _)) = t.ends() else { continue };
+        let n = a.graph.node(from);
+        if !a.graph.reached[n.index()] {
+            continue;
+        }
+        for c in &t.route.carries {
+            let Some(f) = c.target else { continue };
+            if a.context.has_out(n, f) {
+                continue;
+            }
+            let missing = a.context.missing_out(wf, &a.graph, n, f);
+            out.push(diagnostic(
+                a,
+                f,
+                c.span,
+                wf.node_name(from),
+                &format!("the handoff `{}`", a.arrow(t)),
+                missing,
+            ));
+        }
+    }
+    for (i, step) in wf.steps.iter().enumerate() {
+        let n = a.step_node(StepId(i as u32));
+        if !a.graph.reached[n.index()] {
+            continue;
+        }
+        for esc in &step.escalations {
+            for c in &esc.route.carries {
+                let Some(f) = c.target else { continue };
+                if a.context.has_after_run(n, f) {
+                    continue;
+                }
+                let missing = a.context.missing_in(wf, &a.graph, n, f);
+                out.push(diagnostic(
+                    a,
+                    f,
+                    c.span,
+                    &step.name.text,
+                    "this escalation",
+                    missing,
+                ));
+            }
+        }
+    }
+}
+
+fn diagnostic(
+    a: &Analysis<'_>,
+    field: FieldId,
+    span: Span,
+    source: &str,
+    route: &str,
+    missing: Option<crate::check::flow::Missing>,
+) -> Diagnostic {
+    let name = a.field_name(field);
+    match missing {
+        Some(m) => {
+            let (label, help) = a.explain_cause(field, &m);
+            Diagnostic::new(
+                &RULE,
+                format!(
+                    "{route} carries `{name}`, which is missing after `{source}` on the path `{}`",
+                    a.path_text(&m.path)
+                ),
+                span,
+                format!("`{name}` is not available at `{source}` on every path"),
+                help,
+            )
+            .with_label(label.span, label.message)
+        }
+        None => Diagnostic::new(
+            &RULE,
+            format!(
+                "{route} carries `{name}`, which is not available after `{source}` on every path"
+            ),
+            span,
+            format!("`{name}` is not available at `{source}` on every path"),
+            format!("provide `{name}` before `{source}`, or remove it from `carries`"),
+        ),
+    }
+}

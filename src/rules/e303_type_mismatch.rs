@@ -1,0 +1,223 @@
+//! E303 type-mismatch: a condition compares incompatible types, or names a member its enum lacks.
+
+use crate::check::types::{problems, type_of, OpType, Problem};
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{Cond, Guard, Type, Value, ValueKind};
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "E303",
+    name: "type-mismatch",
+    severity: Severity::Error,
+    summary: "a condition compares incompatible types, or names a member its enum lacks",
+    explanation: r#"
+## What it does
+Type-checks every condition. `number` and `money` compare with numbers; `duration` with
+durations; `text`, `email`, `url` and `summary` with strings, using `==`, `!=` or `in` only;
+`date` and `datetime` with strings in ISO 8601 form; `bool` with `true` and `false`; an enum
+field only with its own members; a `list` with nothing. A bare operand used as a whole condition
+must be a `bool`. An unknown enum member gets the closest member as a suggestion.
+
+## Why it matters
+A condition that can never be true silently routes every case down the other branch: the
+high-intent lead goes to the newsletter because `tier == "enterprise"` compared an enum with a
+string.
+
+## Example
+```handoff
+workflow leads {
+  actor bot: ai
+  actor sales: team
+  context { tier: enum(smb, mid, enterprise)  intent: number }
+  trigger inbound: webhook "/leads" { provides tier, intent }
+  step qualify { owner bot needs tier }
+  step call { owner sales }
+  flow inbound -> qualify
+  handoff qualify -> call when tier == enterprse and intent > "high" { sla 4h }
+}
+```
+
+## Fix
+Compare like with like: `tier == enterprise`, `intent > 70`.
+"#,
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let wf = a.wf;
+    let mut conditions: Vec<&Cond> = Vec::new();
+    for step in &wf.steps {
+        conditions.extend(step.escalations.iter().map(|e| &e.condition));
+    }
+    for t in &wf.transitions {
+        if let Guard::When(c) = &t.guard {
+            conditions.push(c);
+        }
+    }
+    for cond in conditions {
+        let mut found = Vec::new();
+        problems(wf, cond, &mut found);
+        for p in found {
+            out.push(diagnostic(a, &p));
+        }
+    }
+}
+
+fn operand_text(a: &Analysis<'_>, v: &Value) -> String {
+    match &v.kind {
+        ValueKind::Field(Some(f)) => format!("`{}`", a.field_name(*f)),
+        ValueKind::Member(m) => format!("`{m}`"),
+        ValueKind::Number(n) => format!("`{n}`"),
+        ValueKind::String(s) => format!("`{s:?}`"),
+        ValueKind::Duration(_) => "a duration".to_string(),
+        ValueKind::Bool(b) => format!("`{b}`"),
+        ValueKind::Confidence => "`confidence`".to_string(),
+        ValueKind::Attempts => "`attempts`".to_string(),
+        ValueKind::Elapsed => "`elapsed`".to_string(),
+        ValueKind::Field(None) => "this operand".to_string(),
+    }
+}
+
+/// What an operand of this type may be compared with, for the help line.
+fn advice(t: OpType<'_>) -> &'static str {
+    match t {
+        OpType::Number => "a number, such as `70`",
+        OpType::Duration => "a duration, such as `4h`",
+        OpType::Text | OpType::Str(_) => "a string using `==`, `!=` or `in`",
+        OpType::Date => "a date string such as `\"2026-01-31\"`",
+        OpType::Datetime => "a datetime string such as `\"2026-01-31T09:00:00Z\"`",
+        OpType::Bool => "`true` or `false` using `==` or `!=`",
+        OpType::Enum(..) | OpType::Member(_) => {
+            "one of its members, without quotes, using `==`, `!=` or `in`"
+        }
+        OpType::List => "nothing: test another field instead of a list",
+        OpType::Unknown => "an operand of the same type",
+    }
+}
+
+fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
+    let wf = a.wf;
+    match problem {
+        Problem::UnknownMember {
+            member,
+            name: m,
+            field,
+        } => {
+            let f = wf.field(*field);
+            let members: Vec<&str> = match &f.ty {
+                Type::Enum(ms) => ms.iter().map(|n| n.text.as_str()).collect(),
+                _ => Vec::new(),
+            };
+            let closest = members
+                .iter()
+                .map(|c| (strsim::damerau_levenshtein(m, c), *c))
+                .filter(|(d, _)| *d <= (m.chars().count() / 3).max(1))
+                .min();
+            let help = match closest {
+                Some((_, c)) => format!("did you mean `{c}`? replace `{m}` with `{c}`"),
+                None => format!(
+                    "use one of {}",
+                    members
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            Diagnostic::new(
+                &RULE,
+                format!("`{m}` is not a member of `{}`", f.name.text),
+                member.span,
+                format!("`{}` has no member `{m}`", f.name.text),
+                help,
+            )
+            .with_label(
+                f.span,
+                format!("`{}` is declared `{}` here", f.name.text, f.ty),
+            )
+        }
+        Problem::NotBool { value } => {
+            let t = type_of(wf, value);
+            let mut d = Diagnostic::new(
+                &RULE,
+                format!(
+                    "{} is {}, not a condition",
+                    operand_text(a, value),
+                    t.describe()
+                ),
+                value.span,
+                "a condition needs a `bool` here",
+                format!("compare it with {}", advice(t)),
+            );
+            if let ValueKind::Field(Some(f)) = value.kind {
+                let f = wf.field(f);
+                d = d.with_label(
+                    f.span,
+                    format!("`{}` is declared `{}` here", f.name.text, f.ty),
+                );
+            }
+            d
+        }
+        Problem::Mismatch {
+            span,
+            left,
+            right,
+            op,
+        } => {
+            let (tl, tr) = (type_of(wf, left), type_of(wf, right));
+            let how = match op {
+                Some(op) => format!("with `{}`", op.symbol()),
+                None => "with `in`".to_string(),
+            };
+            let same_kind = std::mem::discriminant(&tl) == std::mem::discriminant(&tr)
+                || matches!(
+                    (tl, tr),
+                    (OpType::Text | OpType::Str(_), OpType::Text | OpType::Str(_))
+                );
+            let (message, label) = if same_kind && !matches!(tl, OpType::Enum(..) | OpType::List) {
+                (
+                    format!("{} cannot be compared {how}", tl.describe()),
+                    format!("{} {how}", operand_text(a, left)),
+                )
+            } else {
+                (
+                    format!(
+                        "cannot compare {} ({}) with {} ({})",
+                        operand_text(a, left),
+                        tl.describe(),
+                        operand_text(a, right),
+                        tr.describe()
+                    ),
+                    "incompatible types".to_string(),
+                )
+            };
+            let anchor = if matches!(tl, OpType::Unknown | OpType::Str(_)) {
+                tr
+            } else {
+                tl
+            };
+            let mut d = Diagnostic::new(
+                &RULE,
+                message,
+                *span,
+                label,
+                format!(
+                    "compare {} with {}",
+                    operand_text(a, if anchor == tl { left } else { right }),
+                    advice(anchor)
+                ),
+            );
+            for v in [left, right] {
+                if let ValueKind::Field(Some(f)) = v.kind {
+                    let f = wf.field(f);
+                    d = d.with_label(
+                        f.span,
+                        format!("`{}` is declared `{}` here", f.name.text, f.ty),
+                    );
+                }
+            }
+            d
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! E304 confidence-outside-ai: `confidence` is used on a step not owned by an `ai` actor.
+
+use crate::ast::ActorKind;
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{Cond, Guard, NodeId, StepId, ValueKind};
+use crate::rules::Rule;
+use crate::span::Span;
+
+pub static RULE: Rule = Rule {
+    code: "E304",
+    name: "confidence-outside-ai",
+    severity: Severity::Error,
+    summary: "`confidence` is used on a step not owned by an `ai` actor",
+    explanation: r"
+## What it does
+Reports `confidence` in the condition of an escalation, or of a transition out of a step, when
+that step is not owned by an `ai` actor (or the transition starts at a trigger).
+
+## Why it matters
+`confidence` is the AI's own estimate of its result. People and systems do not report one, so a
+condition on it would never be what the author thought: the escalation would never fire, or
+always would.
+
+## Example
+```handoff
+workflow review {
+  actor clerk: human
+  actor lead: human
+  trigger start: manual
+  step check {
+    owner clerk
+    escalate to lead when confidence < 0.5
+  }
+  flow start -> check
+}
+```
+
+## Fix
+Test something the owner does produce (a field, `attempts`, `elapsed`), or give the step to an
+`ai` actor if it is the AI's work.
+",
+    check: Some(check),
+};
+
+fn confidence_spans(cond: &Cond) -> Vec<Span> {
+    let mut spans = Vec::new();
+    cond.for_each_value(&mut |v| {
+        if matches!(v.kind, ValueKind::Confidence) {
+            spans.push(v.span);
+        }
+    });
+    spans
+}
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let wf = a.wf;
+    let mut report = |span: Span, step: Option<StepId>, source: &str| {
+        let (label, decl) = match step.and_then(|s| a.owner(s)) {
+            Some(owner) if owner.kind == ActorKind::Ai => return,
+            Some(owner) => (
+                format!(
+                    "`{source}` is owned by `{}`, a `{}` actor",
+                    owner.name.text,
+                    owner.kind.keyword()
+                ),
+                Some((
+                    owner.name.span,
+                    format!(
+                        "`{}` is declared `{}` here",
+                        owner.name.text,
+                        owner.kind.keyword()
+                    ),
+                )),
+            ),
+            // An unresolved or missing owner has been reported already.
+            None if step.is_some() => return,
+            None => (format!("`{source}` is a trigger, which has no owner"), None),
+        };
+        let mut d = Diagnostic::new(
+            &RULE,
+            format!(
+                "`confidence` is only defined on steps owned by an `ai` actor, not on `{source}`"
+            ),
+            span,
+            label,
+            "test a field, `attempts` or `elapsed` instead, or give the step to an `ai` actor",
+        );
+        if let Some((span, message)) = decl {
+            d = d.with_label(span, message);
+        }
+        out.push(d);
+    };
+    for (i, step) in wf.steps.iter().enumerate() {
+        for esc in &step.escalations {
+            for span in confidence_spans(&esc.condition) {
+                report(span, Some(StepId(i as u32)), &step.name.text);
+            }
+        }
+    }
+    for t in &wf.transitions {
+        let (Guard::When(cond), Some(from)) = (&t.guard, t.from.target) else {
+            continue;
+        };
+        let step = match from {
+            NodeId::Step(s) => Some(s),
+            NodeId::Trigger(_) => None,
+        };
+        for span in confidence_spans(cond) {
+            report(span, step, wf.node_name(from));
+        }
+    }
+}

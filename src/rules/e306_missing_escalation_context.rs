@@ -1,0 +1,95 @@
+//! E306 missing-escalation-context: an escalation does not carry every field the step needs.
+
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::StepId;
+use crate::rules::Rule;
+use crate::span::Span;
+
+pub static RULE: Rule = Rule {
+    code: "E306",
+    name: "missing-escalation-context",
+    severity: Severity::Error,
+    summary: "an escalation does not carry every field the step `needs`",
+    explanation: r#"
+## What it does
+Reports an `escalate to` whose `carries` lacks a field that the step `needs`. The escalation
+target takes the step over and must complete it, so it needs what the step needs.
+
+## Why it matters
+An escalation without context is the human who inherits a conversation with no idea what was
+said: the customer repeats everything, and the person decides without the facts the machine had.
+
+## Example
+```handoff
+workflow support {
+  actor bot: ai
+  actor agent: human
+  context { question: text  history: summary }
+  trigger chat: webhook "/chat" { provides question, history }
+  step answer {
+    owner bot
+    needs question, history
+    escalate to agent when confidence < 0.6 { carries question  sla 5m }
+  }
+  flow chat -> answer
+}
+```
+
+## Fix
+Add the missing fields to the escalation's `carries`: `carries question, history`.
+"#,
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, step) in a.wf.steps.iter().enumerate() {
+        let n = a.step_node(StepId(i as u32));
+        for esc in &step.escalations {
+            let missing: Vec<_> = step
+                .needs
+                .iter()
+                .filter(|need| {
+                    need.target.is_some_and(|f| {
+                        // A field the step itself lacks is E301's to report.
+                        a.context.has_in(n, f)
+                            && !esc.route.carries.iter().any(|c| c.target == Some(f))
+                    })
+                })
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = missing
+                .iter()
+                .filter_map(|r| r.target)
+                .map(|f| format!("`{}`", a.field_name(f)))
+                .collect();
+            let list = names.join(", ");
+            let target = esc
+                .target
+                .target
+                .map_or("…", |t| a.wf.actor(t).name.text.as_str());
+            let plain = list.replace('`', "");
+            let help = if esc.route.carries.is_empty() {
+                format!("add `{{ carries {plain} }}` to this escalation")
+            } else {
+                format!("add {list} to `carries` of this escalation")
+            };
+            let mut d = Diagnostic::new(
+                &RULE,
+                format!(
+                    "the escalation to `{target}` does not carry {list}, which step `{}` needs",
+                    step.name.text
+                ),
+                Span::new(esc.span.start, esc.target.span.end),
+                format!("`{target}` would take over without {list}"),
+                help,
+            );
+            for r in &missing {
+                d = d.with_label(r.span, "needed here");
+            }
+            out.push(d);
+        }
+    }
+}

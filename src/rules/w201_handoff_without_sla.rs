@@ -1,0 +1,64 @@
+//! W201 handoff-without-sla: a handoff or escalation to a `human` or `team` has no `sla`.
+
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "W201",
+    name: "handoff-without-sla",
+    severity: Severity::Warning,
+    summary: "a handoff or escalation to a `human` or `team` has no `sla`",
+    explanation: r#"
+## What it does
+Reports a handoff whose receiving step is owned by a person (`human` or `team`), and an
+escalation to a person, without an `sla`.
+
+## Why it matters
+Machines pick work up at once; people have queues. Without an SLA nobody knows how long the
+work may wait, nothing fires when it waits too long, and the customer who was told "a colleague
+will get back to you" waits indefinitely.
+
+## Example
+```handoff
+workflow support {
+  actor bot: ai
+  actor agents: team
+  context { summary: summary }
+  trigger chat: webhook "/chat"
+  step answer { owner bot provides summary }
+  step takeover { owner agents needs summary }
+  flow chat -> answer
+  handoff answer -> takeover { carries summary }
+}
+```
+
+## Fix
+Say how long the person may take to pick the work up: `sla 15m`.
+"#,
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    for r in a.routes() {
+        let Some(receiver) = r.receiver else { continue };
+        if !receiver.kind.is_person() || r.route.sla.is_some() {
+            continue;
+        }
+        out.push(Diagnostic::new(
+            &RULE,
+            format!("{} reaches `{}` with no `sla`", r.what, receiver.name.text),
+            r.head,
+            format!(
+                "nobody knows how long `{}` may take to pick this up",
+                receiver.name.text
+            ),
+            if r.route.carries.is_empty() && r.route.notify.is_none() && r.route.fallback.is_none()
+            {
+                "add `{ sla 4h }` (or the time the receiver may take) to it".to_string()
+            } else {
+                "add `sla 4h` (or the time the receiver may take) to its body".to_string()
+            },
+        ));
+    }
+}

@@ -1,0 +1,100 @@
+//! W202 cold-handoff: a handoff or escalation from `ai` to `human`/`team` carries no `summary`.
+
+use crate::ast::{ActorKind, PrimType};
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::Type;
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "W202",
+    name: "cold-handoff",
+    severity: Severity::Warning,
+    summary: "a handoff or escalation from `ai` to `human`/`team` carries no `summary` field",
+    explanation: r#"
+## What it does
+Reports a handoff from a step owned by an `ai` actor to a step owned by a person, and an
+escalation from an AI-owned step to a person, that carries no field of type `summary` (or
+`list<summary>`).
+
+## Why it matters
+A person taking over from an AI needs to understand the case in seconds. Raw fields (an email, a
+score) are not enough: the escalation arrives cold, and the person reads the whole transcript or,
+worse, starts over with the customer.
+
+## Example
+```handoff
+workflow leads {
+  actor bot: ai
+  actor sales: team
+  context { email: email }
+  trigger inbound: webhook "/leads" { provides email }
+  step qualify { owner bot needs email }
+  step call { owner sales needs email }
+  flow inbound -> qualify
+  handoff qualify -> call { carries email  sla 4h }
+}
+```
+
+## Fix
+Have the AI step write a summary (`brief: summary` in `context`, `provides brief`) and carry it:
+`carries email, brief`.
+"#,
+    check: Some(check),
+};
+
+fn is_summary(ty: &Type) -> bool {
+    match ty {
+        Type::Prim(PrimType::Summary) => true,
+        Type::List(inner) => is_summary(inner),
+        _ => false,
+    }
+}
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let wf = a.wf;
+    for r in a.routes() {
+        let (Some(source), Some(receiver)) = (r.source, r.receiver) else {
+            continue;
+        };
+        if a.owner_kind(source) != Some(ActorKind::Ai) || !receiver.kind.is_person() {
+            continue;
+        }
+        let carries_summary = r
+            .route
+            .carries
+            .iter()
+            .filter_map(|c| c.target)
+            .any(|f| is_summary(&wf.field(f).ty));
+        if carries_summary {
+            continue;
+        }
+        // Suggest a summary that is already available at the source, if there is one.
+        let n = a.step_node(source);
+        let available = a
+            .context
+            .after_run(n)
+            .find(|f| is_summary(&wf.field(*f).ty))
+            .map(|f| a.field_name(f));
+        let help = match available {
+            Some(name) => format!("add `{name}` to `carries` of {}", r.what),
+            None => format!(
+                "have step `{}` provide a `summary` field (for example `brief: summary`) and carry it",
+                wf.step(source).name.text
+            ),
+        };
+        out.push(Diagnostic::new(
+            &RULE,
+            format!(
+                "{} passes work from an AI to `{}` without a summary",
+                r.what, receiver.name.text
+            ),
+            r.head,
+            format!(
+                "`{}` gets no summary of what the AI learned",
+                receiver.name.text
+            ),
+            help,
+        ));
+    }
+}

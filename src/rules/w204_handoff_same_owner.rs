@@ -1,0 +1,69 @@
+//! W204 handoff-same-owner: a `handoff` joins steps with the same owner.
+
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::TransitionKind;
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "W204",
+    name: "handoff-same-owner",
+    severity: Severity::Warning,
+    summary: "a `handoff` joins steps with the same owner",
+    explanation: r"
+## What it does
+Reports a `handoff` between two steps that have the same owner.
+
+## Why it matters
+A handoff marks a change of owner; the tooling builds SLAs, fallbacks and context boundaries
+around it. Declaring one where the owner keeps the work drops context for no reason and makes the
+real handoffs harder to see.
+
+## Example
+```handoff
+workflow review {
+  actor editor: human
+  trigger draft: manual
+  step read { owner editor }
+  step approve { owner editor }
+  flow draft -> read
+  handoff read -> approve { carries … }
+}
+```
+
+## Fix
+Write `flow read -> approve`: the owner keeps the work and all of its context.
+",
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    for t in &a.wf.transitions {
+        if t.kind != TransitionKind::Handoff {
+            continue;
+        }
+        let (Some(from), Some(to)) = (a.source_step(t), a.target_step(t)) else {
+            continue;
+        };
+        let (Some(x), Some(y)) = (a.owner(from), a.owner(to)) else {
+            continue;
+        };
+        if x.name.text != y.name.text {
+            continue;
+        }
+        let (sf, st) = (a.wf.step(from), a.wf.step(to));
+        out.push(Diagnostic::new(
+            &RULE,
+            format!(
+                "handoff between `{}` and `{}`, which are both owned by `{}`",
+                sf.name.text, st.name.text, x.name.text
+            ),
+            Analysis::head(t),
+            "the owner does not change here",
+            format!(
+                "write `flow {} -> {}`: the owner keeps the work and its context",
+                sf.name.text, st.name.text
+            ),
+        ));
+    }
+}

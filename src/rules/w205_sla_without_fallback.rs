@@ -1,0 +1,63 @@
+//! W205 sla-without-fallback: an `sla` whose breach reaches nobody.
+
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "W205",
+    name: "sla-without-fallback",
+    severity: Severity::Warning,
+    summary: "an `sla` whose breach reaches nobody: no fallback on the handoff, the actor or the workflow",
+    explanation: r#"
+## What it does
+Reports an `sla` on a handoff or escalation when nobody takes over once it runs out: there is no
+`fallback` on the handoff or escalation, the receiving actor has no `fallback`, and the workflow
+has no `owner`.
+
+## Why it matters
+An SLA that nobody enforces is a number in a file. When it is breached, the work must go to
+someone with the authority to act, or the deadline changes nothing.
+
+## Example
+```handoff
+workflow tickets {
+  actor bot: ai
+  actor agents: team
+  trigger new: webhook "/tickets"
+  step triage { owner bot }
+  step solve { owner agents }
+  flow new -> triage
+  handoff triage -> solve { sla 4h }
+}
+```
+
+## Fix
+Name who takes over: `fallback support_lead` on the handoff, a `fallback` on the receiving
+actor, or an `owner` for the whole workflow.
+"#,
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    if a.wf.owner.is_some() {
+        return;
+    }
+    for r in a.routes() {
+        let Some(sla) = r.route.sla else { continue };
+        let Some(receiver) = r.receiver else { continue };
+        if r.route.fallback.is_some() || receiver.fallback.is_some() {
+            continue;
+        }
+        out.push(Diagnostic::new(
+            &RULE,
+            format!("nobody takes over when the `sla` of {} runs out", r.what),
+            sla.span,
+            "the breach of this SLA reaches nobody",
+            format!(
+                "add `fallback ACTOR` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
+                r.what, receiver.name.text
+            ),
+        ));
+    }
+}

@@ -1,0 +1,104 @@
+//! W301 unused-field: a context field is never provided, or provided but never used.
+
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{Cond, FieldId, Guard, Ref, ValueKind};
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "W301",
+    name: "unused-field",
+    severity: Severity::Warning,
+    summary: "a context field is never provided, or provided but never needed, carried or tested",
+    explanation: r#"
+## What it does
+Reports a field of `context` that no trigger or step provides and nothing uses, and a field that
+is provided but never needed by a step, carried across a handoff or escalation, or tested by a
+condition. (A field that is used but never provided is reported where it is used, by E301 or
+E302.)
+
+## Why it matters
+The context block is the contract of what travels through the workflow. A field that is produced
+and then ignored is usually a handoff somebody forgot to wire: the AI computed a risk score and
+no step ever looks at it.
+
+## Example
+```handoff
+workflow leads {
+  actor bot: ai
+  context { email: email  score: number }
+  trigger inbound: webhook "/leads" { provides email }
+  step qualify { owner bot needs email provides score }
+  flow inbound -> qualify
+}
+```
+
+## Fix
+Use the field where it matters (`needs score`, `carries score`, `when score > 50`), or remove it
+from `context`.
+"#,
+    check: Some(check),
+};
+
+fn mark(refs: &[Ref<FieldId>], seen: &mut [bool]) {
+    for f in refs.iter().filter_map(|r| r.target) {
+        seen[f.index()] = true;
+    }
+}
+
+fn mark_cond(cond: &Cond, seen: &mut [bool]) {
+    cond.for_each_value(&mut |v| {
+        if let ValueKind::Field(Some(f)) = v.kind {
+            seen[f.index()] = true;
+        }
+    });
+}
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let wf = a.wf;
+    let mut provided = vec![false; wf.fields.len()];
+    let mut used = vec![false; wf.fields.len()];
+    for t in &wf.triggers {
+        mark(&t.provides, &mut provided);
+    }
+    for s in &wf.steps {
+        mark(&s.provides, &mut provided);
+        mark(&s.needs, &mut used);
+        for e in &s.escalations {
+            mark(&e.route.carries, &mut used);
+            mark_cond(&e.condition, &mut used);
+        }
+    }
+    for t in &wf.transitions {
+        mark(&t.route.carries, &mut used);
+        if let Guard::When(c) = &t.guard {
+            mark_cond(c, &mut used);
+        }
+    }
+    for (i, field) in wf.fields.iter().enumerate() {
+        let (message, label) = match (provided[i], used[i]) {
+            (_, true) => continue,
+            (false, false) => (
+                format!("the field `{}` is never provided nor used", field.name.text),
+                "declared here and used nowhere",
+            ),
+            (true, false) => (
+                format!(
+                    "the field `{}` is provided but never needed, carried or tested",
+                    field.name.text
+                ),
+                "provided, then ignored",
+            ),
+        };
+        out.push(Diagnostic::new(
+            &RULE,
+            message,
+            field.name.span,
+            label,
+            format!(
+                "use `{}` (`needs`, `carries` or a condition) where it matters, or remove it from `context`",
+                field.name.text
+            ),
+        ));
+    }
+}

@@ -1,0 +1,84 @@
+//! W503 last-mile: a step with no successors is `reversible`, owned by a person, and follows an
+//! `ai` step.
+
+use crate::ast::ActorKind;
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{ReversibilityKind, StepId};
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "W503",
+    name: "last-mile",
+    severity: Severity::Warning,
+    summary: "a step with no successors is `reversible`, owned by a `human` or `team`, and follows an `ai` step",
+    explanation: r#"
+## What it does
+Reports a final step (no transitions out) that is owned by a person, is marked `reversible`, and
+directly follows a step owned by an `ai` actor.
+
+## Why it matters
+This is the last-mile trap: the AI did the work, and a person is left to perform a final,
+undoable click — copying the result into a tool, pressing send on a draft. It adds a queue and a
+delay without adding judgement; the person becomes a manual relay.
+
+## Example
+```handoff
+workflow notes {
+  actor bot: ai
+  actor rep: human { can crm.write }
+  context { summary: summary }
+  trigger call_ended: webhook "/calls"
+  step summarise { owner bot provides summary }
+  step paste_into_crm { owner rep needs summary action crm.write reversible }
+  flow call_ended -> summarise
+  handoff summarise -> paste_into_crm { carries summary  sla 1d }
+}
+```
+
+## Fix
+Let the AI (or a system) finish the reversible step itself, or give the person a real decision
+to make and say why with `reason` on the handoff.
+"#,
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let wf = a.wf;
+    for (i, step) in wf.steps.iter().enumerate() {
+        let s = StepId(i as u32);
+        let reversible = step
+            .reversibility
+            .is_some_and(|r| r.kind == ReversibilityKind::Reversible);
+        if !reversible || !a.owner_kind(s).is_some_and(ActorKind::is_person) {
+            continue;
+        }
+        let n = a.step_node(s);
+        if a.graph.routes_out(n).next().is_some() {
+            continue;
+        }
+        let ai_before = a
+            .graph
+            .routes_in(n)
+            .filter_map(|(_, p, _)| a.graph.step(p))
+            .find(|p| a.owner_kind(*p) == Some(ActorKind::Ai));
+        let Some(prev) = ai_before else { continue };
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                format!(
+                    "the last step `{}` leaves a person an undoable final task after the AI step `{}`",
+                    step.name.text,
+                    wf.step(prev).name.text
+                ),
+                step.name.span,
+                "a manual relay at the end of the work",
+                format!(
+                    "let the AI or a system finish `{}`, or give the person a real decision and say why with `reason`",
+                    step.name.text
+                ),
+            )
+            .with_label(wf.step(prev).name.span, "the AI does the work here"),
+        );
+    }
+}

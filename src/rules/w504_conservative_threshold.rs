@@ -1,0 +1,86 @@
+//! W504 conservative-threshold: an escalation fires at `confidence <` (or `<=`) a value of 0.9 or
+//! more.
+
+use crate::ast::CmpOp;
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{Cond, CondKind, ValueKind};
+use crate::rules::Rule;
+use crate::span::Span;
+
+pub static RULE: Rule = Rule {
+    code: "W504",
+    name: "conservative-threshold",
+    severity: Severity::Warning,
+    summary: "an escalation fires at `confidence <` (or `<=`) a value of 0.9 or more",
+    explanation: r#"
+## What it does
+Reports an escalation condition `confidence < X` or `confidence <= X` (or the same written the
+other way round) where X is at or above the threshold (0.9 by default).
+
+## Why it matters
+An AI is rarely more than 90% confident. A threshold that high escalates nearly everything: the
+people behind the escalation drown in routine cases, stop reading them, and miss the ones that
+matter. The automation pays for itself only if most cases stay automated.
+
+## Example
+```handoff
+workflow chat {
+  actor bot: ai
+  actor agent: human
+  trigger start: webhook "/chat"
+  step answer {
+    owner bot
+    escalate to agent when confidence < 0.95 { sla 5m }
+  }
+  flow start -> answer
+}
+```
+
+## Fix
+Lower the threshold (`confidence < 0.7`) and measure how many cases escalate.
+"#,
+    check: Some(check),
+};
+
+/// The thresholds of `confidence <`/`<=` comparisons in a condition, with their spans.
+fn thresholds(cond: &Cond, out: &mut Vec<(f64, Span)>) {
+    match &cond.kind {
+        CondKind::Or(parts) | CondKind::And(parts) => {
+            for p in parts {
+                thresholds(p, out);
+            }
+        }
+        CondKind::Compare(l, op, r) => match (&l.kind, op, &r.kind) {
+            (ValueKind::Confidence, CmpOp::Lt | CmpOp::Le, ValueKind::Number(x))
+            | (ValueKind::Number(x), CmpOp::Gt | CmpOp::Ge, ValueKind::Confidence) => {
+                out.push((*x, cond.span));
+            }
+            _ => {}
+        },
+        // Under `not` the comparison fires on the other side of the threshold.
+        CondKind::Not(_) | CondKind::In(..) | CondKind::Bare(_) => {}
+    }
+}
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let limit = a.settings.conservative_threshold;
+    for step in &a.wf.steps {
+        for esc in &step.escalations {
+            let mut found = Vec::new();
+            thresholds(&esc.condition, &mut found);
+            for (x, span) in found {
+                if x < limit {
+                    continue;
+                }
+                out.push(Diagnostic::new(
+                    &RULE,
+                    format!("this escalation fires whenever confidence is below {x}"),
+                    span,
+                    "nearly every case will escalate",
+                    format!("lower the threshold below {limit}, for example `confidence < 0.7`"),
+                ));
+            }
+        }
+    }
+}
