@@ -50,12 +50,13 @@ pub struct Missing {
     pub also_dropped_by: Vec<TransitionId>,
 }
 
-/// How a node came to lack a field, in the per-field search.
+/// How a node came to lack a field, in the per-field search; every labelled node also knows
+/// the cause at the root of its chain, so grouping by cause costs nothing.
 #[derive(Clone, Copy)]
 enum Parent {
     None,
     Root(Cause, EdgeIndex),
-    Via(EdgeIndex),
+    Via(EdgeIndex, Cause),
 }
 
 /// The result of the context analysis of one workflow.
@@ -185,16 +186,16 @@ impl ContextFlow {
             .map(|i| FieldId(i as u32))
     }
 
-    /// Explains why `field` is missing on entry to step node `n` (which a trigger reaches).
-    pub fn missing_in(
+    /// Runs `f` on the trace of `field`, computing it first if it is not cached.
+    fn with_trace<R>(
         &self,
         wf: &Workflow,
         graph: &Graph,
-        n: NodeIndex,
         field: FieldId,
-    ) -> Option<Missing> {
+        f: impl FnOnce(&[Parent]) -> R,
+    ) -> R {
         let mut traces = self.traces.borrow_mut();
-        let pos = if let Some(pos) = traces.iter().position(|(f, _)| *f == field) {
+        let pos = if let Some(pos) = traces.iter().position(|(g, _)| *g == field) {
             pos
         } else {
             if traces.len() >= TRACE_CACHE {
@@ -203,7 +204,54 @@ impl ContextFlow {
             traces.push((field, self.trace(wf, graph, field)));
             traces.len() - 1
         };
-        let parents = &traces[pos].1;
+        f(&traces[pos].1)
+    }
+
+    /// Where `field` was lost on the way into step node `n`: constant time once the field's
+    /// trace exists.
+    pub fn cause_in(
+        &self,
+        wf: &Workflow,
+        graph: &Graph,
+        n: NodeIndex,
+        field: FieldId,
+    ) -> Option<Cause> {
+        self.with_trace(wf, graph, field, |parents| match parents[n.index()] {
+            Parent::None => None,
+            Parent::Root(cause, _) | Parent::Via(_, cause) => Some(cause),
+        })
+    }
+
+    /// Where `field` was lost before the successors of `n`.
+    pub fn cause_out(
+        &self,
+        wf: &Workflow,
+        graph: &Graph,
+        n: NodeIndex,
+        field: FieldId,
+    ) -> Option<Cause> {
+        match graph.id(n) {
+            NodeId::Trigger(t) => Some(Cause::NotProvided(t)),
+            NodeId::Step(s) if self.has_after_run(n, field) => self
+                .dropping_escalation(wf, n, s, field)
+                .map(|i| Cause::Escalation(s, i)),
+            NodeId::Step(_) => self.cause_in(wf, graph, n, field),
+        }
+    }
+
+    /// Explains why `field` is missing on entry to step node `n` (which a trigger reaches).
+    pub fn missing_in(
+        &self,
+        wf: &Workflow,
+        graph: &Graph,
+        n: NodeIndex,
+        field: FieldId,
+    ) -> Option<Missing> {
+        self.with_trace(wf, graph, field, |parents| Self::walk(graph, parents, n))
+    }
+
+    /// Reads a path back from `n` to the place the field was lost, then on to a trigger.
+    fn walk(graph: &Graph, parents: &[Parent], n: NodeIndex) -> Option<Missing> {
         let mut tail = vec![n];
         let mut also = Vec::new();
         let mut at = n;
@@ -212,7 +260,7 @@ impl ContextFlow {
             guard = guard.checked_sub(1)?;
             match parents[at.index()] {
                 Parent::None => return None,
-                Parent::Via(e) => {
+                Parent::Via(e, _) => {
                     if let Some(&EdgeKind::Transition(t, TransitionKind::Handoff)) =
                         graph.g.edge_weight(e)
                     {
@@ -324,6 +372,10 @@ impl ContextFlow {
         }
         while let Some(u) = queue.pop_front() {
             let provided = self.provides[u.index()].contains(f);
+            let cause = match parents[u.index()] {
+                Parent::Root(cause, _) | Parent::Via(_, cause) => cause,
+                Parent::None => continue,
+            };
             for e in graph.g.edges_directed(u, Direction::Outgoing) {
                 let v = e.target();
                 if !parents[v.index()].is_none() {
@@ -344,7 +396,7 @@ impl ContextFlow {
                     }
                 };
                 if passes_absence {
-                    parents[v.index()] = Parent::Via(e.id());
+                    parents[v.index()] = Parent::Via(e.id(), cause);
                     queue.push_back(v);
                 }
             }

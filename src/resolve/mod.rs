@@ -158,6 +158,7 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
     };
     let mut title_span: Option<Span> = None;
     let mut fallback_span: Option<Span> = None;
+    let mut can = CapabilityList::default();
     let block = format!("actor `{}`", decl.name.name);
     for item in &decl.items {
         match &item.kind {
@@ -173,7 +174,7 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
             }
             ActorItemKind::Can(caps) => {
                 for cap in caps {
-                    push_capability(&mut actor.can, cap, "can", diagnostics);
+                    push_capability(&mut can, cap, "can", diagnostics);
                 }
             }
             ActorItemKind::Fallback(_) => {
@@ -188,21 +189,30 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
             ActorItemKind::Members(members) => actor.members.extend(members.iter().cloned()),
         }
     }
+    actor.can = can.caps;
     actor
 }
 
+/// Capabilities being collected from the items of one block, each once.
+#[derive(Default)]
+struct CapabilityList {
+    caps: Vec<Capability>,
+    seen: HashMap<String, Span>,
+}
+
 fn push_capability(
-    list: &mut Vec<Capability>,
+    list: &mut CapabilityList,
     cap: &ast::Capability,
     item: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    if let Some(first) = list.iter().find(|c| c.name == cap.name) {
+    if let Some(&first) = list.seen.get(&cap.name) {
         diagnostics.push(e104_duplicate_item::listed_twice(
-            &cap.name, item, first.span, cap.span,
+            &cap.name, item, first, cap.span,
         ));
     } else {
-        list.push(Capability {
+        list.seen.insert(cap.name.clone(), cap.span);
+        list.caps.push(Capability {
             name: cap.name.clone(),
             span: cap.span,
         });
@@ -386,21 +396,29 @@ impl Ctx<'_> {
     }
 
     /// Resolves a list of fields, appending to `out`; a field listed twice in the same list
-    /// (across all items of that list in one block) is E104.
-    fn field_list(&mut self, names: &[ast::Ident], list: &str, out: &mut Vec<Ref<FieldId>>) {
+    /// (across all items of that list in one block, tracked in `seen`) is E104.
+    fn field_list(&mut self, names: &[ast::Ident], list: &str, out: &mut FieldList) {
         for name in names {
             let r = self.field(name);
             if let Some(id) = r.target {
-                if let Some(first) = out.iter().find(|f| f.target == Some(id)) {
+                if let Some(&first) = out.seen.get(&id) {
                     self.diagnostics.push(e104_duplicate_item::listed_twice(
-                        &name.name, list, first.span, name.span,
+                        &name.name, list, first, name.span,
                     ));
                     continue;
                 }
+                out.seen.insert(id, name.span);
             }
-            out.push(r);
+            out.refs.push(r);
         }
     }
+}
+
+/// A list of fields being built from the items of one block, with what it already holds.
+#[derive(Default)]
+struct FieldList {
+    refs: Vec<Ref<FieldId>>,
+    seen: HashMap<FieldId, Span>,
 }
 
 /// Remembers the first span of each single-valued item in a block, reporting E104 on repeats.
@@ -623,10 +641,11 @@ fn resolve_trigger(ctx: &mut Ctx<'_>, decl: &ast::TriggerDecl) -> Trigger {
         ast::TriggerKind::Schedule(s) => TriggerKind::Schedule(s.clone()),
         ast::TriggerKind::Form(s) => TriggerKind::Form(s.clone()),
     };
-    let mut provides = Vec::new();
+    let mut provides = FieldList::default();
     for item in &decl.provides {
         ctx.field_list(&item.names, "provides", &mut provides);
     }
+    let provides = provides.refs;
     Trigger {
         name: Name {
             text: decl.name.name.clone(),
@@ -658,6 +677,9 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
         escalations: Vec::new(),
         span: decl.span,
     };
+    let mut needs = FieldList::default();
+    let mut provides = FieldList::default();
+    let mut actions = CapabilityList::default();
     for item in &decl.items {
         match &item.kind {
             StepItemKind::Title(s) => {
@@ -670,13 +692,13 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     step.owner = Some(ctx.actor(name));
                 }
             }
-            StepItemKind::Needs(names) => ctx.field_list(names, "needs", &mut step.needs),
+            StepItemKind::Needs(names) => ctx.field_list(names, "needs", &mut needs),
             StepItemKind::Provides(names) => {
-                ctx.field_list(names, "provides", &mut step.provides);
+                ctx.field_list(names, "provides", &mut provides);
             }
             StepItemKind::Action(caps) => {
                 for cap in caps {
-                    push_capability(&mut step.actions, cap, "action", ctx.diagnostics);
+                    push_capability(&mut actions, cap, "action", ctx.diagnostics);
                 }
             }
             StepItemKind::Reversible
@@ -708,19 +730,20 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     continue;
                 }
                 let mut approvers: Vec<Ref<ActorId>> = Vec::new();
+                let mut seen: HashMap<ActorId, Span> = HashMap::new();
                 for name in &approve.approvers {
                     let r = ctx.actor(name);
-                    if let Some(first) = approvers
-                        .iter()
-                        .find(|a| a.target.is_some() && a.target == r.target)
-                    {
-                        ctx.diagnostics.push(e104_duplicate_item::listed_twice(
-                            &name.name,
-                            "approve by",
-                            first.span,
-                            name.span,
-                        ));
-                        continue;
+                    if let Some(id) = r.target {
+                        if let Some(&first) = seen.get(&id) {
+                            ctx.diagnostics.push(e104_duplicate_item::listed_twice(
+                                &name.name,
+                                "approve by",
+                                first,
+                                name.span,
+                            ));
+                            continue;
+                        }
+                        seen.insert(id, name.span);
                     }
                     approvers.push(r);
                 }
@@ -748,15 +771,19 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             }
         }
     }
+    step.needs = needs.refs;
+    step.provides = provides.refs;
+    step.actions = actions.caps;
     step
 }
 
 fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], block: &str) -> Route {
     let mut once = Once::new(block);
     let mut route = Route::default();
+    let mut carries = FieldList::default();
     for item in items {
         match &item.kind {
-            RouteItemKind::Carries(names) => ctx.field_list(names, "carries", &mut route.carries),
+            RouteItemKind::Carries(names) => ctx.field_list(names, "carries", &mut carries),
             RouteItemKind::Sla(d) => {
                 if once.first("sla", item.span, ctx.diagnostics) {
                     route.sla = Some(*d);
@@ -779,6 +806,7 @@ fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], block: &str) -> Route {
             }
         }
     }
+    route.carries = carries.refs;
     route
 }
 

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use crate::check::flow::{Cause, Missing};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{Cond, FieldId, Guard, ValueKind};
+use petgraph::graph::NodeIndex;
+
+use crate::ir::{Cond, FieldId, Guard, StepId, ValueKind};
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -50,66 +52,72 @@ steps need, one diagnostic points at all of them.
     check: Some(check),
 };
 
-/// The sites that lack a field for one cause, and the explanation of that cause.
-type Group = (Vec<Site>, Option<Missing>);
+/// How many diagnostics of one workflow get a full path.
+pub(crate) const PATH_BUDGET: usize = 100;
+
+/// How the availability of a field is judged at a site.
+#[derive(Clone, Copy)]
+enum Where {
+    /// On entry to a step (`needs`, and escalation conditions after the owner's attempt).
+    In(NodeIndex),
+    /// After a node, towards its successors (transition conditions).
+    Out(NodeIndex),
+}
 
 /// A place that needs a field: a `needs` item or a field tested by a condition.
 struct Site {
     span: Span,
     step_or_source: String,
     condition: bool,
+    at: Where,
 }
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
-    // Sites grouped by (field, cause), so one dropped field gives one diagnostic.
-    let mut groups: BTreeMap<(FieldId, Option<Cause>), Group> = BTreeMap::new();
-    let mut add = |field: FieldId, missing: Option<Missing>, site: Site| {
-        let key = (field, missing.as_ref().map(|m| m.cause));
-        let entry = groups.entry(key).or_insert_with(|| (Vec::new(), None));
-        if entry.1.is_none() {
-            entry.1 = missing;
-        }
-        entry.0.push(site);
+    // Sites grouped by (field, cause), so one dropped field gives one diagnostic. Finding the
+    // cause is constant time per site; the path is built once per group.
+    let mut groups: BTreeMap<(FieldId, Option<Cause>), Vec<Site>> = BTreeMap::new();
+    let mut add = |field: FieldId, site: Site| {
+        let cause = match site.at {
+            Where::In(n) => a.context.cause_in(wf, &a.graph, n, field),
+            Where::Out(n) => a.context.cause_out(wf, &a.graph, n, field),
+        };
+        groups.entry((field, cause)).or_default().push(site);
     };
 
     for (i, step) in wf.steps.iter().enumerate() {
-        let n = a.step_node(crate::ir::StepId(i as u32));
+        let n = a.step_node(StepId(i as u32));
         if !a.graph.reached[n.index()] {
             continue;
         }
         for need in &step.needs {
             let Some(f) = need.target else { continue };
-            if a.context.has_in(n, f) {
-                continue;
+            if !a.context.has_in(n, f) {
+                add(
+                    f,
+                    Site {
+                        span: need.span,
+                        step_or_source: step.name.text.clone(),
+                        condition: false,
+                        at: Where::In(n),
+                    },
+                );
             }
-            let missing = a.context.missing_in(wf, &a.graph, n, f);
-            add(
-                f,
-                missing,
-                Site {
-                    span: need.span,
-                    step_or_source: step.name.text.clone(),
-                    condition: false,
-                },
-            );
         }
         // Escalation conditions are evaluated after the owner's attempt.
         for esc in &step.escalations {
             for (f, span) in tested(&esc.condition) {
-                if a.context.has_after_run(n, f) {
-                    continue;
+                if !a.context.has_after_run(n, f) {
+                    add(
+                        f,
+                        Site {
+                            span,
+                            step_or_source: step.name.text.clone(),
+                            condition: true,
+                            at: Where::In(n),
+                        },
+                    );
                 }
-                let missing = a.context.missing_in(wf, &a.graph, n, f);
-                add(
-                    f,
-                    missing,
-                    Site {
-                        span,
-                        step_or_source: step.name.text.clone(),
-                        condition: true,
-                    },
-                );
             }
         }
     }
@@ -119,26 +127,45 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let n = a.graph.node(from);
+        if !a.graph.reached[n.index()] {
+            continue;
+        }
         for (f, span) in tested(cond) {
-            if a.context.has_out(n, f) {
-                continue;
+            if !a.context.has_out(n, f) {
+                add(
+                    f,
+                    Site {
+                        span,
+                        step_or_source: wf.node_name(from).to_string(),
+                        condition: true,
+                        at: Where::Out(n),
+                    },
+                );
             }
-            let missing = a.context.missing_out(wf, &a.graph, n, f);
-            add(
-                f,
-                missing,
-                Site {
-                    span,
-                    step_or_source: wf.node_name(from).to_string(),
-                    condition: true,
-                },
-            );
         }
     }
 
-    for ((field, _), (mut sites, missing)) in groups {
+    // Reading a path back is linear in its length; past this many diagnostics in one workflow,
+    // only the boundary is named, so the check stays linear on huge broken inputs.
+    let mut paths = PATH_BUDGET;
+    for ((field, cause), mut sites) in groups {
         sites.sort_by_key(|s| s.span);
         let first = &sites[0];
+        let missing: Option<Missing> = if paths > 0 {
+            paths -= 1;
+            match first.at {
+                Where::In(n) => a.context.missing_in(wf, &a.graph, n, field),
+                Where::Out(n) => a.context.missing_out(wf, &a.graph, n, field),
+            }
+        } else {
+            cause.map(|cause| Missing {
+                cause,
+                path: vec![match first.at {
+                    Where::In(n) | Where::Out(n) => n,
+                }],
+                also_dropped_by: Vec::new(),
+            })
+        };
         let name = a.field_name(field);
         let what = if first.condition {
             format!(
@@ -175,7 +202,12 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             ),
         };
         for site in sites.iter().skip(1).take(5) {
-            d = d.with_label(site.span, format!("`{}` needs it too", site.step_or_source));
+            let label = if site.condition {
+                "tested here too".to_string()
+            } else {
+                format!("`{}` needs it too", site.step_or_source)
+            };
+            d = d.with_label(site.span, label);
         }
         out.push(d);
     }

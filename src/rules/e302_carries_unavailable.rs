@@ -1,9 +1,11 @@
 //! E302 carries-unavailable: a handoff or escalation carries a field that is not available at
 //! its source on some path.
 
+use crate::check::flow::Missing;
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::{FieldId, StepId, TransitionKind};
+use crate::rules::e301_missing_context::PATH_BUDGET;
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -46,6 +48,29 @@ carry it into the source step across the earlier boundary that drops it.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
+    let mut paths = PATH_BUDGET;
+    // Past the budget only the boundary is named, so the check stays linear.
+    let mut explain = |n, f, out_side: bool| {
+        if paths > 0 {
+            paths -= 1;
+            if out_side {
+                a.context.missing_out(wf, &a.graph, n, f)
+            } else {
+                a.context.missing_in(wf, &a.graph, n, f)
+            }
+        } else {
+            let cause = if out_side {
+                a.context.cause_out(wf, &a.graph, n, f)
+            } else {
+                a.context.cause_in(wf, &a.graph, n, f)
+            };
+            cause.map(|cause| Missing {
+                cause,
+                path: vec![n],
+                also_dropped_by: Vec::new(),
+            })
+        }
+    };
     for t in &wf.transitions {
         if t.kind != TransitionKind::Handoff {
             continue;
@@ -60,7 +85,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             if a.context.has_out(n, f) {
                 continue;
             }
-            let missing = a.context.missing_out(wf, &a.graph, n, f);
+            let missing = explain(n, f, true);
             out.push(diagnostic(
                 a,
                 f,
@@ -82,7 +107,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 if a.context.has_after_run(n, f) {
                     continue;
                 }
-                let missing = a.context.missing_in(wf, &a.graph, n, f);
+                let missing = explain(n, f, false);
                 out.push(diagnostic(
                     a,
                     f,
@@ -102,7 +127,7 @@ fn diagnostic(
     span: Span,
     source: &str,
     route: &str,
-    missing: Option<crate::check::flow::Missing>,
+    missing: Option<Missing>,
 ) -> Diagnostic {
     let name = a.field_name(field);
     match missing {

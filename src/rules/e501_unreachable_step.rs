@@ -85,13 +85,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         covered[n.index()] = true;
-        let before = covered.iter().filter(|c| **c).count();
-        spread(g, &mut covered, VecDeque::from([n]));
-        let after = covered.iter().filter(|c| **c).count();
+        let more = spread(g, &mut covered, VecDeque::from([n]));
         heads.push(n);
         let Some(s) = a.graph.step(n) else { continue };
         let step = wf.step(s);
-        let more = after - before;
         let label = if more == 0 {
             "no trigger leads here".to_string()
         } else {
@@ -113,19 +110,22 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Marks everything reachable from the queued nodes.
+/// Marks everything reachable from the queued nodes; returns how many nodes it marked.
 fn spread(
     g: &petgraph::graph::DiGraph<(), crate::check::graph::EdgeKind, u32>,
     seen: &mut [bool],
     mut queue: VecDeque<NodeIndex>,
-) {
+) -> usize {
+    let mut marked = 0;
     while let Some(v) = queue.pop_front() {
         for e in g.edges_directed(v, Direction::Outgoing) {
             let w = e.target();
             if !seen[w.index()] {
                 seen[w.index()] = true;
+                marked += 1;
                 queue.push_back(w);
             }
         }
     }
+    marked
 }
