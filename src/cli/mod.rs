@@ -6,10 +6,12 @@ mod files;
 
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use handoff::diagnostics::{self, FileReport, Severity};
+use handoff::check::Settings;
+use handoff::diagnostics::{self, Diagnostic, FileReport, Severity};
 use handoff::rules;
 
 /// Exit code: no error-severity diagnostics.
@@ -43,6 +45,9 @@ enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Print how long parsing, resolution and the checks took, on stderr (for benchmarks).
+        #[arg(long)]
+        timings: bool,
     },
     /// Explain a rule: what it checks, why it matters, an example and the fix. Without a code,
     /// list every rule.
@@ -70,12 +75,41 @@ pub fn run() -> i32 {
         }
     };
     match cli.command {
-        Command::Check { paths, format } => check(&paths, format),
+        Command::Check {
+            paths,
+            format,
+            timings,
+        } => check(&paths, format, timings),
         Command::Explain { code } => explain(code.as_deref()),
     }
 }
 
-fn check(paths: &[PathBuf], format: Format) -> i32 {
+/// Time spent in each stage, summed over files.
+#[derive(Default)]
+struct Timings {
+    parse: Duration,
+    resolve: Duration,
+    check: Duration,
+}
+
+/// Runs the pipeline on one file, stage by stage, so that each stage can be timed.
+fn check_one(source: &str, timings: &mut Timings) -> Vec<Diagnostic> {
+    let start = Instant::now();
+    let parsed = handoff::parse::parse(source);
+    let parsed_at = Instant::now();
+    let mut diagnostics = parsed.diagnostics;
+    let module = handoff::resolve::resolve(&parsed.file, &mut diagnostics);
+    let resolved_at = Instant::now();
+    diagnostics.extend(handoff::check::check(&module, &Settings::default()));
+    let checked_at = Instant::now();
+    handoff::diagnostics::sort(&mut diagnostics);
+    timings.parse += parsed_at - start;
+    timings.resolve += resolved_at - parsed_at;
+    timings.check += checked_at - resolved_at;
+    diagnostics
+}
+
+fn check(paths: &[PathBuf], format: Format, show_timings: bool) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -91,26 +125,35 @@ fn check(paths: &[PathBuf], format: Format) -> i32 {
     if sources.is_empty() {
         eprintln!("warning: no `.handoff` files found");
     }
-    let checked: Vec<_> = sources
+    let mut timings = Timings::default();
+    let checked: Vec<Vec<Diagnostic>> = sources
         .iter()
         .map(|s| {
-            let mut result = handoff::check_source(&s.text);
+            let mut diagnostics = check_one(&s.text, &mut timings);
             if let Some(d) = &s.decode_error {
-                result.diagnostics.insert(0, d.clone());
+                diagnostics.insert(0, d.clone());
             }
-            result
+            diagnostics
         })
         .collect();
+    if show_timings {
+        eprintln!(
+            "timings: parse {:.3}s, resolve {:.3}s, check {:.3}s",
+            timings.parse.as_secs_f64(),
+            timings.resolve.as_secs_f64(),
+            timings.check.as_secs_f64()
+        );
+    }
     let reports: Vec<FileReport<'_>> = sources
         .iter()
         .zip(&checked)
         .map(|(s, c)| FileReport {
             path: &s.display,
             source: &s.text,
-            diagnostics: &c.diagnostics,
+            diagnostics: c,
         })
         .collect();
-    let all = || checked.iter().flat_map(|c| &c.diagnostics);
+    let all = || checked.iter().flatten();
     let errors = all().filter(|d| d.severity == Severity::Error).count();
     let warnings = all().filter(|d| d.severity == Severity::Warning).count();
     let out = match format {

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Benchmarks `handoff check` as a whole process on the generated workflows and checks the
+targets of the project:
+
+- resolution plus every check costs at most 30% of the parse time, at every size and shape;
+- whole-process throughput of at least 7 MB/s;
+- the 100,000-step case takes no more than 12 times the 10,000-step case;
+- peak memory under 20 times the file size.
+
+Usage: bench/run.py [--sizes 1000,10000,100000] [--runs 3]
+Builds the release binary, generates the inputs into bench/out/, prints a Markdown table and
+exits non-zero if a target is missed. Needs GNU time (/usr/bin/time) for peak memory.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "out")
+BIN = os.path.join(ROOT, "target", "release", "handoff")
+SHAPES = ["chain", "diamond", "fanout", "fields"]
+
+
+def run_once(path):
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "TIME %e %M", BIN, "check", "--timings", path],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"handoff check failed on {path}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    m = re.search(r"timings: parse ([\d.]+)s, resolve ([\d.]+)s, check ([\d.]+)s", proc.stderr)
+    t = re.search(r"TIME ([\d.]+) (\d+)", proc.stderr)
+    if not m or not t:
+        sys.exit(f"unexpected output on {path}:\n{proc.stderr}")
+    parse, resolve, check = (float(x) for x in m.groups())
+    return {
+        "wall": float(t.group(1)),
+        "rss": int(t.group(2)) * 1024,
+        "parse": parse,
+        "after": resolve + check,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, "bench", "generate.py"), OUT] + [str(s) for s in sizes],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+    rows, failures, results = [], [], {}
+    for shape in SHAPES:
+        for n in sizes:
+            path = os.path.join(OUT, f"{shape}_{n}.handoff")
+            size = os.path.getsize(path)
+            runs = [run_once(path) for _ in range(args.runs)]
+            wall = statistics.median(r["wall"] for r in runs)
+            parse = statistics.median(r["parse"] for r in runs)
+            after = statistics.median(r["after"] for r in runs)
+            rss = max(r["rss"] for r in runs)
+            mb = size / 1e6
+            throughput = mb / wall if wall > 0 else float("inf")
+            share = after / parse if parse > 0 else 0.0
+            results[(shape, n)] = wall
+            rows.append(
+                f"| {shape} | {n:,} | {mb:.1f} | {wall:.2f} | {throughput:.1f} | "
+                f"{rss / 1e6:.0f} | {rss / size:.1f}x | {share * 100:.0f}% |"
+            )
+            # Tiny inputs are dominated by process start-up: the throughput and memory targets
+            # are judged on inputs of at least 1 MB.
+            if share > 0.30:
+                failures.append(f"{shape} {n}: resolve+check is {share * 100:.0f}% of parse time")
+            if mb >= 1 and throughput < 7:
+                failures.append(f"{shape} {n}: {throughput:.1f} MB/s is below 7 MB/s")
+            if mb >= 1 and rss > 20 * size:
+                failures.append(f"{shape} {n}: peak memory {rss / size:.1f}x the file size")
+    for shape in SHAPES:
+        if (shape, 10000) in results and (shape, 100000) in results:
+            ratio = results[(shape, 100000)] / results[(shape, 10000)]
+            rows.append(f"| {shape} | 100k / 10k | | {ratio:.1f}x | | | | |")
+            if ratio > 12:
+                failures.append(f"{shape}: 100,000 steps take {ratio:.1f}x the time of 10,000")
+
+    print("| shape | steps | MB | seconds | MB/s | peak MB | peak / size | after parse / parse |")
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    if failures:
+        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
+        sys.exit(1)
+    print("\nall targets met")
+
+
+if __name__ == "__main__":
+    main()
