@@ -123,12 +123,12 @@ pub enum WorkflowItemKind {
     Version(Str),
     Owner(Ident),
     CustomerFacing,
-    Actor(ActorDecl),
+    Actor(Box<ActorDecl>),
     Context(Vec<FieldDecl>),
-    Trigger(TriggerDecl),
-    Step(StepDecl),
-    Flow(FlowDecl),
-    Handoff(HandoffDecl),
+    Trigger(Box<TriggerDecl>),
+    Step(Box<StepDecl>),
+    Flow(Box<FlowDecl>),
+    Handoff(Box<HandoffDecl>),
 }
 
 /// `FIELD: TYPE [sensitive]`
@@ -261,8 +261,8 @@ pub enum StepItemKind {
     Reversible,
     Irreversible,
     CompensableBy(Ident),
-    Approve(ApproveDecl),
-    Escalate(EscalateDecl),
+    Approve(Box<ApproveDecl>),
+    Escalate(Box<EscalateDecl>),
 }
 
 /// `approve by A, B [within D] [else S]`
@@ -304,7 +304,7 @@ pub struct HandoffDecl {
 /// `when CONDITION` or `otherwise`, with the span of the whole guard.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Guard {
-    When(Expr, Span),
+    When(Box<Expr>, Span),
     Otherwise(Span),
 }
 

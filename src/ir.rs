@@ -237,7 +237,7 @@ pub struct Step {
     pub provides: Vec<Ref<FieldId>>,
     pub actions: Vec<Capability>,
     pub reversibility: Option<Reversibility>,
-    pub approval: Option<Approval>,
+    pub approval: Option<Box<Approval>>,
     pub escalations: Vec<Escalation>,
     pub span: Span,
 }
@@ -296,7 +296,7 @@ pub enum TransitionKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Guard {
     Always,
-    When(Cond),
+    When(Box<Cond>),
     Otherwise(Span),
 }
 
@@ -307,8 +307,10 @@ pub struct Transition {
     pub from: Ref<NodeId>,
     pub to: Ref<NodeId>,
     pub guard: Guard,
-    /// For handoffs: what is carried and who is told. Empty for flows.
-    pub route: Route,
+    /// For handoffs: what is carried and who is told (see [`Transition::route`]); `None` for
+    /// flows and for handoffs without a body, so that the many flows of a large workflow do not
+    /// each hold an empty route.
+    pub body: Option<Box<Route>>,
     pub doc: Option<String>,
     /// The span of the declaration this transition came from (a whole chain for flows).
     pub span: Span,
@@ -317,7 +319,21 @@ pub struct Transition {
     pub rejected: bool,
 }
 
+/// The route of a transition without a body.
+static NO_ROUTE: Route = Route {
+    carries: Vec::new(),
+    sla: None,
+    fallback: None,
+    notify: None,
+    reason: None,
+};
+
 impl Transition {
+    /// What the transition carries and who is told: empty for flows.
+    pub fn route(&self) -> &Route {
+        self.body.as_deref().unwrap_or(&NO_ROUTE)
+    }
+
     /// The resolved ends, when both resolved and the edge was not rejected.
     pub fn ends(&self) -> Option<(NodeId, NodeId)> {
         if self.rejected {

@@ -29,7 +29,7 @@ pub struct Checked {
 pub fn check_source(source: &str) -> Checked {
     let parsed = parse::parse(source);
     let mut diagnostics = parsed.diagnostics;
-    let module = resolve::resolve(&parsed.file, &mut diagnostics);
+    let module = resolve::resolve(parsed.file, &mut diagnostics);
     diagnostics.extend(check::check(&module, &check::Settings::default()));
     diagnostics::sort(&mut diagnostics);
     Checked {

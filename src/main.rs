@@ -6,3 +6,4 @@ mod cli;
 fn main() {
     std::process::exit(cli::run());
 }
+

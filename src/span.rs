@@ -5,16 +5,19 @@
 
 use std::ops::Range;
 
-/// A half-open byte range in one source file.
+/// A half-open byte range in one source file. Offsets are stored in 32 bits, which keeps the
+/// syntax tree and the model small; sources are limited to 4 GiB (offsets past that saturate).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl Span {
     /// A span from `start` to `end`; the bounds are swapped if given in the wrong order.
     pub fn new(start: usize, end: usize) -> Self {
+        let clamp = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        let (start, end) = (clamp(start), clamp(end));
         if start <= end {
             Span { start, end }
         } else {
@@ -25,20 +28,33 @@ impl Span {
         }
     }
 
+    /// The byte offset where the span starts.
+    pub fn start(self) -> usize {
+        self.start as usize
+    }
+
+    /// The byte offset where the span ends (exclusive).
+    pub fn end(self) -> usize {
+        self.end as usize
+    }
+
     /// The smallest span that covers both.
     #[must_use]
     pub fn to(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// The byte range of the span.
     pub fn range(self) -> Range<usize> {
-        self.start..self.end
+        self.start()..self.end()
     }
 
     /// The length in bytes.
     pub fn len(self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
     }
 
     /// Whether the span is empty.

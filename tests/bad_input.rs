@@ -10,7 +10,7 @@ use handoff::parse;
 fn front_end(source: &str) -> (handoff::ir::Module, Vec<handoff::diagnostics::Diagnostic>) {
     let parsed = parse::parse(source);
     let mut diagnostics = parsed.diagnostics;
-    let module = handoff::resolve::resolve(&parsed.file, &mut diagnostics);
+    let module = handoff::resolve::resolve(parsed.file, &mut diagnostics);
     handoff::diagnostics::sort(&mut diagnostics);
     (module, diagnostics)
 }
@@ -30,7 +30,7 @@ fn invalid_utf8_names_the_byte_offset() {
     assert_eq!(error.code(), "E001");
     assert!(error.message.contains("offset 12"), "{}", error.message);
     assert!(error.message.contains("0xff"), "{}", error.message);
-    assert_eq!(error.span.start, 12);
+    assert_eq!(error.span.start(), 12);
     assert!(text.starts_with("workflow w {"));
 }
 

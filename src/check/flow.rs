@@ -18,11 +18,11 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use fixedbitset::FixedBitSet;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+use super::bits::{self, BitMatrix};
 use super::graph::{EdgeKind, Graph};
 use crate::ir::{FieldId, NodeId, Ref, StepId, TransitionId, TransitionKind, TriggerId, Workflow};
 
@@ -61,9 +61,9 @@ enum Parent {
 
 /// The result of the context analysis of one workflow.
 pub struct ContextFlow {
-    avail_in: Vec<FixedBitSet>,
-    avail_out: Vec<FixedBitSet>,
-    provides: Vec<FixedBitSet>,
+    avail_in: BitMatrix,
+    avail_out: BitMatrix,
+    provides: BitMatrix,
     /// Per-field traces, computed when first asked for.
     traces: RefCell<Vec<(FieldId, Vec<Parent>)>>,
 }
@@ -71,12 +71,10 @@ pub struct ContextFlow {
 /// How many per-field traces are kept at once.
 const TRACE_CACHE: usize = 8;
 
-fn set_of(fields: usize, refs: &[Ref<FieldId>]) -> FixedBitSet {
-    let mut set = FixedBitSet::with_capacity(fields);
+fn fill_row(m: &mut BitMatrix, row: usize, refs: &[Ref<FieldId>]) {
     for id in refs.iter().filter_map(|r| r.target) {
-        set.insert(id.index());
+        m.insert(row, id.index());
     }
-    set
 }
 
 impl ContextFlow {
@@ -84,41 +82,70 @@ impl ContextFlow {
     pub fn new(wf: &Workflow, graph: &Graph) -> Self {
         let fields = wf.fields.len();
         let n = graph.g.node_count();
-        let mut full = FixedBitSet::with_capacity(fields);
-        full.insert_range(..);
-        let mut provides = Vec::with_capacity(n);
-        provides.extend(wf.triggers.iter().map(|t| set_of(fields, &t.provides)));
-        provides.extend(wf.steps.iter().map(|s| set_of(fields, &s.provides)));
-        let mut avail_in = vec![full.clone(); n];
-        let mut avail_out = vec![full; n];
-        for t in 0..graph.triggers {
-            avail_in[t] = FixedBitSet::with_capacity(fields);
-            avail_out[t].clone_from(&provides[t]);
+        let mut provides = BitMatrix::new(n, fields, false);
+        for (i, t) in wf.triggers.iter().enumerate() {
+            fill_row(&mut provides, i, &t.provides);
         }
-        let carries: Vec<Option<FixedBitSet>> = wf
+        for (i, s) in wf.steps.iter().enumerate() {
+            fill_row(&mut provides, graph.triggers + i, &s.provides);
+        }
+        let mut avail_in = BitMatrix::new(n, fields, true);
+        let mut avail_out = BitMatrix::new(n, fields, true);
+        for t in 0..graph.triggers {
+            avail_in.row_mut(t).fill(0);
+            let row = provides.row(t).to_vec();
+            avail_out.row_mut(t).copy_from_slice(&row);
+        }
+        // Rows only for what has them: handoffs' `carries`, and each escalation's `carries`.
+        let mut carries_row = vec![usize::MAX; wf.transitions.len()];
+        let handoffs = wf
             .transitions
             .iter()
-            .map(|t| (t.kind == TransitionKind::Handoff).then(|| set_of(fields, &t.route.carries)))
-            .collect();
-        let escalations: Vec<Vec<FixedBitSet>> = wf
-            .steps
-            .iter()
-            .map(|s| {
-                s.escalations
-                    .iter()
-                    .map(|e| set_of(fields, &e.route.carries))
-                    .collect()
-            })
-            .collect();
+            .filter(|t| t.kind == TransitionKind::Handoff)
+            .count();
+        let mut carries = BitMatrix::new(handoffs, fields, false);
+        let mut next = 0;
+        for (i, t) in wf.transitions.iter().enumerate() {
+            if t.kind == TransitionKind::Handoff {
+                fill_row(&mut carries, next, &t.route().carries);
+                carries_row[i] = next;
+                next += 1;
+            }
+        }
+        let mut first_escalation = Vec::with_capacity(wf.steps.len() + 1);
+        let total: usize = wf.steps.iter().map(|s| s.escalations.len()).sum();
+        let mut escalations = BitMatrix::new(total, fields, false);
+        let mut next = 0;
+        for s in &wf.steps {
+            first_escalation.push(next);
+            for e in &s.escalations {
+                fill_row(&mut escalations, next, &e.route.carries);
+                next += 1;
+            }
+        }
+        first_escalation.push(next);
 
+        // On an acyclic workflow, one pass in reverse post-order reaches the fixpoint: every
+        // node comes after all of its predecessors. Only a back edge calls for more passes.
+        let mut position = vec![usize::MAX; n];
+        for (k, v) in graph.order.iter().enumerate() {
+            position[v.index()] = k;
+        }
+        let cyclic = graph.g.edge_references().any(|e| {
+            graph.reached[e.source().index()] && position[e.target().index()] <= position[e.source().index()]
+        });
+
+        let words = avail_in.words();
+        let full = BitMatrix::full_row(fields);
+        let mut incoming = vec![0u64; words];
+        let mut out = vec![0u64; words];
+        let mut scratch = vec![0u64; words];
         let mut changed = true;
-        let mut scratch = FixedBitSet::with_capacity(fields);
         while changed {
             changed = false;
             for &v in &graph.order {
                 let Some(step) = graph.step(v) else { continue };
-                let mut incoming = FixedBitSet::with_capacity(fields);
-                incoming.insert_range(..);
+                incoming.copy_from_slice(&full);
                 for e in graph.g.edges_directed(v, Direction::Incoming) {
                     let u = e.source().index();
                     if !graph.reached[u] {
@@ -126,32 +153,33 @@ impl ContextFlow {
                     }
                     match *e.weight() {
                         EdgeKind::Transition(t, TransitionKind::Handoff) => {
-                            if let Some(c) = &carries[t.index()] {
-                                incoming.intersect_with(c);
-                            }
+                            bits::intersect(&mut incoming, carries.row(carries_row[t.index()]));
                         }
                         EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
-                            incoming.intersect_with(&avail_out[u]);
+                            bits::intersect(&mut incoming, avail_out.row(u));
                         }
-                        EdgeKind::ApprovalElse => incoming.intersect_with(&avail_in[u]),
+                        EdgeKind::ApprovalElse => bits::intersect(&mut incoming, avail_in.row(u)),
                     }
                 }
                 let i = v.index();
-                if incoming != avail_in[i] {
-                    avail_in[i] = incoming;
+                if incoming != avail_in.row(i) {
+                    avail_in.row_mut(i).copy_from_slice(&incoming);
                     changed = true;
                 }
-                let mut out = avail_in[i].clone();
-                out.union_with(&provides[i]);
-                for esc in &escalations[step.index()] {
-                    scratch.clone_from(esc);
-                    scratch.union_with(&provides[i]);
-                    out.intersect_with(&scratch);
+                out.copy_from_slice(&incoming);
+                bits::union(&mut out, provides.row(i));
+                for k in first_escalation[step.index()]..first_escalation[step.index() + 1] {
+                    scratch.copy_from_slice(escalations.row(k));
+                    bits::union(&mut scratch, provides.row(i));
+                    bits::intersect(&mut out, &scratch);
                 }
-                if out != avail_out[i] {
-                    avail_out[i] = out;
+                if out != avail_out.row(i) {
+                    avail_out.row_mut(i).copy_from_slice(&out);
                     changed = true;
                 }
+            }
+            if !cyclic {
+                break;
             }
         }
         ContextFlow {
@@ -164,25 +192,25 @@ impl ContextFlow {
 
     /// Whether `field` is available on entry to `n` on every path.
     pub fn has_in(&self, n: NodeIndex, field: FieldId) -> bool {
-        self.avail_in[n.index()].contains(field.index())
+        self.avail_in.contains(n.index(), field.index())
     }
 
     /// Whether `field` is available after `n` ran, along the owner's own completion (before
     /// escalations are taken into account): `avail_in ∪ provides`.
     pub fn has_after_run(&self, n: NodeIndex, field: FieldId) -> bool {
-        self.has_in(n, field) || self.provides[n.index()].contains(field.index())
+        self.has_in(n, field) || self.provides.contains(n.index(), field.index())
     }
 
     /// Whether `field` reaches the successors of `n` on every path, escalations included.
     pub fn has_out(&self, n: NodeIndex, field: FieldId) -> bool {
-        self.avail_out[n.index()].contains(field.index())
+        self.avail_out.contains(n.index(), field.index())
     }
 
     /// The fields available after `n` ran (before escalations).
     pub fn after_run(&self, n: NodeIndex) -> impl Iterator<Item = FieldId> + '_ {
-        self.avail_in[n.index()]
-            .ones()
-            .chain(self.provides[n.index()].ones())
+        self.avail_in
+            .ones(n.index())
+            .chain(self.provides.ones(n.index()))
             .map(|i| FieldId(i as u32))
     }
 
@@ -319,7 +347,7 @@ impl ContextFlow {
         s: StepId,
         field: FieldId,
     ) -> Option<usize> {
-        if self.provides[n.index()].contains(field.index()) {
+        if self.provides.contains(n.index(), field.index()) {
             return None;
         }
         wf.step(s)
@@ -343,14 +371,14 @@ impl ContextFlow {
             let cause = match (*e.weight(), graph.id(u)) {
                 (EdgeKind::Transition(t, TransitionKind::Handoff), _) => {
                     let carried = wf.transitions[t.index()]
-                        .route
+                        .route()
                         .carries
                         .iter()
                         .any(|c| c.target == Some(field));
                     (!carried && after_run).then_some(Cause::Handoff(t))
                 }
                 (EdgeKind::Transition(_, TransitionKind::Flow), NodeId::Trigger(t)) => {
-                    (!self.provides[u.index()].contains(f)).then_some(Cause::NotProvided(t))
+                    (!self.provides.contains(u.index(), f)).then_some(Cause::NotProvided(t))
                 }
                 (
                     EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation,
@@ -371,7 +399,7 @@ impl ContextFlow {
             }
         }
         while let Some(u) = queue.pop_front() {
-            let provided = self.provides[u.index()].contains(f);
+            let provided = self.provides.contains(u.index(), f);
             let cause = match parents[u.index()] {
                 Parent::Root(cause, _) | Parent::Via(_, cause) => cause,
                 Parent::None => continue,
@@ -385,9 +413,7 @@ impl ContextFlow {
                     EdgeKind::ApprovalElse => true,
                     EdgeKind::Transition(t, TransitionKind::Handoff) => {
                         !provided
-                            && !wf.transitions[t.index()]
-                                .route
-                                .carries
+                            && !wf.transitions[t.index()].route().carries
                                 .iter()
                                 .any(|c| c.target == Some(field))
                     }

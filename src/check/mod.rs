@@ -8,6 +8,7 @@
 //! was rejected (their diagnostic has been given); every analysis is linear, or linear times the
 //! number of fields in bit-set words, in the size of the workflow.
 
+pub mod bits;
 pub mod flow;
 pub mod graph;
 pub mod types;
@@ -17,12 +18,13 @@ use petgraph::graph::NodeIndex;
 use crate::ast::ActorKind;
 use crate::diagnostics::{Diagnostic, Label};
 use crate::ir::{
-    Actor, ActorId, FieldId, Module, NodeId, Route, StepId, Transition, TransitionKind, Workflow,
+    Actor, ActorId, FieldId, Module, NodeId, Route, StepId, Transition, TransitionId, TransitionKind,
+    Workflow,
 };
 use crate::rules;
 use crate::span::Span;
 use flow::{Cause, ContextFlow, Missing};
-use graph::Graph;
+use graph::{EdgeKind, Graph};
 
 /// Settings of the rules that have a number in them.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,9 +53,34 @@ pub struct RouteRef<'a> {
     pub route: &'a Route,
     /// The `a -> b` of a handoff, the `escalate to x` of an escalation.
     pub head: Span,
-    /// "the handoff `a -> b`" or "the escalation of `s` to `x`".
-    pub what: String,
-    pub escalation: bool,
+    /// Which handoff or escalation this is.
+    pub origin: RouteOrigin,
+}
+
+/// Where a [`RouteRef`] comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum RouteOrigin {
+    Handoff(TransitionId),
+    /// A step and the index of one of its escalations.
+    Escalation(StepId, usize),
+}
+
+impl RouteRef<'_> {
+    /// "the handoff `a -> b`" or "the escalation of `s` to `x`", for messages.
+    pub fn what(&self, a: &Analysis<'_>) -> String {
+        let wf = a.wf;
+        match self.origin {
+            RouteOrigin::Handoff(t) => format!("the handoff `{}`", a.arrow(&wf.transitions[t.index()])),
+            RouteOrigin::Escalation(s, i) => {
+                let step = wf.step(s);
+                let target = step.escalations[i]
+                    .target
+                    .target
+                    .map_or("…", |x| wf.actor(x).name.text.as_str());
+                format!("the escalation of `{}` to `{target}`", step.name.text)
+            }
+        }
+    }
 }
 
 /// What the rules read about one workflow.
@@ -62,6 +89,7 @@ pub struct Analysis<'a> {
     pub settings: &'a Settings,
     pub graph: Graph,
     pub context: ContextFlow,
+    routes: Vec<RouteRef<'a>>,
 }
 
 /// Runs every semantic rule on every workflow of a module.
@@ -84,11 +112,13 @@ impl<'a> Analysis<'a> {
     pub fn new(wf: &'a Workflow, settings: &'a Settings) -> Self {
         let graph = Graph::new(wf);
         let context = ContextFlow::new(wf, &graph);
+        let routes = Self::collect_routes(wf, &graph);
         Analysis {
             wf,
             settings,
             graph,
             context,
+            routes,
         }
     }
 
@@ -193,7 +223,7 @@ impl<'a> Analysis<'a> {
                     .map_or("…", |a| wf.actor(a).name.text.as_str());
                 (
                     Label::new(
-                        Span::new(esc.span.start, esc.target.span.end),
+                        Span::new(esc.span.start(), esc.target.span.end()),
                         format!("`{f}` is dropped on this escalation path: not in `carries`"),
                     ),
                     format!(
@@ -219,42 +249,39 @@ impl<'a> Analysis<'a> {
         t.kind == TransitionKind::Handoff
     }
 
-    /// Every handoff and escalation of the workflow: the places where work changes hands.
-    pub fn routes(&self) -> Vec<RouteRef<'a>> {
-        let wf = self.wf;
+    /// Every handoff and escalation of the workflow (the places where work changes hands), in
+    /// source order; computed once per workflow.
+    pub fn routes(&self) -> &[RouteRef<'a>] {
+        &self.routes
+    }
+
+    fn collect_routes(wf: &'a Workflow, graph: &Graph) -> Vec<RouteRef<'a>> {
+        let owner = |s: StepId| wf.step(s).owner.and_then(|o| o.target).map(|id| wf.actor(id));
         let mut routes = Vec::new();
         for (i, step) in wf.steps.iter().enumerate() {
-            for esc in &step.escalations {
+            for (k, esc) in step.escalations.iter().enumerate() {
                 routes.push(RouteRef {
                     source: Some(StepId(i as u32)),
                     receiver: esc.target.target.map(|a| wf.actor(a)),
                     route: &esc.route,
-                    head: Span::new(esc.span.start, esc.target.span.end),
-                    what: format!(
-                        "the escalation of `{}` to `{}`",
-                        step.name.text,
-                        esc.target
-                            .target
-                            .map_or("…", |a| wf.actor(a).name.text.as_str())
-                    ),
-                    escalation: true,
+                    head: Span::new(esc.span.start(), esc.target.span.end()),
+                    origin: RouteOrigin::Escalation(StepId(i as u32), k),
                 });
             }
         }
-        for t in &wf.transitions {
-            if t.kind != TransitionKind::Handoff {
-                continue;
-            }
-            let Some(to) = self.target_step(t) else {
-                continue;
-            };
+        for e in graph.g.edge_weights() {
+            let EdgeKind::Transition(id, TransitionKind::Handoff) = *e else { continue };
+            let t = &wf.transitions[id.index()];
+            let Some((from, NodeId::Step(to))) = t.ends() else { continue };
             routes.push(RouteRef {
-                source: self.source_step(t),
-                receiver: self.owner(to),
-                route: &t.route,
+                source: match from {
+                    NodeId::Step(s) => Some(s),
+                    NodeId::Trigger(_) => None,
+                },
+                receiver: owner(to),
+                route: t.route(),
                 head: Self::head(t),
-                what: format!("the handoff `{}`", self.arrow(t)),
-                escalation: false,
+                origin: RouteOrigin::Handoff(id),
             });
         }
         routes.sort_by_key(|r| r.head);

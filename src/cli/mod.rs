@@ -98,7 +98,8 @@ fn check_one(source: &str, timings: &mut Timings) -> Vec<Diagnostic> {
     let parsed = handoff::parse::parse(source);
     let parsed_at = Instant::now();
     let mut diagnostics = parsed.diagnostics;
-    let module = handoff::resolve::resolve(&parsed.file, &mut diagnostics);
+    // Resolution consumes the syntax tree, freeing each declaration once it is resolved.
+    let module = handoff::resolve::resolve(parsed.file, &mut diagnostics);
     let resolved_at = Instant::now();
     diagnostics.extend(handoff::check::check(&module, &Settings::default()));
     let checked_at = Instant::now();

@@ -100,9 +100,9 @@ impl Diagnostic {
 /// order in which passes ran.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.span.start, a.span.end, a.rule.code, &a.message).cmp(&(
-            b.span.start,
-            b.span.end,
+        (a.span.start(), a.span.end(), a.rule.code, &a.message).cmp(&(
+            b.span.start(),
+            b.span.end(),
             b.rule.code,
             &b.message,
         ))

@@ -82,7 +82,7 @@ impl miette::Diagnostic for Report<'_> {
 }
 
 fn to_miette(span: Span) -> miette::SourceSpan {
-    miette::SourceSpan::new(span.start.into(), span.len())
+    miette::SourceSpan::new(span.start().into(), span.len())
 }
 
 /// Whether every line a diagnostic points at is short enough to quote.
@@ -90,12 +90,12 @@ fn quotable(source: &str, d: &Diagnostic) -> bool {
     std::iter::once(d.span)
         .chain(d.related.iter().map(|l| l.span))
         .all(|span| {
-            let start = source[..span.start.min(source.len())]
+            let start = source[..span.start().min(source.len())]
                 .rfind('\n')
                 .map_or(0, |i| i + 1);
-            let end = source[span.end.min(source.len())..]
+            let end = source[span.end().min(source.len())..]
                 .find('\n')
-                .map_or(source.len(), |i| span.end + i);
+                .map_or(source.len(), |i| span.end() + i);
             end - start <= MAX_QUOTED_LINE && span.len() <= MAX_QUOTED_LINE
         })
 }
@@ -121,7 +121,7 @@ pub fn render_human(files: &[FileReport<'_>], width: usize) -> String {
                     location: None,
                 }
             } else {
-                let at = index.line_col(file.source, d.span.start);
+                let at = index.line_col(file.source, d.span.start());
                 Report {
                     diagnostic: d,
                     source: None,
@@ -179,11 +179,11 @@ struct JsonSummary {
 }
 
 fn json_span(index: &LineIndex, source: &str, span: Span) -> JsonSpan {
-    let start = index.line_col(source, span.start);
-    let end = index.line_col(source, span.end);
+    let start = index.line_col(source, span.start());
+    let end = index.line_col(source, span.end());
     JsonSpan {
-        start: span.start,
-        end: span.end,
+        start: span.start(),
+        end: span.end(),
         line: start.line,
         column: start.column,
         end_line: end.line,

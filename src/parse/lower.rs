@@ -67,10 +67,16 @@ impl<'d> Lowerer<'d> {
         Span::new(self.base + start, self.base + last.as_span().end())
     }
 
+    /// The span of a token (an atomic rule), which never includes trailing whitespace.
+    fn token_span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
         Ident {
             name: pair.as_str().to_string(),
-            span: self.span(pair),
+            span: self.token_span(pair),
         }
     }
 
@@ -151,34 +157,72 @@ impl<'d> Lowerer<'d> {
 
     fn workflow(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<WorkflowDecl> {
         let span = self.span(&pair);
-        let mut name = None;
+        let mut inner = pair.into_inner();
+        let name = inner.find(|p| p.as_rule() == Rule::ident)?;
+        let name = self.ident(&name);
         let mut items = Vec::new();
+        self.workflow_items(inner, &mut items);
+        Some(WorkflowDecl {
+            doc,
+            name,
+            items,
+            span,
+        })
+    }
+
+    /// Lowers the `workflow_head` rule: the doc comments, the name, and where the declaration
+    /// starts (the `workflow` keyword).
+    pub fn workflow_head(&mut self, pairs: Pairs<'_, Rule>) -> Option<(Option<String>, Ident, usize)> {
+        let mut doc = PendingDoc::default();
+        let mut start = None;
+        for p in pairs.flat_map(Pair::into_inner) {
+            match p.as_rule() {
+                Rule::doc => doc.push(&p),
+                Rule::kw_workflow => start = Some(self.span(&p).start()),
+                Rule::ident => return Some((doc.take(), self.ident(&p), start?)),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Lowers the `workflow_body` rule: a run of workflow items.
+    pub fn workflow_body(&mut self, pairs: Pairs<'_, Rule>, items: &mut Vec<WorkflowItem>) {
+        self.workflow_items(pairs.flat_map(Pair::into_inner), items);
+    }
+
+    /// Lowers the items of a workflow body, attaching doc comments to the declarations after them.
+    fn workflow_items<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>, items: &mut Vec<WorkflowItem>) {
         let mut pending = PendingDoc::default();
-        for p in pair.into_inner() {
+        for p in pairs {
+            let rule = p.as_rule();
+            if rule == Rule::doc {
+                pending.push(&p);
+                continue;
+            }
+            if matches!(rule, Rule::lbrace | Rule::rbrace | Rule::EOI) {
+                continue;
+            }
             let item_span = self.span(&p);
-            let kind = match p.as_rule() {
-                Rule::ident if name.is_none() => {
-                    name = Some(self.ident(&p));
-                    None
-                }
-                Rule::doc => {
-                    pending.push(&p);
-                    continue;
-                }
+            let kind = match rule {
                 Rule::title_item => self.string_of(p).map(WorkflowItemKind::Title),
                 Rule::version_item => self.string_of(p).map(WorkflowItemKind::Version),
                 Rule::owner_item => self.ident_of(p).map(WorkflowItemKind::Owner),
                 Rule::customer_facing_item => Some(WorkflowItemKind::CustomerFacing),
-                Rule::actor_decl => self.actor(p, pending.take()).map(WorkflowItemKind::Actor),
+                Rule::actor_decl => self
+                    .actor(p, pending.take())
+                    .map(|a| WorkflowItemKind::Actor(Box::new(a))),
                 Rule::context_block => Some(WorkflowItemKind::Context(self.context(p))),
                 Rule::trigger_decl => self
                     .trigger(p, pending.take())
-                    .map(WorkflowItemKind::Trigger),
-                Rule::step_decl => self.step(p, pending.take()).map(WorkflowItemKind::Step),
-                Rule::flow_decl => Some(WorkflowItemKind::Flow(self.flow(p, pending.take()))),
+                    .map(|t| WorkflowItemKind::Trigger(Box::new(t))),
+                Rule::step_decl => self
+                    .step(p, pending.take())
+                    .map(|s| WorkflowItemKind::Step(Box::new(s))),
+                Rule::flow_decl => Some(WorkflowItemKind::Flow(Box::new(self.flow(p, pending.take())))),
                 Rule::handoff_decl => self
                     .handoff(p, pending.take())
-                    .map(WorkflowItemKind::Handoff),
+                    .map(|h| WorkflowItemKind::Handoff(Box::new(h))),
                 _ => None,
             };
             // A doc comment documents only the declaration right after it.
@@ -190,12 +234,6 @@ impl<'d> Lowerer<'d> {
                 });
             }
         }
-        Some(WorkflowDecl {
-            doc,
-            name: name?,
-            items,
-            span,
-        })
     }
 
     fn context(&mut self, pair: Pair<'_, Rule>) -> Vec<FieldDecl> {
@@ -326,8 +364,10 @@ impl<'d> Lowerer<'d> {
                 Rule::reversible_item => Some(StepItemKind::Reversible),
                 Rule::irreversible_item => Some(StepItemKind::Irreversible),
                 Rule::compensable_item => self.ident_of(p).map(StepItemKind::CompensableBy),
-                Rule::approve_item => Some(StepItemKind::Approve(self.approve(p))),
-                Rule::escalate_item => self.escalate(p).map(StepItemKind::Escalate),
+                Rule::approve_item => Some(StepItemKind::Approve(Box::new(self.approve(p)))),
+                Rule::escalate_item => self
+                    .escalate(p)
+                    .map(|e| StepItemKind::Escalate(Box::new(e))),
                 _ => None,
             };
             if let Some(kind) = kind {
@@ -337,6 +377,7 @@ impl<'d> Lowerer<'d> {
                 });
             }
         }
+        items.shrink_to_fit();
         Some(StepDecl {
             doc,
             name: name?,
@@ -397,6 +438,7 @@ impl<'d> Lowerer<'d> {
                 _ => {}
             }
         }
+        chain.shrink_to_fit();
         FlowDecl {
             doc,
             chain,
@@ -437,7 +479,7 @@ impl<'d> Lowerer<'d> {
             return Some(Guard::Otherwise(span));
         }
         let condition = inner.find(|p| p.as_rule() == Rule::condition)?;
-        Some(Guard::When(self.condition(condition)?, span))
+        Some(Guard::When(Box::new(self.condition(condition)?), span))
     }
 
     fn route_body(&mut self, pair: Pair<'_, Rule>, place: &str, handoff: bool) -> Vec<RouteItem> {
@@ -585,10 +627,14 @@ impl<'d> Lowerer<'d> {
 
     /// The names of a list item such as `needs a, b`.
     fn names(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
-        pair.into_inner()
+        let mut names: Vec<Ident> = pair
+            .into_inner()
             .filter(|p| p.as_rule() == Rule::ident)
             .map(|p| self.ident(&p))
-            .collect()
+            .collect();
+        // Lists are built once and kept: hold no spare capacity.
+        names.shrink_to_fit();
+        names
     }
 
     fn capabilities(&self, pair: Pair<'_, Rule>) -> Vec<Capability> {
@@ -596,7 +642,7 @@ impl<'d> Lowerer<'d> {
             .filter(|p| p.as_rule() == Rule::capability)
             .map(|p| Capability {
                 name: p.as_str().to_string(),
-                span: self.span(&p),
+                span: self.token_span(&p),
             })
             .collect()
     }
@@ -616,7 +662,7 @@ impl<'d> Lowerer<'d> {
     }
 
     fn string(&mut self, pair: &Pair<'_, Rule>) -> Str {
-        let span = self.span(pair);
+        let span = self.token_span(pair);
         let raw = pair.as_str();
         let inner = raw
             .strip_prefix('"')
@@ -639,7 +685,7 @@ impl<'d> Lowerer<'d> {
                     if let Some(ch) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
                         value.push(ch);
                     } else {
-                        let at = span.start + 1 + i;
+                        let at = span.start() + 1 + i;
                         self.diagnostics.push(e001_syntax_error::bad_literal(
                             Span::new(at, at + hex_end + 3),
                             format!("`\\u{{{hex}}}` is not a unicode scalar value"),
@@ -673,7 +719,7 @@ impl<'d> Lowerer<'d> {
     }
 
     fn duration(&mut self, pair: &Pair<'_, Rule>) -> Duration {
-        let span = self.span(pair);
+        let span = self.token_span(pair);
         let mut total: u64 = 0;
         let mut digits: u64 = 0;
         let mut ok = true;

@@ -19,6 +19,42 @@ pub struct Scan {
     pub too_deep: Vec<(usize, usize)>,
     /// Byte offsets where top-level declarations start (including their doc comments), in order.
     pub starts: Vec<usize>,
+    /// For each start, the shape of its body if it is a `workflow` whose braces close.
+    pub bodies: Vec<Option<Body>>,
+}
+
+/// Where the body of a workflow declaration opens and closes, and where its items seem to
+/// start. Keywords are contextual, so an item start is only a guess (a word such as `step` at
+/// brace depth 1); the parser checks every piece and falls back to the whole declaration when a
+/// guess was wrong.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Body {
+    /// The offset of the `{` that opens the body.
+    pub open: usize,
+    /// Offsets where items seem to start (including their doc comments), in order.
+    pub items: Vec<usize>,
+    /// The offset of the `}` that closes the body.
+    pub close: usize,
+}
+
+/// Words that start an item of a workflow body.
+const ITEM_WORDS: &[&str] = &[
+    "title",
+    "version",
+    "owner",
+    "customer_facing",
+    "actor",
+    "context",
+    "trigger",
+    "step",
+    "flow",
+    "handoff",
+];
+
+/// A workflow body being scanned.
+struct OpenBody {
+    open: Option<usize>,
+    items: Vec<usize>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -40,6 +76,7 @@ pub fn scan(src: &str) -> Scan {
     let mut prev_word_list = false;
     let mut doc_start: Option<usize> = None;
     let mut line_start = true;
+    let mut body: Option<OpenBody> = None;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -79,12 +116,24 @@ pub fn scan(src: &str) -> Scan {
                 }
                 let word = &src[start..i];
                 if (word == "actor" || word == "workflow") && (braces == 0 || at_line_start) {
+                    if out.bodies.len() < out.starts.len() {
+                        out.bodies.push(None);
+                    }
+                    body = (word == "workflow").then(|| OpenBody {
+                        open: None,
+                        items: Vec::new(),
+                    });
                     out.starts.push(doc_start.unwrap_or(start));
                     braces = 0;
                     parens = 0;
                     nots = 0;
                     lists = 0;
                     reported = false;
+                }
+                if let Some(b) = body.as_mut() {
+                    if braces == 1 && b.open.is_some() && ITEM_WORDS.contains(&word) {
+                        b.items.push(doc_start.unwrap_or(start));
+                    }
                 }
                 doc_start = None;
                 if word == "not" {
@@ -101,8 +150,30 @@ pub fn scan(src: &str) -> Scan {
             _ => {
                 let mut deeper = false;
                 match b {
-                    b'{' => braces += 1,
-                    b'}' => braces = braces.saturating_sub(1),
+                    b'{' => {
+                        if let Some(body) = body.as_mut() {
+                            if braces == 0 && body.open.is_none() {
+                                body.open = Some(i);
+                            }
+                        }
+                        braces += 1;
+                    }
+                    b'}' => {
+                        if braces == 1 {
+                            if let Some(OpenBody {
+                                open: Some(open),
+                                items,
+                            }) = body.take()
+                            {
+                                out.bodies.push(Some(Body {
+                                    open,
+                                    items,
+                                    close: i,
+                                }));
+                            }
+                        }
+                        braces = braces.saturating_sub(1);
+                    }
                     b'(' => {
                         parens += 1;
                         deeper = true;
@@ -132,6 +203,9 @@ pub fn scan(src: &str) -> Scan {
             }
         }
     }
+    if out.bodies.len() < out.starts.len() {
+        out.bodies.push(None);
+    }
     out
 }
 
@@ -147,6 +221,19 @@ mod tests {
         // Inside unclosed braces only a declaration at the start of a line counts.
         let src = "workflow a {\n  step x {\n  workflow b {\nworkflow c {";
         assert_eq!(super::scan(src).starts, vec![0, 39]);
+    }
+
+    #[test]
+    fn finds_workflow_bodies_and_their_items() {
+        let src = "actor a: human\nworkflow w {\n  /// d\n  step s { owner a }\n  flow t -> s\n}\n";
+        let scan = scan(src);
+        assert_eq!(scan.starts, vec![0, 15]);
+        assert_eq!(scan.bodies[0], None);
+        let body = scan.bodies[1].clone().expect("a body");
+        assert_eq!(&src[body.open..=body.open], "{");
+        assert_eq!(&src[body.close..=body.close], "}");
+        let items: Vec<&str> = body.items.iter().map(|&i| &src[i..i + 6]).collect();
+        assert_eq!(items, vec!["/// d\n", "flow t"]);
     }
 
     #[test]

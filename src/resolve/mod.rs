@@ -11,7 +11,7 @@
 
 mod conditions;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::ast::{
     self, ActorDecl, ActorItemKind, RouteItem, RouteItemKind, StepItemKind, TopItem, TypeKind,
@@ -33,15 +33,18 @@ use crate::span::Span;
 const SUGGESTION_BUDGET: usize = 64;
 
 /// Resolves every workflow of a file. Diagnostics are appended to `diagnostics`.
-pub fn resolve(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
-    let top_actors: Vec<&ActorDecl> = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            TopItem::Actor(a) => Some(a),
-            TopItem::Workflow(_) => None,
-        })
-        .collect();
+///
+/// The tree is consumed: each declaration is freed once it is resolved, so that the tree and the
+/// model of a large workflow are not both held in full.
+pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
+    let mut top_actors: Vec<ActorDecl> = Vec::new();
+    let mut workflows: Vec<ast::WorkflowDecl> = Vec::new();
+    for item in file.items {
+        match item {
+            TopItem::Actor(a) => top_actors.push(a),
+            TopItem::Workflow(w) => workflows.push(w),
+        }
+    }
 
     // Top-level actors: one scope for the file, resolved once.
     let mut top_scope = Scope::default();
@@ -51,11 +54,11 @@ pub fn resolve(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         let id = ActorId(actors.len() as u32);
         if top_scope.declare(&decl.name, Symbol::Actor(id), "actor", diagnostics) {
             actors.push(declare_actor(decl, true, diagnostics));
-            kept.push(*decl);
+            kept.push(decl);
         }
     }
     let mut budget = SUGGESTION_BUDGET;
-    let no_fields = HashMap::new();
+    let no_fields = HashMap::default();
     let mut ctx = Ctx {
         scope: &top_scope,
         field_ids: &no_fields,
@@ -72,11 +75,8 @@ pub fn resolve(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
     }
 
     let mut module = Module::default();
-    let mut workflow_names: HashMap<&str, Span> = HashMap::new();
-    for item in &file.items {
-        let TopItem::Workflow(decl) = item else {
-            continue;
-        };
+    let mut workflow_names: HashMap<String, Span> = HashMap::default();
+    for decl in workflows {
         if let Some(&first) = workflow_names.get(decl.name.name.as_str()) {
             diagnostics.push(e102_duplicate_definition::duplicate(
                 "workflow",
@@ -86,7 +86,7 @@ pub fn resolve(file: &ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
             ));
             continue;
         }
-        workflow_names.insert(&decl.name.name, decl.name.span);
+        workflow_names.insert(decl.name.name.clone(), decl.name.span);
         module
             .workflows
             .push(resolve_workflow(decl, &top_scope, &actors, diagnostics));
@@ -401,24 +401,62 @@ impl Ctx<'_> {
         for name in names {
             let r = self.field(name);
             if let Some(id) = r.target {
-                if let Some(&first) = out.seen.get(&id) {
+                if let Some(first) = out.first(id) {
                     self.diagnostics.push(e104_duplicate_item::listed_twice(
                         &name.name, list, first, name.span,
                     ));
                     continue;
                 }
-                out.seen.insert(id, name.span);
             }
-            out.refs.push(r);
+            out.push(r);
         }
     }
 }
 
 /// A list of fields being built from the items of one block, with what it already holds.
+/// Short lists are searched directly; a hash map is built once a list grows long.
 #[derive(Default)]
 struct FieldList {
     refs: Vec<Ref<FieldId>>,
-    seen: HashMap<FieldId, Span>,
+    seen: Option<HashMap<FieldId, Span>>,
+}
+
+/// The length from which a [`FieldList`] indexes its entries.
+const SHORT_LIST: usize = 16;
+
+impl FieldList {
+    /// Where `id` is already listed, if it is.
+    fn first(&self, id: FieldId) -> Option<Span> {
+        match &self.seen {
+            Some(seen) => seen.get(&id).copied(),
+            None => self
+                .refs
+                .iter()
+                .find(|r| r.target == Some(id))
+                .map(|r| r.span),
+        }
+    }
+
+    fn push(&mut self, r: Ref<FieldId>) {
+        if self.seen.is_none() && self.refs.len() >= SHORT_LIST {
+            self.seen = Some(
+                self.refs
+                    .iter()
+                    .filter_map(|r| r.target.map(|t| (t, r.span)))
+                    .collect(),
+            );
+        }
+        if let (Some(seen), Some(id)) = (self.seen.as_mut(), r.target) {
+            seen.entry(id).or_insert(r.span);
+        }
+        self.refs.push(r);
+    }
+
+    /// The references, without spare capacity (the model keeps them for its lifetime).
+    fn into_refs(mut self) -> Vec<Ref<FieldId>> {
+        self.refs.shrink_to_fit();
+        self.refs
+    }
 }
 
 /// Remembers the first span of each single-valued item in a block, reporting E104 on repeats.
@@ -450,7 +488,7 @@ impl<'b> Once<'b> {
 }
 
 fn resolve_workflow(
-    decl: &ast::WorkflowDecl,
+    decl: ast::WorkflowDecl,
     top_scope: &Scope,
     top_actors: &[Actor],
     diagnostics: &mut Vec<Diagnostic>,
@@ -459,14 +497,15 @@ fn resolve_workflow(
     let mut actors: Vec<Actor> = top_actors.to_vec();
     let mut local_actor_decls = Vec::new();
     let mut fields: Vec<Field> = Vec::new();
-    let mut field_ids: HashMap<String, FieldId> = HashMap::new();
-    let mut trigger_decls = Vec::new();
-    let mut step_decls = Vec::new();
+    let mut field_ids: HashMap<String, FieldId> = HashMap::default();
+    // For each item, the trigger or step it declares (if it was not a duplicate).
+    let mut declared: Vec<Option<Symbol>> = vec![None; decl.items.len()];
+    let (mut trigger_count, mut step_count) = (0u32, 0u32);
     let block = format!("workflow `{}`", decl.name.name);
     let mut once = Once::new(&block);
 
     // Pass 1: declarations.
-    for item in &decl.items {
+    for (i, item) in decl.items.iter().enumerate() {
         match &item.kind {
             WorkflowItemKind::Actor(a) => {
                 let id = ActorId(actors.len() as u32);
@@ -505,15 +544,17 @@ fn resolve_workflow(
                 }
             }
             WorkflowItemKind::Trigger(t) => {
-                let id = TriggerId(trigger_decls.len() as u32);
-                if scope.declare(&t.name, Symbol::Trigger(id), "trigger", diagnostics) {
-                    trigger_decls.push(t);
+                let symbol = Symbol::Trigger(TriggerId(trigger_count));
+                if scope.declare(&t.name, symbol, "trigger", diagnostics) {
+                    declared[i] = Some(symbol);
+                    trigger_count += 1;
                 }
             }
             WorkflowItemKind::Step(s) => {
-                let id = StepId(step_decls.len() as u32);
-                if scope.declare(&s.name, Symbol::Step(id), "step", diagnostics) {
-                    step_decls.push(s);
+                let symbol = Symbol::Step(StepId(step_count));
+                if scope.declare(&s.name, symbol, "step", diagnostics) {
+                    declared[i] = Some(symbol);
+                    step_count += 1;
                 }
             }
             _ => {}
@@ -539,9 +580,27 @@ fn resolve_workflow(
     let mut version = None;
     let mut owner = None;
     let mut customer_facing = false;
-    let mut transitions = Vec::new();
-    let mut edges: HashMap<(NodeId, NodeId), Span> = HashMap::new();
-    for item in &decl.items {
+    let transition_count: usize = decl
+        .items
+        .iter()
+        .map(|item| match &item.kind {
+            WorkflowItemKind::Flow(f) => f.chain.len().saturating_sub(1),
+            WorkflowItemKind::Handoff(_) => 1,
+            _ => 0,
+        })
+        .sum();
+    let mut transitions = Vec::with_capacity(transition_count);
+    let mut edges: HashMap<(NodeId, NodeId), Span> = HashMap::with_capacity_and_hasher(transition_count, rustc_hash::FxBuildHasher);
+    let mut triggers: Vec<Trigger> = Vec::with_capacity(trigger_count as usize);
+    let mut steps: Vec<Step> = Vec::with_capacity(step_count as usize);
+    let ast::WorkflowDecl {
+        doc,
+        name: workflow_name,
+        items,
+        span,
+    } = decl;
+    // Items are consumed in source order; triggers and steps were numbered in that order.
+    for (item, symbol) in items.into_iter().zip(declared) {
         match &item.kind {
             WorkflowItemKind::Title(s) => {
                 if once.first("title", item.span, ctx.diagnostics) {
@@ -569,18 +628,15 @@ fn resolve_workflow(
             WorkflowItemKind::Handoff(handoff) => {
                 resolve_handoff(&mut ctx, handoff, &mut transitions, &mut edges);
             }
+            WorkflowItemKind::Trigger(t) if symbol.is_some() => {
+                triggers.push(resolve_trigger(&mut ctx, t));
+            }
+            WorkflowItemKind::Step(s) if symbol.is_some() => {
+                steps.push(resolve_step(&mut ctx, s));
+            }
             _ => {}
         }
     }
-
-    let triggers: Vec<Trigger> = trigger_decls
-        .iter()
-        .map(|t| resolve_trigger(&mut ctx, t))
-        .collect();
-    let steps: Vec<Step> = step_decls
-        .iter()
-        .map(|s| resolve_step(&mut ctx, s))
-        .collect();
 
     let first_local = top_actors.len();
     for (actor, fallback) in actors[first_local..].iter_mut().zip(local_fallbacks) {
@@ -589,10 +645,10 @@ fn resolve_workflow(
 
     Workflow {
         name: Name {
-            text: decl.name.name.clone(),
-            span: decl.name.span,
+            text: workflow_name.name,
+            span: workflow_name.span,
         },
-        doc: decl.doc.clone(),
+        doc,
         title,
         version,
         owner,
@@ -602,7 +658,7 @@ fn resolve_workflow(
         triggers,
         steps,
         transitions,
-        span: decl.span,
+        span,
     }
 }
 
@@ -611,7 +667,7 @@ fn lower_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Type {
         TypeKind::Prim(p) => Type::Prim(*p),
         TypeKind::List(inner) => Type::List(Box::new(lower_type(inner, diagnostics))),
         TypeKind::Enum(members) => {
-            let mut seen: HashMap<&str, Span> = HashMap::new();
+            let mut seen: HashMap<&str, Span> = HashMap::default();
             let mut out = Vec::new();
             for m in members {
                 if let Some(&first) = seen.get(m.name.as_str()) {
@@ -645,7 +701,7 @@ fn resolve_trigger(ctx: &mut Ctx<'_>, decl: &ast::TriggerDecl) -> Trigger {
     for item in &decl.provides {
         ctx.field_list(&item.names, "provides", &mut provides);
     }
-    let provides = provides.refs;
+    let provides = provides.into_refs();
     Trigger {
         name: Name {
             text: decl.name.name.clone(),
@@ -730,7 +786,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     continue;
                 }
                 let mut approvers: Vec<Ref<ActorId>> = Vec::new();
-                let mut seen: HashMap<ActorId, Span> = HashMap::new();
+                let mut seen: HashMap<ActorId, Span> = HashMap::default();
                 for name in &approve.approvers {
                     let r = ctx.actor(name);
                     if let Some(id) = r.target {
@@ -747,12 +803,12 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     }
                     approvers.push(r);
                 }
-                step.approval = Some(Approval {
+                step.approval = Some(Box::new(Approval {
                     approvers,
                     within: approve.within,
                     else_step: approve.else_step.as_ref().map(|s| ctx.step(s)),
                     span: item.span,
-                });
+                }));
             }
             StepItemKind::Escalate(esc) => {
                 let target = ctx.actor(&esc.target);
@@ -771,8 +827,8 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             }
         }
     }
-    step.needs = needs.refs;
-    step.provides = provides.refs;
+    step.needs = needs.into_refs();
+    step.provides = provides.into_refs();
     step.actions = actions.caps;
     step
 }
@@ -806,7 +862,7 @@ fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], block: &str) -> Route {
             }
         }
     }
-    route.carries = carries.refs;
+    route.carries = carries.into_refs();
     route
 }
 
@@ -814,7 +870,7 @@ fn resolve_guard(ctx: &mut Ctx<'_>, guard: Option<&ast::Guard>) -> Guard {
     match guard {
         None => Guard::Always,
         Some(ast::Guard::Otherwise(span)) => Guard::Otherwise(*span),
-        Some(ast::Guard::When(expr, _)) => Guard::When(conditions::resolve(ctx, expr)),
+        Some(ast::Guard::When(expr, _)) => Guard::When(Box::new(conditions::resolve(ctx, expr))),
     }
 }
 
@@ -868,7 +924,7 @@ fn resolve_flow(
             from,
             to,
             guard: guard.take().unwrap_or(Guard::Always),
-            route: Route::default(),
+            body: None,
             doc: flow.doc.clone(),
             span: flow.span,
             rejected: false,
@@ -910,7 +966,7 @@ fn resolve_handoff(
         from,
         to,
         guard,
-        route,
+        body: (route != Route::default()).then(|| Box::new(route)),
         doc: handoff.doc.clone(),
         span: handoff.span,
         rejected,

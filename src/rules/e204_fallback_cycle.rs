@@ -82,7 +82,7 @@ fn diagnostic(actors: &[Actor], cycle: &[usize]) -> Diagnostic {
     let first = cycle
         .iter()
         .enumerate()
-        .min_by_key(|(_, &i)| actors[i].span.start)
+        .min_by_key(|(_, &i)| actors[i].span.start())
         .map_or(0, |(k, _)| k);
     let ordered: Vec<usize> = cycle[first..]
         .iter()

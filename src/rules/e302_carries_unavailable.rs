@@ -80,7 +80,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if !a.graph.reached[n.index()] {
             continue;
         }
-        for c in &t.route.carries {
+        for c in &t.route().carries {
             let Some(f) = c.target else { continue };
             if a.context.has_out(n, f) {
                 continue;

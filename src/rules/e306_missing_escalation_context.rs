@@ -82,7 +82,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     "the escalation to `{target}` does not carry {list}, which step `{}` needs",
                     step.name.text
                 ),
-                Span::new(esc.span.start, esc.target.span.end),
+                Span::new(esc.span.start(), esc.target.span.end()),
                 format!("`{target}` would take over without {list}"),
                 help,
             );

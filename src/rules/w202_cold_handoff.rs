@@ -77,7 +77,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             .find(|f| is_summary(&wf.field(*f).ty))
             .map(|f| a.field_name(f));
         let help = match available {
-            Some(name) => format!("add `{name}` to `carries` of {}", r.what),
+            Some(name) => format!("add `{name}` to `carries` of {}", r.what(a)),
             None => format!(
                 "have step `{}` provide a `summary` field (for example `brief: summary`) and carry it",
                 wf.step(source).name.text
@@ -87,7 +87,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             &RULE,
             format!(
                 "{} passes work from an AI to `{}` without a summary",
-                r.what, receiver.name.text
+                r.what(a), receiver.name.text
             ),
             r.head,
             format!(

@@ -52,7 +52,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(Diagnostic::new(
             &RULE,
-            format!("{} does not tell the customer", r.what),
+            format!("{} does not tell the customer", r.what(a)),
             r.head,
             "the customer is not told that their case changes hands",
             "add `notify \"…\"` telling the customer who has their case now and what happens next",

@@ -51,12 +51,12 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(Diagnostic::new(
             &RULE,
-            format!("nobody takes over when the `sla` of {} runs out", r.what),
+            format!("nobody takes over when the `sla` of {} runs out", r.what(a)),
             sla.span,
             "the breach of this SLA reaches nobody",
             format!(
                 "add `fallback ACTOR` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
-                r.what, receiver.name.text
+                r.what(a), receiver.name.text
             ),
         ));
     }

@@ -70,7 +70,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for t in &wf.transitions {
-        mark(&t.route.carries, &mut used);
+        mark(&t.route().carries, &mut used);
         if let Guard::When(c) = &t.guard {
             mark_cond(c, &mut used);
         }

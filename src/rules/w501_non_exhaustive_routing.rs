@@ -3,7 +3,8 @@
 
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{Guard, NodeId};
+use crate::check::graph::EdgeKind;
+use crate::ir::{Guard, StepId};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -45,24 +46,20 @@ cases.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
-    let mut routes: Vec<Vec<usize>> = vec![Vec::new(); wf.steps.len()];
-    for (i, t) in wf.transitions.iter().enumerate() {
-        if t.rejected || t.to.target.is_none() {
+    for (s, step) in wf.steps.iter().enumerate() {
+        let n = a.step_node(StepId(s as u32));
+        // Transitions out of the step (approval `else` routes are not routing decisions).
+        let mut any = false;
+        let mut all_conditional = true;
+        for (_, _, kind) in a.graph.routes_out(n) {
+            if let EdgeKind::Transition(t, _) = kind {
+                any = true;
+                all_conditional &= matches!(wf.transitions[t.index()].guard, Guard::When(_));
+            }
+        }
+        if !any || !all_conditional {
             continue;
         }
-        if let Some(NodeId::Step(s)) = t.from.target {
-            routes[s.index()].push(i);
-        }
-    }
-    for (s, list) in routes.iter().enumerate() {
-        if list.is_empty()
-            || !list
-                .iter()
-                .all(|&i| matches!(wf.transitions[i].guard, Guard::When(_)))
-        {
-            continue;
-        }
-        let step = &wf.steps[s];
         let mut d = Diagnostic::new(
             &RULE,
             format!(
@@ -76,10 +73,20 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 step.name.text
             ),
         );
-        for &i in list.iter().take(5) {
-            if let Guard::When(c) = &wf.transitions[i].guard {
-                d = d.with_label(c.span, "conditional route");
-            }
+        let mut conditions: Vec<_> = a
+            .graph
+            .routes_out(n)
+            .filter_map(|(_, _, kind)| match kind {
+                EdgeKind::Transition(t, _) => match &wf.transitions[t.index()].guard {
+                    Guard::When(c) => Some(c.span),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        conditions.sort();
+        for span in conditions.into_iter().take(5) {
+            d = d.with_label(span, "conditional route");
         }
         out.push(d);
     }

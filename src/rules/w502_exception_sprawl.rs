@@ -67,7 +67,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         d = d.with_label(
             std::cmp::min(
                 e.span,
-                crate::span::Span::new(e.span.start, e.target.span.end),
+                crate::span::Span::new(e.span.start(), e.target.span.end()),
             ),
             "escalation path",
         );

@@ -41,7 +41,7 @@ pub fn actual(source: &str, diagnostics: &[Diagnostic]) -> BTreeSet<(usize, Stri
         .iter()
         .map(|d| {
             (
-                index.line_col(source, d.span.start).line,
+                index.line_col(source, d.span.start()).line,
                 d.code().to_string(),
             )
         })
