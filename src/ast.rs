@@ -8,8 +8,8 @@ use crate::span::Span;
 
 /// A name as written, with its span.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ident {
-    pub name: String,
+pub struct Ident<'a> {
+    pub name: &'a str,
     pub span: Span,
 }
 
@@ -29,22 +29,22 @@ pub struct Duration {
 
 /// A capability such as `crm.write` or `crm.*`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Capability {
-    pub name: String,
+pub struct Capability<'a> {
+    pub name: &'a str,
     pub span: Span,
 }
 
 /// A parsed file: its top-level declarations in source order.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct File {
-    pub items: Vec<TopItem>,
+pub struct File<'a> {
+    pub items: Vec<TopItem<'a>>,
 }
 
 /// A top-level declaration.
 #[derive(Clone, Debug, PartialEq)]
-pub enum TopItem {
-    Actor(ActorDecl),
-    Workflow(WorkflowDecl),
+pub enum TopItem<'a> {
+    Actor(ActorDecl<'a>),
+    Workflow(WorkflowDecl<'a>),
 }
 
 /// The kind of an actor.
@@ -75,85 +75,87 @@ impl ActorKind {
 
 /// `actor NAME: KIND { … }`
 #[derive(Clone, Debug, PartialEq)]
-pub struct ActorDecl {
+pub struct ActorDecl<'a> {
     pub doc: Option<String>,
-    pub name: Ident,
+    pub name: Ident<'a>,
     pub kind: ActorKind,
     pub kind_span: Span,
-    pub items: Vec<ActorItem>,
+    pub items: Vec<ActorItem<'a>>,
     pub span: Span,
 }
 
 /// An item of an actor body; `span` covers the whole item.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ActorItem {
-    pub kind: ActorItemKind,
+pub struct ActorItem<'a> {
+    pub kind: ActorItemKind<'a>,
     pub span: Span,
 }
 
 /// What an actor item says.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ActorItemKind {
+pub enum ActorItemKind<'a> {
     Title(Str),
-    Can(Vec<Capability>),
-    Fallback(Ident),
+    Can(Vec<Capability<'a>>),
+    Fallback(Ident<'a>),
     Members(Vec<Str>),
 }
 
 /// `workflow NAME { … }`
 #[derive(Clone, Debug, PartialEq)]
-pub struct WorkflowDecl {
+pub struct WorkflowDecl<'a> {
     pub doc: Option<String>,
-    pub name: Ident,
-    pub items: Vec<WorkflowItem>,
+    pub name: Ident<'a>,
+    pub items: Vec<WorkflowItem<'a>>,
     pub span: Span,
 }
 
 /// An item of a workflow body; `span` covers the whole item.
 #[derive(Clone, Debug, PartialEq)]
-pub struct WorkflowItem {
-    pub kind: WorkflowItemKind,
+pub struct WorkflowItem<'a> {
+    pub kind: WorkflowItemKind<'a>,
     pub span: Span,
 }
 
 /// What a workflow item says.
 #[derive(Clone, Debug, PartialEq)]
-pub enum WorkflowItemKind {
+pub enum WorkflowItemKind<'a> {
     Title(Str),
     Version(Str),
-    Owner(Ident),
+    Owner(Ident<'a>),
     CustomerFacing,
-    Actor(Box<ActorDecl>),
-    Context(Vec<FieldDecl>),
-    Trigger(Box<TriggerDecl>),
-    Step(Box<StepDecl>),
-    Flow(Box<FlowDecl>),
-    Handoff(Box<HandoffDecl>),
+    Actor(Box<ActorDecl<'a>>),
+    Context(Vec<FieldDecl<'a>>),
+    Trigger(Box<TriggerDecl<'a>>),
+    // Steps and flows are most of a large workflow: they are stored inline, which saves an
+    // allocation each; the rarer, larger declarations are boxed to keep items small.
+    Step(StepDecl<'a>),
+    Flow(FlowDecl<'a>),
+    Handoff(Box<HandoffDecl<'a>>),
 }
 
 /// `FIELD: TYPE [sensitive]`
 #[derive(Clone, Debug, PartialEq)]
-pub struct FieldDecl {
+pub struct FieldDecl<'a> {
     pub doc: Option<String>,
-    pub name: Ident,
-    pub ty: TypeExpr,
+    pub name: Ident<'a>,
+    pub ty: TypeExpr<'a>,
     pub sensitive: bool,
     pub span: Span,
 }
 
 /// A field type as written.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TypeExpr {
-    pub kind: TypeKind,
+pub struct TypeExpr<'a> {
+    pub kind: TypeKind<'a>,
     pub span: Span,
 }
 
 /// The shape of a field type.
 #[derive(Clone, Debug, PartialEq)]
-pub enum TypeKind {
+pub enum TypeKind<'a> {
     Prim(PrimType),
-    Enum(Vec<Ident>),
-    List(Box<TypeExpr>),
+    Enum(Vec<Ident<'a>>),
+    List(Box<TypeExpr<'a>>),
 }
 
 /// A primitive field type.
@@ -208,13 +210,13 @@ impl PrimType {
 
 /// `trigger NAME: KIND [ARG] { provides … }`
 #[derive(Clone, Debug, PartialEq)]
-pub struct TriggerDecl {
+pub struct TriggerDecl<'a> {
     pub doc: Option<String>,
-    pub name: Ident,
+    pub name: Ident<'a>,
     pub kind: TriggerKind,
     pub kind_span: Span,
     /// Each `provides` item with its span and names.
-    pub provides: Vec<ListItem>,
+    pub provides: Vec<ListItem<'a>>,
     pub span: Span,
 }
 
@@ -229,103 +231,103 @@ pub enum TriggerKind {
 
 /// A list item such as `needs a, b`: the span of the whole item and its names.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ListItem {
-    pub names: Vec<Ident>,
+pub struct ListItem<'a> {
+    pub names: Vec<Ident<'a>>,
     pub span: Span,
 }
 
 /// `step NAME { … }`
 #[derive(Clone, Debug, PartialEq)]
-pub struct StepDecl {
+pub struct StepDecl<'a> {
     pub doc: Option<String>,
-    pub name: Ident,
-    pub items: Vec<StepItem>,
+    pub name: Ident<'a>,
+    pub items: Vec<StepItem<'a>>,
     pub span: Span,
 }
 
 /// An item of a step body; `span` covers the whole item.
 #[derive(Clone, Debug, PartialEq)]
-pub struct StepItem {
-    pub kind: StepItemKind,
+pub struct StepItem<'a> {
+    pub kind: StepItemKind<'a>,
     pub span: Span,
 }
 
 /// What a step item says.
 #[derive(Clone, Debug, PartialEq)]
-pub enum StepItemKind {
+pub enum StepItemKind<'a> {
     Title(Str),
-    Owner(Ident),
-    Needs(Vec<Ident>),
-    Provides(Vec<Ident>),
-    Action(Vec<Capability>),
+    Owner(Ident<'a>),
+    Needs(Vec<Ident<'a>>),
+    Provides(Vec<Ident<'a>>),
+    Action(Vec<Capability<'a>>),
     Reversible,
     Irreversible,
-    CompensableBy(Ident),
-    Approve(Box<ApproveDecl>),
-    Escalate(Box<EscalateDecl>),
+    CompensableBy(Ident<'a>),
+    Approve(Box<ApproveDecl<'a>>),
+    Escalate(Box<EscalateDecl<'a>>),
 }
 
 /// `approve by A, B [within D] [else S]`
 #[derive(Clone, Debug, PartialEq)]
-pub struct ApproveDecl {
-    pub approvers: Vec<Ident>,
+pub struct ApproveDecl<'a> {
+    pub approvers: Vec<Ident<'a>>,
     pub within: Option<Duration>,
-    pub else_step: Option<Ident>,
+    pub else_step: Option<Ident<'a>>,
 }
 
 /// `escalate to ACTOR when CONDITION { … }`
 #[derive(Clone, Debug, PartialEq)]
-pub struct EscalateDecl {
-    pub target: Ident,
-    pub condition: Expr,
-    pub body: Vec<RouteItem>,
+pub struct EscalateDecl<'a> {
+    pub target: Ident<'a>,
+    pub condition: Expr<'a>,
+    pub body: Vec<RouteItem<'a>>,
 }
 
 /// `flow A -> B -> C [guard]`
 #[derive(Clone, Debug, PartialEq)]
-pub struct FlowDecl {
+pub struct FlowDecl<'a> {
     pub doc: Option<String>,
-    pub chain: Vec<Ident>,
-    pub guard: Option<Guard>,
+    pub chain: Vec<Ident<'a>>,
+    pub guard: Option<Guard<'a>>,
     pub span: Span,
 }
 
 /// `handoff A -> B [guard] { … }`
 #[derive(Clone, Debug, PartialEq)]
-pub struct HandoffDecl {
+pub struct HandoffDecl<'a> {
     pub doc: Option<String>,
-    pub from: Ident,
-    pub to: Ident,
-    pub guard: Option<Guard>,
-    pub body: Vec<RouteItem>,
+    pub from: Ident<'a>,
+    pub to: Ident<'a>,
+    pub guard: Option<Guard<'a>>,
+    pub body: Vec<RouteItem<'a>>,
     pub span: Span,
 }
 
 /// `when CONDITION` or `otherwise`, with the span of the whole guard.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Guard {
-    When(Box<Expr>, Span),
+pub enum Guard<'a> {
+    When(Box<Expr<'a>>, Span),
     Otherwise(Span),
 }
 
 /// An item of a handoff or escalation body; `span` covers the whole item.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RouteItem {
-    pub kind: RouteItemKind,
+pub struct RouteItem<'a> {
+    pub kind: RouteItemKind<'a>,
     pub span: Span,
 }
 
 /// What a handoff or escalation item says.
 #[derive(Clone, Debug, PartialEq)]
-pub enum RouteItemKind {
-    Carries(Vec<Ident>),
+pub enum RouteItemKind<'a> {
+    Carries(Vec<Ident<'a>>),
     Sla(Duration),
-    Fallback(Ident),
+    Fallback(Ident<'a>),
     Notify(Str),
     Reason(Str),
 }
 
-impl RouteItemKind {
+impl RouteItemKind<'_> {
     /// The keyword that starts the item.
     pub fn keyword(&self) -> &'static str {
         match self {
@@ -340,20 +342,20 @@ impl RouteItemKind {
 
 /// A condition expression.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Expr {
-    pub kind: ExprKind,
+pub struct Expr<'a> {
+    pub kind: ExprKind<'a>,
     pub span: Span,
 }
 
 /// The shape of a condition.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ExprKind {
-    Or(Vec<Expr>),
-    And(Vec<Expr>),
-    Not(Box<Expr>),
-    Compare(Operand, CmpOp, Operand),
-    In(Operand, Vec<Operand>),
-    Bare(Operand),
+pub enum ExprKind<'a> {
+    Or(Vec<Expr<'a>>),
+    And(Vec<Expr<'a>>),
+    Not(Box<Expr<'a>>),
+    Compare(Operand<'a>, CmpOp, Operand<'a>),
+    In(Operand<'a>, Vec<Operand<'a>>),
+    Bare(Operand<'a>),
 }
 
 /// A comparison operator.
@@ -383,16 +385,16 @@ impl CmpOp {
 
 /// An operand of a comparison.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Operand {
-    pub kind: OperandKind,
+pub struct Operand<'a> {
+    pub kind: OperandKind<'a>,
     pub span: Span,
 }
 
 /// What an operand is.
 #[derive(Clone, Debug, PartialEq)]
-pub enum OperandKind {
+pub enum OperandKind<'a> {
     /// A field or, next to an enum-typed operand, a member of that enum.
-    Name(String),
+    Name(&'a str),
     Number(f64),
     String(String),
     Duration(u64),

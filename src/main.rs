@@ -6,4 +6,3 @@ mod cli;
 fn main() {
     std::process::exit(cli::run());
 }
-

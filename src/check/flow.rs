@@ -132,7 +132,8 @@ impl ContextFlow {
             position[v.index()] = k;
         }
         let cyclic = graph.g.edge_references().any(|e| {
-            graph.reached[e.source().index()] && position[e.target().index()] <= position[e.source().index()]
+            graph.reached[e.source().index()]
+                && position[e.target().index()] <= position[e.source().index()]
         });
 
         let words = avail_in.words();
@@ -413,7 +414,9 @@ impl ContextFlow {
                     EdgeKind::ApprovalElse => true,
                     EdgeKind::Transition(t, TransitionKind::Handoff) => {
                         !provided
-                            && !wf.transitions[t.index()].route().carries
+                            && !wf.transitions[t.index()]
+                                .route()
+                                .carries
                                 .iter()
                                 .any(|c| c.target == Some(field))
                     }

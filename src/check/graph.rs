@@ -173,6 +173,33 @@ impl Graph {
         self.order = post;
     }
 
+    /// Whether the route edges (transitions and `else` routes) form a cycle anywhere, by
+    /// Kahn's algorithm: linear, and much cheaper than finding the strongly connected sets.
+    pub fn has_route_cycle(&self) -> bool {
+        let n = self.g.node_count();
+        let mut indegree = vec![0u32; n];
+        for e in self.g.edge_references() {
+            if e.weight().is_route() {
+                indegree[e.target().index()] += 1;
+            }
+        }
+        let mut ready: Vec<NodeIndex> = (0..n)
+            .filter(|&i| indegree[i] == 0)
+            .map(NodeIndex::new)
+            .collect();
+        let mut removed = 0;
+        while let Some(v) = ready.pop() {
+            removed += 1;
+            for (_, w, _) in self.routes_out(v) {
+                indegree[w.index()] -= 1;
+                if indegree[w.index()] == 0 {
+                    ready.push(w);
+                }
+            }
+        }
+        removed < n
+    }
+
     /// The nodes of a shortest path from a trigger to `n` (inclusive), following BFS parents.
     pub fn path_from_trigger(&self, n: NodeIndex) -> Vec<NodeIndex> {
         let mut path = vec![n];

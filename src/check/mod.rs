@@ -18,8 +18,8 @@ use petgraph::graph::NodeIndex;
 use crate::ast::ActorKind;
 use crate::diagnostics::{Diagnostic, Label};
 use crate::ir::{
-    Actor, ActorId, FieldId, Module, NodeId, Route, StepId, Transition, TransitionId, TransitionKind,
-    Workflow,
+    Actor, ActorId, FieldId, Module, NodeId, Route, StepId, Transition, TransitionId,
+    TransitionKind, Workflow,
 };
 use crate::rules;
 use crate::span::Span;
@@ -70,7 +70,9 @@ impl RouteRef<'_> {
     pub fn what(&self, a: &Analysis<'_>) -> String {
         let wf = a.wf;
         match self.origin {
-            RouteOrigin::Handoff(t) => format!("the handoff `{}`", a.arrow(&wf.transitions[t.index()])),
+            RouteOrigin::Handoff(t) => {
+                format!("the handoff `{}`", a.arrow(&wf.transitions[t.index()]))
+            }
             RouteOrigin::Escalation(s, i) => {
                 let step = wf.step(s);
                 let target = step.escalations[i]
@@ -256,7 +258,12 @@ impl<'a> Analysis<'a> {
     }
 
     fn collect_routes(wf: &'a Workflow, graph: &Graph) -> Vec<RouteRef<'a>> {
-        let owner = |s: StepId| wf.step(s).owner.and_then(|o| o.target).map(|id| wf.actor(id));
+        let owner = |s: StepId| {
+            wf.step(s)
+                .owner
+                .and_then(|o| o.target)
+                .map(|id| wf.actor(id))
+        };
         let mut routes = Vec::new();
         for (i, step) in wf.steps.iter().enumerate() {
             for (k, esc) in step.escalations.iter().enumerate() {
@@ -270,9 +277,13 @@ impl<'a> Analysis<'a> {
             }
         }
         for e in graph.g.edge_weights() {
-            let EdgeKind::Transition(id, TransitionKind::Handoff) = *e else { continue };
+            let EdgeKind::Transition(id, TransitionKind::Handoff) = *e else {
+                continue;
+            };
             let t = &wf.transitions[id.index()];
-            let Some((from, NodeId::Step(to))) = t.ends() else { continue };
+            let Some((from, NodeId::Step(to))) = t.ends() else {
+                continue;
+            };
             routes.push(RouteRef {
                 source: match from {
                     NodeId::Step(s) => Some(s),

@@ -20,9 +20,10 @@ use crate::rules::e001_syntax_error;
 use crate::span::Span;
 
 /// Lowers pairs parsed from a slice that starts at byte `base` of the file.
-pub struct Lowerer<'d> {
+pub struct Lowerer<'d, 'i> {
     base: usize,
     diagnostics: &'d mut Vec<Diagnostic>,
+    input: std::marker::PhantomData<&'i str>,
 }
 
 /// Doc comments waiting for the declaration they document.
@@ -50,15 +51,19 @@ impl PendingDoc {
     }
 }
 
-impl<'d> Lowerer<'d> {
+impl<'d, 'i> Lowerer<'d, 'i> {
     pub fn new(base: usize, diagnostics: &'d mut Vec<Diagnostic>) -> Self {
-        Lowerer { base, diagnostics }
+        Lowerer {
+            base,
+            diagnostics,
+            input: std::marker::PhantomData,
+        }
     }
 
     /// The span of a pair, without the whitespace and comments that pest's implicit skipping
     /// may have consumed after its last token (it does when a trailing optional part is absent):
     /// the span ends where the last token inside it ends.
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+    fn span(&self, pair: &Pair<'i, Rule>) -> Span {
         let start = pair.as_span().start();
         let mut last = pair.clone();
         while let Some(child) = last.clone().into_inner().last() {
@@ -68,20 +73,20 @@ impl<'d> Lowerer<'d> {
     }
 
     /// The span of a token (an atomic rule), which never includes trailing whitespace.
-    fn token_span(&self, pair: &Pair<'_, Rule>) -> Span {
+    fn token_span(&self, pair: &Pair<'i, Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.base + s.start(), self.base + s.end())
     }
 
-    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
+    fn ident(&self, pair: &Pair<'i, Rule>) -> Ident<'i> {
         Ident {
-            name: pair.as_str().to_string(),
+            name: pair.as_str(),
             span: self.token_span(pair),
         }
     }
 
     /// Lowers the pairs of the `file` rule into top-level items.
-    pub fn file(&mut self, pairs: Pairs<'_, Rule>, out: &mut Vec<TopItem>) {
+    pub fn file(&mut self, pairs: Pairs<'i, Rule>, out: &mut Vec<TopItem<'i>>) {
         let mut doc = PendingDoc::default();
         for pair in pairs.flat_map(Pair::into_inner) {
             match pair.as_rule() {
@@ -101,7 +106,7 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn actor(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<ActorDecl> {
+    fn actor(&mut self, pair: Pair<'i, Rule>, doc: Option<String>) -> Option<ActorDecl<'i>> {
         let span = self.span(&pair);
         let mut name = None;
         let mut kind = None;
@@ -155,7 +160,7 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    fn workflow(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<WorkflowDecl> {
+    fn workflow(&mut self, pair: Pair<'i, Rule>, doc: Option<String>) -> Option<WorkflowDecl<'i>> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let name = inner.find(|p| p.as_rule() == Rule::ident)?;
@@ -172,7 +177,10 @@ impl<'d> Lowerer<'d> {
 
     /// Lowers the `workflow_head` rule: the doc comments, the name, and where the declaration
     /// starts (the `workflow` keyword).
-    pub fn workflow_head(&mut self, pairs: Pairs<'_, Rule>) -> Option<(Option<String>, Ident, usize)> {
+    pub fn workflow_head(
+        &mut self,
+        pairs: Pairs<'i, Rule>,
+    ) -> Option<(Option<String>, Ident<'i>, usize)> {
         let mut doc = PendingDoc::default();
         let mut start = None;
         for p in pairs.flat_map(Pair::into_inner) {
@@ -187,12 +195,16 @@ impl<'d> Lowerer<'d> {
     }
 
     /// Lowers the `workflow_body` rule: a run of workflow items.
-    pub fn workflow_body(&mut self, pairs: Pairs<'_, Rule>, items: &mut Vec<WorkflowItem>) {
+    pub fn workflow_body(&mut self, pairs: Pairs<'i, Rule>, items: &mut Vec<WorkflowItem<'i>>) {
         self.workflow_items(pairs.flat_map(Pair::into_inner), items);
     }
 
     /// Lowers the items of a workflow body, attaching doc comments to the declarations after them.
-    fn workflow_items<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>, items: &mut Vec<WorkflowItem>) {
+    fn workflow_items(
+        &mut self,
+        pairs: impl Iterator<Item = Pair<'i, Rule>>,
+        items: &mut Vec<WorkflowItem<'i>>,
+    ) {
         let mut pending = PendingDoc::default();
         for p in pairs {
             let rule = p.as_rule();
@@ -216,10 +228,8 @@ impl<'d> Lowerer<'d> {
                 Rule::trigger_decl => self
                     .trigger(p, pending.take())
                     .map(|t| WorkflowItemKind::Trigger(Box::new(t))),
-                Rule::step_decl => self
-                    .step(p, pending.take())
-                    .map(|s| WorkflowItemKind::Step(Box::new(s))),
-                Rule::flow_decl => Some(WorkflowItemKind::Flow(Box::new(self.flow(p, pending.take())))),
+                Rule::step_decl => self.step(p, pending.take()).map(WorkflowItemKind::Step),
+                Rule::flow_decl => Some(WorkflowItemKind::Flow(self.flow(p, pending.take()))),
                 Rule::handoff_decl => self
                     .handoff(p, pending.take())
                     .map(|h| WorkflowItemKind::Handoff(Box::new(h))),
@@ -236,7 +246,7 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn context(&mut self, pair: Pair<'_, Rule>) -> Vec<FieldDecl> {
+    fn context(&mut self, pair: Pair<'i, Rule>) -> Vec<FieldDecl<'i>> {
         let mut fields = Vec::new();
         let mut pending = PendingDoc::default();
         for p in pair.into_inner() {
@@ -272,7 +282,7 @@ impl<'d> Lowerer<'d> {
         fields
     }
 
-    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Option<TypeExpr> {
+    fn type_expr(&mut self, pair: Pair<'i, Rule>) -> Option<TypeExpr<'i>> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next()?;
         let kind = match inner.as_rule() {
@@ -295,7 +305,7 @@ impl<'d> Lowerer<'d> {
         Some(TypeExpr { kind, span })
     }
 
-    fn trigger(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<TriggerDecl> {
+    fn trigger(&mut self, pair: Pair<'i, Rule>, doc: Option<String>) -> Option<TriggerDecl<'i>> {
         let span = self.span(&pair);
         let mut name = None;
         let mut kind = None;
@@ -345,7 +355,7 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    fn step(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<StepDecl> {
+    fn step(&mut self, pair: Pair<'i, Rule>, doc: Option<String>) -> Option<StepDecl<'i>> {
         let span = self.span(&pair);
         let mut name = None;
         let mut items = Vec::new();
@@ -386,7 +396,7 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    fn approve(&mut self, pair: Pair<'_, Rule>) -> ApproveDecl {
+    fn approve(&mut self, pair: Pair<'i, Rule>) -> ApproveDecl<'i> {
         let mut approve = ApproveDecl {
             approvers: Vec::new(),
             within: None,
@@ -408,7 +418,7 @@ impl<'d> Lowerer<'d> {
         approve
     }
 
-    fn escalate(&mut self, pair: Pair<'_, Rule>) -> Option<EscalateDecl> {
+    fn escalate(&mut self, pair: Pair<'i, Rule>) -> Option<EscalateDecl<'i>> {
         let mut target = None;
         let mut condition = None;
         let mut body = Vec::new();
@@ -427,7 +437,7 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    fn flow(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> FlowDecl {
+    fn flow(&mut self, pair: Pair<'i, Rule>, doc: Option<String>) -> FlowDecl<'i> {
         let span = self.span(&pair);
         let mut chain = Vec::new();
         let mut guard = None;
@@ -447,7 +457,7 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn handoff(&mut self, pair: Pair<'_, Rule>, doc: Option<String>) -> Option<HandoffDecl> {
+    fn handoff(&mut self, pair: Pair<'i, Rule>, doc: Option<String>) -> Option<HandoffDecl<'i>> {
         let span = self.span(&pair);
         let mut ends = Vec::new();
         let mut guard = None;
@@ -471,7 +481,7 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    fn guard(&mut self, pair: Pair<'_, Rule>) -> Option<Guard> {
+    fn guard(&mut self, pair: Pair<'i, Rule>) -> Option<Guard<'i>> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let first = inner.next()?;
@@ -482,7 +492,12 @@ impl<'d> Lowerer<'d> {
         Some(Guard::When(Box::new(self.condition(condition)?), span))
     }
 
-    fn route_body(&mut self, pair: Pair<'_, Rule>, place: &str, handoff: bool) -> Vec<RouteItem> {
+    fn route_body(
+        &mut self,
+        pair: Pair<'i, Rule>,
+        place: &str,
+        handoff: bool,
+    ) -> Vec<RouteItem<'i>> {
         let mut items = Vec::new();
         for p in pair.into_inner() {
             let span = self.span(&p);
@@ -514,14 +529,14 @@ impl<'d> Lowerer<'d> {
 
     // Conditions.
 
-    fn condition(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+    fn condition(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
         let inner = pair.into_inner().next()?;
         self.or_expr(inner)
     }
 
-    fn or_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+    fn or_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
         let span = self.span(&pair);
-        let mut parts: Vec<Expr> = pair
+        let mut parts: Vec<Expr<'i>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::and_expr)
             .filter_map(|p| self.and_expr(p))
@@ -535,9 +550,9 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    fn and_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+    fn and_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
         let span = self.span(&pair);
-        let mut parts: Vec<Expr> = pair
+        let mut parts: Vec<Expr<'i>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::not_expr)
             .filter_map(|p| self.not_expr(p))
@@ -551,7 +566,7 @@ impl<'d> Lowerer<'d> {
         })
     }
 
-    fn not_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+    fn not_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let first = inner.next()?;
@@ -567,7 +582,7 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn compare(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+    fn compare(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let first = inner.next()?;
@@ -606,7 +621,7 @@ impl<'d> Lowerer<'d> {
         Some(Expr { kind, span })
     }
 
-    fn operand(&mut self, pair: Pair<'_, Rule>) -> Option<Operand> {
+    fn operand(&mut self, pair: Pair<'i, Rule>) -> Option<Operand<'i>> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next()?;
         let kind = match inner.as_rule() {
@@ -618,7 +633,7 @@ impl<'d> Lowerer<'d> {
             Rule::kw_confidence => OperandKind::Confidence,
             Rule::kw_attempts => OperandKind::Attempts,
             Rule::kw_elapsed => OperandKind::Elapsed,
-            _ => OperandKind::Name(inner.as_str().to_string()),
+            _ => OperandKind::Name(inner.as_str()),
         };
         Some(Operand { kind, span })
     }
@@ -626,8 +641,8 @@ impl<'d> Lowerer<'d> {
     // Tokens.
 
     /// The names of a list item such as `needs a, b`.
-    fn names(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
-        let mut names: Vec<Ident> = pair
+    fn names(&self, pair: Pair<'i, Rule>) -> Vec<Ident<'i>> {
+        let mut names: Vec<Ident<'i>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::ident)
             .map(|p| self.ident(&p))
@@ -637,31 +652,31 @@ impl<'d> Lowerer<'d> {
         names
     }
 
-    fn capabilities(&self, pair: Pair<'_, Rule>) -> Vec<Capability> {
+    fn capabilities(&self, pair: Pair<'i, Rule>) -> Vec<Capability<'i>> {
         pair.into_inner()
             .filter(|p| p.as_rule() == Rule::capability)
             .map(|p| Capability {
-                name: p.as_str().to_string(),
+                name: p.as_str(),
                 span: self.token_span(&p),
             })
             .collect()
     }
 
     /// The first name inside an item such as `owner x`.
-    fn ident_of(&self, pair: Pair<'_, Rule>) -> Option<Ident> {
+    fn ident_of(&self, pair: Pair<'i, Rule>) -> Option<Ident<'i>> {
         pair.into_inner()
             .find(|p| p.as_rule() == Rule::ident)
             .map(|p| self.ident(&p))
     }
 
     /// The first string inside an item such as `title "…"`.
-    fn string_of(&mut self, pair: Pair<'_, Rule>) -> Option<Str> {
+    fn string_of(&mut self, pair: Pair<'i, Rule>) -> Option<Str> {
         pair.into_inner()
             .find(|p| p.as_rule() == Rule::string)
             .map(|p| self.string(&p))
     }
 
-    fn string(&mut self, pair: &Pair<'_, Rule>) -> Str {
+    fn string(&mut self, pair: &Pair<'i, Rule>) -> Str {
         let span = self.token_span(pair);
         let raw = pair.as_str();
         let inner = raw
@@ -704,7 +719,7 @@ impl<'d> Lowerer<'d> {
         Str { value, span }
     }
 
-    fn number(&mut self, pair: &Pair<'_, Rule>) -> Option<f64> {
+    fn number(&mut self, pair: &Pair<'i, Rule>) -> Option<f64> {
         let value: f64 = pair.as_str().parse().ok()?;
         if value.is_finite() {
             Some(value)
@@ -718,7 +733,7 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn duration(&mut self, pair: &Pair<'_, Rule>) -> Duration {
+    fn duration(&mut self, pair: &Pair<'i, Rule>) -> Duration {
         let span = self.token_span(pair);
         let mut total: u64 = 0;
         let mut digits: u64 = 0;

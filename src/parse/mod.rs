@@ -25,8 +25,8 @@ use grammar::HandoffParser;
 
 /// The result of parsing: the tree that could be built, and the syntax errors.
 #[derive(Debug, Default)]
-pub struct Parsed {
-    pub file: File,
+pub struct Parsed<'a> {
+    pub file: File<'a>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -47,7 +47,7 @@ pub fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
 }
 
 /// Parses a whole file.
-pub fn parse(source: &str) -> Parsed {
+pub fn parse(source: &str) -> Parsed<'_> {
     let scan = scan::scan(source);
     let mut parsed = Parsed::default();
     if scan.too_deep.is_empty() {
@@ -96,11 +96,11 @@ const PIECE: usize = 64 * 1024;
 /// Parses a file declaration by declaration, and large workflows item run by item run, along
 /// the boundaries the scanner found. Returns `None` as soon as a piece does not parse: then the
 /// caller parses the whole file, which decides between a wrong guess and a real error.
-fn parse_in_pieces(
-    source: &str,
+fn parse_in_pieces<'a>(
+    source: &'a str,
     scan: &scan::Scan,
     piece: usize,
-) -> Option<(Vec<TopItem>, Vec<Diagnostic>)> {
+) -> Option<(Vec<TopItem<'a>>, Vec<Diagnostic>)> {
     let mut items = Vec::new();
     let mut diagnostics = Vec::new();
     let mut starts: Vec<(usize, Option<&scan::Body>)> = scan
@@ -130,14 +130,14 @@ fn parse_in_pieces(
 }
 
 /// Parses one workflow declaration `source[start..end]` as its head, runs of items, and tail.
-fn parse_workflow_in_pieces(
-    source: &str,
+fn parse_workflow_in_pieces<'a>(
+    source: &'a str,
     start: usize,
     end: usize,
     body: &scan::Body,
     piece: usize,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<WorkflowDecl> {
+) -> Option<WorkflowDecl<'a>> {
     let head = HandoffParser::parse(Rule::workflow_head, &source[start..=body.open]).ok()?;
     let (doc, name, kw_start) = lower::Lowerer::new(start, diagnostics).workflow_head(head)?;
     // The scanner's count of items is exact for a well-formed body; sizing the vector up front
@@ -172,7 +172,7 @@ fn parse_workflow_in_pieces(
 mod tests {
     use super::*;
 
-    fn whole(source: &str) -> Vec<TopItem> {
+    fn whole(source: &str) -> Vec<TopItem<'_>> {
         let mut diagnostics = Vec::new();
         let mut items = Vec::new();
         let pairs = HandoffParser::parse(Rule::file, source).expect("parses");

@@ -38,7 +38,7 @@ fn is_enum_field(ctx: &Ctx<'_>, op: &ast::Operand) -> bool {
         return false;
     };
     ctx.field_ids
-        .get(name.as_str())
+        .get(name)
         .and_then(|id| ctx.fields.get(id.index()))
         .is_some_and(|f| matches!(f.ty, Type::Enum(_)))
 }
@@ -46,10 +46,10 @@ fn is_enum_field(ctx: &Ctx<'_>, op: &ast::Operand) -> bool {
 /// Resolves one operand; `member` says a name here names an enum member.
 fn value(ctx: &mut Ctx<'_>, op: &ast::Operand, member: bool) -> Value {
     let kind = match &op.kind {
-        OperandKind::Name(name) if member => ValueKind::Member(name.clone()),
+        OperandKind::Name(name) if member => ValueKind::Member((*name).to_string()),
         OperandKind::Name(name) => {
             let ident = ast::Ident {
-                name: name.clone(),
+                name,
                 span: op.span,
             };
             ValueKind::Field(ctx.field(&ident).target)

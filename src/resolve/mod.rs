@@ -75,18 +75,18 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
     }
 
     let mut module = Module::default();
-    let mut workflow_names: HashMap<String, Span> = HashMap::default();
+    let mut workflow_names: HashMap<&str, Span> = HashMap::default();
     for decl in workflows {
-        if let Some(&first) = workflow_names.get(decl.name.name.as_str()) {
+        if let Some(&first) = workflow_names.get(decl.name.name) {
             diagnostics.push(e102_duplicate_definition::duplicate(
                 "workflow",
-                &decl.name.name,
+                decl.name.name,
                 first,
                 decl.name.span,
             ));
             continue;
         }
-        workflow_names.insert(decl.name.name.clone(), decl.name.span);
+        workflow_names.insert(decl.name.name, decl.name.span);
         module
             .workflows
             .push(resolve_workflow(decl, &top_scope, &actors, diagnostics));
@@ -114,27 +114,28 @@ impl Symbol {
 }
 
 /// The main scope of a workflow (or of the top level): names to symbols and declaration spans.
+/// Names borrow the source text, so building a scope allocates no strings.
 #[derive(Clone, Default)]
-struct Scope {
-    symbols: HashMap<String, (Symbol, Span)>,
+struct Scope<'s> {
+    symbols: HashMap<&'s str, (Symbol, Span)>,
 }
 
-impl Scope {
+impl<'s> Scope<'s> {
     /// Declares a name; on a duplicate, reports E102 and returns false.
     fn declare(
         &mut self,
-        name: &ast::Ident,
+        name: &ast::Ident<'s>,
         symbol: Symbol,
         what: &str,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> bool {
-        if let Some((_, first)) = self.symbols.get(name.name.as_str()) {
+        if let Some((_, first)) = self.symbols.get(name.name) {
             diagnostics.push(e102_duplicate_definition::duplicate(
-                what, &name.name, *first, name.span,
+                what, name.name, *first, name.span,
             ));
             return false;
         }
-        self.symbols.insert(name.name.clone(), (symbol, name.span));
+        self.symbols.insert(name.name, (symbol, name.span));
         true
     }
 }
@@ -144,7 +145,7 @@ impl Scope {
 fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagnostic>) -> Actor {
     let mut actor = Actor {
         name: Name {
-            text: decl.name.name.clone(),
+            text: decl.name.name.to_string(),
             span: decl.name.span,
         },
         kind: decl.kind,
@@ -160,12 +161,13 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
     let mut fallback_span: Option<Span> = None;
     let mut can = CapabilityList::default();
     let block = format!("actor `{}`", decl.name.name);
+    let block = block.as_str();
     for item in &decl.items {
         match &item.kind {
             ActorItemKind::Title(s) => {
                 if let Some(first) = title_span {
                     diagnostics.push(e104_duplicate_item::duplicate_item(
-                        "title", &block, first, item.span,
+                        "title", block, first, item.span,
                     ));
                 } else {
                     title_span = Some(item.span);
@@ -180,7 +182,7 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
             ActorItemKind::Fallback(_) => {
                 if let Some(first) = fallback_span {
                     diagnostics.push(e104_duplicate_item::duplicate_item(
-                        "fallback", &block, first, item.span,
+                        "fallback", block, first, item.span,
                     ));
                 } else {
                     fallback_span = Some(item.span);
@@ -195,25 +197,25 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
 
 /// Capabilities being collected from the items of one block, each once.
 #[derive(Default)]
-struct CapabilityList {
+struct CapabilityList<'s> {
     caps: Vec<Capability>,
-    seen: HashMap<String, Span>,
+    seen: HashMap<&'s str, Span>,
 }
 
-fn push_capability(
-    list: &mut CapabilityList,
-    cap: &ast::Capability,
+fn push_capability<'s>(
+    list: &mut CapabilityList<'s>,
+    cap: &ast::Capability<'s>,
     item: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    if let Some(&first) = list.seen.get(&cap.name) {
+    if let Some(&first) = list.seen.get(cap.name) {
         diagnostics.push(e104_duplicate_item::listed_twice(
-            &cap.name, item, first, cap.span,
+            cap.name, item, first, cap.span,
         ));
     } else {
-        list.seen.insert(cap.name.clone(), cap.span);
+        list.seen.insert(cap.name, cap.span);
         list.caps.push(Capability {
-            name: cap.name.clone(),
+            name: cap.name.to_string(),
             span: cap.span,
         });
     }
@@ -229,8 +231,8 @@ fn actor_fallback(ctx: &mut Ctx<'_>, decl: &ActorDecl) -> Option<Ref<ActorId>> {
 
 /// What resolving one workflow needs to look names up and report.
 struct Ctx<'a> {
-    scope: &'a Scope,
-    field_ids: &'a HashMap<String, FieldId>,
+    scope: &'a Scope<'a>,
+    field_ids: &'a HashMap<&'a str, FieldId>,
     fields: &'a [Field],
     diagnostics: &'a mut Vec<Diagnostic>,
     budget: &'a mut usize,
@@ -262,17 +264,17 @@ impl Ctx<'_> {
         let suggestion = if kind == "field" {
             let fields = self.fields;
             self.suggest(
-                &name.name,
+                name.name,
                 fields.iter().map(|f| (f.name.text.as_str(), f.name.span)),
             )
         } else {
             self.suggest(
-                &name.name,
+                name.name,
                 scope
                     .symbols
                     .iter()
                     .filter(|(_, (s, _))| want(*s))
-                    .map(|(n, (_, span))| (n.as_str(), *span)),
+                    .map(|(n, (_, span))| (*n, *span)),
             )
         };
         let hint = match kind {
@@ -288,19 +290,19 @@ impl Ctx<'_> {
             _ => format!("declare a step or trigger named `{}`", name.name),
         };
         self.diagnostics.push(e101_undefined_name::undefined(
-            kind, &name.name, name.span, suggestion, &hint,
+            kind, name.name, name.span, suggestion, &hint,
         ));
     }
 
     fn wrong_kind(&mut self, name: &ast::Ident, expected: &str, found: &str, decl: Span) {
         self.diagnostics.push(e103_wrong_kind::wrong_kind(
-            &name.name, name.span, expected, found, decl,
+            name.name, name.span, expected, found, decl,
         ));
     }
 
     /// A reference that must name an actor.
     fn actor(&mut self, name: &ast::Ident) -> Ref<ActorId> {
-        let target = match self.scope.symbols.get(name.name.as_str()) {
+        let target = match self.scope.symbols.get(name.name) {
             Some((Symbol::Actor(id), _)) => Some(*id),
             Some((other, decl)) => {
                 let (kind, decl) = (other.kind(), *decl);
@@ -308,7 +310,7 @@ impl Ctx<'_> {
                 None
             }
             None => {
-                if let Some(&id) = self.field_ids.get(name.name.as_str()) {
+                if let Some(&id) = self.field_ids.get(name.name) {
                     let decl = self.fields[id.index()].name.span;
                     self.wrong_kind(name, "actor", "context field", decl);
                 } else {
@@ -325,7 +327,7 @@ impl Ctx<'_> {
 
     /// A reference that must name a step.
     fn step(&mut self, name: &ast::Ident) -> Ref<StepId> {
-        let target = match self.scope.symbols.get(name.name.as_str()) {
+        let target = match self.scope.symbols.get(name.name) {
             Some((Symbol::Step(id), _)) => Some(*id),
             Some((other, decl)) => {
                 let (kind, decl) = (other.kind(), *decl);
@@ -333,7 +335,7 @@ impl Ctx<'_> {
                 None
             }
             None => {
-                if let Some(&id) = self.field_ids.get(name.name.as_str()) {
+                if let Some(&id) = self.field_ids.get(name.name) {
                     let decl = self.fields[id.index()].name.span;
                     self.wrong_kind(name, "step", "context field", decl);
                 } else {
@@ -350,7 +352,7 @@ impl Ctx<'_> {
 
     /// A reference that must name a step or a trigger (an end of a transition).
     fn node(&mut self, name: &ast::Ident) -> Ref<NodeId> {
-        let target = match self.scope.symbols.get(name.name.as_str()) {
+        let target = match self.scope.symbols.get(name.name) {
             Some((Symbol::Step(id), _)) => Some(NodeId::Step(*id)),
             Some((Symbol::Trigger(id), _)) => Some(NodeId::Trigger(*id)),
             Some((Symbol::Actor(_), decl)) => {
@@ -359,7 +361,7 @@ impl Ctx<'_> {
                 None
             }
             None => {
-                if let Some(&id) = self.field_ids.get(name.name.as_str()) {
+                if let Some(&id) = self.field_ids.get(name.name) {
                     let decl = self.fields[id.index()].name.span;
                     self.wrong_kind(name, "step", "context field", decl);
                 } else {
@@ -378,10 +380,10 @@ impl Ctx<'_> {
 
     /// A reference that must name a context field.
     fn field(&mut self, name: &ast::Ident) -> Ref<FieldId> {
-        let target = if let Some(&id) = self.field_ids.get(name.name.as_str()) {
+        let target = if let Some(&id) = self.field_ids.get(name.name) {
             Some(id)
         } else {
-            if let Some((symbol, decl)) = self.scope.symbols.get(name.name.as_str()) {
+            if let Some((symbol, decl)) = self.scope.symbols.get(name.name) {
                 let (kind, decl) = (symbol.kind(), *decl);
                 self.wrong_kind(name, "context field", kind, decl);
             } else {
@@ -403,7 +405,7 @@ impl Ctx<'_> {
             if let Some(id) = r.target {
                 if let Some(first) = out.first(id) {
                     self.diagnostics.push(e104_duplicate_item::listed_twice(
-                        &name.name, list, first, name.span,
+                        name.name, list, first, name.span,
                     ));
                     continue;
                 }
@@ -460,28 +462,35 @@ impl FieldList {
 }
 
 /// Remembers the first span of each single-valued item in a block, reporting E104 on repeats.
+/// It allocates nothing: a block has at most a handful of single-valued items, and the name of
+/// the block is only formatted when there is something to report.
 struct Once<'b> {
-    block: &'b str,
-    seen: Vec<(&'static str, Span)>,
+    block: &'b dyn Fn() -> String,
+    seen: [Option<(&'static str, Span)>; 8],
 }
 
 impl<'b> Once<'b> {
-    fn new(block: &'b str) -> Self {
+    fn new(block: &'b dyn Fn() -> String) -> Self {
         Once {
             block,
-            seen: Vec::new(),
+            seen: [None; 8],
         }
     }
 
     /// Whether this is the first `item` in the block; reports E104 otherwise.
     fn first(&mut self, item: &'static str, span: Span, diagnostics: &mut Vec<Diagnostic>) -> bool {
-        if let Some((_, first)) = self.seen.iter().find(|(i, _)| *i == item) {
+        if let Some((_, first)) = self.seen.iter().flatten().find(|(i, _)| *i == item) {
             diagnostics.push(e104_duplicate_item::duplicate_item(
-                item, self.block, *first, span,
+                item,
+                &(self.block)(),
+                *first,
+                span,
             ));
             false
         } else {
-            self.seen.push((item, span));
+            if let Some(slot) = self.seen.iter_mut().find(|s| s.is_none()) {
+                *slot = Some((item, span));
+            }
             true
         }
     }
@@ -497,11 +506,12 @@ fn resolve_workflow(
     let mut actors: Vec<Actor> = top_actors.to_vec();
     let mut local_actor_decls = Vec::new();
     let mut fields: Vec<Field> = Vec::new();
-    let mut field_ids: HashMap<String, FieldId> = HashMap::default();
+    let mut field_ids: HashMap<&str, FieldId> = HashMap::default();
     // For each item, the trigger or step it declares (if it was not a duplicate).
     let mut declared: Vec<Option<Symbol>> = vec![None; decl.items.len()];
     let (mut trigger_count, mut step_count) = (0u32, 0u32);
-    let block = format!("workflow `{}`", decl.name.name);
+    let workflow_name = decl.name.name;
+    let block = move || format!("workflow `{workflow_name}`");
     let mut once = Once::new(&block);
 
     // Pass 1: declarations.
@@ -519,21 +529,21 @@ fn resolve_workflow(
                     continue;
                 }
                 for f in decls {
-                    if let Some(&first) = field_ids.get(f.name.name.as_str()) {
+                    if let Some(&first) = field_ids.get(f.name.name) {
                         let first: FieldId = first;
                         diagnostics.push(e102_duplicate_definition::duplicate(
                             "field",
-                            &f.name.name,
+                            f.name.name,
                             fields[first.index()].name.span,
                             f.name.span,
                         ));
                         continue;
                     }
                     let id = FieldId(fields.len() as u32);
-                    field_ids.insert(f.name.name.clone(), id);
+                    field_ids.insert(f.name.name, id);
                     fields.push(Field {
                         name: Name {
-                            text: f.name.name.clone(),
+                            text: f.name.name.to_string(),
                             span: f.name.span,
                         },
                         ty: lower_type(&f.ty, diagnostics),
@@ -590,7 +600,8 @@ fn resolve_workflow(
         })
         .sum();
     let mut transitions = Vec::with_capacity(transition_count);
-    let mut edges: HashMap<(NodeId, NodeId), Span> = HashMap::with_capacity_and_hasher(transition_count, rustc_hash::FxBuildHasher);
+    let mut edges: HashMap<(NodeId, NodeId), Span> =
+        HashMap::with_capacity_and_hasher(transition_count, rustc_hash::FxBuildHasher);
     let mut triggers: Vec<Trigger> = Vec::with_capacity(trigger_count as usize);
     let mut steps: Vec<Step> = Vec::with_capacity(step_count as usize);
     let ast::WorkflowDecl {
@@ -645,7 +656,7 @@ fn resolve_workflow(
 
     Workflow {
         name: Name {
-            text: workflow_name.name,
+            text: workflow_name.name.to_string(),
             span: workflow_name.span,
         },
         doc,
@@ -670,18 +681,18 @@ fn lower_type(ty: &ast::TypeExpr, diagnostics: &mut Vec<Diagnostic>) -> Type {
             let mut seen: HashMap<&str, Span> = HashMap::default();
             let mut out = Vec::new();
             for m in members {
-                if let Some(&first) = seen.get(m.name.as_str()) {
+                if let Some(&first) = seen.get(m.name) {
                     diagnostics.push(e102_duplicate_definition::duplicate(
                         "enum member",
-                        &m.name,
+                        m.name,
                         first,
                         m.span,
                     ));
                     continue;
                 }
-                seen.insert(&m.name, m.span);
+                seen.insert(m.name, m.span);
                 out.push(Name {
-                    text: m.name.clone(),
+                    text: m.name.to_string(),
                     span: m.span,
                 });
             }
@@ -704,7 +715,7 @@ fn resolve_trigger(ctx: &mut Ctx<'_>, decl: &ast::TriggerDecl) -> Trigger {
     let provides = provides.into_refs();
     Trigger {
         name: Name {
-            text: decl.name.name.clone(),
+            text: decl.name.name.to_string(),
             span: decl.name.span,
         },
         kind,
@@ -715,11 +726,12 @@ fn resolve_trigger(ctx: &mut Ctx<'_>, decl: &ast::TriggerDecl) -> Trigger {
 }
 
 fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
-    let block = format!("step `{}`", decl.name.name);
+    let step_name = decl.name.name;
+    let block = move || format!("step `{step_name}`");
     let mut once = Once::new(&block);
     let mut step = Step {
         name: Name {
-            text: decl.name.name.clone(),
+            text: decl.name.name.to_string(),
             span: decl.name.span,
         },
         doc: decl.doc.clone(),
@@ -762,7 +774,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             | StepItemKind::CompensableBy(_) => {
                 if let Some(first) = step.reversibility {
                     ctx.diagnostics.push(e104_duplicate_item::two_reversibility(
-                        &decl.name.name,
+                        decl.name.name,
                         first.span,
                         item.span,
                     ));
@@ -792,7 +804,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     if let Some(id) = r.target {
                         if let Some(&first) = seen.get(&id) {
                             ctx.diagnostics.push(e104_duplicate_item::listed_twice(
-                                &name.name,
+                                name.name,
                                 "approve by",
                                 first,
                                 name.span,
@@ -813,10 +825,9 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             StepItemKind::Escalate(esc) => {
                 let target = ctx.actor(&esc.target);
                 let condition = conditions::resolve(ctx, &esc.condition);
-                let block = format!(
-                    "the escalation of step `{}` to `{}`",
-                    decl.name.name, esc.target.name
-                );
+                let (step_name, target_name) = (decl.name.name, esc.target.name);
+                let block =
+                    move || format!("the escalation of step `{step_name}` to `{target_name}`");
                 let route = resolve_route(ctx, &esc.body, &block);
                 step.escalations.push(Escalation {
                     target,
@@ -833,7 +844,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
     step
 }
 
-fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], block: &str) -> Route {
+fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], block: &dyn Fn() -> String) -> Route {
     let mut once = Once::new(block);
     let mut route = Route::default();
     let mut carries = FieldList::default();
@@ -914,8 +925,8 @@ fn resolve_flow(
             edges,
             &from,
             &to,
-            &flow.chain[i].name,
-            &flow.chain[i + 1].name,
+            flow.chain[i].name,
+            flow.chain[i + 1].name,
         ) {
             continue;
         }
@@ -945,20 +956,21 @@ fn resolve_handoff(
         let decl = ctx
             .scope
             .symbols
-            .get(handoff.from.name.as_str())
+            .get(handoff.from.name)
             .map_or(handoff.from.span, |(_, span)| *span);
         ctx.diagnostics.push(e103_wrong_kind::handoff_from_trigger(
-            &handoff.from.name,
+            handoff.from.name,
             handoff.from.span,
             decl,
         ));
         rejected = true;
     }
     let guard = resolve_guard(ctx, handoff.guard.as_ref());
-    let block = format!("the handoff `{} -> {}`", handoff.from.name, handoff.to.name);
+    let (from_name, to_name) = (handoff.from.name, handoff.to.name);
+    let block = move || format!("the handoff `{from_name} -> {to_name}`");
     let route = resolve_route(ctx, &handoff.body, &block);
     // A rejected edge has had its diagnostic; it takes no part in duplicate detection.
-    if !rejected && !record_edge(ctx, edges, &from, &to, &handoff.from.name, &handoff.to.name) {
+    if !rejected && !record_edge(ctx, edges, &from, &to, handoff.from.name, handoff.to.name) {
         return;
     }
     out.push(Transition {

@@ -50,6 +50,9 @@ condition on the way back.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
+    if !a.graph.has_route_cycle() {
+        return;
+    }
     let g = &a.graph.g;
     let routes = EdgeFiltered::from_fn(g, |e| e.weight().is_route());
     // Where the work may end: no route out, an approval whose rejection ends the work, or

@@ -47,7 +47,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(Diagnostic::new(
             &RULE,
-            format!("{} reaches `{}` with no `sla`", r.what(a), receiver.name.text),
+            format!(
+                "{} reaches `{}` with no `sla`",
+                r.what(a),
+                receiver.name.text
+            ),
             r.head,
             format!(
                 "nobody knows how long `{}` may take to pick this up",

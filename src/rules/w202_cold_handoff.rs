@@ -87,7 +87,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             &RULE,
             format!(
                 "{} passes work from an AI to `{}` without a summary",
-                r.what(a), receiver.name.text
+                r.what(a),
+                receiver.name.text
             ),
             r.head,
             format!(

@@ -56,7 +56,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             "the breach of this SLA reaches nobody",
             format!(
                 "add `fallback ACTOR` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
-                r.what(a), receiver.name.text
+                r.what(a),
+                receiver.name.text
             ),
         ));
     }

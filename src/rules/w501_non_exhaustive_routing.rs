@@ -1,9 +1,9 @@
 //! W501 non-exhaustive-routing: every outgoing transition of a step is conditional and none is
 //! `otherwise`.
 
+use crate::check::graph::EdgeKind;
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::check::graph::EdgeKind;
 use crate::ir::{Guard, StepId};
 use crate::rules::Rule;
 
@@ -46,15 +46,15 @@ cases.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
-    for (s, step) in wf.steps.iter().enumerate() {
-        let n = a.step_node(StepId(s as u32));
+    for (index, step) in wf.steps.iter().enumerate() {
+        let node = a.step_node(StepId(index as u32));
         // Transitions out of the step (approval `else` routes are not routing decisions).
         let mut any = false;
         let mut all_conditional = true;
-        for (_, _, kind) in a.graph.routes_out(n) {
-            if let EdgeKind::Transition(t, _) = kind {
+        for (_, _, kind) in a.graph.routes_out(node) {
+            if let EdgeKind::Transition(id, _) = kind {
                 any = true;
-                all_conditional &= matches!(wf.transitions[t.index()].guard, Guard::When(_));
+                all_conditional &= matches!(wf.transitions[id.index()].guard, Guard::When(_));
             }
         }
         if !any || !all_conditional {
@@ -75,7 +75,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         );
         let mut conditions: Vec<_> = a
             .graph
-            .routes_out(n)
+            .routes_out(node)
             .filter_map(|(_, _, kind)| match kind {
                 EdgeKind::Transition(t, _) => match &wf.transitions[t.index()].guard {
                     Guard::When(c) => Some(c.span),
