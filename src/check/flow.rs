@@ -207,6 +207,11 @@ impl ContextFlow {
         self.avail_out.contains(n.index(), field.index())
     }
 
+    /// The fields available on entry to `n` on every path, in declaration order.
+    pub fn fields_in(&self, n: NodeIndex) -> impl Iterator<Item = FieldId> + '_ {
+        self.avail_in.ones(n.index()).map(|i| FieldId(i as u32))
+    }
+
     /// The fields available after `n` ran (before escalations).
     pub fn after_run(&self, n: NodeIndex) -> impl Iterator<Item = FieldId> + '_ {
         self.avail_in

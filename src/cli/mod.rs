@@ -49,12 +49,49 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Compile workflows to a target. Writes nothing when the input has errors.
+    Build {
+        /// A `.handoff` file, or a directory searched recursively.
+        path: PathBuf,
+        /// What to compile to.
+        #[arg(long, value_enum, default_value_t = Target::N8n)]
+        target: Target,
+        /// Where to write the output files (one per workflow).
+        #[arg(short = 'o', long = "out", default_value = "build")]
+        out: PathBuf,
+        /// For n8n: `export` is what n8n's export writes, `api` what its REST API accepts.
+        #[arg(long, value_enum, default_value_t = N8nProfile::Export)]
+        profile: N8nProfile,
+        /// For n8n: write a test variant whose first trigger is a manual trigger emitting the
+        /// `payload` of this JSON file, and whose AI and system placeholders emit its `outputs`
+        /// (`{"payload": {…}, "outputs": {"step": {…}}}`).
+        #[arg(long)]
+        test_payload: Option<PathBuf>,
+    },
     /// Explain a rule: what it checks, why it matters, an example and the fix. Without a code,
     /// list every rule.
     Explain {
         /// A rule code such as `E101`, or a rule name such as `undefined-name`.
         code: Option<String>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Target {
+    /// A workflow JSON that n8n 2.8 imports and runs.
+    N8n,
+    /// A Make scenario blueprint (not implemented yet).
+    Make,
+    /// The checked model as JSON (not implemented yet).
+    Ir,
+    /// Markdown documentation (not implemented yet).
+    Docs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum N8nProfile {
+    Export,
+    Api,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -81,6 +118,13 @@ pub fn run() -> i32 {
             timings,
         } => check(&paths, format, timings),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Build {
+            path,
+            target,
+            out,
+            profile,
+            test_payload,
+        } => build(&path, target, &out, profile, test_payload.as_deref()),
     }
 }
 
@@ -173,6 +217,131 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool) -> i32 {
     } else {
         CLEAN
     }
+}
+
+fn build(
+    path: &std::path::Path,
+    target: Target,
+    out: &std::path::Path,
+    profile: N8nProfile,
+    test_payload: Option<&std::path::Path>,
+) -> i32 {
+    if !matches!(target, Target::N8n) {
+        eprintln!("error: this target is not implemented yet; `--target n8n` is");
+        return CANNOT_RUN;
+    }
+    let test = match test_payload.map(read_test_run).transpose() {
+        Ok(test) => test,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return CANNOT_RUN;
+        }
+    };
+    let sources = match files::collect(&[path.to_path_buf()]) {
+        Ok(sources) => sources,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return CANNOT_RUN;
+        }
+    };
+    // Check everything first: nothing is written when any file has errors.
+    let checked: Vec<_> = sources
+        .iter()
+        .map(|s| {
+            let mut c = handoff::check_source(&s.text);
+            if let Some(d) = &s.decode_error {
+                c.diagnostics.insert(0, d.clone());
+            }
+            c
+        })
+        .collect();
+    let reports: Vec<FileReport<'_>> = sources
+        .iter()
+        .zip(&checked)
+        .map(|(s, c)| FileReport {
+            path: &s.display,
+            source: &s.text,
+            diagnostics: &c.diagnostics,
+        })
+        .collect();
+    let errors = checked
+        .iter()
+        .flat_map(|c| &c.diagnostics)
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let rendered = diagnostics::render_human(&reports, WIDTH);
+    if !rendered.is_empty() {
+        eprint!("{rendered}");
+    }
+    if errors > 0 {
+        eprintln!(
+            "error: {} in the input; nothing was written",
+            plural(errors, "error")
+        );
+        return FOUND_ERRORS;
+    }
+    let options = handoff::emit::n8n::Options {
+        profile: match profile {
+            N8nProfile::Export => handoff::emit::n8n::Profile::Export,
+            N8nProfile::Api => handoff::emit::n8n::Profile::Api,
+        },
+        test,
+    };
+    let settings = Settings::default();
+    let mut outputs = Vec::new();
+    for c in &checked {
+        for wf in &c.module.workflows {
+            let analysis = handoff::check::Analysis::new(wf, &settings);
+            match handoff::emit::n8n::emit(&analysis, &options) {
+                Ok(json) => outputs.push((format!("{}.json", wf.name.text), json)),
+                Err(problems) => {
+                    eprintln!(
+                        "error: the n8n output of `{}` failed its own validation (a bug in handoff):",
+                        wf.name.text
+                    );
+                    for p in problems {
+                        eprintln!("  {p}");
+                    }
+                    return CANNOT_RUN;
+                }
+            }
+        }
+    }
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("error: cannot create `{}`: {e}", out.display());
+        return CANNOT_RUN;
+    }
+    for (name, text) in &outputs {
+        let file = out.join(name);
+        if let Err(e) = std::fs::write(&file, text) {
+            eprintln!("error: cannot write `{}`: {e}", file.display());
+            return CANNOT_RUN;
+        }
+        println!("wrote {}", file.display());
+    }
+    CLEAN
+}
+
+fn read_test_run(path: &std::path::Path) -> Result<handoff::emit::n8n::TestRun, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("`{}` is not JSON: {e}", path.display()))?;
+    let payload = value
+        .get("payload")
+        .and_then(serde_json::Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let outputs = value
+        .get("outputs")
+        .and_then(serde_json::Value::as_object)
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| v.as_object().map(|m| (k.clone(), m.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(handoff::emit::n8n::TestRun { payload, outputs })
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -1,0 +1,7 @@
+//! Emitters: the checked model to the formats other tools read.
+//!
+//! **Invariants:** an emitter runs only on a workflow without error diagnostics; it does no I/O
+//! (it returns text); the same input gives the same bytes; text from the source is data and is
+//! escaped for the target so that it can never become code there (LANGUAGE.md §8).
+
+pub mod n8n;

@@ -1,0 +1,1377 @@
+//! The n8n target: one workflow JSON per `workflow`, in the shape n8n 2.8's export writes.
+//!
+//! The mapping (see `docs/targets/n8n.md` for the whole story):
+//! - a trigger becomes its n8n trigger node, followed by a `Set` node that keeps exactly the
+//!   fields the trigger provides;
+//! - every step starts with a `Set` node, `«step» · context`, that keeps **only** the fields
+//!   available there (§4), so a field that was not carried across a handoff is gone in n8n too;
+//! - `ai` and `system` steps become a placeholder `Code` node named after the step, with the
+//!   owner, needs, provides and reversibility in its notes;
+//! - `human` and `team` steps become a `Wait` node resuming on a form whose fields are the
+//!   step's `provides`, followed by a `Code` node that merges the answers into the context;
+//! - a handoff becomes a `Set` node keeping exactly its `carries`; `notify` a `Set` node holding
+//!   the literal message; an `sla` the time limit of the receiver's form, with a visible branch
+//!   to the fallback when it runs out;
+//! - `approve by` becomes a form per approver and an `If` on the answer (rejection or timeout
+//!   goes to the `else` step or ends: fail closed); `escalate to` an `If` on the condition whose
+//!   true branch carries the listed fields to the target's form, then joins the successors;
+//! - conditional routes become an `If` (one condition) or a `Switch` (several, every matching
+//!   output taken, `otherwise` as the fallback output); unconditional routes fan out.
+//!
+//! **Invariants:** node names are unique and built from identifiers only; ids are UUID v5 of the
+//! workflow and node names, so output is byte-identical across runs; every string from the
+//! source is either a plain parameter that cannot start an expression, or a JavaScript string
+//! literal inside an expression the compiler wrote, with `{`, `}` and `$` escaped.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::ast::{CmpOp, PrimType};
+use crate::check::Analysis;
+use crate::ir::{
+    Cond, CondKind, FieldId, Guard, NodeId, ReversibilityKind, StepId, TransitionKind, TriggerKind,
+    Type, Value as Operand, ValueKind, Workflow,
+};
+
+/// The n8n version whose node types and versions the output uses.
+pub const N8N_VERSION: &str = "2.8.4";
+
+/// Which shape of workflow JSON to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// What n8n's own export writes (and `n8n import:workflow` reads).
+    Export,
+    /// What n8n's public REST API accepts: `name`, `nodes`, `connections` and `settings` only.
+    Api,
+}
+
+/// A test variant: the first trigger is replaced by a manual trigger followed by a node that
+/// emits `payload`, and AI and system placeholders emit the sample `outputs` of their step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TestRun {
+    pub payload: Map<String, Value>,
+    /// Per step name: the fields its placeholder provides (and, for AI steps, `_confidence`).
+    pub outputs: BTreeMap<String, Map<String, Value>>,
+}
+
+/// How to emit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub profile: Profile,
+    pub test: Option<TestRun>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            profile: Profile::Export,
+            test: None,
+        }
+    }
+}
+
+/// The node types and versions the output may use (all shipped by n8n 2.8.4).
+pub const NODE_TYPES: &[(&str, f64)] = &[
+    ("n8n-nodes-base.set", 3.4),
+    ("n8n-nodes-base.if", 2.2),
+    ("n8n-nodes-base.switch", 3.2),
+    ("n8n-nodes-base.wait", 1.1),
+    ("n8n-nodes-base.code", 2.0),
+    ("n8n-nodes-base.webhook", 2.1),
+    ("n8n-nodes-base.manualTrigger", 1.0),
+    ("n8n-nodes-base.scheduleTrigger", 1.2),
+    ("n8n-nodes-base.formTrigger", 2.5),
+    ("n8n-nodes-base.noOp", 1.0),
+    ("n8n-nodes-base.stickyNote", 1.0),
+];
+
+const SET: &str = "n8n-nodes-base.set";
+const IF: &str = "n8n-nodes-base.if";
+const SWITCH: &str = "n8n-nodes-base.switch";
+const WAIT: &str = "n8n-nodes-base.wait";
+const CODE: &str = "n8n-nodes-base.code";
+const NOOP: &str = "n8n-nodes-base.noOp";
+const STICKY: &str = "n8n-nodes-base.stickyNote";
+
+/// The namespace of the UUIDs of this target (a UUID v5 of "handoff/n8n" in the URL namespace).
+fn namespace() -> uuid::Uuid {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"https://handoff.invalid/n8n")
+}
+
+fn uuid_of(parts: &[&str]) -> String {
+    uuid::Uuid::new_v5(&namespace(), parts.join("\u{0}").as_bytes()).to_string()
+}
+
+/// A node of the output.
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+struct Node {
+    parameters: Value,
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    type_version: Value,
+    position: [i64; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    webhook_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    notes_in_flow: bool,
+}
+
+#[derive(Serialize)]
+struct Connection {
+    node: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    index: u32,
+}
+
+#[derive(Serialize)]
+struct Outputs {
+    main: Vec<Vec<Connection>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportWorkflow<'a> {
+    name: &'a str,
+    nodes: &'a [Node],
+    connections: BTreeMap<&'a str, Outputs>,
+    settings: Value,
+    pin_data: Value,
+    meta: Value,
+    tags: Vec<Value>,
+    active: bool,
+    id: String,
+}
+
+#[derive(Serialize)]
+struct ApiWorkflow<'a> {
+    name: &'a str,
+    nodes: &'a [Node],
+    connections: BTreeMap<&'a str, Outputs>,
+    settings: Value,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text from the source.
+// ---------------------------------------------------------------------------------------------
+
+/// A JavaScript string literal for `text`, safe inside an n8n expression: JSON escaping, plus
+/// `{`, `}` and `$` as unicode escapes so that no `{{`, `}}` or `${` can appear in the output.
+pub fn js_string(text: &str) -> String {
+    let json = serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\""));
+    json.replace('{', "\\u007b")
+        .replace('}', "\\u007d")
+        .replace('$', "\\u0024")
+}
+
+/// A parameter holding `text` literally. n8n evaluates a parameter only when it starts with
+/// `=`; such text is wrapped in an expression that evaluates to the literal string.
+pub fn plain(text: &str) -> String {
+    if text.starts_with('=') {
+        format!("={{{{ {} }}}}", js_string(text))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Markdown text that renders `text` literally in a sticky note (no markup, no HTML).
+fn markdown_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
+            | '!' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An accessor for a context field in an expression. Field names are identifiers.
+fn field_ref(name: &str) -> String {
+    format!("$json[\"{name}\"]")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conditions.
+// ---------------------------------------------------------------------------------------------
+
+/// A condition as a JavaScript boolean expression over the current item.
+fn condition_js(wf: &Workflow, cond: &Cond) -> String {
+    match &cond.kind {
+        CondKind::Or(parts) => join_js(wf, parts, " || "),
+        CondKind::And(parts) => join_js(wf, parts, " && "),
+        CondKind::Not(inner) => format!("!({})", condition_js(wf, inner)),
+        CondKind::Bare(v) => format!("Boolean({})", operand_js(wf, v)),
+        CondKind::Compare(a, op, b) => {
+            let op = match op {
+                CmpOp::Eq => "==",
+                CmpOp::Ne => "!=",
+                CmpOp::Lt => "<",
+                CmpOp::Le => "<=",
+                CmpOp::Gt => ">",
+                CmpOp::Ge => ">=",
+            };
+            format!("({} {op} {})", operand_js(wf, a), operand_js(wf, b))
+        }
+        CondKind::In(a, items) => {
+            let items: Vec<String> = items.iter().map(|i| operand_js(wf, i)).collect();
+            format!(
+                "[{}].some(v => v == {})",
+                items.join(", "),
+                operand_js(wf, a)
+            )
+        }
+    }
+}
+
+fn join_js(wf: &Workflow, parts: &[Cond], sep: &str) -> String {
+    let parts: Vec<String> = parts.iter().map(|p| condition_js(wf, p)).collect();
+    format!("({})", parts.join(sep))
+}
+
+fn operand_js(wf: &Workflow, v: &Operand) -> String {
+    match &v.kind {
+        ValueKind::Field(Some(f)) => field_ref(&wf.field(*f).name.text),
+        ValueKind::Field(None) => "undefined".to_string(),
+        ValueKind::Member(m) => js_string(m),
+        ValueKind::Number(n) => format!("{n}"),
+        ValueKind::String(s) => js_string(s),
+        ValueKind::Duration(secs) => format!("{secs}"),
+        ValueKind::Bool(b) => format!("{b}"),
+        ValueKind::Confidence => "Number($json[\"_confidence\"] ?? 1)".to_string(),
+        ValueKind::Attempts => "Number($json[\"_attempts\"] ?? 1)".to_string(),
+        ValueKind::Elapsed => {
+            "((Date.now() - Date.parse($json[\"_entered_at\"] ?? new Date().toISOString())) / 1000)"
+                .to_string()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The builder.
+// ---------------------------------------------------------------------------------------------
+
+/// A count as a canvas coordinate.
+fn coord(x: usize) -> i64 {
+    i64::try_from(x).unwrap_or(i64::MAX / 4)
+}
+
+/// Grid of the canvas.
+const COLUMN: i64 = 240;
+const ROW: i64 = 200;
+
+struct Builder<'a> {
+    wf: &'a Workflow,
+    a: &'a Analysis<'a>,
+    options: &'a Options,
+    nodes: Vec<Node>,
+    connections: BTreeMap<String, Vec<Vec<(String, u32)>>>,
+    /// Lane (row band) of each owner; triggers have lane 0.
+    lanes: BTreeMap<String, usize>,
+    /// Column (by depth) of each step and trigger.
+    depth: Vec<usize>,
+    /// How many steps already stand in each (lane, depth) cell, to stack them.
+    cells: BTreeMap<(usize, usize), usize>,
+}
+
+/// Where a node goes: a cell of a step and an offset inside it.
+#[derive(Clone, Copy)]
+struct Place {
+    lane: usize,
+    depth: usize,
+    stack: usize,
+    col: i64,
+    row: i64,
+}
+
+impl Place {
+    fn at(self, col: i64, row: i64) -> Place {
+        Place { col, row, ..self }
+    }
+}
+
+impl Builder<'_> {
+    fn position(place: Place) -> [i64; 2] {
+        let x = 300 + coord(place.depth) * 6 * COLUMN + place.col * COLUMN;
+        let y = coord(place.lane) * 8 * ROW + coord(place.stack) * 3 * ROW + place.row * ROW;
+        [x, y]
+    }
+
+    fn add(
+        &mut self,
+        name: &str,
+        kind: &str,
+        version: f64,
+        parameters: Value,
+        place: Place,
+    ) -> String {
+        // n8n writes whole versions as integers (`1`, not `1.0`).
+        let type_version = if version.fract() == 0.0 {
+            json!(version.round() as i64)
+        } else {
+            json!(version)
+        };
+        let position = Self::position(place);
+        self.nodes.push(Node {
+            parameters,
+            id: uuid_of(&[&self.wf.name.text, name]),
+            name: name.to_string(),
+            kind: kind.to_string(),
+            type_version,
+            position,
+            webhook_id: None,
+            notes: None,
+            notes_in_flow: false,
+        });
+        name.to_string()
+    }
+
+    fn note(&mut self, name: &str, text: String) {
+        if let Some(node) = self.nodes.iter_mut().rev().find(|n| n.name == name) {
+            node.notes = Some(text);
+            node.notes_in_flow = true;
+        }
+    }
+
+    fn connect(&mut self, from: &str, output: usize, to: &str) {
+        let outputs = self.connections.entry(from.to_string()).or_default();
+        while outputs.len() <= output {
+            outputs.push(Vec::new());
+        }
+        outputs[output].push((to.to_string(), 0));
+    }
+
+    /// A `Set` node that keeps exactly `fields` (plus the bookkeeping fields `keep_meta`).
+    fn keep(
+        &mut self,
+        name: &str,
+        fields: &[FieldId],
+        source: Option<&str>,
+        stamp: bool,
+        place: Place,
+    ) -> String {
+        let mut assignments = Vec::new();
+        for &f in fields {
+            let field = self.wf.field(f);
+            let value = match source {
+                Some(path) => format!("={{{{ $json[\"{path}\"][\"{}\"] }}}}", field.name.text),
+                None => format!("={{{{ {} }}}}", field_ref(&field.name.text)),
+            };
+            assignments.push(json!({
+                "id": uuid_of(&[&self.wf.name.text, name, &field.name.text]),
+                "name": field.name.text,
+                "value": value,
+                "type": n8n_type(&field.ty),
+            }));
+        }
+        if stamp {
+            assignments.push(json!({
+                "id": uuid_of(&[&self.wf.name.text, name, "_entered_at"]),
+                "name": "_entered_at",
+                "value": "={{ $now.toISO() }}",
+                "type": "string",
+            }));
+        }
+        let parameters = json!({
+            "mode": "manual",
+            "assignments": { "assignments": assignments },
+            "includeOtherFields": false,
+            "options": {},
+        });
+        self.add(name, SET, 3.4, parameters, place)
+    }
+
+    /// An `If` node testing a JavaScript condition.
+    fn if_node(&mut self, name: &str, js: &str, place: Place) -> String {
+        let parameters = json!({
+            "conditions": {
+                "options": { "caseSensitive": true, "leftValue": "", "typeValidation": "loose", "version": 2 },
+                "conditions": [{
+                    "id": uuid_of(&[&self.wf.name.text, name, "condition"]),
+                    "leftValue": format!("={{{{ {js} }}}}"),
+                    "rightValue": "",
+                    "operator": { "type": "boolean", "operation": "true", "singleValue": true },
+                }],
+                "combinator": "and",
+            },
+            "looseTypeValidation": true,
+            "options": {},
+        });
+        self.add(name, IF, 2.2, parameters, place)
+    }
+
+    /// The form fields for `fields`, typed.
+    fn form_fields(&self, fields: &[FieldId]) -> Vec<Value> {
+        fields
+            .iter()
+            .map(|&f| {
+                let field = self.wf.field(f);
+                let mut v = json!({
+                    "fieldLabel": field.name.text,
+                    "requiredField": true,
+                });
+                match &field.ty {
+                    Type::Prim(PrimType::Email) => v["fieldType"] = json!("email"),
+                    Type::Prim(PrimType::Number | PrimType::Money) => {
+                        v["fieldType"] = json!("number");
+                    }
+                    Type::Prim(PrimType::Date | PrimType::Datetime) => {
+                        v["fieldType"] = json!("date");
+                    }
+                    Type::Prim(PrimType::Summary) | Type::List(_) => {
+                        v["fieldType"] = json!("textarea");
+                    }
+                    Type::Prim(PrimType::Bool) => {
+                        v["fieldType"] = json!("dropdown");
+                        v["fieldOptions"] =
+                            json!({ "values": [{ "option": "true" }, { "option": "false" }] });
+                    }
+                    Type::Enum(members) => {
+                        v["fieldType"] = json!("dropdown");
+                        let options: Vec<Value> = members
+                            .iter()
+                            .map(|m| json!({ "option": plain(&m.text) }))
+                            .collect();
+                        v["fieldOptions"] = json!({ "values": options });
+                    }
+                    Type::Prim(_) => {}
+                }
+                v
+            })
+            .collect()
+    }
+
+    /// A form description that shows the context fields to the person, as an expression the
+    /// compiler writes (field values are read with a safe accessor; labels are literals).
+    fn context_description(&self, intro: &str, fields: &[FieldId]) -> String {
+        let mut parts = vec![js_string(intro)];
+        for &f in fields {
+            let name = &self.wf.field(f).name.text;
+            parts.push(js_string(&format!("\n{name}: ")));
+            parts.push(format!("String({} ?? \"\")", field_ref(name)));
+        }
+        format!("={{{{ {} }}}}", parts.join(" + "))
+    }
+
+    /// A `Wait` node resuming on a form.
+    fn form_wait(
+        &mut self,
+        name: &str,
+        title: &str,
+        description: &str,
+        fields: &[Value],
+        limit: Option<u64>,
+        place: Place,
+    ) -> String {
+        let mut parameters = json!({
+            "resume": "form",
+            "formTitle": plain(title),
+            "formDescription": description,
+            "formFields": { "values": fields },
+            "options": {},
+        });
+        if let Some(seconds) = limit {
+            let (amount, unit) = duration_unit(seconds);
+            parameters["limitWaitTime"] = json!(true);
+            parameters["limitType"] = json!("afterTimeInterval");
+            parameters["resumeAmount"] = json!(amount);
+            parameters["resumeUnit"] = json!(unit);
+        }
+        let name = self.add(name, WAIT, 1.1, parameters, place);
+        if let Some(node) = self.nodes.iter_mut().rev().find(|n| n.name == name) {
+            node.webhook_id = Some(uuid_of(&[&self.wf.name.text, &name, "webhook"]));
+        }
+        name
+    }
+
+    /// A `Code` node that puts the answers of a form (the fields `fields`) back into the context
+    /// kept by the node `base`.
+    fn merge_answers(
+        &mut self,
+        name: &str,
+        base: &str,
+        fields: &[FieldId],
+        place: Place,
+    ) -> String {
+        let mut conversions = Vec::new();
+        for &f in fields {
+            let field = self.wf.field(f);
+            let convert = match &field.ty {
+                Type::Prim(PrimType::Number | PrimType::Money | PrimType::Duration) => "Number(v)",
+                Type::Prim(PrimType::Bool) => "(v === true || v === \"true\")",
+                _ => "v",
+            };
+            conversions.push(format!(
+                "  if (answers[{key}] !== undefined) {{ const v = answers[{key}]; out[{key}] = {convert}; }}",
+                key = serde_json::to_string(&field.name.text).unwrap_or_default()
+            ));
+        }
+        let code = format!(
+            "// Generated by handoff: the context before the form, with the answers merged in.\nconst base = $({base}).all();\nreturn $input.all().map((item, i) => {{\n  const answers = item.json;\n  const out = {{ ...((base[i] ?? base[0] ?? {{ json: {{}} }}).json) }};\n{}\n  return {{ json: out }};\n}});",
+            conversions.join("\n"),
+            base = serde_json::to_string(base).unwrap_or_default()
+        );
+        self.add(name, CODE, 2.0, json!({ "jsCode": code }), place)
+    }
+}
+
+/// The type of an assignment in a `Set` node.
+fn n8n_type(ty: &Type) -> &'static str {
+    match ty {
+        Type::Prim(PrimType::Number | PrimType::Money | PrimType::Duration) => "number",
+        Type::Prim(PrimType::Bool) => "boolean",
+        Type::List(_) => "array",
+        _ => "string",
+    }
+}
+
+/// A duration as an amount in the largest whole unit n8n's `Wait` offers.
+fn duration_unit(seconds: u64) -> (u64, &'static str) {
+    if seconds % 86_400 == 0 {
+        (seconds / 86_400, "days")
+    } else if seconds % 3_600 == 0 {
+        (seconds / 3_600, "hours")
+    } else if seconds % 60 == 0 {
+        (seconds / 60, "minutes")
+    } else {
+        (seconds, "seconds")
+    }
+}
+
+/// The fields of a list of references that resolved.
+fn ids(refs: &[crate::ir::Ref<FieldId>]) -> Vec<FieldId> {
+    refs.iter().filter_map(|r| r.target).collect()
+}
+
+/// Emits one workflow as n8n JSON. The workflow must be free of error diagnostics.
+pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<String, Vec<String>> {
+    let wf = a.wf;
+    let mut b = Builder {
+        wf,
+        a,
+        options,
+        nodes: Vec::new(),
+        connections: BTreeMap::new(),
+        lanes: BTreeMap::new(),
+        depth: Vec::new(),
+        cells: BTreeMap::new(),
+    };
+    b.layout();
+    b.build();
+    b.finish()
+}
+
+impl Builder<'_> {
+    /// Depths by a breadth-first search from the triggers; lanes by owner, in order of first use.
+    fn layout(&mut self) {
+        let g = &self.a.graph;
+        let n = g.g.node_count();
+        let mut depth = vec![usize::MAX; n];
+        let mut queue = std::collections::VecDeque::new();
+        for (t, d) in depth.iter_mut().enumerate().take(g.triggers) {
+            *d = 0;
+            queue.push_back(petgraph::graph::NodeIndex::new(t));
+        }
+        while let Some(v) = queue.pop_front() {
+            for (_, w, kind) in g.routes_out(v) {
+                let _ = kind;
+                if depth[w.index()] == usize::MAX {
+                    depth[w.index()] = depth[v.index()] + 1;
+                    queue.push_back(w);
+                }
+            }
+        }
+        // Steps no route reaches (compensations) go after the deepest step.
+        let max = depth
+            .iter()
+            .copied()
+            .filter(|d| *d != usize::MAX)
+            .max()
+            .unwrap_or(0);
+        for d in &mut depth {
+            if *d == usize::MAX {
+                *d = max + 1;
+            }
+        }
+        self.depth = depth;
+        for step in &self.wf.steps {
+            if let Some(owner) = step.owner.and_then(|o| o.target) {
+                let name = self.wf.actor(owner).name.text.clone();
+                let next = self.lanes.len() + 1;
+                self.lanes.entry(name).or_insert(next);
+            }
+        }
+    }
+
+    fn place_of(&mut self, node: NodeId) -> Place {
+        let index = self.a.graph.node(node).index();
+        let lane = match node {
+            NodeId::Trigger(_) => 0,
+            NodeId::Step(s) => self
+                .a
+                .owner(s)
+                .and_then(|o| self.lanes.get(&o.name.text).copied())
+                .unwrap_or(0),
+        };
+        let depth = self.depth[index];
+        let cell = self.cells.entry((lane, depth)).or_insert(0);
+        let stack = *cell;
+        *cell += 1;
+        Place {
+            lane,
+            depth,
+            stack,
+            col: 0,
+            row: 0,
+        }
+    }
+
+    fn build(&mut self) {
+        let wf = self.wf;
+        // Lane labels.
+        let mut lanes: Vec<(String, usize)> =
+            self.lanes.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        lanes.sort_by_key(|(_, lane)| *lane);
+        lanes.insert(0, ("Triggers".to_string(), 0));
+        for (name, lane) in &lanes {
+            let content = if *lane == 0 {
+                "## Triggers\nWhere work enters the workflow.".to_string()
+            } else {
+                let actor = wf.actors.iter().find(|a| &a.name.text == name);
+                let kind = actor.map_or("", |a| a.kind.keyword());
+                let title = actor
+                    .and_then(|a| a.title.as_ref())
+                    .map(|t| format!("\n{}", markdown_literal(&t.value)))
+                    .unwrap_or_default();
+                format!("## {} ({kind}){title}", markdown_literal(name))
+            };
+            let place = Place {
+                lane: *lane,
+                depth: 0,
+                stack: 0,
+                col: -1,
+                row: -1,
+            };
+            let position = Self::position(place);
+            let height = 8 * ROW - 40;
+            let width = {
+                let deepest = coord(self.depth.iter().copied().max().unwrap_or(0));
+                (deepest + 1) * 6 * COLUMN + COLUMN
+            };
+            let sticky = format!("lane {name}");
+            self.nodes.push(Node {
+                parameters: json!({ "content": content, "height": height, "width": width, "color": 7 }),
+                id: uuid_of(&[&wf.name.text, &sticky]),
+                name: sticky,
+                kind: STICKY.to_string(),
+                type_version: json!(1),
+                position,
+                webhook_id: None,
+                notes: None,
+                notes_in_flow: false,
+            });
+        }
+
+        // Entries of steps, built first so that routes can point at them.
+        let mut entry: Vec<String> = Vec::new();
+        let mut exit: Vec<String> = Vec::new();
+        for i in 0..wf.steps.len() {
+            let (e, x) = self.step(StepId(i as u32));
+            entry.push(e);
+            exit.push(x);
+        }
+        // Triggers.
+        let test = self.options.test.clone();
+        let mut trigger_exit: Vec<Option<String>> = Vec::new();
+        for (i, t) in wf.triggers.iter().enumerate() {
+            let place = self.place_of(NodeId::Trigger(crate::ir::TriggerId(i as u32)));
+            let provides = ids(&t.provides);
+            let context = format!("{} · context", t.name.text);
+            if let Some(test) = &test {
+                if i > 0 {
+                    trigger_exit.push(None);
+                    continue;
+                }
+                let start = self.add(
+                    "Test start",
+                    "n8n-nodes-base.manualTrigger",
+                    1.0,
+                    json!({}),
+                    place,
+                );
+                let payload =
+                    serde_json::to_string(&Value::Object(test.payload.clone())).unwrap_or_default();
+                let code = format!(
+                    "// Test payload for the trigger `{}`.\nreturn [{{ json: {payload} }}];",
+                    t.name.text
+                );
+                let payload_node = self.add(
+                    "Test payload",
+                    CODE,
+                    2.0,
+                    json!({ "jsCode": code }),
+                    place.at(1, 0),
+                );
+                self.connect(&start, 0, &payload_node);
+                let kept = self.keep(&context, &provides, None, false, place.at(2, 0));
+                self.connect(&payload_node, 0, &kept);
+                trigger_exit.push(Some(kept));
+                continue;
+            }
+            let name = t.name.text.clone();
+            let (node, source) = match &t.kind {
+                TriggerKind::Manual => (self.add(&name, "n8n-nodes-base.manualTrigger", 1.0, json!({}), place), None),
+                TriggerKind::Webhook(path) => {
+                    let path = path.value.trim_start_matches('/');
+                    let node = self.add(
+                        &name,
+                        "n8n-nodes-base.webhook",
+                        2.1,
+                        json!({ "httpMethod": "POST", "path": plain(path), "responseMode": "onReceived", "options": {} }),
+                        place,
+                    );
+                    (node, Some("body"))
+                }
+                TriggerKind::Schedule(cron) => (
+                    self.add(
+                        &name,
+                        "n8n-nodes-base.scheduleTrigger",
+                        1.2,
+                        json!({ "rule": { "interval": [{ "field": "cronExpression", "expression": plain(&cron.value) }] } }),
+                        place,
+                    ),
+                    None,
+                ),
+                TriggerKind::Form(title) => {
+                    let fields = self.form_fields(&provides);
+                    (
+                        self.add(
+                            &name,
+                            "n8n-nodes-base.formTrigger",
+                            2.5,
+                            json!({ "formTitle": plain(&title.value), "formFields": { "values": fields }, "options": {} }),
+                            place,
+                        ),
+                        None,
+                    )
+                }
+            };
+            if matches!(t.kind, TriggerKind::Webhook(_) | TriggerKind::Form(_)) {
+                if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
+                    n.webhook_id = Some(uuid_of(&[&wf.name.text, &node, "webhook"]));
+                }
+            }
+            if let Some(doc) = &t.doc {
+                self.note(&node, doc.clone());
+            }
+            let kept = self.keep(&context, &provides, source, false, place.at(1, 0));
+            self.connect(&node, 0, &kept);
+            trigger_exit.push(Some(kept));
+        }
+        // Routes.
+        for (i, exit_node) in trigger_exit.iter().enumerate() {
+            if let Some(exit_node) = exit_node {
+                let node = NodeId::Trigger(crate::ir::TriggerId(i as u32));
+                self.routes(node, exit_node, &entry);
+            }
+        }
+        for (i, exit_node) in exit.iter().enumerate() {
+            self.routes(NodeId::Step(StepId(i as u32)), exit_node, &entry);
+        }
+    }
+
+    /// Builds the nodes of one step; returns its entry and exit nodes.
+    fn step(&mut self, s: StepId) -> (String, String) {
+        let wf = self.wf;
+        let step = wf.step(s);
+        let name = step.name.text.clone();
+        let place = self.place_of(NodeId::Step(s));
+        let n = self.a.step_node(s);
+        let available: Vec<FieldId> = self.a.context.fields_in(n).collect();
+        let provides = ids(&step.provides);
+        let owner = self.a.owner(s);
+        let person = owner.is_some_and(|o| o.kind.is_person());
+
+        let context = format!("{name} · context");
+        let entry = self.keep(&context, &available, None, true, place);
+        if let Some(doc) = &step.doc {
+            self.note(&entry, doc.clone());
+        }
+        let mut last = entry.clone();
+        let mut col = 1;
+
+        // Approvals: one form per approver, in order; rejection or timeout fails closed.
+        if let Some(approval) = &step.approval {
+            let needs = ids(&step.needs);
+            let rejected = format!("{name} · rejected");
+            let mut ifs = Vec::new();
+            for approver in approval.approvers.iter().filter_map(|r| r.target) {
+                let who = wf.actor(approver).name.text.clone();
+                let form = self.form_wait(
+                    &format!("{name} · approval by {who}"),
+                    &format!("Approve {name}?"),
+                    &self.context_description(&format!("{who}: approve the step {name}."), &needs),
+                    &[json!({
+                        "fieldLabel": "decision",
+                        "fieldType": "dropdown",
+                        "requiredField": true,
+                        "fieldOptions": { "values": [{ "option": "Approve" }, { "option": "Reject" }] },
+                    })],
+                    approval.within.map(|d| d.seconds),
+                    place.at(col, 1),
+                );
+                self.connect(&last, 0, &form);
+                let check = self.if_node(
+                    &format!("{name} · approved by {who}?"),
+                    "$json[\"decision\"] === \"Approve\"",
+                    place.at(col + 1, 1),
+                );
+                self.connect(&form, 0, &check);
+                ifs.push(check.clone());
+                let restore = self.merge_answers(
+                    &format!("{name} · approved context by {who}"),
+                    &context,
+                    &[],
+                    place.at(col + 2, 1),
+                );
+                self.connect(&check, 0, &restore);
+                last = restore;
+                col += 3;
+            }
+            // Rejections and timeouts go to the `else` step with the context on entry, or end.
+            let restore = self.merge_answers(&rejected, &context, &[], place.at(col, 2));
+            for check in &ifs {
+                self.connect(check, 1, &restore);
+            }
+            if let Some(other) = approval.else_step.and_then(|r| r.target) {
+                let target = format!("{} · context", wf.step(other).name.text);
+                self.connect(&restore, 0, &target);
+            } else {
+                let end = self.add(
+                    &format!("{name} · not approved (end)"),
+                    NOOP,
+                    1.0,
+                    json!({}),
+                    place.at(col + 1, 2),
+                );
+                self.connect(&restore, 0, &end);
+            }
+        }
+
+        // The work.
+        let work_place = place.at(col, 0);
+        let result;
+        if person {
+            let incoming_sla = self.incoming_sla(s);
+            let description = self.context_description(
+                &format!(
+                    "{}{}",
+                    step.title
+                        .as_ref()
+                        .map_or(name.as_str(), |t| t.value.as_str()),
+                    owner
+                        .map(|o| format!(" ({})", o.name.text))
+                        .unwrap_or_default()
+                ),
+                &available,
+            );
+            let fields = if provides.is_empty() {
+                vec![
+                    json!({ "fieldLabel": "done", "fieldType": "dropdown", "requiredField": true, "fieldOptions": { "values": [{ "option": "Done" }] } }),
+                ]
+            } else {
+                self.form_fields(&provides)
+            };
+            let title = step
+                .title
+                .as_ref()
+                .map_or(name.clone(), |t| t.value.clone());
+            let wait = self.form_wait(
+                &name,
+                &title,
+                &description,
+                &fields,
+                incoming_sla.as_ref().map(|(secs, _)| *secs),
+                work_place,
+            );
+            self.connect(&last, 0, &wait);
+            let merged = self.merge_answers(
+                &format!("{name} · result"),
+                &context,
+                &provides,
+                place.at(col + 2, 0),
+            );
+            if let Some((_, fallback)) = incoming_sla {
+                // The SLA ran out when the form returns without answers.
+                let key = provides
+                    .first()
+                    .map_or("done".to_string(), |f| wf.field(*f).name.text.clone());
+                let answered = self.if_node(
+                    &format!("{name} · answered?"),
+                    &format!("{} !== undefined", field_ref(&key)),
+                    place.at(col + 1, 0),
+                );
+                self.connect(&wait, 0, &answered);
+                self.connect(&answered, 0, &merged);
+                if let Some(fallback) = fallback {
+                    let cover = self.form_wait(
+                        &format!("{name} · covered by {fallback}"),
+                        &format!("{title} (SLA breached: {fallback} takes over)"),
+                        &description,
+                        &fields,
+                        None,
+                        place.at(col + 1, 1),
+                    );
+                    self.connect(&answered, 1, &cover);
+                    self.connect(&cover, 0, &merged);
+                } else {
+                    let end = self.add(
+                        &format!("{name} · SLA breached"),
+                        NOOP,
+                        1.0,
+                        json!({}),
+                        place.at(col + 1, 1),
+                    );
+                    self.connect(&answered, 1, &end);
+                }
+            } else {
+                self.connect(&wait, 0, &merged);
+            }
+            result = merged;
+            col += 3;
+        } else {
+            let outputs = self
+                .options
+                .test
+                .as_ref()
+                .and_then(|t| t.outputs.get(&name))
+                .cloned()
+                .unwrap_or_default();
+            let outputs = serde_json::to_string(&Value::Object(outputs)).unwrap_or_default();
+            let code = format!(
+                "// Placeholder for the step `{name}`: replace it with the real work.\n// It must provide: {}.\nconst outputs = {outputs};\nreturn $input.all().map((item) => ({{ json: {{ ...item.json, ...outputs }} }}));",
+                if provides.is_empty() { "nothing".to_string() } else { provides.iter().map(|f| wf.field(*f).name.text.clone()).collect::<Vec<_>>().join(", ") }
+            );
+            let code_node = self.add(&name, CODE, 2.0, json!({ "jsCode": code }), work_place);
+            self.connect(&last, 0, &code_node);
+            result = code_node;
+            col += 1;
+        }
+        // Notes: who owns it, what it reads and writes, whether it can be undone.
+        let mut notes = vec![format!(
+            "Owner: {}",
+            owner.map_or("none".to_string(), |o| format!(
+                "{} ({})",
+                o.name.text,
+                o.kind.keyword()
+            ))
+        )];
+        let names_of = |refs: &[crate::ir::Ref<FieldId>]| {
+            let names: Vec<String> = ids(refs)
+                .iter()
+                .map(|f| wf.field(*f).name.text.clone())
+                .collect();
+            if names.is_empty() {
+                "-".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        notes.push(format!("Needs: {}", names_of(&step.needs)));
+        notes.push(format!("Provides: {}", names_of(&step.provides)));
+        if let Some(rev) = step.reversibility {
+            notes.push(match rev.kind {
+                ReversibilityKind::Reversible => "Reversible".to_string(),
+                ReversibilityKind::Irreversible => "Irreversible".to_string(),
+                ReversibilityKind::CompensableBy(r) => format!(
+                    "Compensable by {}",
+                    r.target
+                        .map_or("?".to_string(), |t| wf.step(t).name.text.clone())
+                ),
+            });
+        }
+        if !step.actions.is_empty() {
+            notes.push(format!(
+                "Actions: {}",
+                step.actions
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let work_name = name.clone();
+        self.note(&work_name, notes.join("\n"));
+
+        // Escalations: an `If` per escalation; the true branch carries `carries ∪ provides` to
+        // the target's form, then joins the successors.
+        let done = self.add(
+            &format!("{name} · done"),
+            NOOP,
+            1.0,
+            json!({}),
+            place.at(col + 3, 0),
+        );
+        let mut current = result;
+        let mut output = 0;
+        for (k, esc) in step.escalations.iter().enumerate() {
+            let Some(target) = esc.target.target else {
+                continue;
+            };
+            let who = wf.actor(target).name.text.clone();
+            let check = self.if_node(
+                &format!("{name} · escalate to {who}? ({})", k + 1),
+                &condition_js(wf, &esc.condition),
+                place.at(col, 1 + coord(k)),
+            );
+            self.connect(&current, output, &check);
+            let mut carried = ids(&esc.route.carries);
+            for f in &provides {
+                if !carried.contains(f) {
+                    carried.push(*f);
+                }
+            }
+            let carry = self.keep(
+                &format!("{name} · escalation to {who} ({})", k + 1),
+                &carried,
+                None,
+                false,
+                place.at(col + 1, 1 + coord(k)),
+            );
+            self.connect(&check, 0, &carry);
+            let fields = if provides.is_empty() {
+                vec![
+                    json!({ "fieldLabel": "done", "fieldType": "dropdown", "requiredField": true, "fieldOptions": { "values": [{ "option": "Done" }] } }),
+                ]
+            } else {
+                self.form_fields(&provides)
+            };
+            let form = self.form_wait(
+                &format!("{name} · taken over by {who} ({})", k + 1),
+                &format!("Take over {name}"),
+                &self.context_description(
+                    &format!("{who}: the step {name} was escalated to you."),
+                    &carried,
+                ),
+                &fields,
+                esc.route.sla.map(|d| d.seconds),
+                place.at(col + 2, 1 + coord(k)),
+            );
+            self.connect(&carry, 0, &form);
+            let merged = self.merge_answers(
+                &format!("{name} · escalation result ({})", k + 1),
+                &format!("{name} · escalation to {who} ({})", k + 1),
+                &provides,
+                place.at(col + 3, 1 + coord(k)),
+            );
+            self.connect(&form, 0, &merged);
+            self.connect(&merged, 0, &done);
+            if let Some(message) = &esc.route.notify {
+                let notify = self.notify(
+                    &format!("{name} · notify on escalation ({})", k + 1),
+                    &message.value,
+                    place.at(col + 2, 2 + coord(k)),
+                );
+                self.connect(&carry, 0, &notify);
+            }
+            // The false branch goes on to the next escalation, or to `done`.
+            current = check;
+            output = 1;
+        }
+        self.connect(&current, output, &done);
+        (entry, done)
+    }
+
+    /// A node that holds the literal message for the customer channel.
+    fn notify(&mut self, name: &str, message: &str, place: Place) -> String {
+        let parameters = json!({
+            "mode": "manual",
+            "assignments": { "assignments": [{
+                "id": uuid_of(&[&self.wf.name.text, name, "message"]),
+                "name": "message",
+                "value": plain(message),
+                "type": "string",
+            }] },
+            "includeOtherFields": false,
+            "options": {},
+        });
+        let node = self.add(name, SET, 3.4, parameters, place);
+        self.note(
+            &node,
+            "Customer notification: send `message` on the customer channel.".to_string(),
+        );
+        node
+    }
+
+    /// The shortest `sla` of the handoffs into a step, and who covers it when it runs out: the
+    /// handoff's `fallback`, else the receiving actor's, else the workflow owner.
+    fn incoming_sla(&self, s: StepId) -> Option<(u64, Option<String>)> {
+        let wf = self.wf;
+        let owner = self.a.owner(s);
+        let mut best: Option<(u64, Option<String>)> = None;
+        for t in &wf.transitions {
+            if t.kind != TransitionKind::Handoff || self.a.target_step(t) != Some(s) {
+                continue;
+            }
+            let Some(sla) = t.route().sla else { continue };
+            let fallback = t
+                .route()
+                .fallback
+                .and_then(|f| f.target)
+                .or_else(|| owner.and_then(|o| o.fallback).and_then(|f| f.target))
+                .or_else(|| wf.owner.and_then(|o| o.target))
+                .map(|a| wf.actor(a).name.text.clone());
+            if best.as_ref().is_none_or(|(secs, _)| sla.seconds < *secs) {
+                best = Some((sla.seconds, fallback));
+            }
+        }
+        best
+    }
+
+    /// The routes out of a trigger or a step, from its exit node.
+    fn routes(&mut self, from: NodeId, exit: &str, _entries: &[String]) {
+        let wf = self.wf;
+        let node = self.a.graph.node(from);
+        let mut always = Vec::new();
+        let mut when = Vec::new();
+        let mut otherwise = None;
+        for (_, _, kind) in self.a.graph.routes_out(node) {
+            let crate::check::graph::EdgeKind::Transition(t, _) = kind else {
+                continue;
+            };
+            let transition = &wf.transitions[t.index()];
+            match &transition.guard {
+                Guard::Always => always.push(t),
+                Guard::When(_) => when.push(t),
+                Guard::Otherwise(_) => otherwise = Some(t),
+            }
+        }
+        always.sort();
+        when.sort();
+        let source = wf.node_name(from).to_string();
+        let place = {
+            let index = node.index();
+            let lane = match from {
+                NodeId::Trigger(_) => 0,
+                NodeId::Step(s) => self
+                    .a
+                    .owner(s)
+                    .and_then(|o| self.lanes.get(&o.name.text).copied())
+                    .unwrap_or(0),
+            };
+            Place {
+                lane,
+                depth: self.depth[index],
+                stack: 0,
+                col: 5,
+                row: 0,
+            }
+        };
+        for t in always {
+            let target = self.arrive(t, place.at(5, -1));
+            self.connect(exit, 0, &target);
+        }
+        if when.is_empty() && otherwise.is_none() {
+            return;
+        }
+        if when.len() <= 1 {
+            let js = when.first().map_or("false".to_string(), |t| {
+                match &wf.transitions[t.index()].guard {
+                    Guard::When(c) => condition_js(wf, c),
+                    _ => "false".to_string(),
+                }
+            });
+            let check = self.if_node(&format!("{source} · route"), &js, place.at(4, 1));
+            self.connect(exit, 0, &check);
+            if let Some(t) = when.first() {
+                let target = self.arrive(*t, place.at(5, 1));
+                self.connect(&check, 0, &target);
+            }
+            if let Some(t) = otherwise {
+                let target = self.arrive(t, place.at(5, 2));
+                self.connect(&check, 1, &target);
+            }
+            return;
+        }
+        // Several conditions: a `Switch` that takes every matching output; `otherwise` is the
+        // fallback output.
+        let rules: Vec<Value> = when
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                let js = match &wf.transitions[t.index()].guard {
+                    Guard::When(c) => condition_js(wf, c),
+                    _ => "false".to_string(),
+                };
+                json!({
+                    "conditions": {
+                        "options": { "caseSensitive": true, "leftValue": "", "typeValidation": "loose", "version": 2 },
+                        "conditions": [{
+                            "id": uuid_of(&[&wf.name.text, &source, "rule", &k.to_string()]),
+                            "leftValue": format!("={{{{ {js} }}}}"),
+                            "rightValue": "",
+                            "operator": { "type": "boolean", "operation": "true", "singleValue": true },
+                        }],
+                        "combinator": "and",
+                    },
+                    "renameOutput": false,
+                })
+            })
+            .collect();
+        let mut options = json!({ "allMatchingOutputs": true });
+        if otherwise.is_some() {
+            options["fallbackOutput"] = json!("extra");
+        }
+        let switch = self.add(
+            &format!("{source} · route"),
+            SWITCH,
+            3.2,
+            json!({ "rules": { "values": rules }, "looseTypeValidation": true, "options": options }),
+            place.at(4, 1),
+        );
+        self.connect(exit, 0, &switch);
+        for (k, t) in when.iter().enumerate() {
+            let target = self.arrive(*t, place.at(5, 1 + coord(k)));
+            self.connect(&switch, k, &target);
+        }
+        if let Some(t) = otherwise {
+            let target = self.arrive(t, place.at(5, 1 + coord(when.len())));
+            self.connect(&switch, when.len(), &target);
+        }
+    }
+
+    /// The node a route arrives at: for a handoff, a `Set` node keeping exactly its `carries`
+    /// (with its customer notification beside it), then the target's context; for a flow, the
+    /// target's context directly.
+    fn arrive(&mut self, t: crate::ir::TransitionId, place: Place) -> String {
+        let wf = self.wf;
+        let transition = &wf.transitions[t.index()];
+        let Some((from, NodeId::Step(to))) = transition.ends() else {
+            return String::new();
+        };
+        let target = format!("{} · context", wf.step(to).name.text);
+        if transition.kind == TransitionKind::Flow {
+            return target;
+        }
+        let arrow = format!("{} → {}", wf.node_name(from), wf.step(to).name.text);
+        let carries = ids(&transition.route().carries);
+        let handoff = self.keep(&format!("handoff {arrow}"), &carries, None, false, place);
+        let mut notes = Vec::new();
+        if let Some(reason) = &transition.route().reason {
+            notes.push(format!("Reason: {}", reason.value));
+        }
+        if let Some(sla) = transition.route().sla {
+            notes.push(format!("SLA: {} seconds", sla.seconds));
+        }
+        if !notes.is_empty() {
+            self.note(
+                &handoff,
+                notes.join(
+                    "
+",
+                ),
+            );
+        }
+        self.connect(&handoff, 0, &target);
+        if let Some(message) = &transition.route().notify {
+            let notify = self.notify(
+                &format!("notify {arrow}"),
+                &message.value,
+                place.at(place.col, place.row + 1),
+            );
+            self.connect(&handoff, 0, &notify);
+        }
+        handoff
+    }
+
+    /// Checks the output and serializes it.
+    fn finish(self) -> Result<String, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        for node in &self.nodes {
+            if !names.insert(node.name.as_str()) {
+                errors.push(format!("two nodes are named `{}`", node.name));
+            }
+            let version = node.type_version.as_f64().unwrap_or(-1.0);
+            let known = NODE_TYPES
+                .iter()
+                .any(|(kind, v)| *kind == node.kind && (*v - version).abs() < f64::EPSILON);
+            if !known {
+                errors.push(format!(
+                    "node `{}` has an unknown type {} v{version}",
+                    node.name, node.kind
+                ));
+            }
+        }
+        let mut connections: BTreeMap<&str, Outputs> = BTreeMap::new();
+        for (from, outputs) in &self.connections {
+            if !names.contains(from.as_str()) {
+                errors.push(format!("a connection starts at the missing node `{from}`"));
+            }
+            let main = outputs
+                .iter()
+                .map(|targets| {
+                    targets
+                        .iter()
+                        .map(|(to, index)| {
+                            if !names.contains(to.as_str()) {
+                                errors
+                                    .push(format!("`{from}` connects to the missing node `{to}`"));
+                            }
+                            Connection {
+                                node: to.clone(),
+                                kind: "main",
+                                index: *index,
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            connections.insert(from.as_str(), Outputs { main });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let settings = json!({ "executionOrder": "v1" });
+        let name = &self.wf.name.text;
+        let text = match self.options.profile {
+            Profile::Export => serde_json::to_string_pretty(&ExportWorkflow {
+                name,
+                nodes: &self.nodes,
+                connections,
+                settings,
+                pin_data: json!({}),
+                meta: json!({ "templateCredsSetupCompleted": true }),
+                tags: Vec::new(),
+                active: false,
+                id: uuid_of(&[name]).replace('-', "")[..16].to_string(),
+            }),
+            Profile::Api => serde_json::to_string_pretty(&ApiWorkflow {
+                name,
+                nodes: &self.nodes,
+                connections,
+                settings,
+            }),
+        };
+        text.map(|mut t| {
+            t.push('\n');
+            t
+        })
+        .map_err(|e| vec![e.to_string()])
+    }
+}
