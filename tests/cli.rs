@@ -237,3 +237,64 @@ fn no_path_checks_the_current_directory() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout(&out), "checked 1 file: no problems found\n");
 }
+
+#[test]
+fn build_writes_one_n8n_workflow_per_workflow() {
+    let dir = scratch("build");
+    let out = handoff(&[
+        "build",
+        "examples/refund.handoff",
+        "--target",
+        "n8n",
+        "-o",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_to_string(dir.join("refund.json")).expect("refund.json");
+    let doc: serde_json::Value = serde_json::from_str(&written).expect("JSON");
+    assert_eq!(doc["name"], "refund");
+    // The same input gives the same bytes.
+    let again = scratch("build-again");
+    handoff(&[
+        "build",
+        "examples/refund.handoff",
+        "-o",
+        again.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        std::fs::read(again.join("refund.json")).expect("again"),
+        written.as_bytes()
+    );
+}
+
+#[test]
+fn build_writes_nothing_when_the_input_has_errors() {
+    let dir = scratch("build-errors");
+    let input = dir.join("broken.handoff");
+    std::fs::write(
+        &input,
+        "workflow good { trigger t: manual step s { owner nobody } flow t -> s }",
+    )
+    .expect("write");
+    let out_dir = dir.join("out");
+    let out = handoff(&[
+        "build",
+        input.to_str().expect("utf-8"),
+        "-o",
+        out_dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("E101"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing was written"));
+    assert!(
+        !out_dir.exists(),
+        "build created its output directory despite errors"
+    );
+}
+
+#[test]
+fn build_rejects_targets_it_does_not_have_yet() {
+    let out = handoff(&["build", "examples/refund.handoff", "--target", "make"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not implemented yet"));
+}

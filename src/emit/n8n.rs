@@ -76,7 +76,7 @@ impl Default for Options {
 pub const NODE_TYPES: &[(&str, f64)] = &[
     ("n8n-nodes-base.set", 3.4),
     ("n8n-nodes-base.if", 2.2),
-    ("n8n-nodes-base.switch", 3.2),
+    ("n8n-nodes-base.switch", 3.4),
     ("n8n-nodes-base.wait", 1.1),
     ("n8n-nodes-base.code", 2.0),
     ("n8n-nodes-base.webhook", 2.1),
@@ -287,6 +287,8 @@ struct Builder<'a> {
     depth: Vec<usize>,
     /// How many steps already stand in each (lane, depth) cell, to stack them.
     cells: BTreeMap<(usize, usize), usize>,
+    /// Canvas positions already taken.
+    occupied: std::collections::HashSet<[i64; 2]>,
 }
 
 /// Where a node goes: a cell of a step and an offset inside it.
@@ -326,7 +328,11 @@ impl Builder<'_> {
         } else {
             json!(version)
         };
-        let position = Self::position(place);
+        // Nothing overlaps: a node whose place is taken moves down to the next free row.
+        let mut position = Self::position(place);
+        while !self.occupied.insert(position) {
+            position[1] += ROW;
+        }
         self.nodes.push(Node {
             parameters,
             id: uuid_of(&[&self.wf.name.text, name]),
@@ -570,6 +576,7 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<String, Vec<String>> 
         lanes: BTreeMap::new(),
         depth: Vec::new(),
         cells: BTreeMap::new(),
+        occupied: std::collections::HashSet::new(),
     };
     b.layout();
     b.build();
@@ -1072,7 +1079,18 @@ impl Builder<'_> {
                 esc.route.sla.map(|d| d.seconds),
                 place.at(col + 2, 1 + coord(k)),
             );
-            self.connect(&carry, 0, &form);
+            // The customer is told on the way to the target's form.
+            if let Some(message) = &esc.route.notify {
+                let notify = self.notify(
+                    &format!("{name} · notify on escalation ({})", k + 1),
+                    &message.value,
+                    place.at(col + 2, 2 + coord(k)),
+                );
+                self.connect(&carry, 0, &notify);
+                self.connect(&notify, 0, &form);
+            } else {
+                self.connect(&carry, 0, &form);
+            }
             let merged = self.merge_answers(
                 &format!("{name} · escalation result ({})", k + 1),
                 &format!("{name} · escalation to {who} ({})", k + 1),
@@ -1081,14 +1099,6 @@ impl Builder<'_> {
             );
             self.connect(&form, 0, &merged);
             self.connect(&merged, 0, &done);
-            if let Some(message) = &esc.route.notify {
-                let notify = self.notify(
-                    &format!("{name} · notify on escalation ({})", k + 1),
-                    &message.value,
-                    place.at(col + 2, 2 + coord(k)),
-                );
-                self.connect(&carry, 0, &notify);
-            }
             // The false branch goes on to the next escalation, or to `done`.
             current = check;
             output = 1;
@@ -1097,23 +1107,26 @@ impl Builder<'_> {
         (entry, done)
     }
 
-    /// A node that holds the literal message for the customer channel.
+    /// A node that holds the literal message for the customer channel, in the field
+    /// `customer_message`, and passes the work on unchanged otherwise. It stands in the path of
+    /// the work (not beside it) so that the customer is told before the next owner's form waits.
     fn notify(&mut self, name: &str, message: &str, place: Place) -> String {
         let parameters = json!({
             "mode": "manual",
             "assignments": { "assignments": [{
                 "id": uuid_of(&[&self.wf.name.text, name, "message"]),
-                "name": "message",
+                "name": "customer_message",
                 "value": plain(message),
                 "type": "string",
             }] },
-            "includeOtherFields": false,
+            "includeOtherFields": true,
+            "include": "all",
             "options": {},
         });
         let node = self.add(name, SET, 3.4, parameters, place);
         self.note(
             &node,
-            "Customer notification: send `message` on the customer channel.".to_string(),
+            "Customer notification: send `customer_message` on the customer channel.".to_string(),
         );
         node
     }
@@ -1220,7 +1233,7 @@ impl Builder<'_> {
                 };
                 json!({
                     "conditions": {
-                        "options": { "caseSensitive": true, "leftValue": "", "typeValidation": "loose", "version": 2 },
+                        "options": { "caseSensitive": true, "leftValue": "", "typeValidation": "loose", "version": 3 },
                         "conditions": [{
                             "id": uuid_of(&[&wf.name.text, &source, "rule", &k.to_string()]),
                             "leftValue": format!("={{{{ {js} }}}}"),
@@ -1240,7 +1253,7 @@ impl Builder<'_> {
         let switch = self.add(
             &format!("{source} · route"),
             SWITCH,
-            3.2,
+            3.4,
             json!({ "rules": { "values": rules }, "looseTypeValidation": true, "options": options }),
             place.at(4, 1),
         );
@@ -1287,7 +1300,7 @@ impl Builder<'_> {
                 ),
             );
         }
-        self.connect(&handoff, 0, &target);
+        // The customer is told on the way to the receiver.
         if let Some(message) = &transition.route().notify {
             let notify = self.notify(
                 &format!("notify {arrow}"),
@@ -1295,6 +1308,9 @@ impl Builder<'_> {
                 place.at(place.col, place.row + 1),
             );
             self.connect(&handoff, 0, &notify);
+            self.connect(&notify, 0, &target);
+        } else {
+            self.connect(&handoff, 0, &target);
         }
         handoff
     }

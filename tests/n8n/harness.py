@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Runs the compiled examples in real n8n and checks what happened.
+
+For every case of tests/n8n/cases.json: compile the example's test variant (its first trigger
+becomes a manual trigger emitting the case's payload; AI and system placeholders emit the case's
+outputs), import it into a fresh n8n, execute it with the n8n CLI, and assert from the execution
+data: the run ends `success` or `waiting` at the expected person's form, routing followed the
+conditions, each handoff's output holds exactly the carried fields. Then one waiting form is
+resumed through its resume URL with n8n running, and the work must continue to the next step.
+
+n8n itself is installed once into a cache outside the clone (HANDOFF_N8N_DIR, default
+~/.cache/handoff-n8n/2.8.4) and reused. Everything runs offline, on 127.0.0.1.
+
+Usage: tests/n8n/harness.py [CASE ...]
+"""
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+N8N_VERSION = "2.8.4"
+N8N_DIR = os.environ.get(
+    "HANDOFF_N8N_DIR", os.path.join(os.path.expanduser("~"), ".cache", "handoff-n8n", N8N_VERSION)
+)
+N8N_BIN = os.path.join(N8N_DIR, "node_modules", ".bin", "n8n")
+HANDOFF = os.path.join(ROOT, "target", "debug", "handoff")
+
+failures = []
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def fail(case, message):
+    failures.append(f"{case}: {message}")
+    log(f"  FAIL {message}")
+
+
+def install_n8n():
+    """Installs n8n into the cache unless the right version is already there."""
+    if os.path.exists(N8N_BIN):
+        version = subprocess.run([N8N_BIN, "--version"], capture_output=True, text=True, env=n8n_env(tempfile.gettempdir()))
+        if version.stdout.strip().endswith(N8N_VERSION):
+            log(f"n8n {N8N_VERSION} is cached in {N8N_DIR}")
+            return
+    os.makedirs(N8N_DIR, exist_ok=True)
+    free = shutil.disk_usage(N8N_DIR).free
+    if free < 4 * 1024**3:
+        sys.exit(f"error: installing n8n needs about 2.3 GB; only {free / 1024**3:.1f} GB free in {N8N_DIR}")
+    with open(os.path.join(N8N_DIR, "package.json"), "w") as f:
+        json.dump(
+            {
+                "name": "handoff-n8n-harness",
+                "private": True,
+                "dependencies": {"n8n": N8N_VERSION},
+                # n8n otherwise fetches xlsx from a CDN that is not reachable here.
+                "overrides": {"xlsx": "0.18.5"},
+            },
+            f,
+            indent=2,
+        )
+    env = dict(os.environ, npm_config_nodedir="/usr")
+    for attempt in range(1, 4):
+        log(f"installing n8n {N8N_VERSION} (attempt {attempt}; several minutes the first time)")
+        result = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=N8N_DIR, env=env)
+        if result.returncode == 0 and os.path.exists(N8N_BIN):
+            return
+    sys.exit("error: npm could not install n8n after three attempts")
+
+
+def n8n_env(home):
+    env = dict(os.environ)
+    env.update(
+        {
+            "N8N_USER_FOLDER": home,
+            "DB_TYPE": "sqlite",
+            "N8N_DIAGNOSTICS_ENABLED": "false",
+            "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
+            "N8N_TEMPLATES_ENABLED": "false",
+            "N8N_ENCRYPTION_KEY": "handoff-harness-key",
+            "N8N_LISTEN_ADDRESS": "127.0.0.1",
+            "N8N_HOST": "127.0.0.1",
+            "N8N_PERSONALIZATION_ENABLED": "false",
+            "N8N_HIRING_BANNER_ENABLED": "false",
+            "GENERIC_TIMEZONE": "UTC",
+            "TZ": "UTC",
+        }
+    )
+    return env
+
+
+def n8n(home, *args, timeout=300):
+    return subprocess.run(
+        [N8N_BIN, *args], capture_output=True, text=True, env=n8n_env(home), timeout=timeout
+    )
+
+
+def first_json(text):
+    start = text.find("{")
+    if start < 0:
+        return None
+    value, _ = json.JSONDecoder().raw_decode(text[start:])
+    return value
+
+
+def compile_case(case, directory):
+    payload = {"payload": case["payload"], "outputs": case.get("outputs", {})}
+    payload_file = os.path.join(directory, f"{case['name']}.payload.json")
+    with open(payload_file, "w") as f:
+        json.dump(payload, f)
+    out = os.path.join(directory, case["name"])
+    result = subprocess.run(
+        [HANDOFF, "build", os.path.join(ROOT, "examples", f"{case['example']}.handoff"),
+         "--target", "n8n", "-o", out, "--test-payload", payload_file],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"error: handoff build failed for {case['name']}:\n{result.stdout}\n{result.stderr}")
+    with open(os.path.join(out, f"{case['example']}.json")) as f:
+        workflow = json.load(f)
+    # One workflow per case: a distinct id and name.
+    workflow["id"] = ("hc" + uuid.uuid5(uuid.NAMESPACE_URL, case["name"]).hex)[:16]
+    workflow["name"] = f"{workflow['name']} [{case['name']}]"
+    return workflow
+
+
+def check_run(case, run):
+    expect = case["expect"]
+    status = run.get("status")
+    if status != expect["status"]:
+        fail(case["name"], f"status {status!r}, expected {expect['status']!r}")
+    result = run["data"]["resultData"]
+    if result.get("error"):
+        fail(case["name"], f"the run failed: {result['error'].get('message')}")
+    run_data = result["runData"]
+    for node in expect.get("ran", []):
+        if node not in run_data:
+            fail(case["name"], f"`{node}` did not run")
+    for node in expect.get("not_ran", []):
+        if node in run_data:
+            fail(case["name"], f"`{node}` ran, but the conditions route elsewhere")
+    for node, keys in expect.get("keys", {}).items():
+        if node not in run_data:
+            fail(case["name"], f"`{node}` did not run, so its output cannot be checked")
+            continue
+        items = run_data[node][0].get("data", {}).get("main", [[]])[0]
+        got = sorted(items[0]["json"].keys()) if items else []
+        if got != sorted(keys):
+            fail(case["name"], f"`{node}` output {got}, expected exactly {sorted(keys)}")
+    if "waiting_at" in expect:
+        waiting = [n for n, runs in run_data.items() if runs[-1].get("executionStatus") == "waiting"]
+        if waiting != [expect["waiting_at"]]:
+            fail(case["name"], f"waiting at {waiting}, expected [{expect['waiting_at']!r}]")
+
+
+def check_form(case, workflow):
+    form = case["expect"].get("form")
+    if not form:
+        return
+    node = next((n for n in workflow["nodes"] if n["name"] == form["node"]), None)
+    if node is None or node["type"] != "n8n-nodes-base.wait" or node["parameters"].get("resume") != "form":
+        fail(case["name"], f"`{form['node']}` is not a Wait node resuming on a form")
+        return
+    labels = [f["fieldLabel"] for f in node["parameters"]["formFields"]["values"]]
+    if labels != form["fields"]:
+        fail(case["name"], f"the form of `{form['node']}` has fields {labels}, expected {form['fields']}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def multipart(fields):
+    boundary = "handoff" + uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def resume_waiting_form(case, workflow, home):
+    """Starts n8n, submits the waiting form through its resume URL, and checks that the work
+    continued to the next step."""
+    resume = case["expect"]["resume"]
+    db = os.path.join(home, ".n8n", "database.sqlite")
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "select id from execution_entity where workflowId = ? and status = 'waiting' order by id desc limit 1",
+            (workflow["id"],),
+        ).fetchone()
+    if not row:
+        fail(case["name"], "no waiting execution to resume")
+        return
+    execution = row[0]
+    port = free_port()
+    env = n8n_env(home)
+    env["N8N_PORT"] = str(port)
+    server_log = open(os.path.join(home, "server.log"), "w")
+    server = subprocess.Popen([N8N_BIN, "start"], env=env, stdout=server_log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz/readiness", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(1)
+        else:
+            fail(case["name"], "n8n did not start")
+            return
+        node = next(n for n in workflow["nodes"] if n["name"] == case["expect"]["waiting_at"])
+        labels = [f["fieldLabel"] for f in node["parameters"]["formFields"]["values"]]
+        fields = {f"field-{i}": resume["values"].get(label, "") for i, label in enumerate(labels)}
+        body, content_type = multipart(fields)
+        url = f"{base}/form-waiting/{execution}"
+        # The server answers health checks before it has registered every route: retry a 404.
+        for attempt in range(30):
+            request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    log(f"  resumed {url}: HTTP {r.status}")
+                break
+            except (TimeoutError, urllib.error.URLError) as e:
+                if not isinstance(e, urllib.error.HTTPError):
+                    # n8n holds the form's response until the resumed run pauses or ends; the
+                    # execution data below says whether the work went on.
+                    log(f"  submitted the form at {url} ({e})")
+                    break
+                if e.code == 404 and attempt < 29:
+                    time.sleep(1)
+                    continue
+                fail(case["name"], f"resuming {url} answered HTTP {e.code}: {e.read()[:300]!r}")
+                return
+        deadline = time.time() + 60
+        status, data = None, ""
+        while time.time() < deadline:
+            with sqlite3.connect(db) as conn:
+                status = conn.execute("select status from execution_entity where id = ?", (execution,)).fetchone()[0]
+                data = conn.execute("select data from execution_data where executionId = ?", (execution,)).fetchone()[0]
+            if status != "waiting" and resume["then_ran"] in data:
+                break
+            time.sleep(1)
+        if resume["then_ran"] not in data:
+            fail(case["name"], f"after the form, `{resume['then_ran']}` did not run (status {status})")
+        else:
+            log(f"  the work continued to `{resume['then_ran']}` (status {status})")
+    finally:
+        if os.environ.get("HANDOFF_N8N_DEBUG"):
+            server_log.flush()
+            print(open(os.path.join(home, "server.log")).read()[-4000:])
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def main():
+    with open(os.path.join(ROOT, "tests", "n8n", "cases.json")) as f:
+        cases = json.load(f)
+    if len(sys.argv) > 1:
+        cases = [c for c in cases if c["name"] in sys.argv[1:]]
+    install_n8n()
+    subprocess.run(["cargo", "build", "--quiet"], cwd=ROOT, check=True)
+    work = tempfile.mkdtemp(prefix="handoff-n8n-")
+    home = os.path.join(work, "home")
+    os.makedirs(home)
+    try:
+        workflows = {}
+        imports = os.path.join(work, "import")
+        os.makedirs(imports)
+        for case in cases:
+            workflow = compile_case(case, work)
+            workflows[case["name"]] = workflow
+            with open(os.path.join(imports, f"{case['name']}.json"), "w") as f:
+                json.dump(workflow, f)
+        result = n8n(home, "import:workflow", "--separate", f"--input={imports}")
+        if result.returncode != 0:
+            sys.exit(f"error: n8n import failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        log(f"imported {len(cases)} workflows into n8n {N8N_VERSION}")
+        for case in cases:
+            log(f"case {case['name']} ({case['example']})")
+            workflow = workflows[case["name"]]
+            check_form(case, workflow)
+            result = n8n(home, "execute", f"--id={workflow['id']}", "--rawOutput")
+            run = first_json(result.stdout)
+            if run is None:
+                fail(case["name"], f"no execution data:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+                continue
+            check_run(case, run)
+            if "resume" in case["expect"]:
+                resume_waiting_form(case, workflow, home)
+    finally:
+        if not os.environ.get("HANDOFF_N8N_DEBUG"):
+            shutil.rmtree(work, ignore_errors=True)
+    total = len(cases)
+    failed = len({f.split(":")[0] for f in failures})
+    print(f"n8n: {total - failed} passed, {failed} failed")
+    if failures:
+        print("\n".join(failures))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+//! The n8n target: snapshots of every example's output, determinism, escaping, and the
+//! self-checks of the emitted JSON. (Running the output in real n8n is `tests/n8n/harness.py`.)
+
+mod common;
+
+use std::path::Path;
+
+use handoff::check::{Analysis, Settings};
+use handoff::emit::n8n::{emit, js_string, plain, Options, Profile, NODE_TYPES};
+use serde_json::Value;
+
+fn compile(source: &str, options: &Options) -> Vec<(String, String)> {
+    let checked = handoff::check_source(source);
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .all(|d| d.severity != handoff::diagnostics::Severity::Error),
+        "{:#?}",
+        checked.diagnostics
+    );
+    let settings = Settings::default();
+    checked
+        .module
+        .workflows
+        .iter()
+        .map(|wf| {
+            let analysis = Analysis::new(wf, &settings);
+            (
+                wf.name.text.clone(),
+                emit(&analysis, options).expect("valid output"),
+            )
+        })
+        .collect()
+}
+
+fn examples() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("examples/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "handoff"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_compiles_and_matches_its_snapshot() {
+    for path in examples() {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        for (name, json) in compile(&source, &Options::default()) {
+            insta::assert_snapshot!(format!("n8n_{name}"), json);
+        }
+    }
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    for path in examples() {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        assert_eq!(
+            compile(&source, &Options::default()),
+            compile(&source, &Options::default())
+        );
+    }
+}
+
+#[test]
+fn output_has_the_shape_of_an_n8n_export() {
+    for path in examples() {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        for (_, json) in compile(&source, &Options::default()) {
+            let doc: Value = serde_json::from_str(&json).expect("JSON");
+            for key in [
+                "name",
+                "nodes",
+                "connections",
+                "settings",
+                "pinData",
+                "meta",
+                "tags",
+                "active",
+                "id",
+            ] {
+                assert!(doc.get(key).is_some(), "missing `{key}`");
+            }
+            assert_eq!(doc["settings"]["executionOrder"], "v1");
+            assert_eq!(doc["active"], false);
+            let nodes = doc["nodes"].as_array().expect("nodes");
+            let names: std::collections::HashSet<&str> = nodes
+                .iter()
+                .map(|n| n["name"].as_str().expect("name"))
+                .collect();
+            assert_eq!(names.len(), nodes.len(), "node names are unique");
+            for node in nodes {
+                let kind = node["type"].as_str().expect("type");
+                let version = node["typeVersion"].as_f64().expect("version");
+                assert!(
+                    NODE_TYPES
+                        .iter()
+                        .any(|(k, v)| *k == kind && (*v - version).abs() < 1e-9),
+                    "{kind} v{version}"
+                );
+            }
+            for (from, outputs) in doc["connections"].as_object().expect("connections") {
+                assert!(names.contains(from.as_str()));
+                for output in outputs["main"].as_array().expect("main") {
+                    for c in output.as_array().expect("targets") {
+                        assert!(names.contains(c["node"].as_str().expect("node")), "{c}");
+                    }
+                }
+            }
+            // No two nodes share a position.
+            let mut positions = std::collections::HashSet::new();
+            for node in nodes
+                .iter()
+                .filter(|n| n["type"] != "n8n-nodes-base.stickyNote")
+            {
+                assert!(
+                    positions.insert(node["position"].to_string()),
+                    "overlap at {}",
+                    node["position"]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_api_profile_has_only_what_the_api_accepts() {
+    let source = include_str!("../examples/refund.handoff");
+    let options = Options {
+        profile: Profile::Api,
+        test: None,
+    };
+    for (_, json) in compile(source, &options) {
+        let doc: Value = serde_json::from_str(&json).expect("JSON");
+        let keys: Vec<&str> = doc
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["connections", "name", "nodes", "settings"]);
+    }
+}
+
+#[test]
+fn source_text_never_becomes_an_expression() {
+    // Every string the source controls, with every way into an n8n expression.
+    let source = r#"
+actor bot: ai
+actor agent: human { title "={{ $env.SECRET }}" }
+workflow injection {
+  title "={{ $env.HOME }}"
+  owner agent
+  customer_facing
+  context { brief: summary  tier: enum(a, b) }
+  trigger hook: webhook "={{ $env.PATH }}/x" { provides tier }
+  trigger form_in: form "{{ $env.USER }}\"quoted\"\nnew line" { provides tier }
+  step s {
+    title "={{ $execution.id }}"
+    owner bot
+    needs tier
+    provides brief
+    escalate to agent when tier == "={{ $env.X }}" or confidence < 0.5 {
+      carries tier, brief
+      sla 5m
+      notify "={{ $env.TOKEN }} and {{ 7*7 }} and }} and ${x}"
+    }
+  }
+  step t { owner agent needs brief }
+  flow hook -> s
+  flow form_in -> s
+  handoff s -> t when tier == a {
+    carries brief
+    sla 1h
+    notify "={{ $json }}"
+  }
+  handoff s -> t otherwise { carries brief sla 1h notify "{{ 1 }}" }
+}
+"#;
+    let checked = handoff::check_source(source);
+    let settings = Settings::default();
+    for wf in &checked.module.workflows {
+        let analysis = Analysis::new(wf, &settings);
+        let json = emit(&analysis, &Options::default()).expect("valid output");
+        let doc: Value = serde_json::from_str(&json).expect("JSON");
+        let mut strings = Vec::new();
+        collect_strings(&doc, &mut strings);
+        for s in &strings {
+            // Only the compiler's own expressions may start with `=`; they never contain source
+            // braces or `$env`, and every literal inside them is an escaped JavaScript string.
+            if s.starts_with('=') {
+                assert!(!s.contains("$env"), "{s}");
+                assert!(!s.contains("$execution"), "{s}");
+                let inner = s.trim_start_matches("={{").trim_end_matches("}}");
+                assert!(!inner.contains("{{") && !inner.contains("}}"), "{s}");
+            }
+        }
+    }
+    assert_eq!(
+        plain("={{ $env.X }}"),
+        "={{ \"=\\u007b\\u007b \\u0024env.X \\u007d\\u007d\" }}"
+    );
+    assert_eq!(plain("hello {{ x }}"), "hello {{ x }}");
+    assert_eq!(js_string("a\"b\n{"), "\"a\\\"b\\n\\u007b\"");
+}
+
+fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|i| collect_strings(i, out)),
+        Value::Object(map) => map.values().for_each(|i| collect_strings(i, out)),
+        _ => {}
+    }
+}
