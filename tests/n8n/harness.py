@@ -78,10 +78,19 @@ def install_n8n():
     sys.exit("error: npm could not install n8n after three attempts")
 
 
+BROKER_PORT = None
+
+
 def n8n_env(home):
+    global BROKER_PORT
+    if BROKER_PORT is None:
+        # Each n8n process starts a task broker; a port of our own keeps a second n8n on the
+        # machine (another harness, a developer's) from colliding with this one.
+        BROKER_PORT = free_port()
     env = dict(os.environ)
     env.update(
         {
+            "N8N_RUNNERS_BROKER_PORT": str(BROKER_PORT),
             "N8N_USER_FOLDER": home,
             "DB_TYPE": "sqlite",
             "N8N_DIAGNOSTICS_ENABLED": "false",
@@ -119,8 +128,9 @@ def compile_case(case, directory):
     with open(payload_file, "w") as f:
         json.dump(payload, f)
     out = os.path.join(directory, case["name"])
+    source = case.get("source", os.path.join("examples", f"{case['example']}.handoff"))
     result = subprocess.run(
-        [HANDOFF, "build", os.path.join(ROOT, "examples", f"{case['example']}.handoff"),
+        [HANDOFF, "build", os.path.join(ROOT, source),
          "--target", "n8n", "-o", out, "--test-payload", payload_file],
         capture_output=True, text=True,
     )
@@ -157,6 +167,15 @@ def check_run(case, run):
         got = sorted(items[0]["json"].keys()) if items else []
         if got != sorted(keys):
             fail(case["name"], f"`{node}` output {got}, expected exactly {sorted(keys)}")
+    for node, values in expect.get("values", {}).items():
+        if node not in run_data:
+            fail(case["name"], f"`{node}` did not run, so its values cannot be checked")
+            continue
+        items = run_data[node][0].get("data", {}).get("main", [[]])[0]
+        got = items[0]["json"] if items else {}
+        for key, want in values.items():
+            if got.get(key) != want:
+                fail(case["name"], f"`{node}`.{key} is {got.get(key)!r}, expected the literal {want!r}")
     if "waiting_at" in expect:
         waiting = [n for n, runs in run_data.items() if runs[-1].get("executionStatus") == "waiting"]
         if waiting != [expect["waiting_at"]]:
