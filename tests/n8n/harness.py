@@ -7,6 +7,8 @@ outputs), import it into a fresh n8n, execute it with the n8n CLI, and assert fr
 data: the run ends `success` or `waiting` at the expected person's form, routing followed the
 conditions, each handoff's output holds exactly the carried fields. Then one waiting form is
 resumed through its resume URL with n8n running, and the work must continue to the next step.
+Last, one example is compiled as it ships (no test variant), published, and called through its
+webhook with n8n running: the request body must reach the steps.
 
 n8n itself is installed once into a cache outside the clone (HANDOFF_N8N_DIR, default
 ~/.cache/handoff-n8n/2.8.4) and reused. Everything runs offline, on 127.0.0.1.
@@ -212,83 +214,137 @@ def multipart(fields):
     return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
 
 
+class Server:
+    """n8n's server on 127.0.0.1, for as long as the `with` block lasts."""
+
+    def __init__(self, home):
+        self.home = home
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        env = n8n_env(self.home)
+        env["N8N_PORT"] = str(self.port)
+        self.log = open(os.path.join(self.home, "server.log"), "w")
+        self.process = subprocess.Popen([N8N_BIN, "start"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz/readiness", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(1)
+        raise RuntimeError("n8n did not start")
+
+    def __exit__(self, *exc):
+        if os.environ.get("HANDOFF_N8N_DEBUG"):
+            self.log.flush()
+            print(open(os.path.join(self.home, "server.log")).read()[-4000:])
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+    def request(self, path, body, content_type, attempts=30):
+        """POSTs, retrying while the server has not registered the route yet (404). Returns the
+        HTTP status, or None when n8n holds the response (a form resumes a run that then waits
+        again, or a webhook answers when the run ends)."""
+        url = f"{self.base}/{path}"
+        for attempt in range(attempts):
+            request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    return r.status
+            except urllib.error.HTTPError as e:
+                if e.code == 404 and attempt < attempts - 1:
+                    time.sleep(1)
+                    continue
+                return e.code
+            except (TimeoutError, urllib.error.URLError):
+                return None
+        return None
+
+
+def executions(home, workflow_id):
+    """(id, status, data) of the workflow's executions, newest first."""
+    with sqlite3.connect(os.path.join(home, ".n8n", "database.sqlite")) as conn:
+        return conn.execute(
+            "select e.id, e.status, d.data from execution_entity e join execution_data d on d.executionId = e.id "
+            "where e.workflowId = ? order by e.id desc",
+            (workflow_id,),
+        ).fetchall()
+
+
+def live_webhook(home, work):
+    """Compiles an example as it ships (no test variant), publishes it, starts n8n and calls its
+    webhook: the request body must reach the first step's context."""
+    with open(os.path.join(ROOT, "tests", "n8n", "live.json")) as f:
+        live = json.load(f)
+    log(f"live {live['example']}: POST /webhook/{live['path']}")
+    out = os.path.join(work, "live")
+    result = subprocess.run(
+        [HANDOFF, "build", os.path.join(ROOT, "examples", f"{live['example']}.handoff"), "--target", "n8n", "-o", out],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"error: handoff build failed:\n{result.stderr}")
+    path = os.path.join(out, f"{live['example']}.json")
+    workflow_id = json.load(open(path))["id"]
+    for args in (["import:workflow", f"--input={path}"], ["publish:workflow", f"--id={workflow_id}"]):
+        result = n8n(home, *args)
+        if result.returncode != 0:
+            fail("live", f"n8n {args[0]} failed: {result.stderr[-2000:]}")
+            return
+    with Server(home) as server:
+        status = server.request(f"webhook/{live['path']}", json.dumps(live["body"]).encode(), "application/json")
+        log(f"  webhook answered {status}")
+        deadline = time.time() + 60
+        rows = []
+        while time.time() < deadline:
+            rows = executions(home, workflow_id)
+            if rows and rows[0][1] not in ("new", "running"):
+                break
+            time.sleep(1)
+    if not rows:
+        fail("live", "the webhook started no execution")
+        return
+    _, status, data = rows[0]
+    if status != live["expect"]["status"]:
+        fail("live", f"status {status!r}, expected {live['expect']['status']!r}")
+    for text in live["expect"]["contains"]:
+        if text not in data:
+            fail("live", f"the execution data lacks {text!r}")
+
+
 def resume_waiting_form(case, workflow, home):
     """Starts n8n, submits the waiting form through its resume URL, and checks that the work
     continued to the next step."""
     resume = case["expect"]["resume"]
-    db = os.path.join(home, ".n8n", "database.sqlite")
-    with sqlite3.connect(db) as conn:
-        row = conn.execute(
-            "select id from execution_entity where workflowId = ? and status = 'waiting' order by id desc limit 1",
-            (workflow["id"],),
-        ).fetchone()
-    if not row:
+    waiting = [row for row in executions(home, workflow["id"]) if row[1] == "waiting"]
+    if not waiting:
         fail(case["name"], "no waiting execution to resume")
         return
-    execution = row[0]
-    port = free_port()
-    env = n8n_env(home)
-    env["N8N_PORT"] = str(port)
-    server_log = open(os.path.join(home, "server.log"), "w")
-    server = subprocess.Popen([N8N_BIN, "start"], env=env, stdout=server_log, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz/readiness", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(1)
-        else:
-            fail(case["name"], "n8n did not start")
-            return
-        node = next(n for n in workflow["nodes"] if n["name"] == case["expect"]["waiting_at"])
-        labels = [f["fieldLabel"] for f in node["parameters"]["formFields"]["values"]]
-        fields = {f"field-{i}": resume["values"].get(label, "") for i, label in enumerate(labels)}
-        body, content_type = multipart(fields)
-        url = f"{base}/form-waiting/{execution}"
-        # The server answers health checks before it has registered every route: retry a 404.
-        for attempt in range(30):
-            request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
-            try:
-                with urllib.request.urlopen(request, timeout=10) as r:
-                    log(f"  resumed {url}: HTTP {r.status}")
-                break
-            except (TimeoutError, urllib.error.URLError) as e:
-                if not isinstance(e, urllib.error.HTTPError):
-                    # n8n holds the form's response until the resumed run pauses or ends; the
-                    # execution data below says whether the work went on.
-                    log(f"  submitted the form at {url} ({e})")
-                    break
-                if e.code == 404 and attempt < 29:
-                    time.sleep(1)
-                    continue
-                fail(case["name"], f"resuming {url} answered HTTP {e.code}: {e.read()[:300]!r}")
-                return
+    execution = waiting[0][0]
+    node = next(n for n in workflow["nodes"] if n["name"] == case["expect"]["waiting_at"])
+    labels = [f["fieldLabel"] for f in node["parameters"]["formFields"]["values"]]
+    body, content_type = multipart({f"field-{i}": resume["values"].get(label, "") for i, label in enumerate(labels)})
+    with Server(home) as server:
+        status = server.request(f"form-waiting/{execution}", body, content_type)
+        log(f"  submitted the form at /form-waiting/{execution} (HTTP {status})")
         deadline = time.time() + 60
-        status, data = None, ""
+        row = None
         while time.time() < deadline:
-            with sqlite3.connect(db) as conn:
-                status = conn.execute("select status from execution_entity where id = ?", (execution,)).fetchone()[0]
-                data = conn.execute("select data from execution_data where executionId = ?", (execution,)).fetchone()[0]
-            if status != "waiting" and resume["then_ran"] in data:
+            row = next(r for r in executions(home, workflow["id"]) if r[0] == execution)
+            if resume["then_ran"] in row[2]:
                 break
             time.sleep(1)
-        if resume["then_ran"] not in data:
-            fail(case["name"], f"after the form, `{resume['then_ran']}` did not run (status {status})")
-        else:
-            log(f"  the work continued to `{resume['then_ran']}` (status {status})")
-    finally:
-        if os.environ.get("HANDOFF_N8N_DEBUG"):
-            server_log.flush()
-            print(open(os.path.join(home, "server.log")).read()[-4000:])
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    if row is None or resume["then_ran"] not in row[2]:
+        fail(case["name"], f"after the form, `{resume['then_ran']}` did not run")
+    else:
+        log(f"  the work continued to `{resume['then_ran']}` (status {row[1]})")
 
 
 def main():
@@ -326,10 +382,12 @@ def main():
             check_run(case, run)
             if "resume" in case["expect"]:
                 resume_waiting_form(case, workflow, home)
+        if len(sys.argv) == 1:
+            live_webhook(home, work)
     finally:
         if not os.environ.get("HANDOFF_N8N_DEBUG"):
             shutil.rmtree(work, ignore_errors=True)
-    total = len(cases)
+    total = len(cases) + (1 if len(sys.argv) == 1 else 0)
     failed = len({f.split(":")[0] for f in failures})
     print(f"n8n: {total - failed} passed, {failed} failed")
     if failures:
