@@ -300,82 +300,79 @@ impl Ctx<'_> {
         ));
     }
 
-    /// A reference that must name an actor.
-    fn actor(&mut self, name: &ast::Ident) -> Ref<ActorId> {
-        let target = match self.scope.symbols.get(name.name) {
-            Some((Symbol::Actor(id), _)) => Some(*id),
-            Some((other, decl)) => {
-                let (kind, decl) = (other.kind(), *decl);
-                self.wrong_kind(name, "actor", kind, decl);
-                None
+    /// Looks up a name of the main scope. `accept` turns the symbols of the expected kind into
+    /// the target; any other symbol, or a context field of that name, is E103; no declaration at
+    /// all is E101 (with the closest name of the kinds `want` selects).
+    fn lookup<T>(
+        &mut self,
+        name: &ast::Ident,
+        expected: &'static str,
+        undefined_as: &'static str,
+        accept: fn(Symbol) -> Option<T>,
+        want: fn(Symbol) -> bool,
+    ) -> Ref<T> {
+        let target = if let Some(&(symbol, decl)) = self.scope.symbols.get(name.name) {
+            let target = accept(symbol);
+            if target.is_none() {
+                self.wrong_kind(name, expected, symbol.kind(), decl);
             }
-            None => {
-                if let Some(&id) = self.field_ids.get(name.name) {
-                    let decl = self.fields[id.index()].name.span;
-                    self.wrong_kind(name, "actor", "context field", decl);
-                } else {
-                    self.undefined("actor", name, |s| matches!(s, Symbol::Actor(_)));
-                }
-                None
+            target
+        } else {
+            if let Some(&id) = self.field_ids.get(name.name) {
+                let decl = self.fields[id.index()].name.span;
+                self.wrong_kind(name, expected, "context field", decl);
+            } else {
+                self.undefined(undefined_as, name, want);
             }
+            None
         };
         Ref {
             target,
             span: name.span,
         }
+    }
+
+    /// A reference that must name an actor.
+    fn actor(&mut self, name: &ast::Ident) -> Ref<ActorId> {
+        self.lookup(
+            name,
+            "actor",
+            "actor",
+            |s| match s {
+                Symbol::Actor(id) => Some(id),
+                _ => None,
+            },
+            |s| matches!(s, Symbol::Actor(_)),
+        )
     }
 
     /// A reference that must name a step.
     fn step(&mut self, name: &ast::Ident) -> Ref<StepId> {
-        let target = match self.scope.symbols.get(name.name) {
-            Some((Symbol::Step(id), _)) => Some(*id),
-            Some((other, decl)) => {
-                let (kind, decl) = (other.kind(), *decl);
-                self.wrong_kind(name, "step", kind, decl);
-                None
-            }
-            None => {
-                if let Some(&id) = self.field_ids.get(name.name) {
-                    let decl = self.fields[id.index()].name.span;
-                    self.wrong_kind(name, "step", "context field", decl);
-                } else {
-                    self.undefined("step", name, |s| matches!(s, Symbol::Step(_)));
-                }
-                None
-            }
-        };
-        Ref {
-            target,
-            span: name.span,
-        }
+        self.lookup(
+            name,
+            "step",
+            "step",
+            |s| match s {
+                Symbol::Step(id) => Some(id),
+                _ => None,
+            },
+            |s| matches!(s, Symbol::Step(_)),
+        )
     }
 
     /// A reference that must name a step or a trigger (an end of a transition).
     fn node(&mut self, name: &ast::Ident) -> Ref<NodeId> {
-        let target = match self.scope.symbols.get(name.name) {
-            Some((Symbol::Step(id), _)) => Some(NodeId::Step(*id)),
-            Some((Symbol::Trigger(id), _)) => Some(NodeId::Trigger(*id)),
-            Some((Symbol::Actor(_), decl)) => {
-                let decl = *decl;
-                self.wrong_kind(name, "step", "actor", decl);
-                None
-            }
-            None => {
-                if let Some(&id) = self.field_ids.get(name.name) {
-                    let decl = self.fields[id.index()].name.span;
-                    self.wrong_kind(name, "step", "context field", decl);
-                } else {
-                    self.undefined("step or trigger", name, |s| {
-                        matches!(s, Symbol::Step(_) | Symbol::Trigger(_))
-                    });
-                }
-                None
-            }
-        };
-        Ref {
-            target,
-            span: name.span,
-        }
+        self.lookup(
+            name,
+            "step",
+            "step or trigger",
+            |s| match s {
+                Symbol::Step(id) => Some(NodeId::Step(id)),
+                Symbol::Trigger(id) => Some(NodeId::Trigger(id)),
+                Symbol::Actor(_) => None,
+            },
+            |s| matches!(s, Symbol::Step(_) | Symbol::Trigger(_)),
+        )
     }
 
     /// A reference that must name a context field.
