@@ -695,11 +695,9 @@ impl Builder<'_> {
         }
 
         // Entries of steps, built first so that routes can point at them.
-        let mut entry: Vec<String> = Vec::new();
         let mut exit: Vec<String> = Vec::new();
         for i in 0..wf.steps.len() {
-            let (e, x) = self.step(StepId(i as u32));
-            entry.push(e);
+            let (_, x) = self.step(StepId(i as u32));
             exit.push(x);
         }
         // Triggers.
@@ -794,11 +792,11 @@ impl Builder<'_> {
         for (i, exit_node) in trigger_exit.iter().enumerate() {
             if let Some(exit_node) = exit_node {
                 let node = NodeId::Trigger(crate::ir::TriggerId(i as u32));
-                self.routes(node, exit_node, &entry);
+                self.routes(node, exit_node);
             }
         }
         for (i, exit_node) in exit.iter().enumerate() {
-            self.routes(NodeId::Step(StepId(i as u32)), exit_node, &entry);
+            self.routes(NodeId::Step(StepId(i as u32)), exit_node);
         }
     }
 
@@ -1137,10 +1135,18 @@ impl Builder<'_> {
         let wf = self.wf;
         let owner = self.a.owner(s);
         let mut best: Option<(u64, Option<String>)> = None;
-        for t in &wf.transitions {
-            if t.kind != TransitionKind::Handoff || self.a.target_step(t) != Some(s) {
-                continue;
-            }
+        // The routes into the step, from the graph: linear in its in-degree.
+        let handoffs = self
+            .a
+            .graph
+            .routes_in(self.a.step_node(s))
+            .filter_map(|(_, _, kind)| match kind {
+                crate::check::graph::EdgeKind::Transition(id, TransitionKind::Handoff) => {
+                    Some(&wf.transitions[id.index()])
+                }
+                _ => None,
+            });
+        for t in handoffs {
             let Some(sla) = t.route().sla else { continue };
             let fallback = t
                 .route()
@@ -1157,7 +1163,7 @@ impl Builder<'_> {
     }
 
     /// The routes out of a trigger or a step, from its exit node.
-    fn routes(&mut self, from: NodeId, exit: &str, _entries: &[String]) {
+    fn routes(&mut self, from: NodeId, exit: &str) {
         let wf = self.wf;
         let node = self.a.graph.node(from);
         let mut always = Vec::new();
