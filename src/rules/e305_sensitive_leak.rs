@@ -145,7 +145,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     &RULE,
                     format!(
-                        "the approver `{}` would see the sensitive field `{}`, which lacks `can sensitive`",
+                        "the approver `{}` lacks `can sensitive` but would see the sensitive field `{}`",
                         actor.name.text, field.name.text
                     ),
                     approver.span,
