@@ -58,3 +58,22 @@ fn the_fixture_is_the_example_of_the_contract() {
         include_str!("fixtures/language/section1.handoff")
     );
 }
+
+#[test]
+fn the_readme_example_shows_what_check_prints() {
+    // The README quotes a workflow and the exact output of `handoff check` on it.
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let start = readme.find("```handoff\n").expect("an example") + "```handoff\n".len();
+    let end = start + readme[start..].find("```").expect("its end");
+    let source = &readme[start..end];
+    let marker = "$ handoff check escalation.handoff\n";
+    let out_start = readme.find(marker).expect("the output") + marker.len();
+    let out_end = out_start + readme[out_start..].find("```").expect("its end");
+    let expected = &readme[out_start..out_end];
+    let checked = handoff::check_source(source);
+    let mut actual = common::human("escalation.handoff", source, &checked.diagnostics);
+    actual.push_str("checked 1 file: 1 error, 0 warnings\n");
+    assert_eq!(checked.diagnostics.len(), 1);
+    assert_eq!(actual, expected);
+}
