@@ -298,3 +298,14 @@ fn build_rejects_targets_it_does_not_have_yet() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not implemented yet"));
 }
+
+#[test]
+fn deny_warnings_turns_warnings_into_a_failure() {
+    // `all_forms.handoff` has one warning (W403) and no error.
+    let path = "tests/fixtures/language/all_forms.handoff";
+    assert_eq!(handoff(&["check", path]).status.code(), Some(0));
+    assert_eq!(
+        handoff(&["check", "--deny-warnings", path]).status.code(),
+        Some(1)
+    );
+}

@@ -48,6 +48,9 @@ enum Command {
         /// Print how long parsing, resolution and the checks took, on stderr (for benchmarks).
         #[arg(long)]
         timings: bool,
+        /// Exit with 1 when there are warnings too, not only errors.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Compile workflows to a target. Writes nothing when the input has errors.
     Build {
@@ -116,7 +119,8 @@ pub fn run() -> i32 {
             paths,
             format,
             timings,
-        } => check(&paths, format, timings),
+            deny_warnings,
+        } => check(&paths, format, timings, deny_warnings),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Build {
             path,
@@ -154,7 +158,7 @@ fn check_one(source: &str, timings: &mut Timings) -> Vec<Diagnostic> {
     diagnostics
 }
 
-fn check(paths: &[PathBuf], format: Format, show_timings: bool) -> i32 {
+fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: bool) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -212,7 +216,7 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool) -> i32 {
     if write_stdout(&out).is_err() {
         return CANNOT_RUN;
     }
-    if errors > 0 {
+    if errors > 0 || (deny_warnings && warnings > 0) {
         FOUND_ERRORS
     } else {
         CLEAN
