@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use handoff::check::Settings;
-use handoff::diagnostics::{self, Diagnostic, FileReport, Severity};
+use handoff::diagnostics::{self, FileReport, Severity};
 use handoff::rules;
 
 /// Exit code: no error-severity diagnostics.
@@ -141,9 +141,10 @@ struct Timings {
 }
 
 /// Runs the pipeline on one file, stage by stage, so that each stage can be timed.
-fn check_one(source: &str, timings: &mut Timings) -> Vec<Diagnostic> {
+/// Includes the file's decoding error, if any, with its diagnostics.
+fn check_one(file: &files::Source, timings: &mut Timings) -> handoff::Checked {
     let start = Instant::now();
-    let parsed = handoff::parse::parse(source);
+    let parsed = handoff::parse::parse(&file.text);
     let parsed_at = Instant::now();
     let mut diagnostics = parsed.diagnostics;
     // Resolution consumes the syntax tree, freeing each declaration once it is resolved.
@@ -152,10 +153,32 @@ fn check_one(source: &str, timings: &mut Timings) -> Vec<Diagnostic> {
     diagnostics.extend(handoff::check::check(&module, &Settings::default()));
     let checked_at = Instant::now();
     handoff::diagnostics::sort(&mut diagnostics);
+    if let Some(d) = &file.decode_error {
+        diagnostics.insert(0, d.clone());
+    }
     timings.parse += parsed_at - start;
     timings.resolve += resolved_at - parsed_at;
     timings.check += checked_at - resolved_at;
-    diagnostics
+    handoff::Checked {
+        module,
+        diagnostics,
+    }
+}
+
+/// The diagnostics of each file with its text, ready to render.
+fn reports<'a>(
+    sources: &'a [files::Source],
+    checked: &'a [handoff::Checked],
+) -> Vec<FileReport<'a>> {
+    sources
+        .iter()
+        .zip(checked)
+        .map(|(s, c)| FileReport {
+            path: &s.display,
+            source: &s.text,
+            diagnostics: &c.diagnostics,
+        })
+        .collect()
 }
 
 fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: bool) -> i32 {
@@ -175,16 +198,8 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
         eprintln!("warning: no `.handoff` files found");
     }
     let mut timings = Timings::default();
-    let checked: Vec<Vec<Diagnostic>> = sources
-        .iter()
-        .map(|s| {
-            let mut diagnostics = check_one(&s.text, &mut timings);
-            if let Some(d) = &s.decode_error {
-                diagnostics.insert(0, d.clone());
-            }
-            diagnostics
-        })
-        .collect();
+    let checked: Vec<handoff::Checked> =
+        sources.iter().map(|s| check_one(s, &mut timings)).collect();
     if show_timings {
         eprintln!(
             "timings: parse {:.3}s, resolve {:.3}s, check {:.3}s",
@@ -193,16 +208,8 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
             timings.check.as_secs_f64()
         );
     }
-    let reports: Vec<FileReport<'_>> = sources
-        .iter()
-        .zip(&checked)
-        .map(|(s, c)| FileReport {
-            path: &s.display,
-            source: &s.text,
-            diagnostics: c,
-        })
-        .collect();
-    let all = || checked.iter().flatten();
+    let reports = reports(&sources, &checked);
+    let all = || checked.iter().flat_map(|c| &c.diagnostics);
     let errors = all().filter(|d| d.severity == Severity::Error).count();
     let warnings = all().filter(|d| d.severity == Severity::Warning).count();
     let out = match format {
@@ -249,25 +256,10 @@ fn build(
         }
     };
     // Check everything first: nothing is written when any file has errors.
-    let checked: Vec<_> = sources
-        .iter()
-        .map(|s| {
-            let mut c = handoff::check_source(&s.text);
-            if let Some(d) = &s.decode_error {
-                c.diagnostics.insert(0, d.clone());
-            }
-            c
-        })
-        .collect();
-    let reports: Vec<FileReport<'_>> = sources
-        .iter()
-        .zip(&checked)
-        .map(|(s, c)| FileReport {
-            path: &s.display,
-            source: &s.text,
-            diagnostics: &c.diagnostics,
-        })
-        .collect();
+    let mut timings = Timings::default();
+    let checked: Vec<handoff::Checked> =
+        sources.iter().map(|s| check_one(s, &mut timings)).collect();
+    let reports = reports(&sources, &checked);
     let errors = checked
         .iter()
         .flat_map(|c| &c.diagnostics)

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::ast::{CmpOp, PrimType};
+use crate::ast::PrimType;
 use crate::check::Analysis;
 use crate::ir::{
     Cond, CondKind, FieldId, Guard, NodeId, ReversibilityKind, StepId, TransitionKind, TriggerKind,
@@ -217,16 +217,14 @@ fn condition_js(wf: &Workflow, cond: &Cond) -> String {
         CondKind::And(parts) => join_js(wf, parts, " && "),
         CondKind::Not(inner) => format!("!({})", condition_js(wf, inner)),
         CondKind::Bare(v) => format!("Boolean({})", operand_js(wf, v)),
+        // The language's operators are JavaScript's loose ones, spelled the same.
         CondKind::Compare(a, op, b) => {
-            let op = match op {
-                CmpOp::Eq => "==",
-                CmpOp::Ne => "!=",
-                CmpOp::Lt => "<",
-                CmpOp::Le => "<=",
-                CmpOp::Gt => ">",
-                CmpOp::Ge => ">=",
-            };
-            format!("({} {op} {})", operand_js(wf, a), operand_js(wf, b))
+            format!(
+                "({} {} {})",
+                operand_js(wf, a),
+                op.symbol(),
+                operand_js(wf, b)
+            )
         }
         CondKind::In(a, items) => {
             let items: Vec<String> = items.iter().map(|i| operand_js(wf, i)).collect();
