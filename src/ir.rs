@@ -123,14 +123,6 @@ impl Workflow {
             NodeId::Step(s) => &self.step(s).name.text,
         }
     }
-
-    /// The owner of a node: a step's resolved owner; triggers have none.
-    pub fn node_owner(&self, node: NodeId) -> Option<ActorId> {
-        match node {
-            NodeId::Trigger(_) => None,
-            NodeId::Step(s) => self.step(s).owner.and_then(|o| o.target),
-        }
-    }
 }
 
 /// An actor in a workflow's scope.

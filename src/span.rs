@@ -3,8 +3,6 @@
 //! **Invariant:** a `Span` is a half-open byte range `start..end` with `start <= end`, and the
 //! offsets of spans built by the parser lie on UTF-8 character boundaries of their source.
 
-use std::ops::Range;
-
 /// A half-open byte range in one source file. Offsets are stored in 32 bits, which keeps the
 /// syntax tree and the model small; sources are limited to 4 GiB (offsets past that saturate).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,11 +43,6 @@ impl Span {
             start: self.start.min(other.start),
             end: self.end.max(other.end),
         }
-    }
-
-    /// The byte range of the span.
-    pub fn range(self) -> Range<usize> {
-        self.start()..self.end()
     }
 
     /// The length in bytes.

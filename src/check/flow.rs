@@ -39,6 +39,18 @@ pub enum Cause {
     Escalation(StepId, usize),
 }
 
+/// Where the availability of a field is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// On entry to a step (`needs`; escalation conditions also count the step's `provides`).
+    In,
+    /// After a node, towards its successors (escalation paths included).
+    Out,
+}
+
+/// How many diagnostics of one workflow get a full path (see [`ContextFlow::explain`]).
+pub const PATH_BUDGET: usize = 100;
+
 /// A concrete path on which a field is missing, and why.
 #[derive(Clone, Debug)]
 pub struct Missing {
@@ -243,7 +255,7 @@ impl ContextFlow {
 
     /// Where `field` was lost on the way into step node `n`: constant time once the field's
     /// trace exists.
-    pub fn cause_in(
+    fn cause_in(
         &self,
         wf: &Workflow,
         graph: &Graph,
@@ -257,7 +269,7 @@ impl ContextFlow {
     }
 
     /// Where `field` was lost before the successors of `n`.
-    pub fn cause_out(
+    fn cause_out(
         &self,
         wf: &Workflow,
         graph: &Graph,
@@ -328,22 +340,56 @@ impl ContextFlow {
         n: NodeIndex,
         field: FieldId,
     ) -> Option<Missing> {
-        match graph.id(n) {
-            NodeId::Trigger(t) => Some(Missing {
-                cause: Cause::NotProvided(t),
-                path: vec![n],
-                also_dropped_by: Vec::new(),
-            }),
-            NodeId::Step(s) if self.has_after_run(n, field) => {
-                let esc = self.dropping_escalation(wf, n, s, field)?;
-                Some(Missing {
-                    cause: Cause::Escalation(s, esc),
-                    path: graph.path_from_trigger(n),
-                    also_dropped_by: Vec::new(),
-                })
-            }
-            NodeId::Step(_) => self.missing_in(wf, graph, n, field),
+        if matches!(graph.id(n), NodeId::Step(_)) && !self.has_after_run(n, field) {
+            return self.missing_in(wf, graph, n, field);
         }
+        // Lost at the node itself: a trigger that does not provide it, or an escalation.
+        Some(Missing {
+            cause: self.cause_out(wf, graph, n, field)?,
+            path: graph.path_from_trigger(n),
+            also_dropped_by: Vec::new(),
+        })
+    }
+
+    /// Where `field` was lost on the way to `n`, on `side` of it.
+    pub fn cause(
+        &self,
+        wf: &Workflow,
+        graph: &Graph,
+        n: NodeIndex,
+        field: FieldId,
+        side: Side,
+    ) -> Option<Cause> {
+        match side {
+            Side::In => self.cause_in(wf, graph, n, field),
+            Side::Out => self.cause_out(wf, graph, n, field),
+        }
+    }
+
+    /// Explains why `field` is missing at `n` on `side`. Reading a path back is linear in its
+    /// length, so a check calls this with a budget: once it is spent, only the boundary is
+    /// named, and the check stays linear on huge broken inputs.
+    pub fn explain(
+        &self,
+        wf: &Workflow,
+        graph: &Graph,
+        n: NodeIndex,
+        field: FieldId,
+        side: Side,
+        budget: &mut usize,
+    ) -> Option<Missing> {
+        if *budget > 0 {
+            *budget -= 1;
+            return match side {
+                Side::In => self.missing_in(wf, graph, n, field),
+                Side::Out => self.missing_out(wf, graph, n, field),
+            };
+        }
+        self.cause(wf, graph, n, field, side).map(|cause| Missing {
+            cause,
+            path: vec![n],
+            also_dropped_by: Vec::new(),
+        })
     }
 
     fn dropping_escalation(

@@ -44,6 +44,15 @@ impl Default for Settings {
     }
 }
 
+/// The two ends of a step-to-step transition and their owners (see [`Analysis::step_owners`]).
+pub struct StepOwners<'a> {
+    pub from: &'a crate::ir::Step,
+    pub to: &'a crate::ir::Step,
+    pub from_owner: &'a Actor,
+    pub to_owner: &'a Actor,
+    pub same: bool,
+}
+
 /// A handoff or an escalation, seen from the rules about handoff quality.
 pub struct RouteRef<'a> {
     /// The step the work leaves (a handoff out of a trigger is rejected earlier).
@@ -159,6 +168,23 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// For a transition between two steps whose owners resolved: the two steps and their
+    /// owners, and whether the owner stays the same.
+    pub fn step_owners(&self, t: &Transition) -> Option<StepOwners<'a>> {
+        let (from, to) = (self.source_step(t)?, self.target_step(t)?);
+        let (from_owner, to_owner) = (
+            self.wf.step(from).owner?.target?,
+            self.wf.step(to).owner?.target?,
+        );
+        Some(StepOwners {
+            from: self.wf.step(from),
+            to: self.wf.step(to),
+            from_owner: self.actor(from_owner),
+            to_owner: self.actor(to_owner),
+            same: from_owner == to_owner,
+        })
+    }
+
     /// The span of a transition's `from -> to` part.
     pub fn head(t: &Transition) -> Span {
         t.from.span.to(t.to.span)
@@ -244,11 +270,6 @@ impl<'a> Analysis<'a> {
             help.push_str(&format!(", and to `carries` of {}", more.join(", ")));
         }
         (label, help)
-    }
-
-    /// Whether a transition is a handoff.
-    pub fn is_handoff(t: &Transition) -> bool {
-        t.kind == TransitionKind::Handoff
     }
 
     /// Every handoff and escalation of the workflow (the places where work changes hands), in

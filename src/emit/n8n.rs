@@ -460,6 +460,26 @@ impl Builder<'_> {
             .collect()
     }
 
+    /// The fields of the form where a person does a step: what the step provides, or a single
+    /// `done` choice when it provides nothing.
+    fn answer_fields(&self, provides: &[FieldId]) -> Vec<Value> {
+        if provides.is_empty() {
+            vec![json!({
+                "fieldLabel": "done",
+                "fieldType": "dropdown",
+                "requiredField": true,
+                "fieldOptions": { "values": [{ "option": "Done" }] },
+            })]
+        } else {
+            self.form_fields(provides)
+        }
+    }
+
+    /// A `NoOp` node where a branch of the work ends or joins.
+    fn no_op(&mut self, name: &str, place: Place) -> String {
+        self.add(name, NOOP, 1.0, json!({}), place)
+    }
+
     /// A form description that shows the context fields to the person, as an expression the
     /// compiler writes (field values are read with a safe accessor; labels are literals).
     fn context_description(&self, intro: &str, fields: &[FieldId]) -> String {
@@ -623,16 +643,21 @@ impl Builder<'_> {
         }
     }
 
-    fn place_of(&mut self, node: NodeId) -> Place {
-        let index = self.a.graph.node(node).index();
-        let lane = match node {
+    /// The lane of a trigger or step: triggers have lane 0, steps their owner's lane.
+    fn lane_of(&self, node: NodeId) -> usize {
+        match node {
             NodeId::Trigger(_) => 0,
             NodeId::Step(s) => self
                 .a
                 .owner(s)
                 .and_then(|o| self.lanes.get(&o.name.text).copied())
                 .unwrap_or(0),
-        };
+        }
+    }
+
+    fn place_of(&mut self, node: NodeId) -> Place {
+        let index = self.a.graph.node(node).index();
+        let lane = self.lane_of(node);
         let depth = self.depth[index];
         let cell = self.cells.entry((lane, depth)).or_insert(0);
         let stack = *cell;
@@ -865,11 +890,8 @@ impl Builder<'_> {
                 let target = format!("{} · context", wf.step(other).name.text);
                 self.connect(&restore, 0, &target);
             } else {
-                let end = self.add(
+                let end = self.no_op(
                     &format!("{name} · not approved (end)"),
-                    NOOP,
-                    1.0,
-                    json!({}),
                     place.at(col + 1, 2),
                 );
                 self.connect(&restore, 0, &end);
@@ -893,13 +915,7 @@ impl Builder<'_> {
                 ),
                 &available,
             );
-            let fields = if provides.is_empty() {
-                vec![
-                    json!({ "fieldLabel": "done", "fieldType": "dropdown", "requiredField": true, "fieldOptions": { "values": [{ "option": "Done" }] } }),
-                ]
-            } else {
-                self.form_fields(&provides)
-            };
+            let fields = self.answer_fields(&provides);
             let title = step
                 .title
                 .as_ref()
@@ -943,13 +959,7 @@ impl Builder<'_> {
                     self.connect(&answered, 1, &cover);
                     self.connect(&cover, 0, &merged);
                 } else {
-                    let end = self.add(
-                        &format!("{name} · SLA breached"),
-                        NOOP,
-                        1.0,
-                        json!({}),
-                        place.at(col + 1, 1),
-                    );
+                    let end = self.no_op(&format!("{name} · SLA breached"), place.at(col + 1, 1));
                     self.connect(&answered, 1, &end);
                 }
             } else {
@@ -1023,13 +1033,7 @@ impl Builder<'_> {
 
         // Escalations: an `If` per escalation; the true branch carries `carries ∪ provides` to
         // the target's form, then joins the successors.
-        let done = self.add(
-            &format!("{name} · done"),
-            NOOP,
-            1.0,
-            json!({}),
-            place.at(col + 3, 0),
-        );
+        let done = self.no_op(&format!("{name} · done"), place.at(col + 3, 0));
         let mut current = result;
         let mut output = 0;
         for (k, esc) in step.escalations.iter().enumerate() {
@@ -1057,13 +1061,7 @@ impl Builder<'_> {
                 place.at(col + 1, 1 + coord(k)),
             );
             self.connect(&check, 0, &carry);
-            let fields = if provides.is_empty() {
-                vec![
-                    json!({ "fieldLabel": "done", "fieldType": "dropdown", "requiredField": true, "fieldOptions": { "values": [{ "option": "Done" }] } }),
-                ]
-            } else {
-                self.form_fields(&provides)
-            };
+            let fields = self.answer_fields(&provides);
             let form = self.form_wait(
                 &format!("{name} · taken over by {who} ({})", k + 1),
                 &format!("Take over {name}"),
@@ -1181,23 +1179,12 @@ impl Builder<'_> {
         always.sort();
         when.sort();
         let source = wf.node_name(from).to_string();
-        let place = {
-            let index = node.index();
-            let lane = match from {
-                NodeId::Trigger(_) => 0,
-                NodeId::Step(s) => self
-                    .a
-                    .owner(s)
-                    .and_then(|o| self.lanes.get(&o.name.text).copied())
-                    .unwrap_or(0),
-            };
-            Place {
-                lane,
-                depth: self.depth[index],
-                stack: 0,
-                col: 5,
-                row: 0,
-            }
+        let place = Place {
+            lane: self.lane_of(from),
+            depth: self.depth[node.index()],
+            stack: 0,
+            col: 5,
+            row: 0,
         };
         for t in always {
             let target = self.arrive(t, place.at(5, -1));

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::check::flow::{Cause, Missing};
+use crate::check::flow::{Cause, Side, PATH_BUDGET};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
 use petgraph::graph::NodeIndex;
@@ -52,24 +52,13 @@ steps need, one diagnostic points at all of them.
     check: Some(check),
 };
 
-/// How many diagnostics of one workflow get a full path.
-pub(crate) const PATH_BUDGET: usize = 100;
-
-/// How the availability of a field is judged at a site.
-#[derive(Clone, Copy)]
-enum Where {
-    /// On entry to a step (`needs`, and escalation conditions after the owner's attempt).
-    In(NodeIndex),
-    /// After a node, towards its successors (transition conditions).
-    Out(NodeIndex),
-}
-
 /// A place that needs a field: a `needs` item or a field tested by a condition.
 struct Site {
     span: Span,
     step_or_source: String,
     condition: bool,
-    at: Where,
+    /// The node where availability is judged, and on which side of it.
+    at: (NodeIndex, Side),
 }
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
@@ -78,10 +67,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     // cause is constant time per site; the path is built once per group.
     let mut groups: BTreeMap<(FieldId, Option<Cause>), Vec<Site>> = BTreeMap::new();
     let mut add = |field: FieldId, site: Site| {
-        let cause = match site.at {
-            Where::In(n) => a.context.cause_in(wf, &a.graph, n, field),
-            Where::Out(n) => a.context.cause_out(wf, &a.graph, n, field),
-        };
+        let cause = a.context.cause(wf, &a.graph, site.at.0, field, site.at.1);
         groups.entry((field, cause)).or_default().push(site);
     };
 
@@ -99,7 +85,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                         span: need.span,
                         step_or_source: step.name.text.clone(),
                         condition: false,
-                        at: Where::In(n),
+                        at: (n, Side::In),
                     },
                 );
             }
@@ -114,7 +100,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                             span,
                             step_or_source: step.name.text.clone(),
                             condition: true,
-                            at: Where::In(n),
+                            at: (n, Side::In),
                         },
                     );
                 }
@@ -138,34 +124,19 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                         span,
                         step_or_source: wf.node_name(from).to_string(),
                         condition: true,
-                        at: Where::Out(n),
+                        at: (n, Side::Out),
                     },
                 );
             }
         }
     }
 
-    // Reading a path back is linear in its length; past this many diagnostics in one workflow,
-    // only the boundary is named, so the check stays linear on huge broken inputs.
     let mut paths = PATH_BUDGET;
-    for ((field, cause), mut sites) in groups {
+    for ((field, _), mut sites) in groups {
         sites.sort_by_key(|s| s.span);
         let first = &sites[0];
-        let missing: Option<Missing> = if paths > 0 {
-            paths -= 1;
-            match first.at {
-                Where::In(n) => a.context.missing_in(wf, &a.graph, n, field),
-                Where::Out(n) => a.context.missing_out(wf, &a.graph, n, field),
-            }
-        } else {
-            cause.map(|cause| Missing {
-                cause,
-                path: vec![match first.at {
-                    Where::In(n) | Where::Out(n) => n,
-                }],
-                also_dropped_by: Vec::new(),
-            })
-        };
+        let (n, side) = first.at;
+        let missing = a.context.explain(wf, &a.graph, n, field, side, &mut paths);
         let name = a.field_name(field);
         let what = if first.condition {
             format!(

@@ -1,11 +1,10 @@
 //! E302 carries-unavailable: a handoff or escalation carries a field that is not available at
 //! its source on some path.
 
-use crate::check::flow::Missing;
+use crate::check::flow::{Missing, Side, PATH_BUDGET};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::{FieldId, StepId, TransitionKind};
-use crate::rules::e301_missing_context::PATH_BUDGET;
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -49,28 +48,6 @@ carry it into the source step across the earlier boundary that drops it.
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
     let mut paths = PATH_BUDGET;
-    // Past the budget only the boundary is named, so the check stays linear.
-    let mut explain = |n, f, out_side: bool| {
-        if paths > 0 {
-            paths -= 1;
-            if out_side {
-                a.context.missing_out(wf, &a.graph, n, f)
-            } else {
-                a.context.missing_in(wf, &a.graph, n, f)
-            }
-        } else {
-            let cause = if out_side {
-                a.context.cause_out(wf, &a.graph, n, f)
-            } else {
-                a.context.cause_in(wf, &a.graph, n, f)
-            };
-            cause.map(|cause| Missing {
-                cause,
-                path: vec![n],
-                also_dropped_by: Vec::new(),
-            })
-        }
-    };
     for t in &wf.transitions {
         if t.kind != TransitionKind::Handoff {
             continue;
@@ -85,7 +62,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             if a.context.has_out(n, f) {
                 continue;
             }
-            let missing = explain(n, f, true);
+            let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
             out.push(diagnostic(
                 a,
                 f,
@@ -107,7 +84,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 if a.context.has_after_run(n, f) {
                     continue;
                 }
-                let missing = explain(n, f, false);
+                let missing = a.context.explain(wf, &a.graph, n, f, Side::In, &mut paths);
                 out.push(diagnostic(
                     a,
                     f,

@@ -6,6 +6,7 @@ use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::{Actor, Field, FieldId};
 use crate::rules::Rule;
+use crate::span::Span;
 
 pub static RULE: Rule = Rule {
     code: "E305",
@@ -46,8 +47,9 @@ fn cleared(actor: &Actor) -> bool {
     actor.grants("sensitive")
 }
 
-fn declared(field: &Field) -> (crate::span::Span, String) {
-    (
+/// A leak of `field` at `span`, pointing at the field's `sensitive` declaration.
+fn leak(field: &Field, message: String, span: Span, label: String, help: String) -> Diagnostic {
+    Diagnostic::new(&RULE, message, span, label, help).with_label(
         field.span,
         format!("`{}` is declared `sensitive` here", field.name.text),
     )
@@ -75,10 +77,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let field = wf.field(f);
-            let (span, label) = declared(field);
-            out.push(
-                Diagnostic::new(
-                    &RULE,
+            out.push(leak(
+                field,
                     format!(
                         "the sensitive field `{}` reaches `{}`, which lacks `can sensitive`",
                         field.name.text, owner.name.text
@@ -89,9 +89,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                         "keep `{}` away from step `{}` (leave it out of `carries`), or add `sensitive` to the `can` of `{}`",
                         field.name.text, step.name.text, owner.name.text
                     ),
-                )
-                .with_label(span, label),
-            );
+            ));
         }
     }
     for step in &wf.steps {
@@ -107,10 +105,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let field = wf.field(f);
-                let (span, label) = declared(field);
-                out.push(
-                    Diagnostic::new(
-                        &RULE,
+                out.push(leak(
+                    field,
                         format!(
                             "the sensitive field `{}` is carried to `{}`, which lacks `can sensitive`",
                             field.name.text, target.name.text
@@ -121,9 +117,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                             "remove `{}` from `carries` of this escalation, or add `sensitive` to the `can` of `{}`",
                             field.name.text, target.name.text
                         ),
-                    )
-                    .with_label(span, label),
-                );
+                ));
             }
         }
         let Some(approval) = &step.approval else {
@@ -140,10 +134,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let field = wf.field(f);
-            let (span, label) = declared(field);
-            out.push(
-                Diagnostic::new(
-                    &RULE,
+            out.push(leak(
+                field,
                     format!(
                         "the approver `{}` lacks `can sensitive` but would see the sensitive field `{}`",
                         actor.name.text, field.name.text
@@ -154,9 +146,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                         "add `sensitive` to the `can` of `{}`, or choose an approver who has it",
                         actor.name.text
                     ),
-                )
-                .with_label(span, label),
-            );
+            ));
         }
     }
 }

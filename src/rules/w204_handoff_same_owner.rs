@@ -42,16 +42,13 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if t.kind != TransitionKind::Handoff {
             continue;
         }
-        let (Some(from), Some(to)) = (a.source_step(t), a.target_step(t)) else {
+        let Some(ends) = a.step_owners(t) else {
             continue;
         };
-        let (Some(x), Some(y)) = (a.owner(from), a.owner(to)) else {
-            continue;
-        };
-        if x.name.text != y.name.text {
+        if !ends.same {
             continue;
         }
-        let (sf, st) = (a.wf.step(from), a.wf.step(to));
+        let (sf, st, x) = (ends.from, ends.to, ends.from_owner);
         out.push(Diagnostic::new(
             &RULE,
             format!(
