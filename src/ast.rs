@@ -98,6 +98,24 @@ pub enum ActorItemKind<'a> {
     Can(Vec<Capability<'a>>),
     Fallback(Ident<'a>),
     Members(Vec<Str>),
+    Inbox(InboxChannel, Str),
+}
+
+/// Where an inbox delivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InboxChannel {
+    Email,
+    Slack,
+}
+
+impl InboxChannel {
+    /// The keyword that names this channel.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            InboxChannel::Email => "email",
+            InboxChannel::Slack => "slack",
+        }
+    }
 }
 
 /// `workflow NAME { … }`
@@ -123,6 +141,7 @@ pub enum WorkflowItemKind<'a> {
     Version(Str),
     Owner(Ident<'a>),
     CustomerFacing,
+    Customer(Ident<'a>),
     Actor(Box<ActorDecl<'a>>),
     Context(Vec<FieldDecl<'a>>),
     Trigger(Box<TriggerDecl<'a>>),
@@ -260,6 +279,7 @@ pub enum StepItemKind<'a> {
     Needs(Vec<Ident<'a>>),
     Provides(Vec<Ident<'a>>),
     Action(Vec<Capability<'a>>),
+    Uses(Str),
     Reversible,
     Irreversible,
     CompensableBy(Ident<'a>),

@@ -9,7 +9,7 @@
 //!   condition of a chain belongs to its first link.
 //! - Lists keep source order; a name listed twice in one list is kept once.
 
-use crate::ast::{ActorKind, CmpOp, Duration, PrimType, Str};
+use crate::ast::{ActorKind, CmpOp, Duration, InboxChannel, PrimType, Str};
 use crate::span::Span;
 
 macro_rules! id {
@@ -86,6 +86,8 @@ pub struct Workflow {
     pub version: Option<Str>,
     pub owner: Option<Ref<ActorId>>,
     pub customer_facing: bool,
+    /// `customer FIELD`: the field that reaches the customer.
+    pub customer: Option<Ref<FieldId>>,
     pub actors: Vec<Actor>,
     pub fields: Vec<Field>,
     pub triggers: Vec<Trigger>,
@@ -136,6 +138,8 @@ pub struct Actor {
     pub can: Vec<Capability>,
     pub fallback: Option<Ref<ActorId>>,
     pub members: Vec<Str>,
+    /// Where the actor is told that work waits for it, in source order, each once.
+    pub inboxes: Vec<Inbox>,
     /// Whether the actor is declared at the top level of the file (and shared by its workflows).
     pub top_level: bool,
     pub span: Span,
@@ -151,6 +155,15 @@ impl Actor {
                 })
         })
     }
+}
+
+/// `inbox email "…"` or `inbox slack "…"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbox {
+    pub channel: InboxChannel,
+    pub address: Str,
+    /// The whole `inbox …` item.
+    pub span: Span,
 }
 
 /// A capability as written.
@@ -228,6 +241,8 @@ pub struct Step {
     pub needs: Vec<Ref<FieldId>>,
     pub provides: Vec<Ref<FieldId>>,
     pub actions: Vec<Capability>,
+    /// `uses "NAME"`: the implementation kept outside the workflow file.
+    pub uses: Option<Str>,
     pub reversibility: Option<Reversibility>,
     pub approval: Option<Box<Approval>>,
     pub escalations: Vec<Escalation>,

@@ -10,10 +10,10 @@ use pest::iterators::{Pair, Pairs};
 use super::grammar::Rule;
 use crate::ast::{
     ActorDecl, ActorItem, ActorItemKind, ActorKind, ApproveDecl, Capability, CmpOp, Duration,
-    EscalateDecl, Expr, ExprKind, FieldDecl, FlowDecl, Guard, HandoffDecl, Ident, ListItem,
-    Operand, OperandKind, PrimType, RouteItem, RouteItemKind, StepDecl, StepItem, StepItemKind,
-    Str, TopItem, TriggerDecl, TriggerKind, TypeExpr, TypeKind, WorkflowDecl, WorkflowItem,
-    WorkflowItemKind,
+    EscalateDecl, Expr, ExprKind, FieldDecl, FlowDecl, Guard, HandoffDecl, Ident, InboxChannel,
+    ListItem, Operand, OperandKind, PrimType, RouteItem, RouteItemKind, StepDecl, StepItem,
+    StepItemKind, Str, TopItem, TriggerDecl, TriggerKind, TypeExpr, TypeKind, WorkflowDecl,
+    WorkflowItem, WorkflowItemKind,
 };
 use crate::diagnostics::Diagnostic;
 use crate::rules::e001_syntax_error;
@@ -130,6 +130,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
                             Rule::title_item => self.string_of(item).map(ActorItemKind::Title),
                             Rule::can_item => Some(ActorItemKind::Can(self.capabilities(item))),
                             Rule::fallback_item => self.ident_of(item).map(ActorItemKind::Fallback),
+                            Rule::inbox_item => self.inbox(item),
                             Rule::members_item => Some(ActorItemKind::Members(
                                 item.into_inner()
                                     .filter(|p| p.as_rule() == Rule::string)
@@ -158,6 +159,25 @@ impl<'d, 'i> Lowerer<'d, 'i> {
             items,
             span,
         })
+    }
+
+    fn inbox(&mut self, pair: Pair<'i, Rule>) -> Option<ActorItemKind<'i>> {
+        let mut channel = None;
+        let mut address = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::inbox_channel => {
+                    channel = Some(if p.as_str() == "slack" {
+                        InboxChannel::Slack
+                    } else {
+                        InboxChannel::Email
+                    });
+                }
+                Rule::string => address = Some(self.string(&p)),
+                _ => {}
+            }
+        }
+        Some(ActorItemKind::Inbox(channel?, address?))
     }
 
     fn workflow(&mut self, pair: Pair<'i, Rule>, doc: Option<String>) -> Option<WorkflowDecl<'i>> {
@@ -221,6 +241,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
                 Rule::version_item => self.string_of(p).map(WorkflowItemKind::Version),
                 Rule::owner_item => self.ident_of(p).map(WorkflowItemKind::Owner),
                 Rule::customer_facing_item => Some(WorkflowItemKind::CustomerFacing),
+                Rule::customer_item => self.ident_of(p).map(WorkflowItemKind::Customer),
                 Rule::actor_decl => self
                     .actor(p, pending.take())
                     .map(|a| WorkflowItemKind::Actor(Box::new(a))),
@@ -371,6 +392,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
                 Rule::needs_item => Some(StepItemKind::Needs(self.names(p))),
                 Rule::provides_item => Some(StepItemKind::Provides(self.names(p))),
                 Rule::action_item => Some(StepItemKind::Action(self.capabilities(p))),
+                Rule::uses_item => self.string_of(p).map(StepItemKind::Uses),
                 Rule::reversible_item => Some(StepItemKind::Reversible),
                 Rule::irreversible_item => Some(StepItemKind::Irreversible),
                 Rule::compensable_item => self.ident_of(p).map(StepItemKind::CompensableBy),

@@ -43,6 +43,7 @@ const ITEM_WORDS: &[&str] = &[
     "version",
     "owner",
     "customer_facing",
+    "customer",
     "actor",
     "context",
     "trigger",

@@ -19,8 +19,8 @@ use crate::ast::{
 };
 use crate::diagnostics::Diagnostic;
 use crate::ir::{
-    Actor, ActorId, Approval, Capability, Escalation, Field, FieldId, Guard, Module, Name, NodeId,
-    Ref, Reversibility, ReversibilityKind, Route, Step, StepId, Transition, TransitionKind,
+    Actor, ActorId, Approval, Capability, Escalation, Field, FieldId, Guard, Inbox, Module, Name,
+    NodeId, Ref, Reversibility, ReversibilityKind, Route, Step, StepId, Transition, TransitionKind,
     Trigger, TriggerId, TriggerKind, Type, Workflow,
 };
 use crate::rules::{
@@ -154,6 +154,7 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
         can: Vec::new(),
         fallback: None,
         members: Vec::new(),
+        inboxes: Vec::new(),
         top_level,
         span: decl.span,
     };
@@ -189,6 +190,23 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
                 }
             }
             ActorItemKind::Members(members) => actor.members.extend(members.iter().cloned()),
+            ActorItemKind::Inbox(channel, address) => {
+                let same = actor
+                    .inboxes
+                    .iter()
+                    .find(|i| i.channel == *channel && i.address.value == address.value);
+                if let Some(first) = same {
+                    diagnostics.push(e104_duplicate_item::duplicate_item(
+                        "inbox", block, first.span, item.span,
+                    ));
+                } else {
+                    actor.inboxes.push(Inbox {
+                        channel: *channel,
+                        address: address.clone(),
+                        span: item.span,
+                    });
+                }
+            }
         }
     }
     actor.can = can.caps;
@@ -587,6 +605,7 @@ fn resolve_workflow(
     let mut version = None;
     let mut owner = None;
     let mut customer_facing = false;
+    let mut customer = None;
     let transition_count: usize = decl
         .items
         .iter()
@@ -630,6 +649,11 @@ fn resolve_workflow(
                     customer_facing = true;
                 }
             }
+            WorkflowItemKind::Customer(name) => {
+                if once.first("customer", item.span, ctx.diagnostics) {
+                    customer = Some(ctx.field(name));
+                }
+            }
             WorkflowItemKind::Flow(flow) => {
                 resolve_flow(&mut ctx, flow, &mut transitions, &mut edges);
             }
@@ -661,6 +685,7 @@ fn resolve_workflow(
         version,
         owner,
         customer_facing,
+        customer,
         actors,
         fields,
         triggers,
@@ -737,6 +762,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
         needs: Vec::new(),
         provides: Vec::new(),
         actions: Vec::new(),
+        uses: None,
         reversibility: None,
         approval: None,
         escalations: Vec::new(),
@@ -764,6 +790,11 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             StepItemKind::Action(caps) => {
                 for cap in caps {
                     push_capability(&mut actions, cap, "action", ctx.diagnostics);
+                }
+            }
+            StepItemKind::Uses(s) => {
+                if once.first("uses", item.span, ctx.diagnostics) {
+                    step.uses = Some(s.clone());
                 }
             }
             StepItemKind::Reversible
