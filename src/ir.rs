@@ -179,6 +179,12 @@ pub struct Field {
     pub name: Name,
     pub ty: Type,
     pub sensitive: bool,
+    /// Whether a second declaration of the same name was rejected (E102): which type is meant is
+    /// then unclear, so conditions on the field are not type-checked or decided.
+    pub declared_twice: bool,
+    /// Whether an E101 "did you mean" suggested this field for a misspelt name: the misspelt
+    /// use was probably meant for it, so it is not reported as unused.
+    pub suggested: bool,
     pub doc: Option<String>,
     pub span: Span,
 }

@@ -226,7 +226,7 @@ fn no_path_checks_the_current_directory() {
     let dir = scratch("cwd");
     std::fs::write(
         dir.join("w.handoff"),
-        "workflow w { actor a: human trigger t: manual step s { owner a } flow t -> s }",
+        "workflow w { actor a: human { inbox email \"a@example.com\" } trigger t: manual step s { owner a } flow t -> s }",
     )
     .expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_handoff"))

@@ -11,6 +11,7 @@
 pub mod bits;
 pub mod flow;
 pub mod graph;
+pub mod routing;
 pub mod types;
 
 use petgraph::graph::NodeIndex;
@@ -18,7 +19,7 @@ use petgraph::graph::NodeIndex;
 use crate::ast::ActorKind;
 use crate::diagnostics::{Diagnostic, Label};
 use crate::ir::{
-    Actor, ActorId, FieldId, Module, NodeId, Route, StepId, Transition, TransitionId,
+    Actor, ActorId, Cond, FieldId, Guard, Module, NodeId, Route, StepId, Transition, TransitionId,
     TransitionKind, Workflow,
 };
 use crate::rules;
@@ -101,12 +102,39 @@ pub struct Analysis<'a> {
     pub graph: Graph,
     pub context: ContextFlow,
     routes: Vec<RouteRef<'a>>,
+    /// The transitions out of each node in source order, those that failed included, as
+    /// `out_ids[out_start[n]..out_start[n + 1]]` for the graph node `n`.
+    out_start: Vec<u32>,
+    out_ids: Vec<TransitionId>,
+    /// Per graph node: a route out of it failed to resolve or was rejected (its diagnostic has
+    /// been given, so nothing that depends on the node's routes is reported).
+    broken: Vec<bool>,
+    /// Per graph node: the routing decision, for nodes whose routes have conditions.
+    routing: Vec<Option<Box<Routing>>>,
+}
+
+/// What the routing analysis found out about the conditional routes of one node.
+pub struct Routing {
+    /// The conditional (`when`) transitions out of the node, in source order.
+    pub conditional: Vec<TransitionId>,
+    /// Whether every route out of the node is conditional (no `otherwise`, none unconditional).
+    pub all_conditional: bool,
+    /// When every route is conditional: a case that no route takes (`Some(None)`: every case is
+    /// covered); `None` when the analysis could not decide within its bounds.
+    pub uncovered: Option<Option<routing::Case>>,
+    /// Whether a condition tests something that is only known when the work runs.
+    pub has_unknown: bool,
+    /// For a conditional route (index into `conditional`), the first earlier sibling that can
+    /// hold at the same time, with a case where both do.
+    pub overlaps: Vec<(usize, usize, routing::Case)>,
 }
 
 /// Runs every semantic rule on every workflow of a module.
 pub fn check(module: &Module, settings: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     rules::e204_fallback_cycle::check_actors(&module.actors, |_| true, &mut out);
+    rules::e203_needs_human::check_actors(&module.actors, &mut out);
+    rules::w206_invisible_queue::check_module(module, &mut out);
     for wf in &module.workflows {
         let analysis = Analysis::new(wf, settings);
         for rule in rules::ALL {
@@ -124,13 +152,147 @@ impl<'a> Analysis<'a> {
         let graph = Graph::new(wf);
         let context = ContextFlow::new(wf, &graph);
         let routes = Self::collect_routes(wf, &graph);
-        Analysis {
+        let nodes = graph.g.node_count();
+        let node_of = |id: NodeId| graph.node(id).index();
+        // Transitions out of each node, in source order (counting sort: linear).
+        let mut out_start = vec![0u32; nodes + 1];
+        for t in &wf.transitions {
+            if let Some(from) = t.from.target {
+                out_start[node_of(from) + 1] += 1;
+            }
+        }
+        for i in 0..nodes {
+            out_start[i + 1] += out_start[i];
+        }
+        let mut fill = out_start.clone();
+        let mut out_ids = vec![TransitionId(0); out_start[nodes] as usize];
+        let mut broken = vec![false; nodes];
+        for (i, t) in wf.transitions.iter().enumerate() {
+            if let Some(from) = t.from.target {
+                let n = node_of(from);
+                out_ids[fill[n] as usize] = TransitionId(i as u32);
+                fill[n] += 1;
+                let failed = t.rejected
+                    || !matches!(t.to.target, Some(NodeId::Step(_)))
+                    || matches!(&t.guard, Guard::When(c) if !types::is_sound(wf, c));
+                broken[n] |= failed;
+            }
+        }
+        for (i, step) in wf.steps.iter().enumerate() {
+            let else_failed = step
+                .approval
+                .as_ref()
+                .and_then(|ap| ap.else_step)
+                .is_some_and(|r| r.target.is_none());
+            broken[node_of(NodeId::Step(StepId(i as u32)))] |= else_failed;
+        }
+        let mut analysis = Analysis {
             wf,
             settings,
             graph,
             context,
             routes,
+            out_start,
+            out_ids,
+            broken,
+            routing: Vec::new(),
+        };
+        analysis.routing = (0..nodes)
+            .map(|n| analysis.decide_routing(n).map(Box::new))
+            .collect();
+        analysis
+    }
+
+    /// The transitions out of a node in source order, including those that failed.
+    pub fn transitions_out(&self, n: NodeIndex) -> &[TransitionId] {
+        let i = n.index();
+        &self.out_ids[self.out_start[i] as usize..self.out_start[i + 1] as usize]
+    }
+
+    /// Whether a route out of the node failed to resolve or was rejected, or has a condition
+    /// with a mistake: what depends on the node's routes is then not reported again.
+    pub fn has_broken_route(&self, n: NodeIndex) -> bool {
+        self.broken[n.index()]
+    }
+
+    /// The routing decision of a node whose routes have conditions (`None` for a node with a
+    /// broken route, or without conditional routes).
+    pub fn routing(&self, n: NodeIndex) -> Option<&Routing> {
+        self.routing.get(n.index()).and_then(|r| r.as_deref())
+    }
+
+    /// Whether the work may stop at a node: it has no route out, or its routes are all
+    /// conditional and some case takes none of them (or that cannot be decided).
+    pub fn may_stop_at(&self, n: NodeIndex) -> bool {
+        if self.broken[n.index()] {
+            return true;
         }
+        let live: Vec<&Transition> = self
+            .transitions_out(n)
+            .iter()
+            .map(|t| &self.wf.transitions[t.index()])
+            .collect();
+        let else_route = self
+            .graph
+            .step(n)
+            .and_then(|s| self.wf.step(s).approval.as_ref())
+            .is_some_and(|ap| ap.else_step.is_some());
+        if live.is_empty() {
+            return !else_route;
+        }
+        match self.routing(n) {
+            Some(r) if r.all_conditional => !matches!(r.uncovered, Some(None)),
+            _ => false,
+        }
+    }
+
+    fn decide_routing(&self, n: usize) -> Option<Routing> {
+        let n = NodeIndex::new(n);
+        if self.broken[n.index()] {
+            return None;
+        }
+        let wf = self.wf;
+        let outs = self.transitions_out(n);
+        let mut conditional = Vec::new();
+        let mut conditions: Vec<&Cond> = Vec::new();
+        for &t in outs {
+            if let Guard::When(c) = &wf.transitions[t.index()].guard {
+                conditional.push(t);
+                conditions.push(c);
+            }
+        }
+        if conditional.is_empty() {
+            return None;
+        }
+        let all_conditional = conditional.len() == outs.len();
+        let decided = routing::Decided::new(wf, &conditions);
+        let mut result = Routing {
+            conditional,
+            all_conditional,
+            uncovered: None,
+            has_unknown: decided.as_ref().is_some_and(|d| d.has_unknown),
+            overlaps: Vec::new(),
+        };
+        let Some(decided) = decided else {
+            return Some(result);
+        };
+        if all_conditional {
+            result.uncovered = decided.uncovered();
+        }
+        let mut steps = 0;
+        'routes: for j in 1..conditions.len() {
+            for i in 0..j {
+                match decided.overlap(i, j, &mut steps) {
+                    Some(Some(case)) => {
+                        result.overlaps.push((j, i, case));
+                        continue 'routes;
+                    }
+                    Some(None) => {}
+                    None => break 'routes,
+                }
+            }
+        }
+        Some(result)
     }
 
     /// The resolved owner of a step.

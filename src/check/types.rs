@@ -54,6 +54,8 @@ impl OpType<'_> {
 pub fn type_of<'a>(wf: &'a Workflow, v: &'a Value) -> OpType<'a> {
     match &v.kind {
         ValueKind::Field(None) => OpType::Unknown,
+        // Which of its two declarations is meant is unclear: E102 has been reported.
+        ValueKind::Field(Some(id)) if wf.field(*id).declared_twice => OpType::Unknown,
         ValueKind::Field(Some(id)) => match &wf.field(*id).ty {
             Type::Prim(PrimType::Number | PrimType::Money) => OpType::Number,
             Type::Prim(PrimType::Duration) => OpType::Duration,
@@ -156,12 +158,30 @@ fn compatible(a: OpType<'_>, b: OpType<'_>, op: Option<CmpOp>) -> bool {
         (T::Text | T::Str(_), T::Text | T::Str(_)) => !ordering,
         (T::Date, T::Date) | (T::Datetime, T::Datetime) => true,
         (T::Date, T::Str(s)) | (T::Str(s), T::Date) => is_iso_date(s),
-        (T::Datetime, T::Str(s)) | (T::Str(s), T::Datetime) => is_iso_datetime(s),
+        // A date compared with a datetime means its midnight UTC.
+        (T::Datetime, T::Str(s)) | (T::Str(s), T::Datetime) => is_iso_datetime(s) || is_iso_date(s),
         (T::Bool, T::Bool) => !ordering,
         (T::Enum(_, x), T::Enum(_, y)) => !ordering && x == y,
         (T::Enum(..), T::Member(_)) | (T::Member(_), T::Enum(..)) => !ordering,
         _ => false,
     }
+}
+
+/// Whether a condition is free of mistakes already reported: every field resolved, none
+/// declared twice, no type error. Only such conditions are decided by the routing analysis.
+pub fn is_sound(wf: &Workflow, cond: &Cond) -> bool {
+    let mut sound = true;
+    cond.for_each_value(&mut |v| {
+        if let ValueKind::Field(f) = v.kind {
+            sound &= f.is_some_and(|f| !wf.field(f).declared_twice);
+        }
+    });
+    if sound {
+        let mut found = Vec::new();
+        problems(wf, cond, &mut found);
+        sound = found.is_empty();
+    }
+    sound
 }
 
 /// Finds the type errors of a condition, in source order, one per comparison.

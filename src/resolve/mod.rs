@@ -65,6 +65,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         fields: &[],
         diagnostics,
         budget: &mut budget,
+        suggested: Vec::new(),
     };
     let fallbacks: Vec<_> = kept
         .iter()
@@ -254,6 +255,8 @@ struct Ctx<'a> {
     fields: &'a [Field],
     diagnostics: &'a mut Vec<Diagnostic>,
     budget: &'a mut usize,
+    /// Fields that a "did you mean" suggested: they are not reported as unused (W301).
+    suggested: Vec<FieldId>,
 }
 
 impl Ctx<'_> {
@@ -281,10 +284,14 @@ impl Ctx<'_> {
         let scope = self.scope;
         let suggestion = if kind == "field" {
             let fields = self.fields;
-            self.suggest(
+            let found = self.suggest(
                 name.name,
                 fields.iter().map(|f| (f.name.text.as_str(), f.name.span)),
-            )
+            );
+            if let Some(&id) = found.and_then(|(n, _)| self.field_ids.get(n)) {
+                self.suggested.push(id);
+            }
+            found
         } else {
             self.suggest(
                 name.name,
@@ -552,6 +559,7 @@ fn resolve_workflow(
                             fields[first.index()].name.span,
                             f.name.span,
                         ));
+                        fields[first.index()].declared_twice = true;
                         continue;
                     }
                     let id = FieldId(fields.len() as u32);
@@ -563,6 +571,8 @@ fn resolve_workflow(
                         },
                         ty: lower_type(&f.ty, diagnostics),
                         sensitive: f.sensitive,
+                        declared_twice: false,
+                        suggested: false,
                         doc: f.doc.clone(),
                         span: f.span,
                     });
@@ -593,6 +603,7 @@ fn resolve_workflow(
         fields: &fields,
         diagnostics,
         budget: &mut budget,
+        suggested: Vec::new(),
     };
 
     // Pass 2: references.
@@ -670,6 +681,11 @@ fn resolve_workflow(
         }
     }
 
+    let suggested = std::mem::take(&mut ctx.suggested);
+    drop(ctx);
+    for id in suggested {
+        fields[id.index()].suggested = true;
+    }
     let first_local = top_actors.len();
     for (actor, fallback) in actors[first_local..].iter_mut().zip(local_fallbacks) {
         actor.fallback = fallback;
@@ -948,16 +964,16 @@ fn resolve_flow(
     let mut guard = Some(resolve_guard(ctx, flow.guard.as_ref()));
     for (i, pair) in refs.windows(2).enumerate() {
         let (from, to) = (pair[0], pair[1]);
-        if !record_edge(
+        // A duplicate link is kept, rejected, so that its source knows it has a route that
+        // failed (and the chain's condition stays on its first link).
+        let rejected = !record_edge(
             ctx,
             edges,
             &from,
             &to,
             flow.chain[i].name,
             flow.chain[i + 1].name,
-        ) {
-            continue;
-        }
+        );
         out.push(Transition {
             kind: TransitionKind::Flow,
             from,
@@ -966,7 +982,7 @@ fn resolve_flow(
             body: None,
             doc: flow.doc.clone(),
             span: flow.span,
-            rejected: false,
+            rejected,
         });
     }
 }
@@ -997,9 +1013,10 @@ fn resolve_handoff(
     let (from_name, to_name) = (handoff.from.name, handoff.to.name);
     let block = move || format!("the handoff `{from_name} -> {to_name}`");
     let route = resolve_route(ctx, &handoff.body, &block);
-    // A rejected edge has had its diagnostic; it takes no part in duplicate detection.
+    // A rejected edge has had its diagnostic; it takes no part in duplicate detection. A
+    // duplicate is kept, rejected, so that its source knows it has a route that failed.
     if !rejected && !record_edge(ctx, edges, &from, &to, handoff.from.name, handoff.to.name) {
-        return;
+        rejected = true;
     }
     out.push(Transition {
         kind: TransitionKind::Handoff,

@@ -1,24 +1,25 @@
-//! E203 needs-human: an approver or an escalation target is an `ai` or `system` actor.
+//! E203 needs-human: an approver, an escalation target or a fallback is an `ai` or `system` actor.
 
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::ActorId;
-use crate::ir::Ref;
+use crate::ir::{Actor, ActorId, Ref};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
     code: "E203",
     name: "needs-human",
     severity: Severity::Error,
-    summary: "an approver or an escalation target is an `ai` or `system` actor",
+    summary: "an approver, an escalation target or a `fallback` (of an actor, a handoff or an escalation) is an `ai` or `system` actor",
     explanation: r"
 ## What it does
-Reports an `approve by` that names an `ai` or `system` actor, and an `escalate to` whose target
-is one.
+Reports an `approve by` that names an `ai` or `system` actor, an `escalate to` whose target is
+one, and a `fallback` (of an actor, a handoff or an escalation) that is one.
 
 ## Why it matters
 An approval exists so that a person signs off, and an escalation exists because the machine was
-not enough. Routing either to another machine removes the person the safeguard was for.
+not enough. Routing either to another machine removes the person the safeguard was for. A
+fallback receives a person's task when its time runs out: a task waiting for an `ai` or `system`
+fallback waits forever.
 
 ## Example
 ```handoff
@@ -36,56 +37,89 @@ workflow refunds {
 ```
 
 ## Fix
-Name a `human` or `team` actor: `approve by finance_lead`, `escalate to support when …`.
+Name a `human` or `team` actor: `approve by finance_lead`, `escalate to support when …`,
+`fallback support_lead`.
 ",
     check: Some(check),
 };
 
-fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
-    let mut report = |r: &Ref<ActorId>, what: &str, help: &str| {
-        let Some(id) = r.target else { return };
-        let actor = a.actor(id);
-        if actor.kind.is_person() {
-            return;
-        }
-        out.push(
-            Diagnostic::new(
-                &RULE,
-                format!(
-                    "{what} `{}` is an `{}` actor, not a person",
-                    actor.name.text,
-                    actor.kind.keyword()
-                ),
-                r.span,
-                format!("`{}` cannot stand in for a person here", actor.name.text),
-                help.to_string(),
-            )
-            .with_label(
-                actor.name.span,
-                format!(
-                    "`{}` is declared `{}` here",
-                    actor.name.text,
-                    actor.kind.keyword()
-                ),
+/// Reports an `ai` or `system` actor named where a person must act.
+fn report(actors: &[Actor], r: &Ref<ActorId>, what: &str, help: &str, out: &mut Vec<Diagnostic>) {
+    let Some(id) = r.target else { return };
+    let actor = &actors[id.index()];
+    if actor.kind.is_person() {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            &RULE,
+            format!(
+                "{what} `{}` is an `{}` actor, not a person",
+                actor.name.text,
+                actor.kind.keyword()
             ),
-        );
-    };
+            r.span,
+            format!("`{}` cannot stand in for a person here", actor.name.text),
+            help.to_string(),
+        )
+        .with_label(
+            actor.name.span,
+            format!(
+                "`{}` is declared `{}` here",
+                actor.name.text,
+                actor.kind.keyword()
+            ),
+        ),
+    );
+}
+
+const FALLBACK_HELP: &str = "name a `human` or `team` actor as the fallback";
+
+/// The fallbacks of the file's top-level actors, checked once for the file.
+pub fn check_actors(actors: &[Actor], out: &mut Vec<Diagnostic>) {
+    for actor in actors {
+        if let Some(f) = &actor.fallback {
+            report(actors, f, "the fallback", FALLBACK_HELP, out);
+        }
+    }
+}
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let actors = &a.wf.actors;
+    // Top-level actors are checked once for the file (`check_actors`).
+    for actor in actors.iter().filter(|x| !x.top_level) {
+        if let Some(f) = &actor.fallback {
+            report(actors, f, "the fallback", FALLBACK_HELP, out);
+        }
+    }
     for step in &a.wf.steps {
         if let Some(approval) = &step.approval {
             for r in &approval.approvers {
                 report(
+                    actors,
                     r,
                     "the approver",
                     "name a `human` or `team` actor in `approve by`",
+                    out,
                 );
             }
         }
         for esc in &step.escalations {
             report(
+                actors,
                 &esc.target,
                 "the escalation target",
                 "escalate to a `human` or `team` actor",
+                out,
             );
+            if let Some(f) = &esc.route.fallback {
+                report(actors, f, "the fallback", FALLBACK_HELP, out);
+            }
+        }
+    }
+    for t in &a.wf.transitions {
+        if let Some(f) = &t.route().fallback {
+            report(actors, f, "the fallback", FALLBACK_HELP, out);
         }
     }
 }

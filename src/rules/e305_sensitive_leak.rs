@@ -2,9 +2,14 @@
 
 use std::collections::HashSet;
 
-use crate::check::Analysis;
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use crate::check::graph::EdgeKind;
+use crate::check::{Analysis, RouteOrigin};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{Actor, Field, FieldId};
+use crate::ir::{Actor, ActorId, Field, FieldId, NodeId, Route, TransitionKind, Workflow};
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -12,13 +17,21 @@ pub static RULE: Rule = Rule {
     code: "E305",
     name: "sensitive-leak",
     severity: Severity::Error,
-    summary: "a `sensitive` field reaches an owner, an escalation target or an approver that lacks `can sensitive`",
+    summary: "a `sensitive` field reaches an owner, a handoff's receiver or fallback, an escalation target or its fallback, or an approver that lacks `can sensitive`",
     explanation: r#"
 ## What it does
-Reports a field marked `sensitive` that is available (on every path, as for E301) to a step
-whose owner lacks `can sensitive`, that is carried to an escalation target without it, or that a
-step needs while one of its approvers (who see the step's needs) lacks it. A field that reaches
-the same actor at several steps is reported once, at the first.
+Reports a field marked `sensitive` that reaches an actor without `can sensitive`:
+- it is available (on every path, as for E301) to a step whose owner lacks it;
+- a handoff carries it to a receiver that lacks it: the target step's owner, or, when the
+  handoff has an `sla`, the fallback its breach reaches (the handoff's `fallback`, else the
+  receiving actor's, else the workflow owner), whether or not the field is available on every
+  path into the receiving step;
+- an escalation carries it to its target, or, with an `sla`, to the fallback its breach reaches
+  (the escalation's, else the target's, else the workflow owner), when that actor lacks it;
+- a step needs it while one of the step's approvers (who see the step's needs) lacks it.
+
+A field that reaches the same actor at several places is reported once: where a handoff or an
+escalation carries it, or else at the first step where it is available.
 
 ## Why it matters
 Personal and secret data (bank details, health data, credentials) should reach only the actors
@@ -55,13 +68,168 @@ fn leak(field: &Field, message: String, span: Span, label: String, help: String)
     )
 }
 
+/// Who a route's SLA breach reaches: the route's own fallback, else the receiver's, else the
+/// workflow owner (LANGUAGE.md §3, §9).
+fn breach_receiver(wf: &Workflow, route: &Route, receiver: Option<ActorId>) -> Option<ActorId> {
+    route.sla?;
+    if let Some(f) = route.fallback {
+        return f.target;
+    }
+    receiver
+        .and_then(|r| wf.actor(r).fallback)
+        .and_then(|f| f.target)
+        .or_else(|| wf.owner.and_then(|o| o.target))
+}
+
+/// The sensitive fields a handoff or an escalation carries to someone without clearance: to the
+/// receiver, or past the SLA to the fallback its breach reaches.
+fn check_carries(
+    a: &Analysis<'_>,
+    route: &Route,
+    receiver: Option<ActorId>,
+    what: &str,
+    reported: &mut HashSet<(u32, FieldId)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let wf = a.wf;
+    let fallback = breach_receiver(wf, route, receiver);
+    for c in &route.carries {
+        let Some(f) = c.target.filter(|f| wf.field(*f).sensitive) else {
+            continue;
+        };
+        let field = wf.field(f);
+        let uncleared_receiver = receiver.filter(|r| !cleared(wf.actor(*r)));
+        let uncleared_fallback =
+            fallback.filter(|r| !cleared(wf.actor(*r)) && Some(*r) != receiver);
+        let (actor, how) = match (uncleared_receiver, uncleared_fallback) {
+            (Some(r), _) => (r, String::new()),
+            (None, Some(fb)) => (fb, " past the SLA, as the fallback".to_string()),
+            (None, None) => continue,
+        };
+        if !reported.insert((actor.0, f)) {
+            continue;
+        }
+        let actor = wf.actor(actor);
+        out.push(leak(
+            field,
+            format!(
+                "the sensitive field `{}` is carried to `{}`{how}, which lacks `can sensitive`",
+                field.name.text, actor.name.text
+            ),
+            c.span,
+            format!(
+                "{what} gives `{}` to `{}` here",
+                field.name.text, actor.name.text
+            ),
+            format!(
+                "remove `{}` from `carries` of {what}, or add `sensitive` to the `can` of `{}`",
+                field.name.text, actor.name.text
+            ),
+        ));
+    }
+}
+
+/// How a sensitive field arrives at a step, for the help line: the edit that stops it there.
+// The short names follow the other rules: `a` the analysis, `n` the node, `f` the field.
+#[allow(clippy::many_single_char_names)]
+fn arrival_help(a: &Analysis<'_>, n: NodeIndex, f: FieldId, owner: &Actor) -> String {
+    let wf = a.wf;
+    let name = &wf.field(f).name.text;
+    let clear = format!("or add `sensitive` to the `can` of `{}`", owner.name.text);
+    let Some(s) = a.graph.step(n) else {
+        return clear;
+    };
+    let step = wf.step(s);
+    if step.provides.iter().any(|p| p.target == Some(f)) && !a.context.has_in(n, f) {
+        return format!(
+            "step `{}` produces `{name}` itself: remove it from `provides` and let a cleared actor collect it, {clear}",
+            step.name.text
+        );
+    }
+    let mut incoming: Vec<(NodeIndex, EdgeKind)> = a
+        .graph
+        .g
+        .edges_directed(n, Direction::Incoming)
+        .map(|e| (e.source(), *e.weight()))
+        .collect();
+    incoming.sort_by_key(|(p, k)| (p.index(), matches!(k, EdgeKind::Compensation)));
+    let mut fallback = None;
+    for (p, kind) in incoming {
+        let from = wf.node_name(a.graph.id(p));
+        let text = match kind {
+            EdgeKind::Transition(t, TransitionKind::Handoff) => {
+                let t = &wf.transitions[t.index()];
+                if !t.route().carries.iter().any(|c| c.target == Some(f)) {
+                    continue;
+                }
+                format!(
+                    "remove `{name}` from `carries` of the handoff `{}`, {clear}",
+                    a.arrow(t)
+                )
+            }
+            EdgeKind::Transition(_, TransitionKind::Flow) => {
+                if !a.context.has_out(p, f) {
+                    continue;
+                }
+                match a.graph.id(p) {
+                    NodeId::Trigger(_) => format!(
+                        "the trigger `{from}` provides `{name}` and a `flow` passes everything: remove `{name}` from its `provides`, or route the work through a cleared step first, {clear}"
+                    ),
+                    NodeId::Step(_) => format!(
+                        "a `flow` from `{from}` passes everything: make it a `handoff` that leaves `{name}` out of `carries`, {clear}"
+                    ),
+                }
+            }
+            EdgeKind::ApprovalElse => {
+                if !a.context.has_in(p, f) {
+                    continue;
+                }
+                format!(
+                    "the `else` route of `{from}` passes what `{from}` received, `{name}` included: send rejections to a step whose owner has `can sensitive`, {clear}"
+                )
+            }
+            EdgeKind::Compensation => {
+                if !a.context.has_after_run(p, f) {
+                    continue;
+                }
+                format!(
+                    "step `{}` compensates `{from}` and runs with its context, `{name}` included: give it an owner with `can sensitive`, {clear}",
+                    step.name.text
+                )
+            }
+        };
+        fallback.get_or_insert(text);
+    }
+    fallback
+        .unwrap_or_else(|| format!("keep `{name}` away from step `{}`, {clear}", step.name.text))
+}
+
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
     if !wf.fields.iter().any(|f| f.sensitive) {
         return;
     }
     let sensitive = |f: &FieldId| wf.field(*f).sensitive;
+    // Each actor and field once: what a handoff carries to an actor is reported there (where the
+    // fix is), not again where the field is available to the actor's step.
     let mut reported: HashSet<(u32, FieldId)> = HashSet::new();
+    for r in a.routes() {
+        let (route, receiver, what) = match r.origin {
+            RouteOrigin::Handoff(t) => {
+                let t = &wf.transitions[t.index()];
+                let receiver = a
+                    .target_step(t)
+                    .and_then(|s| wf.step(s).owner)
+                    .and_then(|o| o.target);
+                (t.route(), receiver, format!("the handoff `{}`", a.arrow(t)))
+            }
+            RouteOrigin::Escalation(s, i) => {
+                let esc = &wf.step(s).escalations[i];
+                (&esc.route, esc.target.target, r.what(a))
+            }
+        };
+        check_carries(a, route, receiver, &what, &mut reported, out);
+    }
     for &n in &a.graph.order {
         let Some(s) = a.graph.step(n) else { continue };
         let step = wf.step(s);
@@ -79,47 +247,20 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             let field = wf.field(f);
             out.push(leak(
                 field,
-                    format!(
-                        "the sensitive field `{}` reaches `{}`, which lacks `can sensitive`",
-                        field.name.text, owner.name.text
-                    ),
-                    step.name.span,
-                    format!("`{}` is available to step `{}`", field.name.text, step.name.text),
-                    format!(
-                        "keep `{}` away from step `{}` (leave it out of `carries`), or add `sensitive` to the `can` of `{}`",
-                        field.name.text, step.name.text, owner.name.text
-                    ),
+                format!(
+                    "the sensitive field `{}` reaches `{}`, which lacks `can sensitive`",
+                    field.name.text, owner.name.text
+                ),
+                step.name.span,
+                format!(
+                    "`{}` is available to step `{}`",
+                    field.name.text, step.name.text
+                ),
+                arrival_help(a, n, f, owner),
             ));
         }
     }
     for step in &wf.steps {
-        for esc in &step.escalations {
-            let Some(target) = esc.target.target.map(|t| wf.actor(t)) else {
-                continue;
-            };
-            if cleared(target) {
-                continue;
-            }
-            for c in &esc.route.carries {
-                let Some(f) = c.target.filter(sensitive) else {
-                    continue;
-                };
-                let field = wf.field(f);
-                out.push(leak(
-                    field,
-                        format!(
-                            "the sensitive field `{}` is carried to `{}`, which lacks `can sensitive`",
-                            field.name.text, target.name.text
-                        ),
-                        c.span,
-                        format!("`{}` would receive `{}` here", target.name.text, field.name.text),
-                        format!(
-                            "remove `{}` from `carries` of this escalation, or add `sensitive` to the `can` of `{}`",
-                            field.name.text, target.name.text
-                        ),
-                ));
-            }
-        }
         let Some(approval) = &step.approval else {
             continue;
         };
@@ -136,16 +277,16 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             let field = wf.field(f);
             out.push(leak(
                 field,
-                    format!(
-                        "the approver `{}` lacks `can sensitive` but would see the sensitive field `{}`",
-                        actor.name.text, field.name.text
-                    ),
-                    approver.span,
-                    format!("approvers see what step `{}` needs, `{}` included", step.name.text, field.name.text),
-                    format!(
-                        "add `sensitive` to the `can` of `{}`, or choose an approver who has it",
-                        actor.name.text
-                    ),
+                format!(
+                    "the approver `{}` lacks `can sensitive` but would see the sensitive field `{}`",
+                    actor.name.text, field.name.text
+                ),
+                approver.span,
+                format!("approvers see what step `{}` needs, `{}` included", step.name.text, field.name.text),
+                format!(
+                    "add `sensitive` to the `can` of `{}`, or choose an approver who has it",
+                    actor.name.text
+                ),
             ));
         }
     }

@@ -6,10 +6,8 @@ use petgraph::algo::kosaraju_scc;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeFiltered;
 
-use crate::check::graph::EdgeKind;
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::Guard;
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -55,25 +53,18 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     }
     let g = &a.graph.g;
     let routes = EdgeFiltered::from_fn(g, |e| e.weight().is_route());
-    // Where the work may end: no route out, an approval whose rejection ends the work, or
-    // routes that are all conditional (when none holds, the work stops there).
+    // Where the work may end: no route out, an approval whose rejection ends the work, routes
+    // whose conditions leave some case to none of them, or a route that failed (its diagnostic
+    // has been given; it may well have been the way out).
     let mut can_end = vec![false; g.node_count()];
     let mut queue = VecDeque::new();
     for (i, step) in wf.steps.iter().enumerate() {
         let n = a.step_node(crate::ir::StepId(i as u32));
-        let outs: Vec<_> = a.graph.routes_out(n).collect();
-        let all_conditional = !outs.is_empty()
-            && outs.iter().all(|(_, _, kind)| match kind {
-                EdgeKind::Transition(t, _) => {
-                    matches!(wf.transitions[t.index()].guard, Guard::When(_))
-                }
-                _ => false,
-            });
         let rejection_ends = step
             .approval
             .as_ref()
             .is_some_and(|ap| ap.else_step.is_none());
-        if outs.is_empty() || all_conditional || rejection_ends {
+        if a.may_stop_at(n) || rejection_ends {
             can_end[n.index()] = true;
             queue.push_back(n);
         }

@@ -28,6 +28,7 @@ pub mod e303_type_mismatch;
 pub mod e304_confidence_outside_ai;
 pub mod e305_sensitive_leak;
 pub mod e306_missing_escalation_context;
+pub mod e307_customer_unreachable;
 pub mod e401_irreversible_without_approval;
 pub mod e402_bad_compensation;
 pub mod e403_permission_wall;
@@ -39,6 +40,9 @@ pub mod w202_cold_handoff;
 pub mod w203_hidden_handoff;
 pub mod w204_handoff_same_owner;
 pub mod w205_sla_without_fallback;
+pub mod w206_invisible_queue;
+pub mod w207_undelivered_notice;
+pub mod w208_payloadless_trigger;
 pub mod w301_unused_field;
 pub mod w401_undeclared_reversibility;
 pub mod w402_approval_on_reversible;
@@ -47,6 +51,7 @@ pub mod w501_non_exhaustive_routing;
 pub mod w502_exception_sprawl;
 pub mod w503_last_mile;
 pub mod w504_conservative_threshold;
+pub mod w505_overlapping_routes;
 
 /// The check of a semantic rule: it reads one workflow's analysis and appends diagnostics.
 pub type Check = fn(&Analysis<'_>, &mut Vec<Diagnostic>);
@@ -94,6 +99,7 @@ pub static ALL: &[&Rule] = &[
     &e304_confidence_outside_ai::RULE,
     &e305_sensitive_leak::RULE,
     &e306_missing_escalation_context::RULE,
+    &e307_customer_unreachable::RULE,
     &e401_irreversible_without_approval::RULE,
     &e402_bad_compensation::RULE,
     &e403_permission_wall::RULE,
@@ -105,6 +111,9 @@ pub static ALL: &[&Rule] = &[
     &w203_hidden_handoff::RULE,
     &w204_handoff_same_owner::RULE,
     &w205_sla_without_fallback::RULE,
+    &w206_invisible_queue::RULE,
+    &w207_undelivered_notice::RULE,
+    &w208_payloadless_trigger::RULE,
     &w301_unused_field::RULE,
     &w401_undeclared_reversibility::RULE,
     &w402_approval_on_reversible::RULE,
@@ -113,6 +122,7 @@ pub static ALL: &[&Rule] = &[
     &w502_exception_sprawl::RULE,
     &w503_last_mile::RULE,
     &w504_conservative_threshold::RULE,
+    &w505_overlapping_routes::RULE,
 ];
 
 /// Looks a rule up by code (`E101`, case-insensitive) or by name (`undefined-name`).

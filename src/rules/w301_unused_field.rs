@@ -9,12 +9,13 @@ pub static RULE: Rule = Rule {
     code: "W301",
     name: "unused-field",
     severity: Severity::Warning,
-    summary: "a context field is never provided, or provided but never needed, carried or tested",
+    summary: "a context field is never provided, or provided but never needed, carried, tested or named by `customer`",
     explanation: r#"
 ## What it does
 Reports a field of `context` that no trigger or step provides and nothing uses, and a field that
-is provided but never needed by a step, carried across a handoff or escalation, or tested by a
-condition. (A field that is used but never provided is reported where it is used, by E301 or
+is provided but never needed by a step, carried across a handoff or escalation, tested by a
+condition, or named by `customer`. A field that an E101 "did you mean" suggests for a misspelt
+name is not reported: the misspelt use was probably meant for it. (A field that is used but never provided is reported where it is used, by E301 or
 E302.)
 
 ## Why it matters
@@ -75,7 +76,14 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             mark_cond(c, &mut used);
         }
     }
+    if let Some(c) = wf.customer {
+        mark(&[c], &mut used);
+    }
     for (i, field) in wf.fields.iter().enumerate() {
+        // A misspelt use that E101 suggested this field for was probably meant for it.
+        if field.suggested {
+            continue;
+        }
         let (message, label) = match (provided[i], used[i]) {
             (_, true) => continue,
             (false, false) => (

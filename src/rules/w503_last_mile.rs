@@ -37,8 +37,8 @@ workflow notes {
 ```
 
 ## Fix
-Let the AI (or a system) finish the reversible step itself, or give the person a real decision
-to make and say why with `reason` on the handoff.
+Let the AI (or a system) finish the reversible step itself (`owner bot`), or, when the person's
+last action cannot be undone, declare the step `irreversible` (or `compensable by STEP`).
 "#,
     check: Some(check),
 };
@@ -54,7 +54,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let n = a.step_node(s);
-        if a.graph.routes_out(n).next().is_some() {
+        // A route that failed to resolve may have been the step's successor.
+        if a.graph.routes_out(n).next().is_some() || a.has_broken_route(n) {
             continue;
         }
         let ai_before = a
@@ -63,6 +64,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             .filter_map(|(_, p, _)| a.graph.step(p))
             .find(|p| a.owner_kind(*p) == Some(ActorKind::Ai));
         let Some(prev) = ai_before else { continue };
+        let ai = a.owner(prev).map_or("the AI", |o| o.name.text.as_str());
         out.push(
             Diagnostic::new(
                 &RULE,
@@ -74,7 +76,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 step.name.span,
                 "a manual relay at the end of the work",
                 format!(
-                    "let the AI or a system finish `{}`, or give the person a real decision and say why with `reason`",
+                    "let `{ai}` finish it (`owner {ai}` in step `{}`), or, if the person's action cannot be undone, declare the step `irreversible`",
                     step.name.text
                 ),
             )

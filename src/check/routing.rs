@@ -1,0 +1,852 @@
+//! Routing analysis: which cases of the context take which conditional routes (W501, W505).
+//!
+//! LANGUAGE.md §5 defines the decidable subset: comparisons of one field with constants, combined
+//! with `and`, `or`, `not` and `in`. Everything else (two fields, `confidence`, `attempts`,
+//! `elapsed`) is *unknown*, and conditions are evaluated in three-valued logic.
+//!
+//! How it works. The fields tested by the sibling conditions of one node are the *axes*. The
+//! constants each axis is compared with cut its domain into *regions*: for ordered types
+//! (numbers, money, durations, dates, datetimes) the points themselves and the open intervals
+//! between them; for finite types (bools, enums) their values; for text the strings named and one
+//! region for every other text. A set of cases is a union of *boxes* (one set of regions per
+//! axis). Each condition `c` gets two such sets: `T(c)`, the cases where it certainly holds, and
+//! `F(c)`, where it certainly does not (`T` and `F` of an unknown comparison are both empty).
+//! - W505: two routes overlap when `T(a) ∩ T(b)` is not empty.
+//! - W501: a case no route takes is a point outside every `T(c)`, found by splitting boxes.
+//!
+//! A witness box is turned into one concrete case (`amount = 600`, `risk = low`) by taking a
+//! representative value of one region per constrained axis.
+//!
+//! **Invariants:** the work is bounded: every set keeps at most [`MAX_BOXES`] boxes and every
+//! search takes at most [`MAX_STEPS`] steps, beyond which the analysis gives up on that node
+//! (and reports nothing rather than something unproven); recursion follows the nesting of a
+//! condition, which the parser bounds.
+
+// Values are reals by the contract; day numbers and seconds of real dates are far below 2^52,
+// and representatives are only printed.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
+
+use crate::ast::{CmpOp, PrimType};
+use crate::ir::{Cond, CondKind, FieldId, Type, Value, ValueKind, Workflow};
+
+/// The most boxes a set of cases may hold before the analysis of a node gives up.
+pub const MAX_BOXES: usize = 4096;
+/// The most splitting steps (coverage) or box intersections (overlaps) spent on one node.
+pub const MAX_STEPS: usize = 200_000;
+
+/// The deepest the coverage search recurses before it gives up (it keeps the stack small).
+pub const MAX_DEPTH: usize = 512;
+
+/// A concrete case: one value per field that matters, rendered as source text.
+pub type Case = Vec<(FieldId, String)>;
+
+/// The kind of values an axis ranges over.
+#[derive(Clone, Debug, PartialEq)]
+enum Domain {
+    /// Reals (numbers and money), cut by points.
+    Number(Vec<f64>),
+    /// Seconds, cut by points.
+    Duration(Vec<f64>),
+    /// Whole days since 1970-01-01, cut by points.
+    Date(Vec<f64>),
+    /// Seconds since 1970-01-01T00:00:00Z, cut by points.
+    Datetime(Vec<f64>),
+    Bool,
+    /// The members of an enum.
+    Enum(Vec<String>),
+    /// The strings named, then one region for every other text.
+    Text(Vec<String>),
+}
+
+impl Domain {
+    fn points(&self) -> Option<&[f64]> {
+        match self {
+            Domain::Number(p) | Domain::Duration(p) | Domain::Date(p) | Domain::Datetime(p) => {
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+
+    /// How many regions the domain is cut into.
+    fn regions(&self) -> usize {
+        match self {
+            Domain::Bool => 2,
+            Domain::Enum(m) => m.len(),
+            Domain::Text(s) => s.len() + 1,
+            _ => 2 * self.points().map_or(0, <[f64]>::len) + 1,
+        }
+    }
+
+    /// Whether a region holds no value at all (an open interval between two consecutive days).
+    fn region_is_empty(&self, r: usize) -> bool {
+        let Domain::Date(points) = self else {
+            return false;
+        };
+        if r % 2 == 1 || r == 0 || r / 2 >= points.len() {
+            return false;
+        }
+        let (lo, hi) = (points[r / 2 - 1], points[r / 2]);
+        hi - lo < 2.0
+    }
+}
+
+/// A set of regions of one axis, as bits.
+type Regions = Vec<u64>;
+
+fn words(n: usize) -> usize {
+    n.div_ceil(64)
+}
+
+/// The axes of one node's conditions.
+struct Space {
+    fields: Vec<FieldId>,
+    domains: Vec<Domain>,
+    /// For each axis, the regions that hold at least one value.
+    full: Vec<Regions>,
+}
+
+/// A box: one set of regions per axis.
+#[derive(Clone, Debug, PartialEq)]
+struct CaseBox(Vec<Regions>);
+
+/// Gave up: the node's conditions are too large to decide within the bounds.
+#[derive(Debug)]
+struct TooBig;
+
+impl Space {
+    fn all(&self) -> CaseBox {
+        CaseBox(self.full.clone())
+    }
+
+    fn atom(&self, axis: usize, set: Regions) -> CaseBox {
+        let mut b = self.all();
+        b.0[axis] = set;
+        b
+    }
+
+    fn is_empty(b: &CaseBox) -> bool {
+        b.0.iter().any(|r| r.iter().all(|w| *w == 0))
+    }
+
+    fn intersect_box(a: &CaseBox, b: &CaseBox) -> Option<CaseBox> {
+        let c = CaseBox(
+            a.0.iter()
+                .zip(&b.0)
+                .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p & q).collect())
+                .collect(),
+        );
+        (!Self::is_empty(&c)).then_some(c)
+    }
+
+    fn intersect(a: &[CaseBox], b: &[CaseBox], steps: &mut usize) -> Result<Vec<CaseBox>, TooBig> {
+        let mut out = Vec::new();
+        for x in a {
+            for y in b {
+                *steps += 1;
+                if *steps > MAX_STEPS {
+                    return Err(TooBig);
+                }
+                if let Some(c) = Self::intersect_box(x, y) {
+                    if !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        if out.len() > MAX_BOXES {
+            return Err(TooBig);
+        }
+        Ok(out)
+    }
+
+    fn union(mut a: Vec<CaseBox>, b: Vec<CaseBox>) -> Result<Vec<CaseBox>, TooBig> {
+        for c in b {
+            if !a.contains(&c) {
+                a.push(c);
+            }
+        }
+        if a.len() > MAX_BOXES {
+            return Err(TooBig);
+        }
+        Ok(a)
+    }
+
+    /// The regions of one axis, from a predicate on region indices.
+    fn regions_where(&self, axis: usize, keep: impl Fn(usize) -> bool) -> Regions {
+        let mut set = vec![0u64; self.full[axis].len()];
+        for r in 0..self.domains[axis].regions() {
+            if keep(r) && self.full[axis][r / 64] & (1 << (r % 64)) != 0 {
+                set[r / 64] |= 1 << (r % 64);
+            }
+        }
+        set
+    }
+
+    fn complement(&self, axis: usize, set: &Regions) -> Regions {
+        self.full[axis]
+            .iter()
+            .zip(set)
+            .map(|(f, s)| f & !s)
+            .collect()
+    }
+}
+
+/// A constant of a comparison, as the analysis sees it.
+#[derive(Clone, Debug, PartialEq)]
+enum Constant {
+    Real(f64),
+    Bool(bool),
+    Name(String),
+    Text(String),
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The day number of `YYYY-MM-DD`.
+fn parse_date(s: &str) -> Option<i64> {
+    if !super::types::is_iso_date(s) {
+        return None;
+    }
+    let y: i64 = s.get(0..4)?.parse().ok()?;
+    let m: i64 = s.get(5..7)?.parse().ok()?;
+    let d: i64 = s.get(8..10)?.parse().ok()?;
+    Some(days_from_civil(y, m, d))
+}
+
+/// Seconds since the epoch of an ISO 8601 datetime (UTC when no offset is written), or of a
+/// date (its midnight UTC).
+fn parse_datetime(s: &str) -> Option<f64> {
+    if let Some(days) = parse_date(s) {
+        return Some(days as f64 * 86_400.0);
+    }
+    if !super::types::is_iso_datetime(s) {
+        return None;
+    }
+    let days = parse_date(s.get(0..10)?)?;
+    let time = s.get(11..)?;
+    let (clock, zone) = match time.find(['Z', '+', '-']) {
+        Some(i) => time.split_at(i),
+        None => (time, ""),
+    };
+    let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut parts = hms.split(':').map(|p| p.parse::<f64>().unwrap_or(0.0));
+    let h = parts.next().unwrap_or(0.0);
+    let m = parts.next().unwrap_or(0.0);
+    let sec = parts.next().unwrap_or(0.0);
+    let frac = if fraction.is_empty() {
+        0.0
+    } else {
+        format!("0.{fraction}").parse::<f64>().unwrap_or(0.0)
+    };
+    let offset = if zone.len() == 6 {
+        let sign = if zone.starts_with('-') { -1.0 } else { 1.0 };
+        let oh: f64 = zone.get(1..3)?.parse().ok()?;
+        let om: f64 = zone.get(4..6)?.parse().ok()?;
+        sign * (oh * 3600.0 + om * 60.0)
+    } else {
+        0.0
+    };
+    Some(days as f64 * 86_400.0 + h * 3600.0 + m * 60.0 + sec + frac - offset)
+}
+
+/// A real number as the source would write it.
+fn real_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A number of seconds as a duration literal.
+fn duration_text(x: f64) -> String {
+    if x.fract() != 0.0 || x < 0.0 {
+        return format!("{}s", real_text(x));
+    }
+    let mut rest = x as u64;
+    if rest == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, size) in [
+        ("w", 604_800),
+        ("d", 86_400),
+        ("h", 3600),
+        ("m", 60),
+        ("s", 1),
+    ] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+fn date_text(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("\"{y:04}-{m:02}-{d:02}\"")
+}
+
+fn datetime_text(secs: f64) -> String {
+    let days = (secs / 86_400.0).floor();
+    let rest = secs - days * 86_400.0;
+    let (y, mo, d) = civil_from_days(days as i64);
+    let whole = rest.floor() as i64;
+    let (h, mi, s) = (whole / 3600, whole % 3600 / 60, whole % 60);
+    let frac = rest - rest.floor();
+    if frac > 0.0 {
+        let ms = (frac * 1000.0).round() as i64;
+        format!("\"{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z\"")
+    } else {
+        format!("\"{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z\"")
+    }
+}
+
+/// A string literal as the source writes it.
+fn string_text(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The decidable comparisons of a condition, found while the axes are collected.
+struct Collector<'w> {
+    wf: &'w Workflow,
+    fields: Vec<FieldId>,
+    domains: Vec<Domain>,
+}
+
+impl Collector<'_> {
+    /// The axis of a field, creating it for a field of a type the analysis decides.
+    fn axis(&mut self, f: FieldId) -> Option<usize> {
+        if let Some(i) = self.fields.iter().position(|&g| g == f) {
+            return Some(i);
+        }
+        let domain = match &self.wf.field(f).ty {
+            Type::Prim(PrimType::Number | PrimType::Money) => Domain::Number(Vec::new()),
+            Type::Prim(PrimType::Duration) => Domain::Duration(Vec::new()),
+            Type::Prim(PrimType::Date) => Domain::Date(Vec::new()),
+            Type::Prim(PrimType::Datetime) => Domain::Datetime(Vec::new()),
+            Type::Prim(PrimType::Bool) => Domain::Bool,
+            Type::Prim(PrimType::Text | PrimType::Email | PrimType::Url | PrimType::Summary) => {
+                Domain::Text(Vec::new())
+            }
+            Type::Enum(members) => Domain::Enum(members.iter().map(|m| m.text.clone()).collect()),
+            Type::List(_) => return None,
+        };
+        self.fields.push(f);
+        self.domains.push(domain);
+        Some(self.fields.len() - 1)
+    }
+
+    /// The constant of a value on an axis, if it is one the axis can hold.
+    fn constant(&self, axis: usize, v: &Value) -> Option<Constant> {
+        Some(match (&self.domains[axis], &v.kind) {
+            (Domain::Number(_), ValueKind::Number(x)) => Constant::Real(*x + 0.0),
+            (Domain::Duration(_), ValueKind::Duration(x)) => Constant::Real(*x as f64),
+            (Domain::Date(_), ValueKind::String(s)) => Constant::Real(parse_date(s)? as f64),
+            (Domain::Datetime(_), ValueKind::String(s)) => Constant::Real(parse_datetime(s)?),
+            (Domain::Bool, ValueKind::Bool(b)) => Constant::Bool(*b),
+            (Domain::Enum(members), ValueKind::Member(m)) if members.contains(m) => {
+                Constant::Name(m.clone())
+            }
+            (Domain::Text(_), ValueKind::String(s)) => Constant::Text(s.clone()),
+            _ => return None,
+        })
+    }
+
+    /// Registers a constant on its axis.
+    fn note(&mut self, axis: usize, c: &Constant) {
+        match (&mut self.domains[axis], c) {
+            (
+                Domain::Number(p) | Domain::Duration(p) | Domain::Date(p) | Domain::Datetime(p),
+                Constant::Real(x),
+            ) => p.push(*x),
+            (Domain::Text(s), Constant::Text(t)) => {
+                if !s.contains(t) {
+                    s.push(t.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A comparison reduced to one field and constants.
+enum Atom {
+    Cmp(usize, CmpOp, Constant),
+    In(usize, Vec<Constant>),
+    Unknown,
+}
+
+/// Whether a comparison has a field on one side: (field, the other side, the operator as seen
+/// from the field).
+fn orient<'v>(a: &'v Value, op: CmpOp, b: &'v Value) -> Option<(FieldId, CmpOp, &'v Value)> {
+    let flip = |op| match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        o => o,
+    };
+    match (&a.kind, &b.kind) {
+        (ValueKind::Field(Some(_)), ValueKind::Field(_))
+        | (ValueKind::Field(_), ValueKind::Field(Some(_))) => None,
+        (ValueKind::Field(Some(f)), _) => Some((*f, op, b)),
+        (_, ValueKind::Field(Some(f))) => Some((*f, flip(op), a)),
+        _ => None,
+    }
+}
+
+fn atom(col: &mut Collector<'_>, cond: &Cond) -> Atom {
+    match &cond.kind {
+        CondKind::Compare(a, op, b) => {
+            let Some((f, op, other)) = orient(a, *op, b) else {
+                return Atom::Unknown;
+            };
+            let Some(axis) = col.axis(f) else {
+                return Atom::Unknown;
+            };
+            let Some(k) = col.constant(axis, other) else {
+                return Atom::Unknown;
+            };
+            col.note(axis, &k);
+            Atom::Cmp(axis, op, k)
+        }
+        CondKind::In(a, items) => {
+            let ValueKind::Field(Some(f)) = a.kind else {
+                return Atom::Unknown;
+            };
+            let Some(axis) = col.axis(f) else {
+                return Atom::Unknown;
+            };
+            let mut ks = Vec::with_capacity(items.len());
+            for item in items {
+                let Some(k) = col.constant(axis, item) else {
+                    return Atom::Unknown;
+                };
+                ks.push(k);
+            }
+            for k in &ks {
+                col.note(axis, k);
+            }
+            Atom::In(axis, ks)
+        }
+        CondKind::Bare(v) => match v.kind {
+            ValueKind::Field(Some(f)) => match col.axis(f) {
+                Some(axis) if col.domains[axis] == Domain::Bool => {
+                    Atom::Cmp(axis, CmpOp::Eq, Constant::Bool(true))
+                }
+                _ => Atom::Unknown,
+            },
+            _ => Atom::Unknown,
+        },
+        _ => Atom::Unknown,
+    }
+}
+
+/// A condition with its comparisons reduced to atoms (same shape as [`Cond`]).
+enum Shape {
+    Or(Vec<Shape>),
+    And(Vec<Shape>),
+    Not(Box<Shape>),
+    Atom(Atom),
+    /// `true` or `false` written as a whole condition.
+    Const(bool),
+}
+
+fn shape(c: &mut Collector<'_>, cond: &Cond) -> Shape {
+    match &cond.kind {
+        CondKind::Or(parts) => Shape::Or(parts.iter().map(|p| shape(c, p)).collect()),
+        CondKind::And(parts) => Shape::And(parts.iter().map(|p| shape(c, p)).collect()),
+        CondKind::Not(inner) => Shape::Not(Box::new(shape(c, inner))),
+        CondKind::Bare(Value {
+            kind: ValueKind::Bool(b),
+            ..
+        }) => Shape::Const(*b),
+        _ => Shape::Atom(atom(c, cond)),
+    }
+}
+
+/// The routing of one node, decided.
+pub struct Decided {
+    space: Space,
+    /// `T(c)` of each condition, in the order given.
+    certain: Vec<Vec<CaseBox>>,
+    /// Whether some condition has an unknown comparison.
+    pub has_unknown: bool,
+}
+
+impl Decided {
+    /// Decides the conditions of one node's routes; `None` when it would take too long.
+    pub fn new(wf: &Workflow, conditions: &[&Cond]) -> Option<Self> {
+        let mut c = Collector {
+            wf,
+            fields: Vec::new(),
+            domains: Vec::new(),
+        };
+        let shapes: Vec<Shape> = conditions.iter().map(|cond| shape(&mut c, cond)).collect();
+        for d in &mut c.domains {
+            if let Domain::Number(p) | Domain::Duration(p) | Domain::Date(p) | Domain::Datetime(p) =
+                d
+            {
+                p.sort_by(f64::total_cmp);
+                p.dedup();
+            }
+        }
+        let full = c
+            .domains
+            .iter()
+            .map(|d| {
+                let mut set = vec![0u64; words(d.regions())];
+                for r in 0..d.regions() {
+                    if !d.region_is_empty(r) {
+                        set[r / 64] |= 1 << (r % 64);
+                    }
+                }
+                set
+            })
+            .collect();
+        let space = Space {
+            fields: c.fields,
+            domains: c.domains,
+            full,
+        };
+        let mut has_unknown = false;
+        let mut steps = 0;
+        let mut certain = Vec::with_capacity(shapes.len());
+        for s in &shapes {
+            let (t, _) = eval(&space, s, &mut has_unknown, &mut steps).ok()?;
+            certain.push(t);
+        }
+        Some(Decided {
+            space,
+            certain,
+            has_unknown,
+        })
+    }
+
+    /// A case where conditions `i` and `j` both certainly hold (`Some(None)`: there is none);
+    /// `None` when it would take too long to find out.
+    pub fn overlap(&self, i: usize, j: usize, steps: &mut usize) -> Option<Option<Case>> {
+        for a in &self.certain[i] {
+            for b in &self.certain[j] {
+                *steps += 1;
+                if *steps > MAX_STEPS {
+                    return None;
+                }
+                if let Some(c) = Space::intersect_box(a, b) {
+                    return Some(Some(self.case(&c)));
+                }
+            }
+        }
+        Some(None)
+    }
+
+    /// A case where no condition certainly holds (`Some(None)`: every case takes a route);
+    /// `None` when it would take too long to find out.
+    pub fn uncovered(&self) -> Option<Option<Case>> {
+        let boxes: Vec<&CaseBox> = self.certain.iter().flatten().collect();
+        let mut steps = 0;
+        search(&self.space.all(), &boxes, &mut steps, 0)
+            .ok()
+            .map(|found| found.map(|b| self.case(&b)))
+    }
+
+    /// One concrete case inside a box: a representative value per constrained axis.
+    fn case(&self, b: &CaseBox) -> Case {
+        let mut out = Vec::new();
+        for (axis, set) in b.0.iter().enumerate() {
+            if *set == self.space.full[axis] {
+                continue;
+            }
+            let Some(r) = (0..self.space.domains[axis].regions())
+                .find(|r| set[r / 64] & (1 << (r % 64)) != 0)
+            else {
+                continue;
+            };
+            out.push((
+                self.space.fields[axis],
+                representative(&self.space.domains[axis], r),
+            ));
+        }
+        out
+    }
+}
+
+/// Finds a box inside `region` that none of `boxes` touches.
+fn search(
+    region: &CaseBox,
+    boxes: &[&CaseBox],
+    steps: &mut usize,
+    depth: usize,
+) -> Result<Option<CaseBox>, TooBig> {
+    *steps += 1;
+    if *steps > MAX_STEPS || depth > MAX_DEPTH {
+        return Err(TooBig);
+    }
+    let touching: Vec<&CaseBox> = boxes
+        .iter()
+        .copied()
+        .filter(|b| Space::intersect_box(region, b).is_some())
+        .collect();
+    let Some(first) = touching.first() else {
+        return Ok(Some(region.clone()));
+    };
+    // An axis on which the first touching box does not cover the region.
+    let split = region
+        .0
+        .iter()
+        .zip(&first.0)
+        .position(|(r, b)| r.iter().zip(b).any(|(x, y)| x & !y != 0));
+    let Some(axis) = split else {
+        return Ok(None); // the box covers the whole region
+    };
+    let inside: Regions = region.0[axis]
+        .iter()
+        .zip(&first.0[axis])
+        .map(|(x, y)| x & y)
+        .collect();
+    let outside: Regions = region.0[axis]
+        .iter()
+        .zip(&first.0[axis])
+        .map(|(x, y)| x & !y)
+        .collect();
+    // First the part in the box's shadow on this axis, in region order, so the case found is
+    // the first one in the order of the constants.
+    let mut parts = [(inside, true), (outside, false)];
+    let lowest = |r: &Regions| {
+        r.iter()
+            .enumerate()
+            .find(|(_, w)| **w != 0)
+            .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)
+    };
+    parts.sort_by_key(|(r, _)| lowest(r));
+    for (part, _) in parts {
+        let mut sub = region.clone();
+        sub.0[axis] = part;
+        if Space::is_empty(&sub) {
+            continue;
+        }
+        // Recursion depth is bounded by the number of boxes: each level either drops `first`
+        // (outside) or narrows the region so that `first` covers one more axis (inside).
+        if let Some(found) = search(&sub, &touching, steps, depth + 1)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+/// A value of a region, as the source writes it.
+fn representative(d: &Domain, r: usize) -> String {
+    match d {
+        Domain::Bool => (if r == 1 { "true" } else { "false" }).into(),
+        Domain::Enum(m) => m.get(r).cloned().unwrap_or_default(),
+        Domain::Text(s) => {
+            if let Some(t) = s.get(r) {
+                return string_text(t);
+            }
+            let mut other = String::from("other");
+            let mut n = 1;
+            while s.contains(&other) {
+                n += 1;
+                other = format!("other{n}");
+            }
+            string_text(&other)
+        }
+        _ => {
+            let points = d.points().unwrap_or(&[]);
+            let x = if points.is_empty() {
+                0.0
+            } else if r % 2 == 1 {
+                points[r / 2]
+            } else if r == 0 && matches!(d, Domain::Duration(_)) && points[0] > 1.0 {
+                (points[0] / 2.0).floor()
+            } else if r == 0 {
+                points[0] - 1.0
+            } else if r / 2 >= points.len() {
+                points[points.len() - 1] + 1.0
+            } else {
+                let (lo, hi) = (points[r / 2 - 1], points[r / 2]);
+                if matches!(d, Domain::Date(_)) {
+                    lo + 1.0
+                } else if hi - lo > 2.0 && (lo + 1.0).fract() == 0.0 {
+                    lo.midpoint(hi).floor()
+                } else {
+                    lo.midpoint(hi)
+                }
+            };
+            match d {
+                Domain::Duration(_) => duration_text(x),
+                Domain::Date(_) => date_text(x as i64),
+                Domain::Datetime(_) => datetime_text(x),
+                _ => real_text(x),
+            }
+        }
+    }
+}
+
+/// `T(c)` and `F(c)` of a condition.
+fn eval(
+    space: &Space,
+    s: &Shape,
+    has_unknown: &mut bool,
+    steps: &mut usize,
+) -> Result<(Vec<CaseBox>, Vec<CaseBox>), TooBig> {
+    Ok(match s {
+        Shape::Const(true) => (vec![space.all()], Vec::new()),
+        Shape::Const(false) => (Vec::new(), vec![space.all()]),
+        Shape::Not(inner) => {
+            let (t, f) = eval(space, inner, has_unknown, steps)?;
+            (f, t)
+        }
+        Shape::And(parts) | Shape::Or(parts) => {
+            let is_and = matches!(s, Shape::And(_));
+            let mut t: Option<Vec<CaseBox>> = None;
+            let mut f: Option<Vec<CaseBox>> = None;
+            for p in parts {
+                let (pt, pf) = eval(space, p, has_unknown, steps)?;
+                // and: T = ∩T, F = ∪F; or: T = ∪T, F = ∩F.
+                let (meet, join) = if is_and {
+                    (&mut t, &mut f)
+                } else {
+                    (&mut f, &mut t)
+                };
+                let (pm, pj) = if is_and { (pt, pf) } else { (pf, pt) };
+                *meet = Some(match meet.take() {
+                    None => pm,
+                    Some(m) => Space::intersect(&m, &pm, steps)?,
+                });
+                *join = Some(match join.take() {
+                    None => pj,
+                    Some(j) => Space::union(j, pj)?,
+                });
+            }
+            (t.unwrap_or_default(), f.unwrap_or_default())
+        }
+        Shape::Atom(Atom::Unknown) => {
+            *has_unknown = true;
+            (Vec::new(), Vec::new())
+        }
+        Shape::Atom(atom) => {
+            let (axis, set) = atom_set(space, atom);
+            let not = space.complement(axis, &set);
+            (vec![space.atom(axis, set)], vec![space.atom(axis, not)])
+        }
+    })
+}
+
+/// The regions where an atom holds.
+fn atom_set(space: &Space, atom: &Atom) -> (usize, Regions) {
+    let index = |axis: usize, k: &Constant| -> usize {
+        match (&space.domains[axis], k) {
+            (d, Constant::Real(x)) => {
+                let p = d.points().unwrap_or(&[]);
+                2 * p.partition_point(|q| q < x) + 1
+            }
+            (Domain::Bool, Constant::Bool(b)) => usize::from(*b),
+            (Domain::Enum(m), Constant::Name(n)) => m.iter().position(|x| x == n).unwrap_or(0),
+            (Domain::Text(s), Constant::Text(t)) => s.iter().position(|x| x == t).unwrap_or(0),
+            _ => 0,
+        }
+    };
+    match atom {
+        Atom::Cmp(axis, op, k) => {
+            let at = index(*axis, k);
+            let set = space.regions_where(*axis, |r| match op {
+                CmpOp::Eq => r == at,
+                CmpOp::Ne => r != at,
+                CmpOp::Lt => r < at,
+                CmpOp::Le => r <= at,
+                CmpOp::Gt => r > at,
+                CmpOp::Ge => r >= at,
+            });
+            (*axis, set)
+        }
+        Atom::In(axis, ks) => {
+            let at: Vec<usize> = ks.iter().map(|k| index(*axis, k)).collect();
+            (*axis, space.regions_where(*axis, |r| at.contains(&r)))
+        }
+        Atom::Unknown => (0, Vec::new()),
+    }
+}
+
+/// `amount = 600` and `risk = low`, for messages.
+pub fn case_text(wf: &Workflow, case: &Case) -> String {
+    let parts: Vec<String> = case
+        .iter()
+        .map(|(f, v)| format!("`{} = {v}`", wf.field(*f).name.text))
+        .collect();
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_round_trips() {
+        for days in [-800_000, -1, 0, 1, 59, 60, 365, 11_016, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(parse_date("1970-01-02"), Some(1));
+        assert_eq!(parse_datetime("1970-01-01T01:00:00+01:00"), Some(0.0));
+        assert_eq!(parse_datetime("1970-01-02"), Some(86_400.0));
+    }
+
+    #[test]
+    fn values_read_as_source() {
+        assert_eq!(duration_text(5400.0), "1h30m");
+        assert_eq!(real_text(0.5), "0.5");
+        assert_eq!(real_text(600.0), "600");
+        assert_eq!(date_text(0), "\"1970-01-01\"");
+        assert_eq!(datetime_text(3661.0), "\"1970-01-01T01:01:01Z\"");
+        assert_eq!(string_text("a\"b"), "\"a\\\"b\"");
+    }
+}

@@ -1,0 +1,80 @@
+//! W207 undelivered-notice: a workflow has `notify` messages but no `customer` field.
+
+use crate::check::Analysis;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::rules::Rule;
+
+pub static RULE: Rule = Rule {
+    code: "W207",
+    name: "undelivered-notice",
+    severity: Severity::Warning,
+    summary: "a workflow has `notify` messages but no `customer` field to send them to",
+    explanation: r#"
+## What it does
+Reports a workflow whose handoffs or escalations have `notify` messages while the workflow has no
+`customer FIELD` naming where the customer is reached. It points at the first `notify`.
+
+## Why it matters
+A notice with no address is written, reviewed and never sent: the customer who was told "a
+specialist will call you within four hours" hears nothing.
+
+## Example
+```handoff
+workflow support {
+  actor bot: ai
+  actor agents: team { inbox email "agents@example.com" }
+  context { email: email  brief: summary }
+  trigger chat: webhook "/chat" { provides email }
+  step answer { owner bot needs email provides brief }
+  step reply { owner agents needs email, brief }
+  flow chat -> answer
+  handoff answer -> reply {
+    carries email, brief
+    sla 1h
+    notify "A colleague will answer you within the hour."
+  }
+}
+```
+
+## Fix
+Name the field that reaches the customer: `customer email` (an `email` or `url` field).
+"#,
+    check: Some(check),
+};
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let wf = a.wf;
+    if wf.customer.is_some() {
+        return;
+    }
+    let mut notices: Vec<_> = a
+        .routes()
+        .iter()
+        .filter_map(|r| r.route.notify.as_ref().map(|n| n.span))
+        .collect();
+    notices.sort();
+    let Some(&first) = notices.first() else {
+        return;
+    };
+    let count = notices.len();
+    let which = if count == 1 {
+        "a `notify` message".to_string()
+    } else {
+        format!("{count} `notify` messages")
+    };
+    let mut d = Diagnostic::new(
+        &RULE,
+        format!(
+            "workflow `{}` has {which} but no `customer` field to send them to",
+            wf.name.text
+        ),
+        first,
+        "this notice has no address",
+        "add `customer FIELD` to the workflow, naming the `email` or `url` field that reaches the customer",
+    )
+    .with_label(wf.name.span, "no `customer` in this workflow");
+    for span in notices.iter().skip(1).take(4) {
+        d = d.with_label(*span, "nor has this one");
+    }
+    out.push(d);
+}
