@@ -112,3 +112,22 @@ fn the_readme_lists_every_rule() {
         assert!(readme.contains(&row), "README.md lacks the row `{row}`");
     }
 }
+
+#[test]
+fn every_explanation_example_shows_exactly_its_own_rule() {
+    // The example on each rule's page is what a reader copies to see the rule fire: it must
+    // produce that code, and nothing else.
+    let mut wrong = Vec::new();
+    for rule in ALL {
+        let start =
+            rule.explanation.find("```handoff\n").expect("an example") + "```handoff\n".len();
+        let end = start + rule.explanation[start..].find("```").expect("its end");
+        let example = &rule.explanation[start..end];
+        let checked = handoff::check_source(example);
+        let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code()).collect();
+        if codes.is_empty() || codes.iter().any(|c| *c != rule.code) {
+            wrong.push(format!("the example of {} gives {codes:?}", rule.code));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

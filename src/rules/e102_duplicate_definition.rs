@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "duplicate-definition",
     severity: Severity::Error,
     summary: "a name is declared twice in the same scope (point at both)",
-    explanation: r"
+    explanation: r#"
 ## What it does
 Reports a second declaration of a name in the same scope. Scopes: the top level of a file holds
 actors and, separately, workflows; inside a workflow, actors (top-level ones included), triggers
@@ -22,15 +22,18 @@ handoff or the type of a field would depend on which one the reader looked at.
 
 ## Example
 ```handoff
-actor sales: team
+actor sales: team { inbox email "sales@example.com" }
 workflow leads {
   actor sales: human   // the top-level `sales` is already in scope
+  trigger inbound: manual
+  step call { owner sales }
+  flow inbound -> call
 }
 ```
 
 ## Fix
 Rename one of the two, or delete the one that is not meant.
-",
+"#,
     check: None,
 };
 

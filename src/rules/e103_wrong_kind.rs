@@ -26,7 +26,7 @@ workflow leads {
   trigger inbound: webhook "/leads"
   step qualify { owner sdr }
   step call { owner qualify }   // `qualify` is a step
-  flow inbound -> qualify
+  flow inbound -> qualify -> call
 }
 ```
 

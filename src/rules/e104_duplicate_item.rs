@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "duplicate-item",
     severity: Severity::Error,
     summary: "a block repeats a single-valued item (two `owner`s, two reversibility classes)",
-    explanation: r"
+    explanation: r#"
 ## What it does
 Reports a block that gives a single-valued item twice: two `owner`s or `title`s, two
 reversibility classes (`reversible`, `irreversible`, `compensable by`), two `approve by`, two
@@ -23,17 +23,21 @@ which one runs: which person owns the step, whether a refund can be undone.
 
 ## Example
 ```handoff
-step refund {
-  owner finance
-  owner payments_bot
-  reversible
-  irreversible
+workflow refunds {
+  actor finance: team { inbox email "finance@example.com" }
+  actor payments_bot: system
+  trigger request: manual
+  step refund {
+    owner finance
+    owner payments_bot
+  }
+  flow request -> refund
 }
 ```
 
 ## Fix
 Keep one of the two items and delete the other.
-",
+"#,
     check: None,
 };
 

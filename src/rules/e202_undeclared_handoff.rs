@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     name: "undeclared-handoff",
     severity: Severity::Error,
     summary: "a `flow` joins steps with different owners",
-    explanation: r#"
+    explanation: r##"
 ## What it does
 Reports a `flow` between two steps whose owners differ. A `flow` says the same owner keeps the
 work; when the owner changes, the transition is a handoff and must be declared as one.
@@ -24,7 +24,7 @@ moment the work changes hands.
 ```handoff
 workflow leads {
   actor bot: ai
-  actor sales: team
+  actor sales: team { inbox slack "#sales" }
   trigger inbound: webhook "/leads"
   step qualify { owner bot }
   step call { owner sales }
@@ -35,7 +35,7 @@ workflow leads {
 ## Fix
 Declare the transition as a handoff and list what travels:
 `handoff qualify -> call { carries email, brief  sla 4h }`.
-"#,
+"##,
     check: Some(check),
 };
 

@@ -21,7 +21,7 @@ it has no owner and no meaning: the work would vanish at the boundary of the wor
 ## Example
 ```handoff
 workflow intake {
-  actor clerk: human
+  actor clerk: human { inbox email "clerk@example.com" }
   trigger form_in: form "Request"
   step review { owner clerk }
   flow form_in -> review -> form_in

@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
     name: "missing-context",
     severity: Severity::Error,
     summary: "a step `needs` a field that is not available on some path (name the path and where it was lost)",
-    explanation: r#"
+    explanation: r##"
 ## What it does
 Computes, for every step, the context fields present on every path from a trigger (a `flow`
 passes everything, a `handoff` exactly its `carries`, an escalation path `carries ∪ provides`),
@@ -33,14 +33,15 @@ works blind.
 ## Example
 ```handoff
 workflow leads {
+  owner sales
   actor bot: ai
-  actor sales: team
+  actor sales: team { inbox slack "#sales" }
   context { email: email  brief: summary }
   trigger inbound: webhook "/leads" { provides email }
   step qualify { owner bot needs email provides brief }
   step call { owner sales needs email, brief }
   flow inbound -> qualify
-  handoff qualify -> call { carries brief }
+  handoff qualify -> call { carries brief  sla 4h }
 }
 ```
 
@@ -48,7 +49,7 @@ workflow leads {
 Carry the field across the boundary where it is dropped (`carries brief, email`), or provide it
 on every path before the step that needs it. When one boundary drops a field that several
 steps need, one diagnostic points at all of them.
-"#,
+"##,
     check: Some(check),
 };
 

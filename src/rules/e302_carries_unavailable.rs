@@ -27,14 +27,15 @@ the receiver plans on context it will not get, which is worse than not promising
 ## Example
 ```handoff
 workflow support {
+  owner agent
   actor bot: ai
-  actor agent: human
+  actor agent: human { inbox email "agent@example.com" }
   context { ticket: text  summary: summary }
   trigger chat: webhook "/chat" { provides ticket }
   step answer { owner bot needs ticket }
   step takeover { owner agent needs summary }
   flow chat -> answer
-  handoff answer -> takeover { carries summary }
+  handoff answer -> takeover { carries summary  sla 1h }
 }
 ```
 
@@ -44,6 +45,16 @@ carry it into the source step across the earlier boundary that drops it.
 "#,
     check: Some(check),
 };
+
+/// Whether E301 reports `f` missing at the source itself (it `needs` it): the field is then
+/// not reported again on the routes out of it.
+fn missing_at(a: &Analysis<'_>, from: crate::ir::NodeId, f: crate::ir::FieldId) -> bool {
+    let crate::ir::NodeId::Step(s) = from else {
+        return false;
+    };
+    a.wf.step(s).needs.iter().any(|r| r.target == Some(f))
+        && !a.context.has_in(a.graph.node(from), f)
+}
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
@@ -59,7 +70,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         for c in &t.route().carries {
             let Some(f) = c.target else { continue };
-            if a.context.has_out(n, f) {
+            if a.context.has_out(n, f) || missing_at(a, from, f) {
                 continue;
             }
             let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
@@ -81,7 +92,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         for esc in &step.escalations {
             for c in &esc.route.carries {
                 let Some(f) = c.target else { continue };
-                if a.context.has_after_run(n, f) {
+                if a.context.has_after_run(n, f)
+                    || missing_at(a, crate::ir::NodeId::Step(StepId(i as u32)), f)
+                {
                     continue;
                 }
                 let missing = a.context.explain(wf, &a.graph, n, f, Side::In, &mut paths);

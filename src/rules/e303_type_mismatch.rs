@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     name: "type-mismatch",
     severity: Severity::Error,
     summary: "a condition compares incompatible types, or names a member its enum lacks",
-    explanation: r#"
+    explanation: r##"
 ## What it does
 Type-checks every condition. `number` and `money` compare with numbers; `duration` with
 durations; `text`, `email`, `url` and `summary` with strings, using `==`, `!=` or `in` only;
@@ -27,20 +27,23 @@ string.
 ## Example
 ```handoff
 workflow leads {
+  owner sales
   actor bot: ai
-  actor sales: team
-  context { tier: enum(smb, mid, enterprise)  intent: number }
-  trigger inbound: webhook "/leads" { provides tier, intent }
-  step qualify { owner bot needs tier }
+  actor sales: team { inbox slack "#sales" }
+  context { tier: enum(smb, mid, enterprise)  brief: summary }
+  trigger inbound: webhook "/leads" { provides tier }
+  step qualify { owner bot needs tier provides brief }
   step call { owner sales }
   flow inbound -> qualify
-  handoff qualify -> call when tier == enterprse and intent > "high" { sla 4h }
+  handoff qualify -> call when tier == enterprse { carries brief  sla 4h }
+  handoff qualify -> call_back otherwise { carries brief  sla 4h }
+  step call_back { owner sales }
 }
 ```
 
 ## Fix
 Compare like with like: `tier == enterprise`, `intent > 70`.
-"#,
+"##,
     check: Some(check),
 };
 

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     name: "confidence-outside-ai",
     severity: Severity::Error,
     summary: "`confidence` is used on a step not owned by an `ai` actor",
-    explanation: r"
+    explanation: r#"
 ## What it does
 Reports `confidence` in the condition of an escalation, or of a transition out of a step, when
 that step is not owned by an `ai` actor (or the transition starts at a trigger).
@@ -25,12 +25,13 @@ always would.
 ## Example
 ```handoff
 workflow review {
-  actor clerk: human
-  actor lead: human
+  owner lead
+  actor clerk: human { inbox email "clerk@example.com" }
+  actor lead: human { inbox email "lead@example.com" }
   trigger start: manual
   step check {
     owner clerk
-    escalate to lead when confidence < 0.5
+    escalate to lead when confidence < 0.5 { sla 1h }
   }
   flow start -> check
 }
@@ -39,7 +40,7 @@ workflow review {
 ## Fix
 Test something the owner does produce (a field, `attempts`, `elapsed`), or give the step to an
 `ai` actor if it is the AI's work.
-",
+"#,
     check: Some(check),
 };
 

@@ -103,7 +103,7 @@ fn check_carries(
             fallback.filter(|r| !cleared(wf.actor(*r)) && Some(*r) != receiver);
         let (actor, how) = match (uncleared_receiver, uncleared_fallback) {
             (Some(r), _) => (r, String::new()),
-            (None, Some(fb)) => (fb, " past the SLA, as the fallback".to_string()),
+            (None, Some(fb)) => (fb, " as the fallback past the SLA".to_string()),
             (None, None) => continue,
         };
         if !reported.insert((actor.0, f)) {
@@ -113,8 +113,8 @@ fn check_carries(
         out.push(leak(
             field,
             format!(
-                "the sensitive field `{}` is carried to `{}`{how}, which lacks `can sensitive`",
-                field.name.text, actor.name.text
+                "the sensitive field `{}` is carried to `{}`{how}, and `{}` lacks `can sensitive`",
+                field.name.text, actor.name.text, actor.name.text
             ),
             c.span,
             format!(

@@ -23,14 +23,15 @@ said: the customer repeats everything, and the person decides without the facts 
 ## Example
 ```handoff
 workflow support {
+  owner agent
   actor bot: ai
-  actor agent: human
+  actor agent: human { inbox email "agent@example.com" }
   context { question: text  history: summary }
   trigger chat: webhook "/chat" { provides question, history }
   step answer {
     owner bot
     needs question, history
-    escalate to agent when confidence < 0.6 { carries question  sla 5m }
+    escalate to agent when confidence < 0.6 { carries history  sla 5m }
   }
   flow chat -> answer
 }

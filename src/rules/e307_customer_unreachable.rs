@@ -32,6 +32,7 @@ within four hours hears nothing, and nobody notices.
 ## Example
 ```handoff
 workflow support {
+  owner agents
   customer_facing
   customer email
   actor bot: ai

@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
     name: "no-exit-cycle",
     severity: Severity::Error,
     summary: "a cycle of steps from which no step without successors can be reached",
-    explanation: r"
+    explanation: r#"
 ## What it does
 Finds the cycles of the workflow (strongly connected sets of steps) and reports each one from
 which the work can never finish: no step without successors is reachable from it, no approval
@@ -28,8 +28,9 @@ a draft sent back for review without end. Nobody is alerted, because every step 
 ## Example
 ```handoff
 workflow review {
-  actor writer: human
-  actor editor: human
+  owner editor
+  actor writer: human { inbox email "writer@example.com" }
+  actor editor: human { inbox email "editor@example.com" }
   trigger start: manual
   step draft { owner writer }
   step edit { owner editor }
@@ -42,7 +43,7 @@ workflow review {
 ## Fix
 Give the cycle a way out: a step after it (`handoff edit -> publish when approved == true`) and a
 condition on the way back.
-",
+"#,
     check: Some(check),
 };
 

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "handoff-without-sla",
     severity: Severity::Warning,
     summary: "a handoff or escalation to a `human` or `team` has no `sla`",
-    explanation: r#"
+    explanation: r##"
 ## What it does
 Reports a handoff whose receiving step is owned by a person (`human` or `team`), and an
 escalation to a person, without an `sla`.
@@ -22,8 +22,9 @@ will get back to you" waits indefinitely.
 ## Example
 ```handoff
 workflow support {
+  owner agents
   actor bot: ai
-  actor agents: team
+  actor agents: team { inbox slack "#agents" }
   context { summary: summary }
   trigger chat: webhook "/chat"
   step answer { owner bot provides summary }
@@ -35,7 +36,7 @@ workflow support {
 
 ## Fix
 Say how long the person may take to pick the work up: `sla 15m`.
-"#,
+"##,
     check: Some(check),
 };
 

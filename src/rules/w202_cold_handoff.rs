@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     name: "cold-handoff",
     severity: Severity::Warning,
     summary: "a handoff or escalation from `ai` to `human`/`team` carries no `summary` field",
-    explanation: r#"
+    explanation: r##"
 ## What it does
 Reports a handoff from a step owned by an `ai` actor to a step owned by a person, and an
 escalation from an AI-owned step to a person, that carries no field of type `summary` (or
@@ -25,8 +25,9 @@ worse, starts over with the customer.
 ## Example
 ```handoff
 workflow leads {
+  owner sales
   actor bot: ai
-  actor sales: team
+  actor sales: team { inbox slack "#sales" }
   context { email: email }
   trigger inbound: webhook "/leads" { provides email }
   step qualify { owner bot needs email }
@@ -39,7 +40,7 @@ workflow leads {
 ## Fix
 Have the AI step write a summary (`brief: summary` in `context`, `provides brief`) and carry it:
 `carries email, brief`.
-"#,
+"##,
     check: Some(check),
 };
 

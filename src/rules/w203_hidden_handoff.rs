@@ -23,10 +23,12 @@ ignored.
 ```handoff
 workflow chat {
   customer_facing
+  customer reply_to
+  owner agent
   actor bot: ai
-  actor agent: human
-  context { summary: summary }
-  trigger start: webhook "/chat"
+  actor agent: human { inbox email "agent@example.com" }
+  context { summary: summary  reply_to: url }
+  trigger start: webhook "/chat" { provides reply_to }
   step answer {
     owner bot
     provides summary

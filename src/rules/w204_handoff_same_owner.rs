@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     name: "handoff-same-owner",
     severity: Severity::Warning,
     summary: "a `handoff` joins steps with the same owner",
-    explanation: r"
+    explanation: r#"
 ## What it does
 Reports a `handoff` between two steps that have the same owner.
 
@@ -22,18 +22,20 @@ real handoffs harder to see.
 ## Example
 ```handoff
 workflow review {
-  actor editor: human
-  trigger draft: manual
-  step read { owner editor }
-  step approve { owner editor }
+  owner editor
+  actor editor: human { inbox email "editor@example.com" }
+  context { text_draft: text }
+  trigger draft: manual { provides text_draft }
+  step read { owner editor needs text_draft }
+  step approve { owner editor needs text_draft }
   flow draft -> read
-  handoff read -> approve { carries … }
+  handoff read -> approve { carries text_draft  sla 1d }
 }
 ```
 
 ## Fix
 Write `flow read -> approve`: the owner keeps the work and all of its context.
-",
+"#,
     check: Some(check),
 };
 

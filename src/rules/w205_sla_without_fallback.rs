@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "sla-without-fallback",
     severity: Severity::Warning,
     summary: "an `sla` whose breach reaches nobody: no fallback on the handoff, the actor or the workflow",
-    explanation: r#"
+    explanation: r##"
 ## What it does
 Reports an `sla` on a handoff or escalation when nobody takes over once it runs out: there is no
 `fallback` on the handoff or escalation, the receiving actor has no `fallback`, and the workflow
@@ -23,19 +23,20 @@ someone with the authority to act, or the deadline changes nothing.
 ```handoff
 workflow tickets {
   actor bot: ai
-  actor agents: team
+  actor agents: team { inbox slack "#agents" }
+  context { brief: summary }
   trigger new: webhook "/tickets"
-  step triage { owner bot }
-  step solve { owner agents }
+  step triage { owner bot provides brief }
+  step solve { owner agents needs brief }
   flow new -> triage
-  handoff triage -> solve { sla 4h }
+  handoff triage -> solve { carries brief  sla 4h }
 }
 ```
 
 ## Fix
 Name who takes over: `fallback support_lead` on the handoff, a `fallback` on the receiving
 actor, or an `owner` for the whole workflow.
-"#,
+"##,
     check: Some(check),
 };
 

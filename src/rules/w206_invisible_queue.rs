@@ -27,14 +27,15 @@ gets a surprise.
 ## Example
 ```handoff
 workflow refunds {
+  owner finance
   actor bot: ai
   actor finance: team
-  context { amount: money }
+  context { amount: money  brief: summary }
   trigger request: webhook "/refunds" { provides amount }
-  step check { owner bot needs amount }
-  step pay { owner finance needs amount }
+  step check { owner bot needs amount provides brief }
+  step pay { owner finance needs amount, brief }
   flow request -> check
-  handoff check -> pay { carries amount  sla 1d  fallback finance }
+  handoff check -> pay { carries amount, brief  sla 1d }
 }
 ```
 

@@ -21,6 +21,7 @@ specialist will call you within four hours" hears nothing.
 ## Example
 ```handoff
 workflow support {
+  owner agents
   actor bot: ai
   actor agents: team { inbox email "agents@example.com" }
   context { email: email  brief: summary }

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary:
         "a `reversible` step requires approval (approval re-entry: friction without protection)",
-    explanation: r"
+    explanation: r#"
 ## What it does
 Reports `approve by` on a step marked `reversible`.
 
@@ -23,8 +23,9 @@ matter.
 ## Example
 ```handoff
 workflow crm {
+  owner lead
   actor bot: ai { can crm.write }
-  actor lead: human
+  actor lead: human { inbox email "lead@example.com" }
   trigger start: manual
   step tag { owner bot action crm.write reversible approve by lead }
   flow start -> tag
@@ -33,7 +34,7 @@ workflow crm {
 
 ## Fix
 Remove the `approve by`, or mark the step `irreversible` if it really cannot be undone.
-",
+"#,
     check: Some(check),
 };
 

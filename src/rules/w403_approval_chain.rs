@@ -21,9 +21,9 @@ Chains multiply the delay while diluting the accountability that one clear sign-
 ```handoff
 workflow spend {
   actor payments: system
-  actor manager: human
-  actor director: human
-  actor cfo: human
+  actor manager: human { inbox email "manager@example.com" }
+  actor director: human { inbox email "director@example.com" }
+  actor cfo: human { inbox email "cfo@example.com" }
   trigger request: form "Spend"
   step pay { owner payments irreversible approve by manager, director, cfo }
   flow request -> pay

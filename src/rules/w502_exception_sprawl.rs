@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "exception-sprawl",
     severity: Severity::Warning,
     summary: "a workflow has more escalation paths than the limit (default 5)",
-    explanation: r"
+    explanation: r#"
 ## What it does
 Counts the `escalate to` declarations of a workflow and reports when there are more than the
 limit (5 by default).
@@ -22,8 +22,9 @@ cannot tell which escalations matter.
 ## Example
 ```handoff
 workflow sprawl {
+  owner agent
   actor sync: system
-  actor agent: human
+  actor agent: human { inbox email "agent@example.com" }
   trigger start: manual
   step a { owner sync escalate to agent when attempts > 1 { sla 1h } }
   step b { owner sync escalate to agent when attempts > 1 { sla 1h } }
@@ -41,7 +42,7 @@ workflow sprawl {
 ## Fix
 Merge exceptions into fewer, clearer escalation points (one per owner change, say), or split the
 workflow into smaller ones.
-",
+"#,
     check: Some(check),
 };
 

@@ -25,8 +25,9 @@ delay without adding judgement; the person becomes a manual relay.
 ## Example
 ```handoff
 workflow notes {
+  owner rep
   actor bot: ai
-  actor rep: human { can crm.write }
+  actor rep: human { can crm.write  inbox email "rep@example.com" }
   context { summary: summary }
   trigger call_ended: webhook "/calls"
   step summarise { owner bot provides summary }

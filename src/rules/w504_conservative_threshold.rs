@@ -26,12 +26,16 @@ matter. The automation pays for itself only if most cases stay automated.
 ## Example
 ```handoff
 workflow chat {
+  owner agent
   actor bot: ai
-  actor agent: human
-  trigger start: webhook "/chat"
+  actor agent: human { inbox email "agent@example.com" }
+  context { question: text  brief: summary }
+  trigger start: webhook "/chat" { provides question }
   step answer {
     owner bot
-    escalate to agent when confidence < 0.95 { sla 5m }
+    needs question
+    provides brief
+    escalate to agent when confidence < 0.95 { carries question, brief  sla 5m }
   }
   flow start -> answer
 }
@@ -65,7 +69,12 @@ fn thresholds(cond: &Cond, out: &mut Vec<(f64, Span)>) {
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let limit = a.settings.conservative_threshold;
-    for step in &a.wf.steps {
+    for (i, step) in a.wf.steps.iter().enumerate() {
+        // `confidence` off an AI's step is E304 (or depends on an owner that did not resolve):
+        // its threshold is not judged again.
+        if a.owner_kind(crate::ir::StepId(i as u32)) != Some(crate::ast::ActorKind::Ai) {
+            continue;
+        }
         for esc in &step.escalations {
             let mut found = Vec::new();
             thresholds(&esc.condition, &mut found);
