@@ -124,7 +124,11 @@ fn every_explanation_example_shows_exactly_its_own_rule() {
         let end = start + rule.explanation[start..].find("```").expect("its end");
         let example = &rule.explanation[start..end];
         let checked = handoff::check_source(example);
-        let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code()).collect();
+        let codes: Vec<&str> = checked
+            .diagnostics
+            .iter()
+            .map(handoff::diagnostics::Diagnostic::code)
+            .collect();
         if codes.is_empty() || codes.iter().any(|c| *c != rule.code) {
             wrong.push(format!("the example of {} gives {codes:?}", rule.code));
         }
