@@ -85,11 +85,27 @@ impl RouteRef<'_> {
             }
             RouteOrigin::Escalation(s, i) => {
                 let step = wf.step(s);
-                let target = step.escalations[i]
-                    .target
-                    .target
-                    .map_or("…", |x| wf.actor(x).name.text.as_str());
-                format!("the escalation of `{}` to `{target}`", step.name.text)
+                let target_of = |k: usize| step.escalations[k].target.target;
+                let target = target_of(i).map_or("…", |x| wf.actor(x).name.text.as_str());
+                // With several escalations of one step to the same actor, say which one.
+                let same: Vec<usize> = (0..step.escalations.len())
+                    .filter(|&k| target_of(k) == target_of(i))
+                    .collect();
+                if same.len() > 1 {
+                    let nth = same.iter().position(|&k| k == i).unwrap_or(0);
+                    let ordinal = match nth {
+                        0 => "first".to_string(),
+                        1 => "second".to_string(),
+                        2 => "third".to_string(),
+                        n => format!("{}th", n + 1),
+                    };
+                    format!(
+                        "the {ordinal} escalation of `{}` to `{target}`",
+                        step.name.text
+                    )
+                } else {
+                    format!("the escalation of `{}` to `{target}`", step.name.text)
+                }
             }
         }
     }

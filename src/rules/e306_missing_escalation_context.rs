@@ -46,7 +46,7 @@ Add the missing fields to the escalation's `carries`: `carries question, history
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for (i, step) in a.wf.steps.iter().enumerate() {
         let n = a.step_node(StepId(i as u32));
-        for esc in &step.escalations {
+        for (k, esc) in step.escalations.iter().enumerate() {
             let missing: Vec<_> = step
                 .needs
                 .iter()
@@ -72,10 +72,18 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 .target
                 .map_or("…", |t| a.wf.actor(t).name.text.as_str());
             let plain = list.replace('`', "");
+            let which = crate::check::RouteRef {
+                source: Some(crate::ir::StepId(i as u32)),
+                receiver: None,
+                route: &esc.route,
+                head: esc.span,
+                origin: crate::check::RouteOrigin::Escalation(crate::ir::StepId(i as u32), k),
+            }
+            .what(a);
             let help = if esc.route.carries.is_empty() {
-                format!("add `{{ carries {plain} }}` to this escalation")
+                format!("add `{{ carries {plain} }}` to {which}")
             } else {
-                format!("add {list} to `carries` of this escalation")
+                format!("add {list} to `carries` of {which}")
             };
             let mut d = Diagnostic::new(
                 &RULE,

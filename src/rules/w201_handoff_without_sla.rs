@@ -60,9 +60,15 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             ),
             if r.route.carries.is_empty() && r.route.notify.is_none() && r.route.fallback.is_none()
             {
-                "add `{ sla 4h }` (or the time the receiver may take) to it".to_string()
+                format!(
+                    "add `{{ sla 4h }}` (or the time the receiver may take) to {}",
+                    r.what(a)
+                )
             } else {
-                "add `sla 4h` (or the time the receiver may take) to its body".to_string()
+                format!(
+                    "add `sla 4h` (or the time the receiver may take) to the body of {}",
+                    r.what(a)
+                )
             },
         ));
     }
