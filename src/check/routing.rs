@@ -39,6 +39,8 @@ pub const MAX_BOXES: usize = 4096;
 /// The most splitting steps (coverage) or box intersections (overlaps) spent on one node.
 pub const MAX_STEPS: usize = 200_000;
 
+/// The most fields one node's conditions may test before the analysis gives up on the node.
+pub const MAX_AXES: usize = 64;
 /// The deepest the coverage search recurses before it gives up (it keeps the stack small).
 pub const MAX_DEPTH: usize = 512;
 
@@ -112,8 +114,27 @@ struct Space {
 }
 
 /// A box: one set of regions per axis.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct CaseBox(Vec<Regions>);
+
+/// A set of boxes being built, each once (a hash set keeps it linear), at most [`MAX_BOXES`].
+#[derive(Default)]
+struct Boxes {
+    list: Vec<CaseBox>,
+    seen: rustc_hash::FxHashSet<CaseBox>,
+}
+
+impl Boxes {
+    fn push(&mut self, c: CaseBox) -> Result<(), TooBig> {
+        if self.seen.insert(c.clone()) {
+            self.list.push(c);
+            if self.list.len() > MAX_BOXES {
+                return Err(TooBig);
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Gave up: the node's conditions are too large to decide within the bounds.
 #[derive(Debug)]
@@ -145,7 +166,7 @@ impl Space {
     }
 
     fn intersect(a: &[CaseBox], b: &[CaseBox], steps: &mut usize) -> Result<Vec<CaseBox>, TooBig> {
-        let mut out = Vec::new();
+        let mut out = Boxes::default();
         for x in a {
             for y in b {
                 *steps += 1;
@@ -153,28 +174,19 @@ impl Space {
                     return Err(TooBig);
                 }
                 if let Some(c) = Self::intersect_box(x, y) {
-                    if !out.contains(&c) {
-                        out.push(c);
-                    }
+                    out.push(c)?;
                 }
             }
         }
-        if out.len() > MAX_BOXES {
-            return Err(TooBig);
-        }
-        Ok(out)
+        Ok(out.list)
     }
 
-    fn union(mut a: Vec<CaseBox>, b: Vec<CaseBox>) -> Result<Vec<CaseBox>, TooBig> {
-        for c in b {
-            if !a.contains(&c) {
-                a.push(c);
-            }
+    fn union(a: Vec<CaseBox>, b: Vec<CaseBox>) -> Result<Vec<CaseBox>, TooBig> {
+        let mut out = Boxes::default();
+        for c in a.into_iter().chain(b) {
+            out.push(c)?;
         }
-        if a.len() > MAX_BOXES {
-            return Err(TooBig);
-        }
-        Ok(a)
+        Ok(out.list)
     }
 
     /// The regions of one axis, from a predicate on region indices.
@@ -202,7 +214,8 @@ impl Space {
 enum Constant {
     Real(f64),
     Bool(bool),
-    Name(String),
+    /// A member of an enum, by its index.
+    Index(usize),
     Text(String),
 }
 
@@ -355,6 +368,8 @@ struct Collector<'w> {
     wf: &'w Workflow,
     fields: Vec<FieldId>,
     domains: Vec<Domain>,
+    /// Set when the conditions test more than [`MAX_AXES`] fields.
+    overflow: bool,
 }
 
 impl Collector<'_> {
@@ -362,6 +377,10 @@ impl Collector<'_> {
     fn axis(&mut self, f: FieldId) -> Option<usize> {
         if let Some(i) = self.fields.iter().position(|&g| g == f) {
             return Some(i);
+        }
+        if self.fields.len() == MAX_AXES {
+            self.overflow = true;
+            return None;
         }
         let domain = match &self.wf.field(f).ty {
             Type::Prim(PrimType::Number | PrimType::Money) => Domain::Number(Vec::new()),
@@ -388,8 +407,8 @@ impl Collector<'_> {
             (Domain::Date(_), ValueKind::String(s)) => Constant::Real(parse_date(s)? as f64),
             (Domain::Datetime(_), ValueKind::String(s)) => Constant::Real(parse_datetime(s)?),
             (Domain::Bool, ValueKind::Bool(b)) => Constant::Bool(*b),
-            (Domain::Enum(members), ValueKind::Member(m)) if members.contains(m) => {
-                Constant::Name(m.clone())
+            (Domain::Enum(members), ValueKind::Member(m)) => {
+                Constant::Index(members.iter().position(|x| x == m)?)
             }
             (Domain::Text(_), ValueKind::String(s)) => Constant::Text(s.clone()),
             _ => return None,
@@ -403,11 +422,8 @@ impl Collector<'_> {
                 Domain::Number(p) | Domain::Duration(p) | Domain::Date(p) | Domain::Datetime(p),
                 Constant::Real(x),
             ) => p.push(*x),
-            (Domain::Text(s), Constant::Text(t)) => {
-                if !s.contains(t) {
-                    s.push(t.clone());
-                }
-            }
+            // Sorted and made unique once every constant is known.
+            (Domain::Text(s), Constant::Text(t)) => s.push(t.clone()),
             _ => {}
         }
     }
@@ -525,14 +541,22 @@ impl Decided {
             wf,
             fields: Vec::new(),
             domains: Vec::new(),
+            overflow: false,
         };
         let shapes: Vec<Shape> = conditions.iter().map(|cond| shape(&mut c, cond)).collect();
+        if c.overflow {
+            return None;
+        }
         for d in &mut c.domains {
             if let Domain::Number(p) | Domain::Duration(p) | Domain::Date(p) | Domain::Datetime(p) =
                 d
             {
                 p.sort_by(f64::total_cmp);
                 p.dedup();
+            }
+            if let Domain::Text(t) = d {
+                t.sort();
+                t.dedup();
             }
         }
         let full = c
@@ -570,6 +594,10 @@ impl Decided {
     /// A case where conditions `i` and `j` both certainly hold (`Some(None)`: there is none);
     /// `None` when it would take too long to find out.
     pub fn overlap(&self, i: usize, j: usize, steps: &mut usize) -> Option<Option<Case>> {
+        *steps += 1;
+        if *steps > MAX_STEPS {
+            return None;
+        }
         for a in &self.certain[i] {
             for b in &self.certain[j] {
                 *steps += 1;
@@ -622,7 +650,8 @@ fn search(
     steps: &mut usize,
     depth: usize,
 ) -> Result<Option<CaseBox>, TooBig> {
-    *steps += 1;
+    // Every box looked at is a step, so the work is bounded, not only the number of splits.
+    *steps += 1 + boxes.len();
     if *steps > MAX_STEPS || depth > MAX_DEPTH {
         return Err(TooBig);
     }
@@ -786,8 +815,8 @@ fn atom_set(space: &Space, atom: &Atom) -> (usize, Regions) {
                 2 * p.partition_point(|q| q < x) + 1
             }
             (Domain::Bool, Constant::Bool(b)) => usize::from(*b),
-            (Domain::Enum(m), Constant::Name(n)) => m.iter().position(|x| x == n).unwrap_or(0),
-            (Domain::Text(s), Constant::Text(t)) => s.iter().position(|x| x == t).unwrap_or(0),
+            (Domain::Enum(_), Constant::Index(i)) => *i,
+            (Domain::Text(s), Constant::Text(t)) => s.binary_search(t).unwrap_or(0),
             _ => 0,
         }
     };
