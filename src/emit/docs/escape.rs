@@ -67,19 +67,21 @@ pub fn dot(text: &str) -> String {
     out
 }
 
-/// Markdown inline text (prose, list items and table cells): characters that Markdown or HTML
-/// would read as markup become HTML character references, `|` included so that a cell cannot
-/// end early, and line breaks become `<br>` so that a cell stays on its row.
+/// Markdown inline text (prose, list items and table cells): characters that Markdown, GitHub
+/// (mentions, math, emoji) or HTML would read as markup become HTML character references, `|`
+/// included so that a cell cannot end early, and line breaks become `<br>` so that a cell stays
+/// on its row. `-`, `+` and `=` are escaped at the start, where they would begin a list or a
+/// heading; parentheses are harmless once `[` and `]` are escaped.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for (i, c) in text.chars().enumerate() {
         match c {
+            '-' | '+' | '=' if i == 0 => out.push_str(&format!("&#{};", u32::from(c))),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' | '~' | '!' | '(' | ')' | '{' | '}'
-            | '$' | '%' | '=' | '+' | '-' | ':' | '@' | '\'' => {
+            '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' | '~' | '{' | '}' | '$' | ':' | '@' => {
                 out.push_str(&format!("&#{};", u32::from(c)));
             }
             '\n' => out.push_str("<br>"),
@@ -101,4 +103,38 @@ pub fn code(name: &str) -> String {
     } else {
         markdown(name)
     }
+}
+
+/// A diagnostic's text, whose names are in backticks: each backticked part becomes a code span
+/// when it holds only characters that are safe in one (`a -> b` included), and the rest is
+/// escaped with [`markdown`].
+pub fn with_code_spans(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        // Unbalanced backticks: no code spans at all.
+        return markdown(text);
+    }
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(
+                        c,
+                        '_' | '.' | '*' | ' ' | '-' | '>' | ':' | ',' | '(' | ')' | '<'
+                    )
+            })
+    };
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 && safe(part) {
+            out.push('`');
+            out.push_str(part);
+            out.push('`');
+        } else if i % 2 == 1 {
+            out.push_str(&markdown(&format!("`{part}`")));
+        } else {
+            out.push_str(&markdown(part));
+        }
+    }
+    out
 }

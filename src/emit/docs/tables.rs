@@ -10,7 +10,7 @@ use crate::diagnostics::Diagnostic;
 use crate::ir::{ActorId, FieldId, NodeId, ReversibilityKind, StepId};
 use crate::span::LineIndex;
 
-use super::escape::{code, markdown};
+use super::escape::{code, markdown, with_code_spans};
 use super::text;
 
 const NONE: &str = "—";
@@ -64,6 +64,7 @@ pub struct RouteRow {
     pub carried: Vec<FieldId>,
     pub dropped: Vec<FieldId>,
     pub sla: Option<String>,
+    /// Markdown: the route's fallback, or the receiver's.
     pub fallback: String,
     pub notify: Option<String>,
     pub reason: Option<String>,
@@ -121,9 +122,13 @@ pub fn routes(a: &Analysis<'_>, source: &str) -> Vec<RouteRow> {
                 marker[f.index()] = false;
             }
             let fallback = match (r.route.fallback.and_then(|f| f.target), r.receiver) {
-                (Some(f), _) => wf.actor(f).name.text.clone(),
+                (Some(f), _) => code(&wf.actor(f).name.text),
                 (None, Some(rec)) => match rec.fallback.and_then(|f| f.target) {
-                    Some(f) => format!("{} (fallback of {})", wf.actor(f).name.text, rec.name.text),
+                    Some(f) => format!(
+                        "{} (fallback of {})",
+                        code(&wf.actor(f).name.text),
+                        code(&rec.name.text)
+                    ),
                     None => String::new(),
                 },
                 (None, None) => String::new(),
@@ -176,7 +181,7 @@ pub fn handoffs(a: &Analysis<'_>, rows: &[RouteRow]) -> String {
             fields(&r.carried),
             fields(&r.dropped),
             r.sla.clone().unwrap_or_else(|| NONE.to_string()),
-            or_none(markdown(&r.fallback)),
+            or_none(r.fallback.clone()),
             r.notify.as_deref().map_or(NONE.to_string(), markdown),
             r.reason.as_deref().map_or(NONE.to_string(), markdown),
         ]));
@@ -396,8 +401,8 @@ pub fn diagnostics(source: &str, diagnostics: &[&Diagnostic]) -> String {
             format!("`{}`", d.code()),
             d.severity.as_str().to_string(),
             index.line_col(source, d.span.start()).line.to_string(),
-            markdown(&d.message),
-            markdown(&d.help),
+            with_code_spans(&d.message),
+            with_code_spans(&d.help),
         ]));
     }
     out
