@@ -224,10 +224,18 @@ fn mermaid_keywords_as_names_never_become_ids() {
             let syntax = syntax.trim_start();
             let syntax = syntax.strip_prefix("subgraph ").unwrap_or(syntax);
             for keyword in ["graph", "subgraph", "click", "style", "class"] {
-                let allowed = (keyword == "class" && syntax.trim_start().starts_with("class "))
-                    || (keyword == "class" && syntax.contains(":::"))
-                    || (keyword == "class" && syntax.trim_start().starts_with("classDef"))
-                    || (keyword == "style" && syntax.trim_start().starts_with("style lane"));
+                // Our own statements: `class sN irreversible`, `:::class`, `classDef`, and
+                // `style laneN`.
+                let ours = match keyword {
+                    "class" => {
+                        syntax.starts_with("class ")
+                            || syntax.starts_with("classDef ")
+                            || syntax.contains(":::")
+                    }
+                    "style" => syntax.starts_with("style lane"),
+                    _ => false,
+                };
+                let allowed = ours;
                 assert!(
                     allowed || !syntax.contains(keyword),
                     "`{keyword}` outside a label in {line:?}"
