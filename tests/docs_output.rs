@@ -458,3 +458,23 @@ fn warnings_are_listed_on_the_page() {
     }
     insta::assert_snapshot!("docs_warnings.md", page);
 }
+
+#[test]
+fn each_page_lists_the_diagnostics_of_its_own_workflow() {
+    let first = large(7);
+    let second = large(7).replacen("workflow large", "workflow other", 1);
+    let source = format!("{first}\n{second}");
+    let checked = handoff::check_source(&source);
+    let workflows = &checked.module.workflows;
+    assert_eq!(workflows.len(), 2);
+    let one = docs::diagnostics_of(&workflows[0], workflows, &checked.diagnostics);
+    let two = docs::diagnostics_of(&workflows[1], workflows, &checked.diagnostics);
+    assert!(!one.is_empty() && !two.is_empty());
+    assert_eq!(one.len() + two.len(), checked.diagnostics.len());
+    assert!(one
+        .iter()
+        .all(|d| d.span.start() < workflows[1].span.start()));
+    assert!(two
+        .iter()
+        .all(|d| d.span.start() >= workflows[1].span.start()));
+}

@@ -34,17 +34,25 @@ pub enum GraphFormat {
 }
 
 /// The diagnostics of a file that belong on the page of `wf`: those inside its declaration,
-/// and those outside every workflow (about the file's shared actors).
+/// and those outside every workflow (about the file's shared actors). `workflows` are the
+/// file's, in source order, so finding the one around a diagnostic is a binary search.
 pub fn diagnostics_of<'d>(
     wf: &Workflow,
     workflows: &[Workflow],
     all: &'d [Diagnostic],
 ) -> Vec<&'d Diagnostic> {
-    let inside = |w: &Workflow, d: &Diagnostic| {
-        w.span.start() <= d.span.start() && d.span.start() < w.span.end().max(w.span.start() + 1)
+    let inside = |w: &Workflow, at: usize| w.span.start() <= at && at < w.span.end();
+    let around = |at: usize| {
+        let i = workflows.partition_point(|w| w.span.start() <= at);
+        i.checked_sub(1)
+            .map(|i| &workflows[i])
+            .filter(|w| inside(w, at))
     };
     all.iter()
-        .filter(|d| inside(wf, d) || !workflows.iter().any(|w| inside(w, d)))
+        .filter(|d| {
+            let at = d.span.start();
+            inside(wf, at) || around(at).is_none()
+        })
         .collect()
 }
 
