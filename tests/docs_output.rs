@@ -478,3 +478,20 @@ fn each_page_lists_the_diagnostics_of_its_own_workflow() {
         .iter()
         .all(|d| d.span.start() >= workflows[1].span.start()));
 }
+
+#[test]
+fn escaping_leaves_no_markup() {
+    use handoff::emit::docs::escape;
+    assert_eq!(
+        escape::mermaid("a\"b]]; %%{init}%% <x> #1 `c`\u{2028}\nd"),
+        "a#quot;b#93;#93;#59; #37;#37;#123;init#125;#37;#37; #60;x#62; #35;1 #96;c#96; <br/>d"
+    );
+    assert_eq!(
+        escape::markdown("- a | b <i>&`c`*_[x](y)\nz"),
+        "&#45; a &#124; b &lt;i&gt;&amp;&#96;c&#96;&#42;&#95;&#91;x&#93;(y)<br>z"
+    );
+    assert_eq!(escape::dot("a\"b\\N\nc"), "a\\\"b\\\\N\\nc");
+    assert_eq!(escape::code("crm.*"), "`crm.*`");
+    assert_eq!(escape::shorten("abcdef", 4), "abc…");
+    assert_eq!(escape::shorten("abcd", 4), "abcd");
+}

@@ -3,10 +3,11 @@
 //! functions it can only ever be shown, never parsed as markup, a directive or a link.
 
 /// Mermaid label text: every ASCII character other than letters, digits, spaces and the plain
-/// punctuation `_ . , : / - + = ? ! ( )` becomes a Mermaid entity code (`#35;` for `#`, `#quot;` for `"`), so that nothing inside a quoted
-/// label can close it, start a directive (`%%{…}%%`), an HTML tag or a click binding. Line
+/// punctuation `_ . , : / - + = ? ! ( )` becomes a Mermaid entity code (`#35;` for `#`,
+/// `#quot;` for `"`), so that nothing inside a quoted label can close it, start a directive (`%%{…}%%`), an HTML tag or a click binding. Line
 /// breaks become `<br/>`, which the caller's own markup also uses; other control characters
-/// become spaces. Non-ASCII characters are kept as they are.
+/// become spaces, as do the Unicode line and paragraph separators. Other non-ASCII characters
+/// are kept as they are.
 pub fn mermaid(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -29,7 +30,7 @@ pub fn mermaid(text: &str) -> String {
             | ')' => out.push(c),
             '"' => out.push_str("#quot;"),
             '\n' => out.push_str("<br/>"),
-            c if c.is_control() => out.push(' '),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push(' '),
             c if c.is_ascii() => out.push_str(&format!("#{};", u32::from(c))),
             c => out.push(c),
         }
@@ -60,7 +61,7 @@ pub fn dot(text: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push(' '),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push(' '),
             c => out.push(c),
         }
     }
@@ -85,7 +86,7 @@ pub fn markdown(text: &str) -> String {
                 out.push_str(&format!("&#{};", u32::from(c)));
             }
             '\n' => out.push_str("<br>"),
-            c if c.is_control() => out.push(' '),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push(' '),
             c => out.push(c),
         }
     }
