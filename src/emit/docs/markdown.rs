@@ -33,6 +33,55 @@ fn prose(doc: &str) -> String {
     out
 }
 
+/// The doc comments of the workflow's actors, fields, triggers, steps and transitions, as a
+/// list (fields' docs are in the context table instead).
+fn notes(a: &Analysis<'_>) -> String {
+    let wf = a.wf;
+    let mut items: Vec<String> = Vec::new();
+    let mut note = |name: String, what: &str, doc: &Option<String>| {
+        if let Some(doc) = doc {
+            let doc = doc.trim();
+            if !doc.is_empty() {
+                items.push(format!(
+                    "- {name} ({what}): {}\n",
+                    markdown(&doc.replace('\n', " "))
+                ));
+            }
+        }
+    };
+    for actor in &wf.actors {
+        note(code(&actor.name.text), "actor", &actor.doc);
+    }
+    for t in &wf.triggers {
+        note(code(&t.name.text), "trigger", &t.doc);
+    }
+    for s in &wf.steps {
+        note(code(&s.name.text), "step", &s.doc);
+    }
+    for t in &wf.transitions {
+        if let Some((from, to)) = t.ends() {
+            let what = match t.kind {
+                crate::ir::TransitionKind::Flow => "flow",
+                crate::ir::TransitionKind::Handoff => "handoff",
+            };
+            note(
+                format!("{} → {}", code(wf.node_name(from)), code(wf.node_name(to))),
+                what,
+                &t.doc,
+            );
+        }
+    }
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("Notes from the source:\n\n");
+    for item in items {
+        out.push_str(&item);
+    }
+    out.push('\n');
+    out
+}
+
 /// The page of one workflow; `diagnostics` are those `handoff check` reports on it.
 pub fn page(a: &Analysis<'_>, source: &str, diagnostics: &[&Diagnostic]) -> String {
     let wf = a.wf;
@@ -82,6 +131,7 @@ pub fn page(a: &Analysis<'_>, source: &str, diagnostics: &[&Diagnostic]) -> Stri
     if let Some(doc) = &wf.doc {
         out.push_str(&prose(doc));
     }
+    out.push_str(&notes(a));
 
     out.push_str("## Diagram\n\n");
     let v = view::build(a, source);
