@@ -71,6 +71,27 @@ enum Command {
         #[arg(long)]
         test_payload: Option<PathBuf>,
     },
+    /// Write Markdown documentation: one page per workflow (diagram, handoffs, context, actors,
+    /// reversibility, diagnostics), and `index.md` when there are several. Writes nothing when
+    /// the input has errors; warnings are printed and listed on the pages.
+    Doc {
+        /// A `.handoff` file, or a directory searched recursively.
+        path: PathBuf,
+        /// Where to write the pages.
+        #[arg(short = 'o', long = "out", default_value = "docs/workflows")]
+        out: PathBuf,
+    },
+    /// Print the diagram of a workflow (nothing else) on stdout.
+    Graph {
+        /// A `.handoff` file, or a directory searched recursively.
+        path: PathBuf,
+        /// Mermaid (for Markdown pages) or Graphviz DOT.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Which workflow, when the input has several.
+        #[arg(long)]
+        workflow: Option<String>,
+    },
     /// Explain a rule: what it checks, why it matters, an example and the fix. Without a code,
     /// list every rule.
     Explain {
@@ -87,8 +108,16 @@ enum Target {
     Make,
     /// The checked model as JSON (not implemented yet).
     Ir,
-    /// Markdown documentation (not implemented yet).
+    /// Markdown documentation, as `handoff doc` writes it.
     Docs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// A Graphviz digraph.
+    Dot,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -122,6 +151,12 @@ pub fn run() -> i32 {
             deny_warnings,
         } => check(&paths, format, timings, deny_warnings),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Doc { path, out } => doc(&path, &out),
+        Command::Graph {
+            path,
+            format,
+            workflow,
+        } => graph(&path, format, workflow.as_deref()),
         Command::Build {
             path,
             target,
@@ -237,6 +272,9 @@ fn build(
     profile: N8nProfile,
     test_payload: Option<&std::path::Path>,
 ) -> i32 {
+    if matches!(target, Target::Docs) {
+        return doc(path, out);
+    }
     if !matches!(target, Target::N8n) {
         eprintln!("error: this target is not implemented yet; `--target n8n` is");
         return CANNOT_RUN;
@@ -314,6 +352,150 @@ fn build(
             return CANNOT_RUN;
         }
         println!("wrote {}", file.display());
+    }
+    CLEAN
+}
+
+/// Reads and checks every file under `path`, printing diagnostics on stderr as `build` does.
+/// `Err` holds the exit code when nothing should be produced.
+fn checked_without_errors(
+    path: &std::path::Path,
+) -> Result<(Vec<files::Source>, Vec<handoff::Checked>), i32> {
+    let sources = files::collect(&[path.to_path_buf()]).map_err(|message| {
+        eprintln!("error: {message}");
+        CANNOT_RUN
+    })?;
+    let mut timings = Timings::default();
+    let checked: Vec<handoff::Checked> =
+        sources.iter().map(|s| check_one(s, &mut timings)).collect();
+    let rendered = diagnostics::render_human(&reports(&sources, &checked), WIDTH);
+    if !rendered.is_empty() {
+        eprint!("{rendered}");
+    }
+    let errors = checked
+        .iter()
+        .flat_map(|c| &c.diagnostics)
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        eprintln!(
+            "error: {} in the input; nothing was written",
+            plural(errors, "error")
+        );
+        return Err(FOUND_ERRORS);
+    }
+    Ok((sources, checked))
+}
+
+/// `handoff doc` and `build --target docs`.
+fn doc(path: &std::path::Path, out: &std::path::Path) -> i32 {
+    use handoff::emit::docs;
+    let (sources, checked) = match checked_without_errors(path) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let settings = Settings::default();
+    let mut pages: Vec<(String, String)> = Vec::new();
+    let mut entries: Vec<(String, Option<String>, usize)> = Vec::new();
+    for (source, c) in sources.iter().zip(&checked) {
+        for wf in &c.module.workflows {
+            let file = format!("{}.md", wf.name.text);
+            if pages.iter().any(|(f, _)| *f == file) {
+                eprintln!(
+                    "error: two workflows are named `{}`; their pages would overwrite each other",
+                    wf.name.text
+                );
+                return CANNOT_RUN;
+            }
+            let analysis = handoff::check::Analysis::new(wf, &settings);
+            let diags = docs::diagnostics_of(wf, &c.module.workflows, &c.diagnostics);
+            entries.push((
+                wf.name.text.clone(),
+                wf.title.as_ref().map(|t| t.value.clone()),
+                diags.len(),
+            ));
+            pages.push((file, docs::page(&analysis, &source.text, &diags)));
+        }
+    }
+    if pages.len() > 1 {
+        let files: Vec<String> = entries.iter().map(|e| format!("{}.md", e.0)).collect();
+        let index: Vec<docs::IndexEntry> = entries
+            .iter()
+            .zip(&files)
+            .map(|(e, file)| docs::IndexEntry {
+                name: &e.0,
+                title: e.1.as_deref(),
+                file,
+                diagnostics: e.2,
+            })
+            .collect();
+        pages.push((String::from("index.md"), docs::index(&index)));
+    }
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("error: cannot create `{}`: {e}", out.display());
+        return CANNOT_RUN;
+    }
+    for (name, text) in &pages {
+        let file = out.join(name);
+        if let Err(e) = std::fs::write(&file, text) {
+            eprintln!("error: cannot write `{}`: {e}", file.display());
+            return CANNOT_RUN;
+        }
+        println!("wrote {}", file.display());
+    }
+    CLEAN
+}
+
+/// `handoff graph`: the diagram of one workflow on stdout.
+fn graph(path: &std::path::Path, format: GraphFormat, workflow: Option<&str>) -> i32 {
+    use handoff::emit::docs;
+    let (sources, checked) = match checked_without_errors(path) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let all: Vec<(&files::Source, &handoff::ir::Workflow)> = sources
+        .iter()
+        .zip(&checked)
+        .flat_map(|(s, c)| c.module.workflows.iter().map(move |w| (s, w)))
+        .collect();
+    let chosen: Vec<_> = all
+        .iter()
+        .filter(|(_, w)| workflow.is_none_or(|n| w.name.text == n))
+        .collect();
+    let [(source, wf)] = chosen.as_slice() else {
+        let names: Vec<String> = all
+            .iter()
+            .map(|(_, w)| format!("`{}`", w.name.text))
+            .collect();
+        match workflow {
+            Some(n) => eprintln!(
+                "error: no workflow is named `{n}`; there are {}",
+                names.join(", ")
+            ),
+            None if names.is_empty() => eprintln!("error: the input has no workflow"),
+            None => eprintln!(
+                "error: the input has {} workflows; choose one with `--workflow` ({})",
+                names.len(),
+                names.join(", ")
+            ),
+        }
+        return CANNOT_RUN;
+    };
+    let settings = Settings::default();
+    let analysis = handoff::check::Analysis::new(wf, &settings);
+    let format = match format {
+        GraphFormat::Mermaid => docs::GraphFormat::Mermaid,
+        GraphFormat::Dot => docs::GraphFormat::Dot,
+    };
+    if format == docs::GraphFormat::Mermaid && docs::diagrams(&analysis, &source.text).len() > 1 {
+        eprintln!(
+            "warning: this diagram is above Mermaid's default limits ({} characters, {} edges); `handoff doc` splits it into parts",
+            docs::MAX_TEXT,
+            docs::MAX_EDGES
+        );
+    }
+    if write_stdout(&docs::graph(&analysis, &source.text, format)).is_err() {
+        return CANNOT_RUN;
     }
     CLEAN
 }
