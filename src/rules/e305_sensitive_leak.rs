@@ -30,8 +30,9 @@ Reports a field marked `sensitive` that reaches an actor without `can sensitive`
   (the escalation's, else the target's, else the workflow owner), when that actor lacks it;
 - a step needs it while one of the step's approvers (who see the step's needs) lacks it.
 
-A field that reaches the same actor at several places is reported once: where a handoff or an
-escalation carries it, or else at the first step where it is available.
+Every handoff or escalation that carries the field to such an actor is reported, at its
+`carries`; a step where the field is available is reported only when no boundary already was
+for that actor and field, and then once per actor and field, at the first such step.
 
 ## Why it matters
 Personal and secret data (bank details, health data, credentials) should reach only the actors
@@ -106,9 +107,9 @@ fn check_carries(
             (None, Some(fb)) => (fb, " as the fallback past the SLA".to_string()),
             (None, None) => continue,
         };
-        if !reported.insert((actor.0, f)) {
-            continue;
-        }
+        // Each boundary that hands the field over is a mistake of its own (each needs its own
+        // edit); the steps of that actor are then not reported again for the field.
+        reported.insert((actor.0, f));
         let actor = wf.actor(actor);
         out.push(leak(
             field,
