@@ -85,7 +85,7 @@ enum Target {
     N8n,
     /// A Make scenario blueprint (not implemented yet).
     Make,
-    /// The checked model as JSON (not implemented yet).
+    /// The checked model as JSON: one `handoff-ir` document per workflow (`docs/targets/ir.md`).
     Ir,
     /// Markdown documentation (not implemented yet).
     Docs,
@@ -237,8 +237,8 @@ fn build(
     profile: N8nProfile,
     test_payload: Option<&std::path::Path>,
 ) -> i32 {
-    if !matches!(target, Target::N8n) {
-        eprintln!("error: this target is not implemented yet; `--target n8n` is");
+    if !matches!(target, Target::N8n | Target::Ir) {
+        eprintln!("error: this target is not implemented yet; `--target n8n` and `--target ir` are");
         return CANNOT_RUN;
     }
     let test = match test_payload.map(read_test_run).transpose() {
@@ -276,6 +276,10 @@ fn build(
         );
         return FOUND_ERRORS;
     }
+    if matches!(target, Target::Ir) {
+        let index = path.is_dir();
+        return build_ir(&sources, checked, out, index);
+    }
     let options = handoff::emit::n8n::Options {
         profile: match profile {
             N8nProfile::Export => handoff::emit::n8n::Profile::Export,
@@ -308,6 +312,71 @@ fn build(
         return CANNOT_RUN;
     }
     for (name, text) in &outputs {
+        let file = out.join(name);
+        if let Err(e) = std::fs::write(&file, text) {
+            eprintln!("error: cannot write `{}`: {e}", file.display());
+            return CANNOT_RUN;
+        }
+        println!("wrote {}", file.display());
+    }
+    CLEAN
+}
+
+/// `build --target ir`: one `handoff-ir` document per workflow, through the library's
+/// [`handoff::Compilation`], and an `index.json` when a directory or several workflows were
+/// compiled. Called only when the input has no errors.
+fn build_ir(
+    sources: &[files::Source],
+    checked: Vec<handoff::Checked>,
+    out: &std::path::Path,
+    directory: bool,
+) -> i32 {
+    use handoff::model::{self, Index, IndexEntry};
+    let mut outputs = Vec::new();
+    let mut index = Index {
+        format: model::Format::default(),
+        workflows: Vec::new(),
+    };
+    for (source, checked) in sources.iter().zip(checked) {
+        let options = handoff::Options::new(source.display.clone());
+        let compiled = handoff::Compilation::from_checked(&source.text, checked, &options);
+        for doc in &compiled.workflows {
+            let file = format!("{}.json", doc.workflow.name);
+            index.workflows.push(IndexEntry {
+                workflow: doc.workflow.name.clone(),
+                file: file.clone(),
+                source: source.display.clone(),
+            });
+            outputs.push((file, model::to_json(doc)));
+        }
+    }
+    let with_index = directory || outputs.len() > 1;
+    // Names are identifiers, so they are safe file names; two workflows of one name (in two
+    // files) or one named `index` would overwrite each other's output.
+    let mut names: Vec<&str> = outputs.iter().map(|(name, _)| name.as_str()).collect();
+    if with_index {
+        names.push("index.json");
+    }
+    names.sort_unstable();
+    if let Some(twice) = names.windows(2).find(|w| w[0] == w[1]) {
+        eprintln!(
+            "error: two outputs would be written to `{}`; rename one of the workflows",
+            twice[0]
+        );
+        return CANNOT_RUN;
+    }
+    if with_index {
+        outputs.push(("index.json".to_string(), model::to_json(&index)));
+    }
+    write_outputs(out, &outputs)
+}
+
+fn write_outputs(out: &std::path::Path, outputs: &[(String, String)]) -> i32 {
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("error: cannot create `{}`: {e}", out.display());
+        return CANNOT_RUN;
+    }
+    for (name, text) in outputs {
         let file = out.join(name);
         if let Err(e) = std::fs::write(&file, text) {
             eprintln!("error: cannot write `{}`: {e}", file.display());
