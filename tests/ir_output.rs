@@ -194,7 +194,10 @@ fn strings_from_the_source_stay_literal_json_strings() {
         doc["edges"][3]["notify"],
         "line one\nline two\t\"tab\" \\ backslash"
     );
-    assert_eq!(doc["actors"][1]["inboxes"][0]["address"], "a\"b@example.com");
+    assert_eq!(
+        doc["actors"][1]["inboxes"][0]["address"],
+        "a\"b@example.com"
+    );
     assert_eq!(doc["workflow"]["span"]["file"], "in \"jection\".handoff");
     let problems = errors(&validator(), &doc);
     assert!(problems.is_empty(), "{problems:#?}");
@@ -208,7 +211,10 @@ fn the_model_resolves_fallbacks_contexts_and_crossings() {
     let esc = &doc.edges[doc.steps[0].escalations[0]];
     assert_eq!(esc.kind, model::EdgeKind::Escalation);
     assert_eq!(esc.fallback.as_deref(), Some("agent"));
-    assert_eq!(esc.fallback_from, Some(model::FallbackSource::WorkflowOwner));
+    assert_eq!(
+        esc.fallback_from,
+        Some(model::FallbackSource::WorkflowOwner)
+    );
     assert_eq!(doc.steps[1].available_on_entry, ["brief"]);
     // `tier` is available after `s` but the handoffs carry only `brief`.
     let tier = &doc.fields[1];
@@ -256,13 +262,19 @@ fn warnings_are_in_the_document() {
     let compiled = handoff::compile(source, &handoff::Options::default());
     assert!(!compiled.has_errors(), "{:#?}", compiled.diagnostics);
     let warnings = &compiled.workflows[0].warnings;
-    let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code()).collect();
+    let codes: Vec<&str> = compiled
+        .diagnostics
+        .iter()
+        .map(handoff::diagnostics::Diagnostic::code)
+        .collect();
     assert!(!codes.is_empty());
     assert_eq!(
         warnings.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(),
         codes
     );
-    assert!(warnings.iter().all(|w| w.severity == model::Severity::Warning));
+    assert!(warnings
+        .iter()
+        .all(|w| w.severity == model::Severity::Warning));
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -291,10 +303,9 @@ fn build_writes_one_document_per_workflow_and_an_index() {
         out.to_str().expect("utf-8"),
     ]);
     assert_eq!(run.status.code(), Some(0), "{run:?}");
-    let index: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("index.json")).expect("index.json"),
-    )
-    .expect("JSON");
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).expect("index.json"))
+            .expect("JSON");
     assert_eq!(index["format"]["name"], "handoff-ir");
     let entries = index["workflows"].as_array().expect("a list");
     assert_eq!(entries.len(), examples().len());
@@ -302,7 +313,10 @@ fn build_writes_one_document_per_workflow_and_an_index() {
         let file = entry["file"].as_str().expect("file");
         let written = std::fs::read_to_string(out.join(file)).expect("written");
         let source = entry["source"].as_str().expect("source");
-        assert_eq!(Path::new(source), Path::new("examples").join(path.file_name().expect("name")));
+        assert_eq!(
+            Path::new(source),
+            Path::new("examples").join(path.file_name().expect("name"))
+        );
         // The CLI writes what the library returns.
         let (_, json) = compile(&path).remove(0);
         assert_eq!(written, json);
@@ -331,10 +345,16 @@ fn build_of_one_workflow_writes_no_index() {
 fn build_writes_nothing_when_the_input_has_errors() {
     let dir = scratch("broken-in");
     std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(dir.join("ok.handoff"), std::fs::read(root().join("examples/refund.handoff")).expect("example"))
-        .expect("write");
-    std::fs::write(dir.join("broken.handoff"), "workflow w { step s { owner nobody } }")
-        .expect("write");
+    std::fs::write(
+        dir.join("ok.handoff"),
+        std::fs::read(root().join("examples/refund.handoff")).expect("example"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("broken.handoff"),
+        "workflow w { step s { owner nobody } }",
+    )
+    .expect("write");
     let out = scratch("broken-out");
     let run = handoff(&[
         "build",

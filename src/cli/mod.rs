@@ -238,7 +238,9 @@ fn build(
     test_payload: Option<&std::path::Path>,
 ) -> i32 {
     if !matches!(target, Target::N8n | Target::Ir) {
-        eprintln!("error: this target is not implemented yet; `--target n8n` and `--target ir` are");
+        eprintln!(
+            "error: this target is not implemented yet; `--target n8n` and `--target ir` are"
+        );
         return CANNOT_RUN;
     }
     let test = match test_payload.map(read_test_run).transpose() {
@@ -358,11 +360,8 @@ fn build_ir(
         names.push("index.json");
     }
     names.sort_unstable();
-    if let Some(twice) = names.windows(2).find(|w| w[0] == w[1]) {
-        eprintln!(
-            "error: two outputs would be written to `{}`; rename one of the workflows",
-            twice[0]
-        );
+    if let Some([twice, ..]) = names.windows(2).find(|w| w[0] == w[1]) {
+        eprintln!("error: two outputs would be written to `{twice}`; rename one of the workflows");
         return CANNOT_RUN;
     }
     if with_index {
