@@ -8,6 +8,11 @@ targets of the project:
 - peak memory under 20 times the file size.
 
 Usage: bench/run.py [--sizes 1000,10000,100000] [--runs 3]
+       bench/run.py --mode ir [--runs 3]
+
+With `--mode ir` it times `handoff build FILE --target ir` instead, at 10,000 and 100,000 steps
+of every shape, and checks that the IR is written in time linear in the size: the 100,000-step
+case within 12 times the 10,000-step case (the same bound as for `check`).
 Builds the release binary, generates the inputs into bench/out/, prints a Markdown table and
 exits non-zero if a target is missed. Wall time is the median of the runs; peak memory is the
 maximum resident set size of one run (GNU time if installed); the share after parsing comes from
@@ -64,11 +69,67 @@ def peak_rss(path):
     return usage.ru_maxrss * 1024
 
 
+def build_ir_once(path):
+    """Wall time of `handoff build PATH --target ir` into a scratch directory, and the bytes
+    written."""
+    out = os.path.join(OUT, "ir")
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [BIN, "build", path, "--target", "ir", "-o", out],
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"handoff build --target ir failed on {path}:\n{proc.stderr[-2000:]}")
+    written = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+    for f in os.listdir(out):
+        os.remove(os.path.join(out, f))
+    return wall, written
+
+
+def main_ir(runs):
+    sizes = [10000, 100000]
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, "bench", "generate.py"), OUT] + [str(s) for s in sizes],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    rows, failures, results = [], [], {}
+    for shape in SHAPES:
+        for n in sizes:
+            path = os.path.join(OUT, f"{shape}_{n}.handoff")
+            size = os.path.getsize(path)
+            timed = [build_ir_once(path) for _ in range(runs)]
+            wall = statistics.median(t for t, _ in timed)
+            written = timed[0][1]
+            results[(shape, n)] = wall
+            rows.append(
+                f"| {shape} | {n:,} | {size / 1e6:.1f} | {written / 1e6:.1f} | {wall:.2f} | |"
+            )
+        ratio = results[(shape, 100000)] / results[(shape, 10000)]
+        rows.append(f"| {shape} | 100k / 10k | | | | {ratio:.1f}x |")
+        if ratio > 12:
+            failures.append(f"{shape}: the IR of 100,000 steps takes {ratio:.1f}x the time of 10,000")
+    print("| shape | steps | input MB | IR MB | seconds | 100k / 10k |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    if failures:
+        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
+        sys.exit(1)
+    print("\nall targets met")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--mode", choices=["check", "ir"], default="check")
     args = ap.parse_args()
+    if args.mode == "ir":
+        main_ir(args.runs)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
 
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
