@@ -21,9 +21,12 @@
 //! assert!(!compiled.has_errors());
 //! let ir = &compiled.workflows[0];
 //! assert_eq!(ir.format.name, "handoff-ir");
-//! assert_eq!(ir.steps[0].owner, "desk");
-//! assert_eq!(ir.steps[0].available_on_entry, ["question"]);
-//! assert_eq!(ir.steps[0].implementation, "hello.answer");
+//! let step = &ir.steps[0];
+//! assert_eq!(&*step.owner, "desk");
+//! // The fields a person has in front of them when the step starts (§4 of the language):
+//! let available: Vec<&str> = step.available_on_entry.iter().map(|f| &**f).collect();
+//! assert_eq!(available, ["question"]);
+//! assert_eq!(step.implementation, "hello.answer");
 //! // The JSON document `handoff build --target ir` writes:
 //! let json = handoff::model::to_json(ir);
 //! assert!(json.contains(r#""file": "hello.handoff""#));

@@ -38,7 +38,7 @@ fn compile(path: &Path) -> Vec<(String, String)> {
     compiled
         .workflows
         .iter()
-        .map(|d| (d.workflow.name.clone(), model::to_json(d)))
+        .map(|d| (d.workflow.name.to_string(), model::to_json(d)))
         .collect()
 }
 
@@ -215,7 +215,10 @@ fn the_model_resolves_fallbacks_contexts_and_crossings() {
         esc.fallback_from,
         Some(model::FallbackSource::WorkflowOwner)
     );
-    assert_eq!(doc.steps[1].available_on_entry, ["brief"]);
+    assert_eq!(
+        doc.steps[1].available_on_entry,
+        [model::Name::from("brief")]
+    );
     // `tier` is available after `s` but the handoffs carry only `brief`.
     let tier = &doc.fields[1];
     let statuses: Vec<_> = tier

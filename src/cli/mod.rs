@@ -326,7 +326,8 @@ fn build(
 
 /// `build --target ir`: one `handoff-ir` document per workflow, through the library's
 /// [`handoff::Compilation`], and an `index.json` when a directory or several workflows were
-/// compiled. Called only when the input has no errors.
+/// compiled. Called only when the input has no errors. Documents are streamed to their files,
+/// so a large workflow's JSON is never held in memory as a whole.
 fn build_ir(
     sources: &[files::Source],
     checked: Vec<handoff::Checked>,
@@ -334,7 +335,7 @@ fn build_ir(
     directory: bool,
 ) -> i32 {
     use handoff::model::{self, Index, IndexEntry};
-    let mut outputs = Vec::new();
+    let mut documents = Vec::new();
     let mut index = Index {
         format: model::Format::default(),
         workflows: Vec::new(),
@@ -342,20 +343,20 @@ fn build_ir(
     for (source, checked) in sources.iter().zip(checked) {
         let options = handoff::Options::new(source.display.clone());
         let compiled = handoff::Compilation::from_checked(&source.text, checked, &options);
-        for doc in &compiled.workflows {
+        for doc in compiled.workflows {
             let file = format!("{}.json", doc.workflow.name);
             index.workflows.push(IndexEntry {
-                workflow: doc.workflow.name.clone(),
+                workflow: doc.workflow.name.to_string(),
                 file: file.clone(),
                 source: source.display.clone(),
             });
-            outputs.push((file, model::to_json(doc)));
+            documents.push((file, doc));
         }
     }
-    let with_index = directory || outputs.len() > 1;
+    let with_index = directory || documents.len() > 1;
     // Names are identifiers, so they are safe file names; two workflows of one name (in two
     // files) or one named `index` would overwrite each other's output.
-    let mut names: Vec<&str> = outputs.iter().map(|(name, _)| name.as_str()).collect();
+    let mut names: Vec<&str> = documents.iter().map(|(name, _)| name.as_str()).collect();
     if with_index {
         names.push("index.json");
     }
@@ -364,24 +365,30 @@ fn build_ir(
         eprintln!("error: two outputs would be written to `{twice}`; rename one of the workflows");
         return CANNOT_RUN;
     }
-    if with_index {
-        outputs.push(("index.json".to_string(), model::to_json(&index)));
-    }
-    write_outputs(out, &outputs)
-}
-
-fn write_outputs(out: &std::path::Path, outputs: &[(String, String)]) -> i32 {
     if let Err(e) = std::fs::create_dir_all(out) {
         eprintln!("error: cannot create `{}`: {e}", out.display());
         return CANNOT_RUN;
     }
-    for (name, text) in outputs {
+    let write = |name: &str, doc: &dyn Fn(std::fs::File) -> std::io::Result<()>| {
         let file = out.join(name);
-        if let Err(e) = std::fs::write(&file, text) {
-            eprintln!("error: cannot write `{}`: {e}", file.display());
+        match std::fs::File::create(&file).and_then(doc) {
+            Ok(()) => {
+                println!("wrote {}", file.display());
+                true
+            }
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", file.display());
+                false
+            }
+        }
+    };
+    for (name, doc) in documents {
+        if !write(&name, &|f| model::write_json(&doc, f)) {
             return CANNOT_RUN;
         }
-        println!("wrote {}", file.display());
+    }
+    if with_index && !write("index.json", &|f| model::write_json(&index, f)) {
+        return CANNOT_RUN;
     }
     CLEAN
 }

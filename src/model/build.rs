@@ -15,7 +15,7 @@ use crate::span::{self, LineIndex};
 use super::{
     Actor, ActorKind, Approval, Comparison, Condition, Crossing, CrossingStatus, Document,
     Duration, Edge, EdgeKind, Endpoint, EndpointKind, FallbackSource, Field, Format, Inbox,
-    InboxChannel, Operand, PrimitiveType, Related, Reversibility, Severity, Step, Trigger,
+    InboxChannel, Name, Operand, PrimitiveType, Related, Reversibility, Severity, Step, Trigger,
     TriggerKind, Type, Warning, Workflow,
 };
 
@@ -32,7 +32,7 @@ pub fn build(
 ) -> Vec<Document> {
     let spans = Spans {
         source,
-        file,
+        file: Name::from(file),
         index: LineIndex::new(source),
     };
     // Diagnostics outside every workflow (at the file's top-level actors) go to each workflow.
@@ -51,10 +51,17 @@ pub fn build(
             let mut warnings: Vec<&Diagnostic> = shared.clone();
             warnings.extend(diagnostics.iter().filter(|d| inside(d, wf)));
             diagnostics_sorted(&mut warnings);
+            let names = |list: &mut dyn Iterator<Item = &String>| -> Vec<Name> {
+                list.map(|n| Name::from(n.as_str())).collect()
+            };
             Builder {
                 a: &analysis,
                 wf,
                 spans: &spans,
+                actors: names(&mut wf.actors.iter().map(|a| &a.name.text)),
+                fields: names(&mut wf.fields.iter().map(|f| &f.name.text)),
+                triggers: names(&mut wf.triggers.iter().map(|t| &t.name.text)),
+                steps: names(&mut wf.steps.iter().map(|s| &s.name.text)),
             }
             .document(&warnings)
         })
@@ -68,7 +75,7 @@ fn diagnostics_sorted(list: &mut [&Diagnostic]) {
 /// Turns byte spans into [`super::Span`]s.
 struct Spans<'a> {
     source: &'a str,
-    file: &'a str,
+    file: Name,
     index: LineIndex,
 }
 
@@ -78,7 +85,7 @@ impl Spans<'_> {
         let end = self.index.line_col(self.source, span.end());
         let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
         super::Span {
-            file: self.file.to_string(),
+            file: Name::clone(&self.file),
             line: n(start.line),
             column: n(start.column),
             end_line: n(end.line),
@@ -98,6 +105,12 @@ struct Builder<'a, 'b> {
     a: &'b Analysis<'a>,
     wf: &'a Wf,
     spans: &'b Spans<'b>,
+    /// The names of the workflow's actors, fields, triggers and steps, by id, shared by every
+    /// place that lists them.
+    actors: Vec<Name>,
+    fields: Vec<Name>,
+    triggers: Vec<Name>,
+    steps: Vec<Name>,
 }
 
 // The two questions the IR asks the context analysis (LANGUAGE.md §4), in one place each.
@@ -145,7 +158,7 @@ impl Builder<'_, '_> {
         Document {
             format: Format::default(),
             workflow: Workflow {
-                name: wf.name.text.clone(),
+                name: Name::from(wf.name.text.as_str()),
                 title: wf.title.as_ref().map(|t| t.value.clone()),
                 version: wf.version.as_ref().map(|t| t.value.clone()),
                 doc: wf.doc.clone(),
@@ -166,19 +179,30 @@ impl Builder<'_, '_> {
         }
     }
 
-    fn field_name(&self, f: FieldId) -> String {
-        self.wf.field(f).name.text.clone()
+    fn field_name(&self, f: FieldId) -> Name {
+        Name::clone(&self.fields[f.index()])
     }
 
-    fn actor_name(&self, a: ActorId) -> String {
-        self.wf.actor(a).name.text.clone()
+    fn actor_name(&self, a: ActorId) -> Name {
+        Name::clone(&self.actors[a.index()])
     }
 
-    fn actor_ref(&self, r: Option<ir::Ref<ActorId>>) -> Option<String> {
+    fn step_name(&self, s: StepId) -> Name {
+        Name::clone(&self.steps[s.index()])
+    }
+
+    fn node_name(&self, n: NodeId) -> Name {
+        match n {
+            NodeId::Trigger(t) => Name::clone(&self.triggers[t.index()]),
+            NodeId::Step(s) => self.step_name(s),
+        }
+    }
+
+    fn actor_ref(&self, r: Option<ir::Ref<ActorId>>) -> Option<Name> {
         r.and_then(|r| r.target).map(|a| self.actor_name(a))
     }
 
-    fn fields(&self, refs: &[ir::Ref<FieldId>]) -> Vec<String> {
+    fn fields(&self, refs: &[ir::Ref<FieldId>]) -> Vec<Name> {
         refs.iter()
             .filter_map(|r| r.target)
             .map(|f| self.field_name(f))
@@ -194,7 +218,7 @@ impl Builder<'_, '_> {
 
     fn actor(&self, a: &ir::Actor) -> Actor {
         Actor {
-            name: a.name.text.clone(),
+            name: Name::from(a.name.text.as_str()),
             kind: match a.kind {
                 ast::ActorKind::Human => ActorKind::Human,
                 ast::ActorKind::Team => ActorKind::Team,
@@ -225,7 +249,7 @@ impl Builder<'_, '_> {
 
     fn field(&self, f: &ir::Field) -> Field {
         Field {
-            name: f.name.text.clone(),
+            name: Name::from(f.name.text.as_str()),
             ty: ty(&f.ty),
             sensitive: f.sensitive,
             doc: f.doc.clone(),
@@ -242,7 +266,7 @@ impl Builder<'_, '_> {
             ir::TriggerKind::Form(s) => (TriggerKind::Form, Some(s.value.clone())),
         };
         Trigger {
-            name: t.name.text.clone(),
+            name: Name::from(t.name.text.as_str()),
             kind,
             argument,
             provides: self.fields(&t.provides),
@@ -259,7 +283,7 @@ impl Builder<'_, '_> {
         else_edge: Option<usize>,
     ) -> Step {
         Step {
-            name: s.name.text.clone(),
+            name: self.step_name(id),
             title: s.title.as_ref().map(|t| t.value.clone()),
             doc: s.doc.clone(),
             owner: self.actor_ref(s.owner).unwrap_or_default(),
@@ -279,7 +303,7 @@ impl Builder<'_, '_> {
                     }
                     ReversibilityKind::CompensableBy(by) => (
                         super::ReversibilityKind::Compensable,
-                        by.target.map(|t| self.wf.step(t).name.text.clone()),
+                        by.target.map(|t| self.step_name(t)),
                     ),
                 };
                 Reversibility {
@@ -299,7 +323,7 @@ impl Builder<'_, '_> {
                 else_step: ap
                     .else_step
                     .and_then(|r| r.target)
-                    .map(|t| self.wf.step(t).name.text.clone()),
+                    .map(|t| self.step_name(t)),
                 else_edge,
                 span: self.spans.of(ap.span),
             }),
@@ -318,7 +342,7 @@ impl Builder<'_, '_> {
                 NodeId::Trigger(_) => EndpointKind::Trigger,
                 NodeId::Step(_) => EndpointKind::Step,
             },
-            name: self.wf.node_name(n).to_string(),
+            name: self.node_name(n),
         }
     }
 
@@ -331,7 +355,7 @@ impl Builder<'_, '_> {
         &self,
         route: &Route,
         receiver: Option<ActorId>,
-    ) -> (Option<String>, Option<FallbackSource>) {
+    ) -> (Option<Name>, Option<FallbackSource>) {
         let wf = self.wf;
         let found = route
             .fallback
@@ -599,7 +623,10 @@ impl Builder<'_, '_> {
         let span = self.spans.of(v.span);
         match &v.kind {
             ValueKind::Field(f) => Operand::Field {
-                name: f.map_or_else(|| self.spans.text(v.span), |f| self.field_name(f)),
+                name: f.map_or_else(
+                    || Name::from(self.spans.text(v.span)),
+                    |f| self.field_name(f),
+                ),
                 span,
             },
             ValueKind::Member(m) => Operand::Member {

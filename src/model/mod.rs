@@ -16,8 +16,16 @@
 
 mod build;
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// A name (of an actor, a field, a trigger, a step or a workflow) or a file path: a shared
+/// string, so that the many places that list the same name (every step's
+/// [`Step::available_on_entry`], for instance) do not each hold a copy. It serializes as a JSON
+/// string and dereferences to `&str`.
+pub type Name = Arc<str>;
 
 pub use build::build;
 
@@ -74,7 +82,7 @@ impl Default for Format {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Span {
     /// The path of the source file as it was given to the compiler.
-    pub file: String,
+    pub file: Name,
     /// The line where the element starts.
     pub line: u32,
     /// The column where the element starts.
@@ -89,7 +97,7 @@ pub struct Span {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Workflow {
     /// The workflow's name (an identifier, unique in its file).
-    pub name: String,
+    pub name: Name,
     /// `title "…"`.
     pub title: Option<String>,
     /// `version "…"`.
@@ -97,11 +105,11 @@ pub struct Workflow {
     /// The `///` documentation comment above the declaration.
     pub doc: Option<String>,
     /// `owner ACTOR`: accountable for the workflow, the fallback of last resort.
-    pub owner: Option<String>,
+    pub owner: Option<Name>,
     /// Whether the workflow is marked `customer_facing`.
     pub customer_facing: bool,
     /// `customer FIELD`: the field through which `notify` messages reach the customer.
-    pub customer: Option<String>,
+    pub customer: Option<Name>,
     /// The workflow declaration.
     pub span: Span,
 }
@@ -124,7 +132,7 @@ pub enum ActorKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Actor {
     /// The actor's name.
-    pub name: String,
+    pub name: Name,
     /// What the actor is.
     pub kind: ActorKind,
     /// `title "…"`.
@@ -134,7 +142,7 @@ pub struct Actor {
     /// The capabilities of its `can` items as written (`crm.*` included), in order, each once.
     pub permissions: Vec<String>,
     /// Its `fallback`: who takes over work it leaves past an SLA.
-    pub fallback: Option<String>,
+    pub fallback: Option<Name>,
     /// `members "…"` (documentation only).
     pub members: Vec<String>,
     /// Where the actor is told that work waits for it.
@@ -170,7 +178,7 @@ pub struct Inbox {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Field {
     /// The field's name.
-    pub name: String,
+    pub name: Name,
     /// Its type.
     #[serde(rename = "type")]
     pub ty: Type,
@@ -261,13 +269,13 @@ pub enum TriggerKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Trigger {
     /// The trigger's name.
-    pub name: String,
+    pub name: Name,
     /// How work enters.
     pub kind: TriggerKind,
     /// The path, cron expression or form title; `null` for `manual`.
     pub argument: Option<String>,
     /// The fields the work starts with.
-    pub provides: Vec<String>,
+    pub provides: Vec<Name>,
     /// The `///` documentation comment.
     pub doc: Option<String>,
     /// The trigger declaration.
@@ -278,17 +286,17 @@ pub struct Trigger {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Step {
     /// The step's name.
-    pub name: String,
+    pub name: Name,
     /// `title "…"`.
     pub title: Option<String>,
     /// The `///` documentation comment.
     pub doc: Option<String>,
     /// The owning actor.
-    pub owner: String,
+    pub owner: Name,
     /// The fields the step reads.
-    pub needs: Vec<String>,
+    pub needs: Vec<Name>,
     /// The fields the step produces.
-    pub provides: Vec<String>,
+    pub provides: Vec<Name>,
     /// The capabilities of its `action` items (its side effects).
     pub actions: Vec<String>,
     /// `uses "NAME"` as written, if any.
@@ -303,7 +311,7 @@ pub struct Step {
     pub escalations: Vec<usize>,
     /// The fields available on entry to the step on every path from a trigger (LANGUAGE.md §4),
     /// in declaration order.
-    pub available_on_entry: Vec<String>,
+    pub available_on_entry: Vec<Name>,
     /// The step declaration.
     pub span: Span,
 }
@@ -326,7 +334,7 @@ pub struct Reversibility {
     /// The class.
     pub kind: ReversibilityKind,
     /// For `compensable`: the step that undoes this one.
-    pub compensated_by: Option<String>,
+    pub compensated_by: Option<Name>,
     /// The reversibility item.
     pub span: Span,
 }
@@ -344,11 +352,11 @@ pub struct Duration {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Approval {
     /// The approvers, in the order they approve.
-    pub approvers: Vec<String>,
+    pub approvers: Vec<Name>,
     /// `within`: how long the approvers may take.
     pub within: Option<Duration>,
     /// `else`: where a rejection or timeout sends the work; `null` ends it (fail closed).
-    pub else_step: Option<String>,
+    pub else_step: Option<Name>,
     /// The index in [`Document::edges`] of the `approval-else` edge, if any.
     pub else_edge: Option<usize>,
     /// The `approve` item.
@@ -389,7 +397,7 @@ pub struct Endpoint {
     /// What it is.
     pub kind: EndpointKind,
     /// Its name.
-    pub name: String,
+    pub name: Name,
 }
 
 /// A route work can take.
@@ -406,15 +414,15 @@ pub struct Edge {
     /// Whether the route is an `otherwise` route.
     pub otherwise: bool,
     /// Handoffs and escalations: the fields that cross, as listed in `carries`.
-    pub carries: Vec<String>,
+    pub carries: Vec<Name>,
     /// Handoffs and escalations: the fields available at the source (after the source step
     /// ran) that do not cross.
-    pub dropped: Vec<String>,
+    pub dropped: Vec<Name>,
     /// `sla`: how long the receiver may take to pick the work up.
     pub sla: Option<Duration>,
     /// Handoffs and escalations: who gets the work past the SLA, resolved: the route's own
     /// `fallback`, else the receiving actor's, else the workflow owner (LANGUAGE.md §3, E305).
-    pub fallback: Option<String>,
+    pub fallback: Option<Name>,
     /// Where [`Edge::fallback`] comes from.
     pub fallback_from: Option<FallbackSource>,
     /// `notify "…"`: what the customer is told.
@@ -520,7 +528,7 @@ pub enum Operand {
     /// A context field.
     Field {
         /// The field's name.
-        name: String,
+        name: Name,
         /// The operand.
         span: Span,
     },
@@ -648,6 +656,17 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Writes [`to_json`] of `value` to `out` without building the text first (the command line
+/// streams large documents to their files this way). The caller chooses the writer; this crate
+/// opens no file.
+pub fn write_json<T: Serialize, W: std::io::Write>(value: &T, out: W) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// The JSON Schema (2020-12) of [`Document`], as committed in `schema/handoff-ir.schema.json`.
