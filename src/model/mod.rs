@@ -14,6 +14,8 @@
 //!
 //! Every list is in source order. Edges are addressed by their index in [`Document::edges`].
 
+#![warn(missing_docs)]
+
 mod build;
 
 use std::sync::Arc;
