@@ -134,9 +134,10 @@ workflow injection {
   title "={{ $env.HOME }}"
   version "1.0\n\"beta\""
   owner agent
-  context { brief: summary  tier: enum(a, b) }
-  trigger hook: webhook "={{ $env.PATH }}/x" { provides tier }
-  trigger form_in: form "{{ $env.USER }}\"quoted\"\nnew line\u{1F600}" { provides tier }
+  customer contact
+  context { brief: summary  tier: enum(a, b)  contact: email }
+  trigger hook: webhook "={{ $env.PATH }}/x" { provides tier, contact }
+  trigger form_in: form "{{ $env.USER }}\"quoted\"\nnew line\u{1F600}" { provides tier, contact }
   step s {
     title "</script><script>alert(1)</script>"
     owner bot
@@ -171,6 +172,7 @@ fn strings_from_the_source_stay_literal_json_strings() {
     insta::assert_snapshot!("ir_injection", json);
     let doc: Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(doc["workflow"]["title"], "={{ $env.HOME }}");
+    assert_eq!(doc["workflow"]["customer"], "contact");
     assert_eq!(doc["workflow"]["version"], "1.0\n\"beta\"");
     assert_eq!(
         doc["workflow"]["doc"],
@@ -368,6 +370,28 @@ fn build_writes_nothing_when_the_input_has_errors() {
         out.to_str().expect("utf-8"),
     ]);
     assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn build_refuses_two_workflows_that_would_share_a_file() {
+    let dir = scratch("same-name-in");
+    std::fs::create_dir_all(dir.join("sub")).expect("dir");
+    let example = std::fs::read(root().join("examples/refund.handoff")).expect("example");
+    std::fs::write(dir.join("a.handoff"), &example).expect("write");
+    std::fs::write(dir.join("sub/b.handoff"), &example).expect("write");
+    let out = scratch("same-name-out");
+    let run = handoff(&[
+        "build",
+        dir.to_str().expect("utf-8"),
+        "--target",
+        "ir",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{run:?}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("`refund.json`"));
     assert!(!out.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
