@@ -395,3 +395,43 @@ fn build_refuses_two_workflows_that_would_share_a_file() {
     assert!(!out.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_long_chain_and_deep_conditions_compile_to_an_ir() {
+    // 20,000 steps in a chain, and a condition nested as deep as the parser accepts: the model
+    // is built and serialized without deep recursion.
+    let n = 20_000;
+    let mut source = String::from(
+        "workflow long {\n  owner p\n  actor p: human { can x  inbox email \"p@example.com\" }\n  context { f: number }\n  trigger go: manual { provides f }\n",
+    );
+    for i in 0..n {
+        source.push_str(&format!("  step s{i} {{ owner p needs f reversible }}\n"));
+    }
+    source.push_str("  flow go -> s0\n");
+    for i in 0..n - 1 {
+        source.push_str(&format!("  flow s{i} -> s{}\n", i + 1));
+    }
+    let deep = format!("{}f > 1{}", "(not ".repeat(30), ")".repeat(30));
+    source.push_str(&format!("  step end {{ owner p needs f reversible }}\n  step other {{ owner p needs f reversible }}\n  flow s{} -> end when {deep}\n  flow s{} -> other otherwise\n}}\n", n - 1, n - 1));
+    let compiled = handoff::compile(&source, &handoff::Options::default());
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == handoff::diagnostics::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let doc = &compiled.workflows[0];
+    assert_eq!(doc.steps.len(), n + 2);
+    assert_eq!(doc.edges.len(), n + 2);
+    let json = model::to_json(doc);
+    let back: Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(back["steps"][n]["available_on_entry"][0], "f");
+    let mut condition = &back["edges"][n]["condition"];
+    let mut depth = 0;
+    while condition["op"] == "not" {
+        condition = &condition["operand"];
+        depth += 1;
+    }
+    assert_eq!(depth, 30);
+    assert_eq!(condition["op"], "compare");
+}
