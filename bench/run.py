@@ -8,6 +8,13 @@ targets of the project:
 - peak memory under 20 times the file size.
 
 Usage: bench/run.py [--sizes 1000,10000,100000] [--runs 3]
+       bench/run.py --mode ir [--runs 3]
+
+With `--mode ir` it times `handoff build FILE --target ir` instead, at 10,000 and 100,000 steps
+of every shape, and checks that the IR is written in time linear in the size: the 100,000-step
+case within 12 times the CPU time (user + system) of the 10,000-step case (the same bound as for
+`check`, on CPU time because the wall time of writing hundreds of megabytes on a shared machine
+depends on what else runs).
 Builds the release binary, generates the inputs into bench/out/, prints a Markdown table and
 exits non-zero if a target is missed. Wall time is the median of the runs; peak memory is the
 maximum resident set size of one run (GNU time if installed); the share after parsing comes from
@@ -64,11 +71,74 @@ def peak_rss(path):
     return usage.ru_maxrss * 1024
 
 
+def build_ir_once(path):
+    """Wall time and CPU time (user + system, of the process alone) of
+    `handoff build PATH --target ir` into a scratch directory, and the bytes written. The CPU
+    time is what the linearity target is judged on: on a shared machine the wall time of a run
+    that writes hundreds of megabytes depends on what else runs."""
+    out = os.path.join(OUT, "ir")
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [BIN, "build", path, "--target", "ir", "-o", out],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        sys.exit(f"handoff build --target ir failed on {path}:\n{stderr[-2000:].decode()}")
+    written = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+    for f in os.listdir(out):
+        os.remove(os.path.join(out, f))
+    return wall, usage.ru_utime + usage.ru_stime, written
+
+
+def main_ir(runs):
+    sizes = [10000, 100000]
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, "bench", "generate.py"), OUT] + [str(s) for s in sizes],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    rows, failures, results = [], [], {}
+    for shape in SHAPES:
+        for n in sizes:
+            path = os.path.join(OUT, f"{shape}_{n}.handoff")
+            size = os.path.getsize(path)
+            timed = [build_ir_once(path) for _ in range(runs)]
+            wall = statistics.median(t[0] for t in timed)
+            cpu = statistics.median(t[1] for t in timed)
+            written = timed[0][2]
+            results[(shape, n)] = cpu
+            rows.append(
+                f"| {shape} | {n:,} | {size / 1e6:.1f} | {written / 1e6:.1f} | {wall:.2f} | {cpu:.2f} | |"
+            )
+        ratio = results[(shape, 100000)] / results[(shape, 10000)]
+        rows.append(f"| {shape} | 100k / 10k | | | | | {ratio:.1f}x |")
+        if ratio > 12:
+            failures.append(
+                f"{shape}: the IR of 100,000 steps takes {ratio:.1f}x the CPU time of 10,000"
+            )
+    print("| shape | steps | input MB | IR MB | wall s | CPU s | CPU 100k / 10k |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    if failures:
+        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
+        sys.exit(1)
+    print("\nall targets met")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--mode", choices=["check", "ir"], default="check")
     args = ap.parse_args()
+    if args.mode == "ir":
+        main_ir(args.runs)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
 
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)

@@ -106,7 +106,7 @@ enum Target {
     N8n,
     /// A Make scenario blueprint (not implemented yet).
     Make,
-    /// The checked model as JSON (not implemented yet).
+    /// The checked model as JSON: one `handoff-ir` document per workflow (`docs/targets/ir.md`).
     Ir,
     /// Markdown documentation, as `handoff doc` writes it.
     Docs,
@@ -275,8 +275,8 @@ fn build(
     if matches!(target, Target::Docs) {
         return doc(path, out);
     }
-    if !matches!(target, Target::N8n) {
-        eprintln!("error: this target is not implemented yet; `--target n8n` is");
+    if !matches!(target, Target::N8n | Target::Ir) {
+        eprintln!("error: this target is not implemented yet; `--target n8n`, `ir` and `docs` are");
         return CANNOT_RUN;
     }
     let test = match test_payload.map(read_test_run).transpose() {
@@ -313,6 +313,10 @@ fn build(
             plural(errors, "error")
         );
         return FOUND_ERRORS;
+    }
+    if matches!(target, Target::Ir) {
+        let index = path.is_dir();
+        return build_ir(&sources, checked, out, index);
     }
     let options = handoff::emit::n8n::Options {
         profile: match profile {
@@ -495,6 +499,75 @@ fn graph(path: &std::path::Path, format: GraphFormat, workflow: Option<&str>) ->
         );
     }
     if write_stdout(&docs::graph(&analysis, &source.text, format)).is_err() {
+        return CANNOT_RUN;
+    }
+    CLEAN
+}
+
+/// `build --target ir`: one `handoff-ir` document per workflow, through the library's
+/// [`handoff::Compilation`], and an `index.json` when a directory or several workflows were
+/// compiled. Called only when the input has no errors. Documents are streamed to their files,
+/// so a large workflow's JSON is never held in memory as a whole.
+fn build_ir(
+    sources: &[files::Source],
+    checked: Vec<handoff::Checked>,
+    out: &std::path::Path,
+    directory: bool,
+) -> i32 {
+    use handoff::model::{self, Index, IndexEntry};
+    let mut documents = Vec::new();
+    let mut index = Index {
+        format: model::Format::default(),
+        workflows: Vec::new(),
+    };
+    for (source, checked) in sources.iter().zip(checked) {
+        let options = handoff::Options::new(source.display.clone());
+        let compiled = handoff::Compilation::from_checked(&source.text, checked, &options);
+        for doc in compiled.workflows {
+            let file = format!("{}.json", doc.workflow.name);
+            index.workflows.push(IndexEntry {
+                workflow: doc.workflow.name.to_string(),
+                file: file.clone(),
+                source: source.display.clone(),
+            });
+            documents.push((file, doc));
+        }
+    }
+    let with_index = directory || documents.len() > 1;
+    // Names are identifiers, so they are safe file names; two workflows of one name (in two
+    // files) or one named `index` would overwrite each other's output.
+    let mut names: Vec<&str> = documents.iter().map(|(name, _)| name.as_str()).collect();
+    if with_index {
+        names.push("index.json");
+    }
+    names.sort_unstable();
+    if let Some([twice, ..]) = names.windows(2).find(|w| w[0] == w[1]) {
+        eprintln!("error: two outputs would be written to `{twice}`; rename one of the workflows");
+        return CANNOT_RUN;
+    }
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("error: cannot create `{}`: {e}", out.display());
+        return CANNOT_RUN;
+    }
+    let write = |name: &str, doc: &dyn Fn(std::fs::File) -> std::io::Result<()>| {
+        let file = out.join(name);
+        match std::fs::File::create(&file).and_then(doc) {
+            Ok(()) => {
+                println!("wrote {}", file.display());
+                true
+            }
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", file.display());
+                false
+            }
+        }
+    };
+    for (name, doc) in documents {
+        if !write(&name, &|f| model::write_json(&doc, f)) {
+            return CANNOT_RUN;
+        }
+    }
+    if with_index && !write("index.json", &|f| model::write_json(&index, f)) {
         return CANNOT_RUN;
     }
     CLEAN

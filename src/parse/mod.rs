@@ -1,6 +1,6 @@
 //! Parsing: source text to syntax tree, with every syntax error the parser can recover from.
 //!
-//! The pipeline is: [`scan`] bounds nesting and finds declaration starts; pest parses the whole
+//! The pipeline is: `scan` bounds nesting and finds declaration starts; pest parses the whole
 //! file; if that fails (or nesting is too deep), each top-level declaration is parsed on its own,
 //! so that every broken declaration reports an error and the others are still lowered.
 //!
