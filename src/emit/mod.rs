@@ -4,4 +4,5 @@
 //! (it returns text); the same input gives the same bytes; text from the source is data and is
 //! escaped for the target so that it can never become code there (LANGUAGE.md §8).
 
+pub mod make;
 pub mod n8n;
