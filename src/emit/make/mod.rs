@@ -232,7 +232,7 @@ impl<'a> Emitter<'a> {
         read: &dyn Fn(&str) -> String,
         correlation: &str,
     ) -> Module {
-        let mut vars = vec![json!({"name": "correlation_id", "value": correlation})];
+        let mut vars = vec![json!({"name": "handoff_correlation_id", "value": correlation})];
         for &f in fields {
             let n = self.field(f);
             vars.push(json!({"name": n, "value": read(n)}));
@@ -311,7 +311,7 @@ impl<'a> Emitter<'a> {
                     format!("{} · context", self.step_name(s)),
                     &fields,
                     &from_hook,
-                    "{{1.correlation_id}}",
+                    "{{1.handoff_correlation_id}}",
                 );
                 flow.push(m);
                 self.run_step(s, &mut flow, &mut at, 0);
@@ -329,7 +329,7 @@ impl<'a> Emitter<'a> {
                     format!("{} · done", self.step_name(s)),
                     &fields,
                     &from_hook,
-                    "{{1.correlation_id}}",
+                    "{{1.handoff_correlation_id}}",
                 );
                 flow.push(m);
                 self.routes_out(NodeId::Step(s), Some("1.".into()), &mut flow, &mut at, 0);
@@ -364,10 +364,10 @@ impl<'a> Emitter<'a> {
                     format!("{} · answered", self.step_name(s)),
                     &fields,
                     &read,
-                    "{{1.correlation_id}}",
+                    "{{1.handoff_correlation_id}}",
                 );
                 let mut checks: Vec<Condition> = vec![Condition {
-                    a: format!("{{{{{record}.correlation_id}}}}"),
+                    a: format!("{{{{{record}.handoff_correlation_id}}}}"),
                     o: "exist",
                     b: None,
                 }];
@@ -402,18 +402,18 @@ impl<'a> Emitter<'a> {
                     format!("{} · approved", self.step_name(s)),
                     &fields,
                     &read,
-                    "{{1.correlation_id}}",
+                    "{{1.handoff_correlation_id}}",
                 );
                 m.filter = Some(Filter {
                     name: "approved".into(),
                     conditions: vec![vec![
                         Condition {
-                            a: format!("{{{{{record}.correlation_id}}}}"),
+                            a: format!("{{{{{record}.handoff_correlation_id}}}}"),
                             o: "exist",
                             b: None,
                         },
                         Condition {
-                            a: "{{1.approved}}".into(),
+                            a: "{{1.handoff_approved}}".into(),
                             o: "text:equal",
                             b: Some("true".into()),
                         },
@@ -445,18 +445,18 @@ impl<'a> Emitter<'a> {
                     format!("{} · not approved", self.step_name(s)),
                     &fields,
                     &read,
-                    "{{1.correlation_id}}",
+                    "{{1.handoff_correlation_id}}",
                 );
                 m.filter = Some(Filter {
                     name: "rejected or unknown".into(),
                     conditions: vec![
                         vec![Condition {
-                            a: format!("{{{{{record}.correlation_id}}}}"),
+                            a: format!("{{{{{record}.handoff_correlation_id}}}}"),
                             o: "notexist",
                             b: None,
                         }],
                         vec![Condition {
-                            a: "{{1.approved}}".into(),
+                            a: "{{1.handoff_approved}}".into(),
                             o: "text:notequal",
                             b: Some("true".into()),
                         }],
@@ -486,7 +486,7 @@ impl<'a> Emitter<'a> {
 
     /// Loads the stored context of a resumed part and records who answered and when.
     fn load(&mut self, number: usize, flow: &mut Vec<Module>, at: &mut Cursor) -> u32 {
-        let key = format!("{{{{1.correlation_id}}}}.{number}");
+        let key = format!("{{{{1.handoff_correlation_id}}}}.{number}");
         let get = self.module(
             modules::GET_RECORD,
             at,
@@ -502,9 +502,9 @@ impl<'a> Emitter<'a> {
             "record the answer".into(),
             json!({}),
             json!({"key": key, "overwrite": true, "data": {
-                "correlation_id": "{{1.correlation_id}}",
-                "answered_by": "{{1.inbox}}",
-                "answered_at": "{{now}}",
+                "handoff_correlation_id": "{{1.handoff_correlation_id}}",
+                "handoff_answered_by": "{{1.handoff_inbox}}",
+                "handoff_answered_at": "{{now}}",
             }}),
         );
         flow.push(answered);
@@ -520,8 +520,9 @@ impl<'a> Emitter<'a> {
     /// Calls another part over its webhook with `fields` of the current context.
     fn call_part(&mut self, number: usize, fields: &[FieldId], at: &mut Cursor) -> Module {
         let c = at.context;
-        let mut query =
-            vec![json!({"name": "correlation_id", "value": format!("{{{{{c}.correlation_id}}}}")})];
+        let mut query = vec![
+            json!({"name": "handoff_correlation_id", "value": format!("{{{{{c}.handoff_correlation_id}}}}")}),
+        ];
         for &f in fields {
             let n = self.field(f);
             query.push(json!({"name": n, "value": format!("{{{{{c}.{n}}}}}")}));
@@ -556,7 +557,7 @@ impl<'a> Emitter<'a> {
             format!("{} · context", step.name.text),
             &fields,
             &read,
-            &format!("{{{{{c}.correlation_id}}}}"),
+            &format!("{{{{{c}.handoff_correlation_id}}}}"),
         );
         flow.push(m);
         let c = at.context;
@@ -598,7 +599,7 @@ impl<'a> Emitter<'a> {
             format!("{} · done", step.name.text),
             &after,
             &read,
-            &format!("{{{{{c}.correlation_id}}}}"),
+            &format!("{{{{{c}.handoff_correlation_id}}}}"),
         );
         let checks: Vec<Condition> = provides
             .iter()
@@ -667,7 +668,7 @@ impl<'a> Emitter<'a> {
                 format!("undo {} with {}", self.step_name(done), self.step_name(comp)),
                 json!({"authenticationType": "noAuth", "tlsType": ""}),
                 json!({"url": url, "method": "post", "parseResponse": true,
-                    "queryParameters": [{"name": "correlation_id", "value": format!("{{{{{}.correlation_id}}}}", at.context)}]}),
+                    "queryParameters": [{"name": "handoff_correlation_id", "value": format!("{{{{{}.handoff_correlation_id}}}}", at.context)}]}),
             ));
         }
         out.push(self.module(
@@ -722,13 +723,12 @@ impl<'a> Emitter<'a> {
         for (i, esc) in step.escalations.iter().enumerate() {
             let mut r_at = at.branch(base, at.y + ROW * row(i));
             let mut r = Vec::new();
-            let f = filter::dnf(&ops, &esc.condition, false)
-                .unwrap_or_else(|| fallback(result.as_deref(), &format!("escalate_{i}"), true));
-            negations.push(
-                filter::dnf(&ops, &esc.condition, true).unwrap_or_else(|| {
-                    fallback(result.as_deref(), &format!("escalate_{i}"), false)
-                }),
-            );
+            let f = filter::dnf(&ops, &esc.condition, false).unwrap_or_else(|| {
+                fallback(result.as_deref(), &format!("handoff_escalate_{i}"), true)
+            });
+            negations.push(filter::dnf(&ops, &esc.condition, true).unwrap_or_else(|| {
+                fallback(result.as_deref(), &format!("handoff_escalate_{i}"), false)
+            }));
             self.notify(
                 esc.route.notify.as_ref().map(|n| n.value.as_str()),
                 &mut r,
@@ -752,7 +752,7 @@ impl<'a> Emitter<'a> {
         call.filter = Some(Filter {
             name: "no escalation".into(),
             conditions: filter::and(negations)
-                .unwrap_or_else(|| fallback(result.as_deref(), "no_escalation", true)),
+                .unwrap_or_else(|| fallback(result.as_deref(), "handoff_no_escalation", true)),
         });
         routes.push(vec![call]);
         let branching = self.router(at, format!("{} · escalate?", step.name.text), routes);
@@ -798,30 +798,33 @@ impl<'a> Emitter<'a> {
             let Some((_, NodeId::Step(to))) = t.ends() else {
                 continue;
             };
-            let cond =
-                match &t.guard {
-                    Guard::Always => None,
-                    Guard::When(c) => Some(filter::dnf(&ops, c, false).unwrap_or_else(|| {
-                        fallback(result.as_deref(), &format!("route_{i}"), true)
-                    })),
-                    Guard::Otherwise(_) => {
-                        let negs: Vec<_> = outs
-                            .iter()
-                            .enumerate()
-                            .filter_map(|(j, o)| match &o.guard {
-                                Guard::When(c) => {
-                                    Some(filter::dnf(&ops, c, true).unwrap_or_else(|| {
-                                        fallback(result.as_deref(), &format!("route_{j}"), false)
-                                    }))
-                                }
-                                _ => None,
-                            })
-                            .collect();
-                        Some(filter::and(negs).unwrap_or_else(|| {
-                            fallback(result.as_deref(), &format!("route_{i}"), true)
-                        }))
-                    }
-                };
+            let cond = match &t.guard {
+                Guard::Always => None,
+                Guard::When(c) => Some(filter::dnf(&ops, c, false).unwrap_or_else(|| {
+                    fallback(result.as_deref(), &format!("handoff_route_{i}"), true)
+                })),
+                Guard::Otherwise(_) => {
+                    let negs: Vec<_> = outs
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(j, o)| match &o.guard {
+                            Guard::When(c) => {
+                                Some(filter::dnf(&ops, c, true).unwrap_or_else(|| {
+                                    fallback(
+                                        result.as_deref(),
+                                        &format!("handoff_route_{j}"),
+                                        false,
+                                    )
+                                }))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    Some(filter::and(negs).unwrap_or_else(|| {
+                        fallback(result.as_deref(), &format!("handoff_route_{i}"), true)
+                    }))
+                }
+            };
             let mut r_at = at.branch(base, at.y + ROW * row(i));
             let mut r = Vec::new();
             self.notify(
@@ -985,20 +988,20 @@ impl<'a> Emitter<'a> {
         let number = self.part_of(entry);
         let c = at.context;
         let link = format!(
-            "{}?correlation_id={{{{{c}.correlation_id}}}}",
+            "{}?handoff_correlation_id={{{{{c}.handoff_correlation_id}}}}",
             self.url(&format!("{number}-{}", escape::slug(&entry.label(self.wf))))
         );
         let mut data = serde_json::Map::new();
         data.insert(
-            "correlation_id".into(),
-            json!(format!("{{{{{c}.correlation_id}}}}")),
+            "handoff_correlation_id".into(),
+            json!(format!("{{{{{c}.handoff_correlation_id}}}}")),
         );
         for &f in stored {
             let n = self.field(f);
             data.insert(n.to_owned(), json!(format!("{{{{{c}.{n}}}}}")));
         }
-        data.insert("part".into(), json!(number.to_string()));
-        data.insert("link".into(), json!(link));
+        data.insert("handoff_part".into(), json!(number.to_string()));
+        data.insert("handoff_link".into(), json!(link));
         if let Some((seconds, fallback)) = sla {
             let fallback = fallback
                 .or_else(|| {
@@ -1008,15 +1011,15 @@ impl<'a> Emitter<'a> {
                 })
                 .or_else(|| self.wf.owner.and_then(|r| r.target));
             data.insert(
-                "due".into(),
+                "handoff_due".into(),
                 json!(format!("{{{{addSeconds(now; {seconds})}}}}")),
             );
             if let Some(f) = fallback {
-                data.insert("fallback".into(), json!(self.wf.actor(f).name.text));
+                data.insert("handoff_fallback".into(), json!(self.wf.actor(f).name.text));
                 self.sweeps.insert(f);
             }
         }
-        let key = format!("{{{{{c}.correlation_id}}}}.{number}");
+        let key = format!("{{{{{c}.handoff_correlation_id}}}}.{number}");
         let store = self.module(
             modules::ADD_RECORD,
             at,
@@ -1043,7 +1046,7 @@ impl<'a> Emitter<'a> {
         }
         let inboxes = self.wf.actor(actor).inboxes.clone();
         for (i, inbox) in inboxes.iter().enumerate() {
-            let own_link = format!("{link}&inbox={i}");
+            let own_link = format!("{link}&handoff_inbox={i}");
             let m = match inbox.channel {
                 InboxChannel::Email => self.module(
                     modules::EMAIL,
@@ -1096,7 +1099,7 @@ impl<'a> Emitter<'a> {
                 json!({
                     "url": url, "method": "post", "parseResponse": true,
                     "queryParameters": [
-                        {"name": "correlation_id", "value": format!("{{{{{c}.correlation_id}}}}")},
+                        {"name": "handoff_correlation_id", "value": format!("{{{{{c}.handoff_correlation_id}}}}")},
                         {"name": "message", "value": escape::text(message)},
                     ],
                 }),
@@ -1116,7 +1119,7 @@ impl<'a> Emitter<'a> {
             "overdue tasks".into(),
             json!({}),
             json!({
-                "filter": [[{"a": "due", "o": "date:less", "b": "{{now}}"}]],
+                "filter": [[{"a": "handoff_due", "o": "date:less", "b": "{{now}}"}]],
                 "sort": [],
                 "limit": 100,
             }),
@@ -1130,7 +1133,7 @@ impl<'a> Emitter<'a> {
             let mut r_at = at.branch(at.x, ROW * row(i));
             let mut r = Vec::new();
             for inbox in &inboxes {
-                let text = format!("{}: a task is overdue and now yours (part {{{{1.part}}}}). Answer here: {{{{1.link}}}}", escape::text(&self.wf.name.text));
+                let text = format!("{}: a task is overdue and now yours (part {{{{1.handoff_part}}}}). Answer here: {{{{1.handoff_link}}}}", escape::text(&self.wf.name.text));
                 let m = match inbox.channel {
                     InboxChannel::Email => self.module(modules::EMAIL, &mut r_at, format!("tell {name} by email"), json!({}), json!({
                         "to": [escape::text(&inbox.address.value)],
@@ -1150,7 +1153,7 @@ impl<'a> Emitter<'a> {
             r[0].filter = Some(Filter {
                 name: format!("falls back to {name}"),
                 conditions: vec![vec![Condition {
-                    a: "{{1.fallback}}".into(),
+                    a: "{{1.handoff_fallback}}".into(),
                     o: "text:equal",
                     b: Some(escape::text(&name)),
                 }]],
