@@ -62,6 +62,7 @@ pub fn emit(a: &Analysis<'_>) -> Result<Vec<Scenario>, Vec<String>> {
         queue: VecDeque::new(),
         next_id: 1,
         sweeps: BTreeSet::new(),
+        labels: Vec::new(),
     };
     for t in 0..a.wf.triggers.len() {
         e.part_of(Entry::Trigger(crate::ir::TriggerId(t as u32)));
@@ -127,6 +128,8 @@ struct Emitter<'a> {
     parts: HashMap<Entry, usize>,
     queue: VecDeque<(Entry, usize)>,
     next_id: u32,
+    /// The label of part `n` at index `n - 1`.
+    labels: Vec<String>,
     /// Fallback actors of task records that carry a deadline.
     sweeps: BTreeSet<ActorId>,
 }
@@ -169,6 +172,7 @@ impl<'a> Emitter<'a> {
         }
         let n = self.parts.len() + 1;
         self.parts.insert(entry, n);
+        self.labels.push(entry.label(self.wf));
         self.queue.push_back((entry, n));
         n
     }
@@ -527,12 +531,7 @@ impl<'a> Emitter<'a> {
             let n = self.field(f);
             query.push(json!({"name": n, "value": format!("{{{{{c}.{n}}}}}")}));
         }
-        let label = self
-            .parts
-            .iter()
-            .find(|(_, &v)| v == number)
-            .map(|(e, _)| e.label(self.wf))
-            .unwrap_or_default();
+        let label = self.labels.get(number - 1).cloned().unwrap_or_default();
         let url = self.url(&format!("{number}-{}", escape::slug(&label)));
         self.module(
             modules::HTTP,
