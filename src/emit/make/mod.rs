@@ -475,7 +475,7 @@ impl<'a> Emitter<'a> {
                     .and_then(|ap| ap.else_step)
                     .and_then(|r| r.target);
                 if let Some(e) = else_step {
-                    self.goto(e, &fields, None, &mut rejected, &mut rejected_at, 1);
+                    self.goto(e, None, &mut rejected, &mut rejected_at, 1);
                 }
                 let branching = self.router(
                     &mut at,
@@ -779,13 +779,6 @@ impl<'a> Emitter<'a> {
         if outs.is_empty() {
             return;
         }
-        let after: Vec<FieldId> = self
-            .a
-            .context
-            .after_run(node)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
         let ops = filter::Operands {
             wf: self.wf,
             context: at.context,
@@ -831,17 +824,10 @@ impl<'a> Emitter<'a> {
                 &mut r,
                 &mut r_at,
             );
-            let crossing =
-                if t.body.is_some() || matches!(t.kind, crate::ir::TransitionKind::Handoff) {
-                    t.route().carries.iter().filter_map(|r| r.target).collect()
-                } else {
-                    after.clone()
-                };
             let sla = t.route().sla.map(|d| d.seconds);
             let fallback_actor = t.route().fallback.and_then(|r| r.target);
             self.goto(
                 to,
-                &crossing,
                 sla.map(|s| (s, fallback_actor)),
                 &mut r,
                 &mut r_at,
@@ -873,17 +859,17 @@ impl<'a> Emitter<'a> {
     }
 
     /// Moves the work to step `to`: inline, over another part's webhook, or as a person's task.
+    /// What crosses is `avail_in(to)`: with one route in, exactly what that route passes (a
+    /// handoff's `carries`); with several, what every one of them passes.
     fn goto(
         &mut self,
         to: StepId,
-        crossing: &[FieldId],
         sla: Option<(u64, Option<ActorId>)>,
         flow: &mut Vec<Module>,
         at: &mut Cursor,
         depth: usize,
     ) {
         let fields: Vec<FieldId> = self.a.context.fields_in(self.a.step_node(to)).collect();
-        let _ = crossing;
         let step = self.wf.step(to);
         if step
             .approval
