@@ -391,7 +391,8 @@ impl<'a> Emitter<'a> {
                     self.after_step(s, Some("1.".into()), &mut flow, &mut at, 0);
                 } else {
                     let n = self.part_of(Entry::After(s));
-                    let call = self.call_part(n, &fields, &mut at);
+                    let extra = self.route_inputs(s, "1.");
+                    let call = self.call_part_with(n, &fields, extra, &mut at);
                     flow.push(call);
                 }
             }
@@ -523,10 +524,36 @@ impl<'a> Emitter<'a> {
 
     /// Calls another part over its webhook with `fields` of the current context.
     fn call_part(&mut self, number: usize, fields: &[FieldId], at: &mut Cursor) -> Module {
+        self.call_part_with(number, fields, Vec::new(), at)
+    }
+
+    /// What the `after STEP` part's filters read besides the context: `confidence` and the
+    /// `handoff_route_N` answers of the step's result (see `filter.rs`), passed on as given.
+    fn route_inputs(&self, s: StepId, result: &str) -> Vec<Value> {
+        let node = self.a.step_node(s);
+        let mut out = Vec::new();
+        if self.a.owner_kind(s) == Some(ActorKind::Ai) {
+            out.push(json!({"name": "confidence", "value": format!("{{{{{result}confidence}}}}")}));
+        }
+        for i in 0..self.a.transitions_out(node).len() {
+            let n = format!("handoff_route_{i}");
+            out.push(json!({"name": n, "value": format!("{{{{{result}{n}}}}}")}));
+        }
+        out
+    }
+
+    fn call_part_with(
+        &mut self,
+        number: usize,
+        fields: &[FieldId],
+        extra: Vec<Value>,
+        at: &mut Cursor,
+    ) -> Module {
         let c = at.context;
         let mut query = vec![
             json!({"name": "handoff_correlation_id", "value": format!("{{{{{c}.handoff_correlation_id}}}}")}),
         ];
+        query.extend(extra);
         for &f in fields {
             let n = self.field(f);
             query.push(json!({"name": n, "value": format!("{{{{{c}.{n}}}}}")}));
@@ -747,7 +774,11 @@ impl<'a> Emitter<'a> {
         }
         let mut r_at = at.branch(base, at.y + ROW * row(routes.len()));
         let n = self.part_of(Entry::After(s));
-        let mut call = self.call_part(n, &after, &mut r_at);
+        let extra = result
+            .as_deref()
+            .map(|r| self.route_inputs(s, r))
+            .unwrap_or_default();
+        let mut call = self.call_part_with(n, &after, extra, &mut r_at);
         call.filter = Some(Filter {
             name: "no escalation".into(),
             conditions: filter::and(negations)
