@@ -425,6 +425,8 @@ impl<'a> Emitter<'a> {
                     ]],
                 });
                 approved.push(m);
+                let decision = self.approval_row(s, k, "approved", &fields, &mut approved_at);
+                approved.push(decision);
                 let approvers = self
                     .wf
                     .step(s)
@@ -468,6 +470,8 @@ impl<'a> Emitter<'a> {
                     ],
                 });
                 rejected.push(m);
+                let decision = self.approval_row(s, k, "rejected", &fields, &mut rejected_at);
+                rejected.push(decision);
                 let else_step = self
                     .wf
                     .step(s)
@@ -657,29 +661,41 @@ impl<'a> Emitter<'a> {
     /// execution for the owner to retry, take over or discard.
     fn on_error(&mut self, s: StepId, at: &Cursor) -> Vec<Module> {
         let mut h = at.branch(at.x - COLUMN, at.y + ROW / 2);
+        let step = self.step_name(s).to_owned();
+        let error = self.audit(
+            &mut h,
+            "error",
+            vec![("step", step), ("error", "{{error.message}}".to_owned())],
+        );
         let reversible = matches!(
             self.wf.step(s).reversibility.map(|r| r.kind),
             Some(ReversibilityKind::Reversible)
         );
         if reversible {
-            return vec![self.module(
-                modules::BREAK,
-                &mut h,
-                "retry (reversible)".into(),
-                json!({}),
-                json!({"retry": true, "count": 3, "interval": 1}),
-            )];
+            return vec![
+                error,
+                self.module(
+                    modules::BREAK,
+                    &mut h,
+                    "retry (reversible)".into(),
+                    json!({}),
+                    json!({"retry": true, "count": 3, "interval": 1}),
+                ),
+            ];
         }
         if at.undo.is_empty() {
-            return vec![self.module(
-                modules::BREAK,
-                &mut h,
-                "stop for the owner (not retried)".into(),
-                json!({}),
-                json!({"retry": false}),
-            )];
+            return vec![
+                error,
+                self.module(
+                    modules::BREAK,
+                    &mut h,
+                    "stop for the owner (not retried)".into(),
+                    json!({}),
+                    json!({"retry": false}),
+                ),
+            ];
         }
-        let mut out = Vec::new();
+        let mut out = vec![error];
         for &done in at.undo.iter().rev() {
             let Some(ReversibilityKind::CompensableBy(r)) =
                 self.wf.step(done).reversibility.map(|r| r.kind)
@@ -688,6 +704,15 @@ impl<'a> Emitter<'a> {
             };
             let Some(comp) = r.target else { continue };
             let url = self.url(&self.implementation(comp));
+            let row = self.audit(
+                &mut h,
+                "compensation",
+                vec![
+                    ("step", self.step_name(done).to_owned()),
+                    ("by", self.step_name(comp).to_owned()),
+                ],
+            );
+            out.push(row);
             out.push(self.module(
                 modules::HTTP,
                 &mut h,
@@ -705,6 +730,68 @@ impl<'a> Emitter<'a> {
             json!({}),
         ));
         out
+    }
+
+    /// An audit row (§9 Audit): a call to the user-owned scenario `WORKFLOW.audit` with the
+    /// event, the workflow and its version, the run (correlation id), the time, and names —
+    /// never values — of what crossed.
+    fn audit(&mut self, at: &mut Cursor, event: &str, details: Vec<(&str, String)>) -> Module {
+        let c = at.context;
+        let mut query = vec![
+            json!({"name": "handoff_correlation_id", "value": format!("{{{{{c}.handoff_correlation_id}}}}")}),
+            json!({"name": "event", "value": event}),
+            json!({"name": "workflow", "value": self.wf.name.text}),
+            json!({"name": "version", "value": escape::text(self.wf.version.as_ref().map_or("", |v| v.value.as_str()))}),
+            json!({"name": "at", "value": "{{now}}"}),
+        ];
+        for (name, value) in details {
+            query.push(json!({"name": name, "value": value}));
+        }
+        let url = self.url(&format!("{}.audit", self.wf.name.text));
+        self.module(
+            modules::HTTP,
+            at,
+            format!("audit: {event}"),
+            json!({"authenticationType": "noAuth", "tlsType": ""}),
+            json!({"url": url, "method": "post", "queryParameters": query, "parseResponse": true}),
+        )
+    }
+
+    /// The audit row of an approver's decision: who (the inbox), what, and the names of the
+    /// values approved.
+    fn approval_row(
+        &mut self,
+        s: StepId,
+        k: usize,
+        decision: &str,
+        fields: &[FieldId],
+        at: &mut Cursor,
+    ) -> Module {
+        let approver = self
+            .wf
+            .step(s)
+            .approval
+            .as_ref()
+            .and_then(|ap| ap.approvers.get(k))
+            .and_then(|r| r.target)
+            .map_or(String::new(), |a| self.wf.actor(a).name.text.clone());
+        let details = vec![
+            ("step", self.step_name(s).to_owned()),
+            ("approver", approver),
+            ("inbox", "{{1.handoff_inbox}}".to_owned()),
+            ("decision", decision.to_owned()),
+            ("fields", self.names(fields)),
+        ];
+        self.audit(at, "approval", details)
+    }
+
+    /// The names of fields, comma-separated (identifiers only).
+    fn names(&self, fields: &[FieldId]) -> String {
+        fields
+            .iter()
+            .map(|&f| self.field(f))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// The name of a step's implementation: `uses`, else `WORKFLOW.STEP`.
@@ -755,6 +842,28 @@ impl<'a> Emitter<'a> {
             negations.push(filter::dnf(&ops, &esc.condition, true).unwrap_or_else(|| {
                 fallback(result.as_deref(), &format!("handoff_escalate_{i}"), false)
             }));
+            let carries: Vec<FieldId> = esc.route.carries.iter().filter_map(|r| r.target).collect();
+            let details = vec![
+                ("step", step.name.text.clone()),
+                (
+                    "to",
+                    esc.target
+                        .target
+                        .map_or(String::new(), |a| self.wf.actor(a).name.text.clone()),
+                ),
+                ("fields", self.names(&carries)),
+                (
+                    "notice",
+                    if esc.route.notify.is_some() {
+                        "sent"
+                    } else {
+                        "none"
+                    }
+                    .to_owned(),
+                ),
+            ];
+            let row = self.audit(&mut r_at, "escalation", details);
+            r.push(row);
             self.notify(
                 esc.route.notify.as_ref().map(|n| n.value.as_str()),
                 &mut r,
@@ -850,6 +959,27 @@ impl<'a> Emitter<'a> {
             };
             let mut r_at = at.branch(base, at.y + ROW * row(i));
             let mut r = Vec::new();
+            let crossing: Vec<FieldId> = self.a.context.fields_in(self.a.step_node(to)).collect();
+            let kind = match t.kind {
+                crate::ir::TransitionKind::Handoff => "handoff",
+                crate::ir::TransitionKind::Flow => "route",
+            };
+            let details = vec![
+                ("from", self.wf.node_name(from).to_owned()),
+                ("to", self.step_name(to).to_owned()),
+                ("fields", self.names(&crossing)),
+                (
+                    "notice",
+                    if t.route().notify.is_some() {
+                        "sent"
+                    } else {
+                        "none"
+                    }
+                    .to_owned(),
+                ),
+            ];
+            let row = self.audit(&mut r_at, kind, details);
+            r.push(row);
             self.notify(
                 t.route().notify.as_ref().map(|n| n.value.as_str()),
                 &mut r,
@@ -1147,7 +1277,15 @@ impl<'a> Emitter<'a> {
             let inboxes = a.inboxes.clone();
             let name = a.name.text.clone();
             let mut r_at = at.branch(at.x, ROW * row(i));
-            let mut r = Vec::new();
+            r_at.context = 1;
+            let mut r = vec![self.audit(
+                &mut r_at,
+                "sla breach",
+                vec![
+                    ("fallback", name.clone()),
+                    ("part", "{{1.handoff_part}}".to_owned()),
+                ],
+            )];
             for inbox in &inboxes {
                 let text = format!("{}: a task is overdue and now yours (part {{{{1.handoff_part}}}}). Answer here: {{{{1.handoff_link}}}}", escape::text(&self.wf.name.text));
                 let m = match inbox.channel {
@@ -1162,9 +1300,6 @@ impl<'a> Emitter<'a> {
                     })),
                 };
                 r.push(m);
-            }
-            if r.is_empty() {
-                continue;
             }
             r[0].filter = Some(Filter {
                 name: format!("falls back to {name}"),
