@@ -303,7 +303,7 @@ workflow injection {
       notify "X{{now}}Y and {{1.field}} and }} and \"quoted\"\nnew line ✓"
     }
   }
-  step t { owner agent needs brief }
+  step t { owner agent needs brief uses "desk{{1.field}}" }
   step u { owner agent needs brief }
   flow hook -> s
   handoff s -> t when tier == a {

@@ -1174,6 +1174,27 @@ impl<'a> Emitter<'a> {
             json!({"key": key, "overwrite": true, "data": data}),
         );
         flow.push(store);
+        // `uses` on a person's step replaces the task messages with that implementation: it gets
+        // the needs and the link to answer on, and answers there when the person is done.
+        if let Entry::Task(s) = entry {
+            if self.wf.step(s).uses.is_some() {
+                let mut query = vec![json!({"name": "handoff_link", "value": link})];
+                for &f in &shown {
+                    let n = self.field(f);
+                    query.push(json!({"name": n, "value": format!("{{{{{c}.{n}}}}}")}));
+                }
+                let url = self.url(&self.implementation(s));
+                let call = self.module(
+                    modules::HTTP,
+                    at,
+                    format!("{} · hand to its implementation", self.step_name(s)),
+                    json!({"authenticationType": "noAuth", "tlsType": ""}),
+                    json!({"url": url, "method": "post", "queryParameters": query, "parseResponse": true}),
+                );
+                flow.push(call);
+                return;
+            }
+        }
         let Some(actor) = actor else { return };
         // What the person is given, with field titles (the first line of a field's doc comment).
         let mut text_body = format!("{}\n", escape::text(&what));
