@@ -268,6 +268,46 @@ fn build_writes_one_n8n_workflow_per_workflow() {
 }
 
 #[test]
+fn build_writes_every_make_blueprint_of_every_workflow() {
+    let dir = scratch("build-make");
+    let out = handoff(&[
+        "build",
+        "examples/refund.handoff",
+        "--target",
+        "make",
+        "-o",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let intake = std::fs::read_to_string(dir.join("refund").join("1-intake.json")).expect("intake");
+    let doc: serde_json::Value = serde_json::from_str(&intake).expect("JSON");
+    assert_eq!(doc["name"], "refund · 1 intake");
+    assert!(dir.join("refund").join("sla-sweep.json").exists());
+    let again = scratch("build-make-again");
+    handoff(&[
+        "build",
+        "examples/refund.handoff",
+        "--target",
+        "make",
+        "-o",
+        again.to_str().expect("utf-8"),
+    ]);
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("refund"))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    files.sort();
+    assert!(files.len() > 2, "{files:?}");
+    for f in files {
+        assert_eq!(
+            std::fs::read(dir.join("refund").join(&f)).expect("first"),
+            std::fs::read(again.join("refund").join(&f)).expect("second"),
+            "{f:?}"
+        );
+    }
+}
+
+#[test]
 fn build_writes_nothing_when_the_input_has_errors() {
     let dir = scratch("build-errors");
     let input = dir.join("broken.handoff");
@@ -293,10 +333,10 @@ fn build_writes_nothing_when_the_input_has_errors() {
 }
 
 #[test]
-fn build_rejects_targets_it_does_not_have_yet() {
-    let out = handoff(&["build", "examples/refund.handoff", "--target", "make"]);
+fn build_rejects_an_unknown_target() {
+    let out = handoff(&["build", "examples/refund.handoff", "--target", "zapier"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("not implemented yet"));
+    assert!(stderr(&out).contains("zapier"), "{}", stderr(&out));
 }
 
 #[test]

@@ -104,7 +104,7 @@ enum Command {
 enum Target {
     /// A workflow JSON that n8n 2.8 imports and runs.
     N8n,
-    /// A Make scenario blueprint (not implemented yet).
+    /// Make scenario blueprints, one per part of each workflow (split where a person answers).
     Make,
     /// The checked model as JSON: one `handoff-ir` document per workflow (`docs/targets/ir.md`).
     Ir,
@@ -275,10 +275,6 @@ fn build(
     if matches!(target, Target::Docs) {
         return doc(path, out);
     }
-    if !matches!(target, Target::N8n | Target::Ir) {
-        eprintln!("error: this target is not implemented yet; `--target n8n`, `ir` and `docs` are");
-        return CANNOT_RUN;
-    }
     let test = match test_payload.map(read_test_run).transpose() {
         Ok(test) => test,
         Err(message) => {
@@ -330,6 +326,26 @@ fn build(
     for c in &checked {
         for wf in &c.module.workflows {
             let analysis = handoff::check::Analysis::new(wf, &settings);
+            if matches!(target, Target::Make) {
+                match handoff::emit::make::emit(&analysis) {
+                    Ok(parts) => outputs.extend(
+                        parts
+                            .into_iter()
+                            .map(|p| (format!("{}/{}", wf.name.text, p.file), p.json)),
+                    ),
+                    Err(problems) => {
+                        eprintln!(
+                            "error: the Make output of `{}` failed its own validation (a bug in handoff):",
+                            wf.name.text
+                        );
+                        for p in problems {
+                            eprintln!("  {p}");
+                        }
+                        return CANNOT_RUN;
+                    }
+                }
+                continue;
+            }
             match handoff::emit::n8n::emit(&analysis, &options) {
                 Ok(json) => outputs.push((format!("{}.json", wf.name.text), json)),
                 Err(problems) => {
@@ -351,6 +367,12 @@ fn build(
     }
     for (name, text) in &outputs {
         let file = out.join(name);
+        if let Some(dir) = file.parent() {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                eprintln!("error: cannot create `{}`: {e}", dir.display());
+                return CANNOT_RUN;
+            }
+        }
         if let Err(e) = std::fs::write(&file, text) {
             eprintln!("error: cannot write `{}`: {e}", file.display());
             return CANNOT_RUN;

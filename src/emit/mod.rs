@@ -5,4 +5,5 @@
 //! escaped for the target so that it can never become code there (LANGUAGE.md §8).
 
 pub mod docs;
+pub mod make;
 pub mod n8n;
