@@ -1,11 +1,14 @@
 //! Parsing: source text to syntax tree, with every syntax error the parser can recover from.
 //!
-//! The pipeline is: [`scan`] bounds nesting and finds declaration starts; pest parses the whole
-//! file; if that fails (or nesting is too deep), each top-level declaration is parsed on its own,
-//! so that every broken declaration reports an error and the others are still lowered.
+//! The pipeline is: [`scan`] finds declaration and item starts; pest parses the file in pieces
+//! along them (or whole, when a guess was wrong); if that fails, [`recover`] parses each
+//! top-level declaration on its own and each item of a workflow on its own, so that every broken
+//! item reports one E001 and every item that parses is still lowered, resolved and checked.
 //!
-//! **Invariant:** [`parse`] never fails and never panics: it returns what it could build together
-//! with its diagnostics.
+//! **Invariants:** [`parse`] never fails and never panics: it returns what it could build
+//! together with its diagnostics. pest only ever sees text whose nesting [`scan::too_deep`]
+//! accepted ([`MAX_NESTING`] levels), whatever piece the driver cut; so pest's recursion,
+//! lowering's and every later recursive walk over a condition or type are bounded.
 
 mod errors;
 mod grammar;
@@ -50,42 +53,179 @@ pub fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
 pub fn parse(source: &str) -> Parsed<'_> {
     let scan = scan::scan(source);
     let mut parsed = Parsed::default();
-    if scan.too_deep.is_empty() {
-        if let Some((items, diagnostics)) = parse_in_pieces(source, &scan, PIECE) {
-            parsed.file.items = items;
-            parsed.diagnostics = diagnostics;
-            return parsed;
-        }
-        // A guess of the scanner was wrong (or the file is broken): the whole file decides.
-        if let Ok(pairs) = HandoffParser::parse(Rule::file, source) {
-            lower::Lowerer::new(0, &mut parsed.diagnostics).file(pairs, &mut parsed.file.items);
-            return parsed;
-        }
+    if let Some((items, diagnostics)) = parse_in_pieces(source, &scan, PIECE) {
+        parsed.file.items = items;
+        parsed.diagnostics = diagnostics;
+        return parsed;
     }
-    // Recovery: parse each top-level declaration on its own.
-    let mut bounds = scan.starts.clone();
-    if bounds.first() != Some(&0) {
-        bounds.insert(0, 0);
+    // A guess of the scanner was wrong (or the file is broken): the whole file decides.
+    if let Ok(pairs) = pest_parse(Rule::file, source) {
+        lower::Lowerer::new(0, &mut parsed.diagnostics).file(pairs, &mut parsed.file.items);
+        return parsed;
     }
-    bounds.push(source.len());
-    for window in bounds.windows(2) {
-        let (start, end) = (window[0], window[1]);
-        if let Some(&(a, b)) = scan.too_deep.iter().find(|(a, _)| (start..end).contains(a)) {
-            parsed
-                .diagnostics
-                .push(e001_syntax_error::too_deep(Span::new(a, b), MAX_NESTING));
-            continue;
-        }
-        let chunk = &source[start..end];
-        match HandoffParser::parse(Rule::file, chunk) {
-            Ok(pairs) => lower::Lowerer::new(start, &mut parsed.diagnostics)
-                .file(pairs, &mut parsed.file.items),
-            Err(err) => parsed
-                .diagnostics
-                .push(errors::from_pest(&err, chunk, start)),
-        }
-    }
+    recover(source, &scan, &mut parsed);
     parsed
+}
+
+/// Why pest was not given, or did not accept, a piece of text.
+enum Failure {
+    /// The nesting bound was exceeded at this byte range of the piece; pest never ran.
+    TooDeep(usize, usize),
+    /// pest's own error.
+    Syntax(Box<pest::error::Error<Rule>>),
+}
+
+impl Failure {
+    /// Where in the piece the failure was found.
+    fn position(&self) -> usize {
+        match self {
+            Failure::TooDeep(at, _) => *at,
+            Failure::Syntax(err) => match err.location {
+                pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
+            },
+        }
+    }
+
+    /// The E001 for this failure of `input`, which starts at `base` in the file.
+    fn diagnostic(&self, input: &str, base: usize) -> Diagnostic {
+        match self {
+            Failure::TooDeep(a, b) => {
+                e001_syntax_error::too_deep(Span::new(base + a, base + b), MAX_NESTING)
+            }
+            Failure::Syntax(err) => errors::from_pest(err, input, base),
+        }
+    }
+}
+
+/// The only way the parser calls pest: the nesting of `input` is checked first, so that pest's
+/// recursion (and lowering's, which follows the same tree) stays bounded whatever piece of text
+/// the driver or its resynchronisation chose.
+fn pest_parse(rule: Rule, input: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Failure> {
+    if let Some((a, b)) = scan::too_deep(input) {
+        return Err(Failure::TooDeep(a, b));
+    }
+    HandoffParser::parse(rule, input).map_err(|e| Failure::Syntax(Box::new(e)))
+}
+
+/// How many runs of items one recovery attempt may join when a cut of the scanner turns out to
+/// be inside an item (`step step { … }` names a step `step`).
+const MAX_JOIN: usize = 4;
+
+/// Error recovery: parses each top-level declaration on its own, and each item of a workflow
+/// whose braces close on its own, so that every broken item reports one E001 and every item that
+/// parses is lowered (and later resolved and checked).
+fn recover<'a>(source: &'a str, scan: &scan::Scan, parsed: &mut Parsed<'a>) {
+    let mut bounds: Vec<(usize, Option<&scan::Body>)> = scan
+        .starts
+        .iter()
+        .zip(&scan.bodies)
+        .map(|(&s, b)| (s, b.as_ref()))
+        .collect();
+    if bounds.first().map(|b| b.0) != Some(0) {
+        bounds.insert(0, (0, None));
+    }
+    for (k, &(start, body)) in bounds.iter().enumerate() {
+        let end = bounds.get(k + 1).map_or(source.len(), |b| b.0);
+        match body {
+            Some(body) if body.open >= start && body.close < end => {
+                if let Some(decl) = recover_workflow(source, start, end, body, parsed) {
+                    parsed.file.items.push(TopItem::Workflow(decl));
+                }
+            }
+            _ => {
+                let chunk = &source[start..end];
+                match pest_parse(Rule::file, chunk) {
+                    Ok(pairs) => lower::Lowerer::new(start, &mut parsed.diagnostics)
+                        .file(pairs, &mut parsed.file.items),
+                    Err(failure) => parsed.diagnostics.push(failure.diagnostic(chunk, start)),
+                }
+            }
+        }
+    }
+}
+
+/// Recovers inside one workflow `source[start..end]` whose body the scanner found: its head,
+/// then its items run by run along the scanner's cuts. A run that fails is retried joined with
+/// the next runs (the cut may have been a wrong guess); if every attempt fails, the error that
+/// got furthest is reported and parsing resumes at the first cut after it.
+fn recover_workflow<'a>(
+    source: &'a str,
+    start: usize,
+    end: usize,
+    body: &scan::Body,
+    parsed: &mut Parsed<'a>,
+) -> Option<WorkflowDecl<'a>> {
+    let head_src = &source[start..=body.open];
+    let head = match pest_parse(Rule::workflow_head, head_src) {
+        Ok(head) => head,
+        Err(failure) => {
+            parsed.diagnostics.push(failure.diagnostic(head_src, start));
+            return None;
+        }
+    };
+    let (doc, name, kw_start) =
+        lower::Lowerer::new(start, &mut parsed.diagnostics).workflow_head(head)?;
+    let first = body.open + 1;
+    let mut cuts = vec![first];
+    cuts.extend(
+        body.items
+            .iter()
+            .chain(&body.near_items)
+            .copied()
+            .filter(|&i| i > first && i < body.close),
+    );
+    cuts.sort_unstable();
+    cuts.push(body.close);
+    let mut items = Vec::new();
+    let mut i = 0;
+    while i + 1 < cuts.len() {
+        let from = cuts[i];
+        let mut furthest: Option<(usize, usize, Failure)> = None;
+        let mut next = None;
+        for j in i + 1..cuts.len().min(i + 1 + MAX_JOIN) {
+            let piece = &source[from..cuts[j]];
+            match pest_parse(Rule::workflow_body, piece) {
+                Ok(pairs) => {
+                    lower::Lowerer::new(from, &mut parsed.diagnostics)
+                        .workflow_body(pairs, &mut items);
+                    next = Some(j);
+                    break;
+                }
+                Err(failure) => {
+                    let at = failure.position();
+                    if furthest.as_ref().is_none_or(|f| at > f.0) {
+                        furthest = Some((at, j, failure));
+                    }
+                }
+            }
+        }
+        i = match (next, furthest) {
+            (Some(j), _) => j,
+            (None, Some((at, j, failure))) => {
+                parsed
+                    .diagnostics
+                    .push(failure.diagnostic(&source[from..cuts[j]], from));
+                let at = from + at;
+                // Resume at the first cut after the error, so one broken item reports once.
+                (i + 1..cuts.len())
+                    .find(|&k| cuts[k] > at)
+                    .unwrap_or(cuts.len() - 1)
+            }
+            (None, None) => cuts.len() - 1,
+        };
+    }
+    let tail_src = &source[body.close..end];
+    if let Err(failure) = pest_parse(Rule::workflow_tail, tail_src) {
+        parsed
+            .diagnostics
+            .push(failure.diagnostic(tail_src, body.close));
+    }
+    Some(WorkflowDecl {
+        doc,
+        name,
+        items,
+        span: Span::new(kw_start, body.close + 1),
+    })
 }
 
 /// How much source one pest call parses at least when a workflow is parsed piece by piece.
@@ -121,7 +261,7 @@ fn parse_in_pieces<'a>(
                 items.push(TopItem::Workflow(decl));
             }
             _ => {
-                let pairs = HandoffParser::parse(Rule::file, &source[start..end]).ok()?;
+                let pairs = pest_parse(Rule::file, &source[start..end]).ok()?;
                 lower::Lowerer::new(start, &mut diagnostics).file(pairs, &mut items);
             }
         }
@@ -138,7 +278,7 @@ fn parse_workflow_in_pieces<'a>(
     piece: usize,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<WorkflowDecl<'a>> {
-    let head = HandoffParser::parse(Rule::workflow_head, &source[start..=body.open]).ok()?;
+    let head = pest_parse(Rule::workflow_head, &source[start..=body.open]).ok()?;
     let (doc, name, kw_start) = lower::Lowerer::new(start, diagnostics).workflow_head(head)?;
     // The scanner's count of items is exact for a well-formed body; sizing the vector up front
     // spares the doubling that would leave up to half of it unused.
@@ -155,11 +295,11 @@ fn parse_workflow_in_pieces<'a>(
         if cut - from < piece && cut != body.close {
             continue;
         }
-        let pairs = HandoffParser::parse(Rule::workflow_body, &source[from..cut]).ok()?;
+        let pairs = pest_parse(Rule::workflow_body, &source[from..cut]).ok()?;
         lower::Lowerer::new(from, diagnostics).workflow_body(pairs, &mut items);
         from = cut;
     }
-    HandoffParser::parse(Rule::workflow_tail, &source[body.close..end]).ok()?;
+    pest_parse(Rule::workflow_tail, &source[body.close..end]).ok()?;
     Some(WorkflowDecl {
         doc,
         name,

@@ -1,22 +1,105 @@
-//! A linear pre-pass over the raw text, run before pest.
+//! Linear pre-passes over the raw text, run before pest.
 //!
-//! It does two things pest cannot do safely on its own: it bounds the nesting depth of
-//! conditions and types (pest recurses once per level, so 200,000 nested `(` would overflow the
-//! stack), and it finds where top-level declarations begin, so that a broken file can be parsed
-//! one declaration at a time.
+//! They do two things pest cannot do safely on its own. [`too_deep`] bounds the nesting depth of
+//! conditions and types: pest recurses once per level, so 200,000 nested `(` would overflow the
+//! stack. [`scan`] finds where top-level declarations and workflow items begin, so that a large
+//! file can be parsed in pieces and a broken one item by item.
 //!
-//! **Invariant:** the scan never fails and never recurses; it skips strings and comments the way
-//! the grammar reads them.
+//! **Invariants:** neither pass fails or recurses; both skip strings and comments the way the
+//! grammar reads them. The nesting bound is not a property of the file but of each piece of text
+//! handed to pest: the parser calls [`too_deep`] on every slice before pest sees it, so no guess
+//! of the resynchronisation (which may cut a condition anywhere) can defeat it. Because pest's
+//! recursion, lowering's and every later walk over a condition are bounded by this nesting,
+//! none of them can overflow the stack.
 
 /// The deepest nesting of parentheses, `not`s and `list<…>` that the parser accepts.
 pub const MAX_NESTING: usize = 64;
 
+/// Finds the first token of `src` at which the nesting of parentheses, `not`s and `list<`
+/// exceeds [`MAX_NESTING`], counted from the start of `src` with nothing reset on the way (a
+/// keyword at the start of a line does not close an open parenthesis). A `not` counts while the
+/// operand it applies to is open: in `not (a and not (b …` both `not`s and both `(` count.
+/// Returns the byte range of that token.
+pub fn too_deep(src: &str) -> Option<(usize, usize)> {
+    let bytes = src.as_bytes();
+    // For each open `(`: the levels it holds (itself and the `not`s right before it).
+    let mut open: Vec<usize> = Vec::new();
+    let mut in_parens = 0usize;
+    let (mut nots, mut lists) = (0usize, 0usize);
+    let mut prev_word_list = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                nots = 0;
+                prev_word_list = false;
+            }
+            _ if is_ident_start(b) => {
+                let start = i;
+                while i < bytes.len() && is_ident_char(bytes[i]) {
+                    i += 1;
+                }
+                let word = &src[start..i];
+                if word == "not" {
+                    nots += 1;
+                } else {
+                    nots = 0;
+                }
+                prev_word_list = word == "list";
+                if in_parens + nots + lists > MAX_NESTING {
+                    return Some((start, i));
+                }
+            }
+            _ => {
+                let mut deeper = false;
+                match b {
+                    b'(' => {
+                        open.push(nots + 1);
+                        in_parens += nots + 1;
+                        nots = 0;
+                        deeper = true;
+                    }
+                    b')' => in_parens -= open.pop().unwrap_or(0),
+                    b'<' if prev_word_list => {
+                        lists += 1;
+                        deeper = true;
+                    }
+                    b'>' => lists = lists.saturating_sub(1),
+                    _ => {}
+                }
+                if !deeper {
+                    nots = 0;
+                }
+                prev_word_list = false;
+                if deeper && in_parens + nots + lists > MAX_NESTING {
+                    return Some((i, i + 1));
+                }
+                // Step over a whole UTF-8 character so that offsets stay on boundaries.
+                i += 1;
+                while i < bytes.len() && !src.is_char_boundary(i) {
+                    i += 1;
+                }
+            }
+        }
+    }
+    None
+}
+
 /// What the pre-pass found.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// Byte ranges of tokens where nesting first went past [`MAX_NESTING`], one per region
-    /// between declaration starts.
-    pub too_deep: Vec<(usize, usize)>,
     /// Byte offsets where top-level declarations start (including their doc comments), in order.
     pub starts: Vec<usize>,
     /// For each start, the shape of its body if it is a `workflow` whose braces close.
@@ -35,6 +118,10 @@ pub struct Body {
     pub items: Vec<usize>,
     /// The offset of the `}` that closes the body.
     pub close: usize,
+    /// Offsets of words that begin a line of the body and look like a misspelt item keyword
+    /// (`flw` for `flow`): error recovery also resynchronises there, so that the misspelling
+    /// gets its own E001 instead of hiding in the error of the item above.
+    pub near_items: Vec<usize>,
 }
 
 /// Words that start an item of a workflow body.
@@ -56,6 +143,17 @@ const ITEM_WORDS: &[&str] = &[
 struct OpenBody {
     open: Option<usize>,
     items: Vec<usize>,
+    near_items: Vec<usize>,
+}
+
+/// Whether `word` is one or two edits away from an item keyword without being one.
+fn near_item_word(word: &str) -> bool {
+    word.len() <= 20
+        && !ITEM_WORDS.contains(&word)
+        && ITEM_WORDS.iter().any(|kw| {
+            let d = strsim::damerau_levenshtein(word, kw);
+            d <= 2 && d < kw.len() / 2 + 1
+        })
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -71,12 +169,10 @@ fn is_ident_char(b: u8) -> bool {
 pub fn scan(src: &str) -> Scan {
     let bytes = src.as_bytes();
     let mut out = Scan::default();
-    let (mut parens, mut nots, mut lists) = (0usize, 0usize, 0usize);
     let mut braces = 0usize;
-    let mut reported = false;
-    let mut prev_word_list = false;
     let mut doc_start: Option<usize> = None;
     let mut line_start = true;
+    let mut first_on_line = true;
     let mut body: Option<OpenBody> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -86,6 +182,7 @@ pub fn scan(src: &str) -> Scan {
         match b {
             b'\n' => {
                 line_start = true;
+                first_on_line = true;
                 i += 1;
             }
             b' ' | b'\t' | b'\r' => {
@@ -106,9 +203,8 @@ pub fn scan(src: &str) -> Scan {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
-                nots = 0;
                 doc_start = None;
-                prev_word_list = false;
+                first_on_line = false;
             }
             _ if is_ident_start(b) => {
                 let start = i;
@@ -123,33 +219,24 @@ pub fn scan(src: &str) -> Scan {
                     body = (word == "workflow").then(|| OpenBody {
                         open: None,
                         items: Vec::new(),
+                        near_items: Vec::new(),
                     });
                     out.starts.push(doc_start.unwrap_or(start));
                     braces = 0;
-                    parens = 0;
-                    nots = 0;
-                    lists = 0;
-                    reported = false;
                 }
                 if let Some(b) = body.as_mut() {
-                    if braces == 1 && b.open.is_some() && ITEM_WORDS.contains(&word) {
-                        b.items.push(doc_start.unwrap_or(start));
+                    if braces == 1 && b.open.is_some() {
+                        if ITEM_WORDS.contains(&word) {
+                            b.items.push(doc_start.unwrap_or(start));
+                        } else if first_on_line && near_item_word(word) {
+                            b.near_items.push(start);
+                        }
                     }
                 }
                 doc_start = None;
-                if word == "not" {
-                    nots += 1;
-                } else {
-                    nots = 0;
-                }
-                prev_word_list = word == "list";
-                if parens + nots + lists > MAX_NESTING && !reported {
-                    out.too_deep.push((start, i));
-                    reported = true;
-                }
+                first_on_line = false;
             }
             _ => {
-                let mut deeper = false;
                 match b {
                     b'{' => {
                         if let Some(body) = body.as_mut() {
@@ -164,38 +251,23 @@ pub fn scan(src: &str) -> Scan {
                             if let Some(OpenBody {
                                 open: Some(open),
                                 items,
+                                near_items,
                             }) = body.take()
                             {
                                 out.bodies.push(Some(Body {
                                     open,
                                     items,
                                     close: i,
+                                    near_items,
                                 }));
                             }
                         }
                         braces = braces.saturating_sub(1);
                     }
-                    b'(' => {
-                        parens += 1;
-                        deeper = true;
-                    }
-                    b')' => parens = parens.saturating_sub(1),
-                    b'<' if prev_word_list => {
-                        lists += 1;
-                        deeper = true;
-                    }
-                    b'>' => lists = lists.saturating_sub(1),
                     _ => {}
                 }
-                if !deeper {
-                    nots = 0;
-                }
-                prev_word_list = false;
                 doc_start = None;
-                if deeper && parens + nots + lists > MAX_NESTING && !reported {
-                    out.too_deep.push((i, i + 1));
-                    reported = true;
-                }
+                first_on_line = false;
                 // Step over a whole UTF-8 character so that offsets stay on boundaries.
                 i += 1;
                 while i < bytes.len() && !src.is_char_boundary(i) {
@@ -240,10 +312,24 @@ mod tests {
     #[test]
     fn bounds_parentheses_and_nots() {
         let deep = format!("workflow w {{ flow a -> b when {}x }}", "not ".repeat(100));
-        assert_eq!(scan(&deep).too_deep.len(), 1);
+        assert!(too_deep(&deep).is_some());
         let deep = format!("workflow w {{ flow a -> b when {}x }}", "(".repeat(100));
-        assert_eq!(scan(&deep).too_deep.len(), 1);
+        assert!(too_deep(&deep).is_some());
         let fine = "workflow w { flow a -> b when not (not (x)) }";
-        assert!(scan(fine).too_deep.is_empty());
+        assert!(too_deep(fine).is_none());
+        // A `not` before a parenthesis stays open with it.
+        let deep = format!("flow a -> b when {}x", "not (a and ".repeat(40));
+        assert!(too_deep(&deep).is_some());
+        let fine = format!("flow a -> b when {}x", "not a and ".repeat(400));
+        assert!(too_deep(&fine).is_none());
+    }
+
+    #[test]
+    fn keywords_at_line_starts_do_not_reset_the_nesting() {
+        let deep = format!(
+            "flow a -> b when x and\n{}",
+            "actor and ((((((((\n".repeat(20)
+        );
+        assert_eq!(too_deep(&deep).map(|(a, _)| &deep[a..=a]), Some("("));
     }
 }
