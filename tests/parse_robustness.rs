@@ -284,3 +284,23 @@ workflow w {
         spanned(source, e303[0])
     );
 }
+
+#[test]
+fn a_block_left_open_closes_at_the_next_item_head() {
+    let source = "actor a: human
+workflow w {
+  context { x: text }
+  trigger go: manual
+  step one { owner a
+  step two { owner a needs x }
+  flow go -> two
+}
+";
+    let diagnostics = check(source);
+    assert_eq!(codes(&diagnostics), vec!["E001", "E301"]);
+    assert_eq!(spanned(source, &diagnostics[0]), "step");
+    assert_eq!(
+        diagnostics[0].help,
+        "a `}` is probably missing: close the block above before `step`"
+    );
+}

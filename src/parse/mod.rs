@@ -137,7 +137,9 @@ fn recover<'a>(source: &'a str, scan: &scan::Scan, parsed: &mut Parsed<'a>) {
                 match pest_parse(Rule::file, chunk) {
                     Ok(pairs) => lower::Lowerer::new(start, &mut parsed.diagnostics)
                         .file(pairs, &mut parsed.file.items),
-                    Err(failure) => parsed.diagnostics.push(failure.diagnostic(chunk, start)),
+                    Err(failure) => parsed
+                        .diagnostics
+                        .push(failure.diagnostic(&source[start..], start)),
                 }
             }
         }
@@ -201,14 +203,17 @@ fn recover_workflow<'a>(
         }
         i = match (next, furthest) {
             (Some(j), _) => j,
-            (None, Some((at, j, failure))) => {
+            (None, Some((at, _, failure))) => {
+                // The message reads the rest of the file, so that an error at the end of the
+                // piece names the token after it (`expected }, found flow`), not "end of file".
                 parsed
                     .diagnostics
-                    .push(failure.diagnostic(&source[from..cuts[j]], from));
+                    .push(failure.diagnostic(&source[from..], from));
                 let at = from + at;
-                // Resume at the first cut after the error, so one broken item reports once.
+                // Resume at the first cut at or after the error, so one broken item reports
+                // once and the item the error stopped at is still parsed.
                 (i + 1..cuts.len())
-                    .find(|&k| cuts[k] > at)
+                    .find(|&k| cuts[k] >= at)
                     .unwrap_or(cuts.len() - 1)
             }
             (None, None) => cuts.len() - 1,

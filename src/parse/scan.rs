@@ -164,6 +164,36 @@ fn is_ident_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Whether `word`, ending at `i`, starts an item head that no block inside an item can hold:
+/// `step NAME {`, `flow NAME ->`, `handoff NAME ->`, `trigger NAME :` or `context {`.
+fn item_head_follows(bytes: &[u8], mut i: usize, word: &str) -> bool {
+    let skip = |i: &mut usize| {
+        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            *i += 1;
+        }
+    };
+    skip(&mut i);
+    if word == "context" {
+        return bytes.get(i) == Some(&b'{');
+    }
+    let expected: &[u8] = match word {
+        "step" => b"{",
+        "flow" | "handoff" => b"->",
+        "trigger" => b":",
+        _ => return false,
+    };
+    if !bytes.get(i).copied().is_some_and(is_ident_start) {
+        return false;
+    }
+    while bytes.get(i).copied().is_some_and(is_ident_char) {
+        i += 1;
+    }
+    skip(&mut i);
+    bytes
+        .get(i..)
+        .is_some_and(|rest| rest.starts_with(expected))
+}
+
 /// Scans `src`. A declaration start is the keyword `actor` or `workflow` outside any braces, or
 /// either keyword at the very start of a line (which resynchronises after an unclosed brace).
 pub fn scan(src: &str) -> Scan {
@@ -223,6 +253,15 @@ pub fn scan(src: &str) -> Scan {
                     });
                     out.starts.push(doc_start.unwrap_or(start));
                     braces = 0;
+                }
+                // A block left open above: an item head that is never valid inside a block
+                // (`step NAME {`, `flow NAME ->`, …) starting a line closes it.
+                if braces > 1
+                    && first_on_line
+                    && body.as_ref().is_some_and(|b| b.open.is_some())
+                    && item_head_follows(bytes, i, word)
+                {
+                    braces = 1;
                 }
                 if let Some(b) = body.as_mut() {
                     if braces == 1 && b.open.is_some() {
@@ -307,6 +346,19 @@ mod tests {
         assert_eq!(&src[body.close..=body.close], "}");
         let items: Vec<&str> = body.items.iter().map(|&i| &src[i..i + 6]).collect();
         assert_eq!(items, vec!["/// d\n", "flow t"]);
+    }
+
+    #[test]
+    fn an_item_head_starting_a_line_closes_a_block_left_open() {
+        let src = "workflow w {\n  step a { owner x\n  flow a -> b\n  step b { owner x }\n}\n";
+        let body = scan(src).bodies[0].clone().expect("the body closes");
+        let items: Vec<&str> = body.items.iter().map(|&i| &src[i..i + 4]).collect();
+        assert_eq!(items, vec!["step", "flow", "step"]);
+        assert_eq!(body.close, src.len() - 2);
+        // Inside a context block, `step: text` is a field.
+        let src = "workflow w {\n  context {\n  step: text\n  flow: text }\n}\n";
+        let body = scan(src).bodies[0].clone().expect("the body closes");
+        assert_eq!(body.items, vec![src.find("context").unwrap_or(0)]);
     }
 
     #[test]
