@@ -118,13 +118,13 @@ fn five_typos_in_five_steps_give_five_errors_and_the_rest_is_checked() {
 workflow w {
   context { x: text }
   trigger go: manual
-  step one { ownr a }
+  step one { owner a reversibel }
   step two { owner a needz x }
   step three { owner a provdes x }
   step four { owner a titel \"t\" }
   step five { owner a actoin crm.write }
   step fine { owner a needs x }
-  flow go -> fine
+  flow go -> one -> two -> three -> four -> five -> fine
 }
 ";
     let diagnostics = check(source);
@@ -136,7 +136,13 @@ workflow w {
         .iter()
         .map(|d| spanned(source, d))
         .collect();
-    assert_eq!(typos, vec!["ownr", "needz", "provdes", "titel", "actoin"]);
+    assert_eq!(
+        typos,
+        vec!["reversibel", "needz", "provdes", "titel", "actoin"]
+    );
+    // The steps are kept without their broken item.
+    let checked = handoff::check_source(source);
+    assert_eq!(checked.module.workflows[0].steps.len(), 6);
 }
 
 #[test]
@@ -191,13 +197,13 @@ workflow w {
   trigger go: manual
   step step { owner a }
   step flow { owner a }
-  flow go -> step -> flow
-  step broken { ownr a }
+  flow go -> step -> flow -> broken
+  step broken { owner a needz x }
 }
 ";
     let diagnostics = check(source);
     assert_eq!(codes(&diagnostics), vec!["E001"]);
-    assert_eq!(spanned(source, &diagnostics[0]), "ownr");
+    assert_eq!(spanned(source, &diagnostics[0]), "needz");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -303,4 +309,19 @@ workflow w {
         diagnostics[0].help,
         "a `}` is probably missing: close the block above before `step`"
     );
+}
+
+#[test]
+fn a_broken_field_leaves_the_other_fields_of_its_context_block() {
+    let source = "actor a: human
+workflow w {
+  context { n: nubmer, b: text, c: lsit<text> }
+  trigger go: webhook \"/x\" { provides b }
+  step s { owner a needs b }
+  flow go -> s
+}
+";
+    let diagnostics = check(source);
+    let found: Vec<&str> = diagnostics.iter().map(|d| spanned(source, d)).collect();
+    assert_eq!(found, vec!["nubmer", "lsit"], "{:?}", codes(&diagnostics));
 }

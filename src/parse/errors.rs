@@ -21,6 +21,13 @@ fn phrase(rule: Rule) -> Option<&'static str> {
         Rule::workflow_head => "a workflow declaration",
         Rule::workflow_body => "a workflow item",
         Rule::workflow_tail => "`}`",
+        Rule::step_head => "a step declaration",
+        Rule::step_body => {
+            "a step item (`title`, `owner`, `needs`, `provides`, `action`, `uses`, `reversible`, \
+             `irreversible`, `compensable`, `approve` or `escalate`)"
+        }
+        Rule::context_head => "`context`",
+        Rule::context_body => "a field declaration `NAME: TYPE`",
         Rule::actor_decl => "an actor declaration",
         Rule::actor_kind => "an actor kind (`human`, `team`, `ai` or `system`)",
         Rule::actor_body => "an actor body `{ … }`",
@@ -242,7 +249,7 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
             "flow",
             "handoff",
         ],
-        Rule::step_item => &[
+        Rule::step_item | Rule::step_body => &[
             "title",
             "owner",
             "needs",

@@ -408,12 +408,59 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         let mut name = None;
         let mut items = Vec::new();
         for p in pair.into_inner() {
+            if p.as_rule() == Rule::ident {
+                name = Some(self.ident(&p));
+            } else if let Some(item) = self.step_item(p) {
+                items.push(item);
+            }
+        }
+        items.shrink_to_fit();
+        Some(StepDecl {
+            doc,
+            name: name?,
+            items,
+            span,
+        })
+    }
+
+    /// Lowers the `step_head` rule: the doc comments, the name, and where the step starts.
+    pub fn step_head(
+        &mut self,
+        pairs: Pairs<'i, Rule>,
+    ) -> Option<(Option<String>, Ident<'i>, usize)> {
+        let mut doc = PendingDoc::default();
+        let mut start = None;
+        for p in pairs.flat_map(Pair::into_inner) {
+            match p.as_rule() {
+                Rule::doc => doc.push(&p),
+                Rule::kw_step => start = Some(self.span(&p).start()),
+                Rule::ident => return Some((doc.take(), self.ident(&p), start?)),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Lowers the `step_body` rule: a run of step items.
+    pub fn step_body(&mut self, pairs: Pairs<'i, Rule>, items: &mut Vec<StepItem<'i>>) {
+        for p in pairs.flat_map(Pair::into_inner) {
+            if let Some(item) = self.step_item(p) {
+                items.push(item);
+            }
+        }
+    }
+
+    /// Lowers the `context_body` rule: a run of fields.
+    pub fn context_body(&mut self, pairs: Pairs<'i, Rule>, fields: &mut Vec<FieldDecl<'i>>) {
+        for p in pairs {
+            fields.extend(self.context(p));
+        }
+    }
+
+    fn step_item(&mut self, p: Pair<'i, Rule>) -> Option<StepItem<'i>> {
+        {
             let item_span = self.span(&p);
             let kind = match p.as_rule() {
-                Rule::ident => {
-                    name = Some(self.ident(&p));
-                    None
-                }
                 Rule::title_item => self.string_of(p).map(StepItemKind::Title),
                 Rule::owner_item => self.ident_of(p).map(StepItemKind::Owner),
                 Rule::needs_item => Some(StepItemKind::Needs(self.names(p))),
@@ -429,20 +476,11 @@ impl<'d, 'i> Lowerer<'d, 'i> {
                     .map(|e| StepItemKind::Escalate(Box::new(e))),
                 _ => None,
             };
-            if let Some(kind) = kind {
-                items.push(StepItem {
-                    kind,
-                    span: item_span,
-                });
-            }
+            kind.map(|kind| StepItem {
+                kind,
+                span: item_span,
+            })
         }
-        items.shrink_to_fit();
-        Some(StepDecl {
-            doc,
-            name: name?,
-            items,
-            span,
-        })
     }
 
     fn approve(&mut self, pair: Pair<'i, Rule>) -> ApproveDecl<'i> {

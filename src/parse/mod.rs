@@ -20,7 +20,9 @@ use pest::Parser as _;
 pub use grammar::Rule;
 pub use scan::MAX_NESTING;
 
-use crate::ast::{File, TopItem, WorkflowDecl};
+use crate::ast::{
+    FieldDecl, File, StepDecl, StepItem, TopItem, WorkflowDecl, WorkflowItem, WorkflowItemKind,
+};
 use crate::diagnostics::Diagnostic;
 use crate::rules::e001_syntax_error;
 use crate::span::Span;
@@ -146,6 +148,217 @@ fn recover<'a>(source: &'a str, scan: &scan::Scan, parsed: &mut Parsed<'a>) {
     }
 }
 
+/// What [`recover_runs`] does with the runs of one kind of body.
+trait Runs<'a> {
+    /// Lowers a run that parsed; `base` is where it starts in the file.
+    fn lower(
+        &mut self,
+        pairs: pest::iterators::Pairs<'a, Rule>,
+        base: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    );
+
+    /// Tries to recover `source[from..to]`, a run that did not parse, at a finer grain; returns
+    /// whether it did (and reported its errors itself).
+    fn rescue(
+        &mut self,
+        _source: &'a str,
+        _from: usize,
+        _to: usize,
+        _diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        false
+    }
+}
+
+/// The items of a workflow body; a broken step or context block is recovered item by item.
+struct WorkflowRuns<'a> {
+    items: Vec<WorkflowItem<'a>>,
+}
+
+impl<'a> Runs<'a> for WorkflowRuns<'a> {
+    fn lower(
+        &mut self,
+        pairs: pest::iterators::Pairs<'a, Rule>,
+        base: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        lower::Lowerer::new(base, diagnostics).workflow_body(pairs, &mut self.items);
+    }
+
+    fn rescue(
+        &mut self,
+        source: &'a str,
+        from: usize,
+        to: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        recover_block(source, from, to, &mut self.items, diagnostics)
+    }
+}
+
+/// The items of a step body.
+struct StepRuns<'a> {
+    items: Vec<StepItem<'a>>,
+}
+
+impl<'a> Runs<'a> for StepRuns<'a> {
+    fn lower(
+        &mut self,
+        pairs: pest::iterators::Pairs<'a, Rule>,
+        base: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        lower::Lowerer::new(base, diagnostics).step_body(pairs, &mut self.items);
+    }
+}
+
+/// The fields of a context block.
+struct ContextRuns<'a> {
+    fields: Vec<FieldDecl<'a>>,
+}
+
+impl<'a> Runs<'a> for ContextRuns<'a> {
+    fn lower(
+        &mut self,
+        pairs: pest::iterators::Pairs<'a, Rule>,
+        base: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        lower::Lowerer::new(base, diagnostics).context_body(pairs, &mut self.fields);
+    }
+}
+
+/// Parses `source[cuts[0]..cuts[last]]` run by run with `rule`. A run that fails is retried
+/// joined with the next runs (the cut may have been a wrong guess), then offered to
+/// [`Runs::rescue`]; if that declines, the error that got furthest is reported and parsing
+/// resumes at the first cut at or after it.
+fn recover_runs<'a>(
+    source: &'a str,
+    cuts: &[usize],
+    rule: Rule,
+    runs: &mut dyn Runs<'a>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut i = 0;
+    while i + 1 < cuts.len() {
+        let from = cuts[i];
+        let mut furthest: Option<(usize, Failure)> = None;
+        let mut next = None;
+        for j in i + 1..cuts.len().min(i + 1 + MAX_JOIN) {
+            match pest_parse(rule, &source[from..cuts[j]]) {
+                Ok(pairs) => {
+                    runs.lower(pairs, from, diagnostics);
+                    next = Some(j);
+                    break;
+                }
+                Err(failure) => {
+                    let at = failure.position();
+                    if furthest.as_ref().is_none_or(|f| at > f.0) {
+                        furthest = Some((at, failure));
+                    }
+                }
+            }
+        }
+        i = match (next, furthest) {
+            (Some(j), _) => j,
+            (None, _) if runs.rescue(source, from, cuts[i + 1], diagnostics) => i + 1,
+            (None, Some((at, failure))) => {
+                // The message reads the rest of the file, so that an error at the end of the
+                // piece names the token after it (`expected }, found flow`), not "end of file".
+                diagnostics.push(failure.diagnostic(&source[from..], from));
+                let at = from + at;
+                // Resume at the first cut at or after the error, so one broken item reports
+                // once and the item the error stopped at is still parsed.
+                (i + 1..cuts.len())
+                    .find(|&k| cuts[k] >= at)
+                    .unwrap_or(cuts.len() - 1)
+            }
+            (None, None) => cuts.len() - 1,
+        };
+    }
+}
+
+/// Recovers a broken step or context block `source[from..to]` item by item (field by field),
+/// so that one broken item of a step drops that item, not the step that other items refer to.
+/// Declines (returns `false`, having reported nothing) unless the run is one step or context
+/// block whose head parses and whose braces close; whatever follows the block in the run is
+/// parsed as workflow items.
+fn recover_block<'a>(
+    source: &'a str,
+    from: usize,
+    to: usize,
+    items: &mut Vec<WorkflowItem<'a>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let piece = &source[from..to];
+    let mut rest = piece.trim_start();
+    while rest.starts_with("//") {
+        rest = rest.find('\n').map_or("", |n| &rest[n..]).trim_start();
+    }
+    let word_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let step = match &rest[..word_end] {
+        "step" => true,
+        "context" => false,
+        _ => return false,
+    };
+    let Some(block) = scan::block(piece, step) else {
+        return false;
+    };
+    let head_src = &piece[..=block.open];
+    let head_rule = if step {
+        Rule::step_head
+    } else {
+        Rule::context_head
+    };
+    let Ok(head) = pest_parse(head_rule, head_src) else {
+        return false;
+    };
+    let mut cuts = vec![from + block.open + 1];
+    cuts.extend(
+        block
+            .items
+            .iter()
+            .map(|&i| from + i)
+            .filter(|&i| i > from + block.open + 1),
+    );
+    cuts.push(from + block.close);
+    let span = Span::new(from + (piece.len() - rest.len()), from + block.close + 1);
+    if step {
+        let Some((doc, name, start)) = lower::Lowerer::new(from, diagnostics).step_head(head)
+        else {
+            return false;
+        };
+        let mut runs = StepRuns { items: Vec::new() };
+        recover_runs(source, &cuts, Rule::step_body, &mut runs, diagnostics);
+        let span = Span::new(start, span.end());
+        items.push(WorkflowItem {
+            kind: WorkflowItemKind::Step(StepDecl {
+                doc,
+                name,
+                items: runs.items,
+                span,
+            }),
+            span,
+        });
+    } else {
+        let mut runs = ContextRuns { fields: Vec::new() };
+        recover_runs(source, &cuts, Rule::context_body, &mut runs, diagnostics);
+        items.push(WorkflowItem {
+            kind: WorkflowItemKind::Context(runs.fields),
+            span,
+        });
+    }
+    let tail_from = from + block.close + 1;
+    match pest_parse(Rule::workflow_body, &source[tail_from..to]) {
+        Ok(pairs) => lower::Lowerer::new(tail_from, diagnostics).workflow_body(pairs, items),
+        Err(failure) => diagnostics.push(failure.diagnostic(&source[tail_from..], tail_from)),
+    }
+    true
+}
+
 /// Recovers inside one workflow `source[start..end]` whose body the scanner found: its head,
 /// then its items run by run along the scanner's cuts. A run that fails is retried joined with
 /// the next runs (the cut may have been a wrong guess); if every attempt fails, the error that
@@ -178,47 +391,15 @@ fn recover_workflow<'a>(
     );
     cuts.sort_unstable();
     cuts.push(body.close);
-    let mut items = Vec::new();
-    let mut i = 0;
-    while i + 1 < cuts.len() {
-        let from = cuts[i];
-        let mut furthest: Option<(usize, usize, Failure)> = None;
-        let mut next = None;
-        for j in i + 1..cuts.len().min(i + 1 + MAX_JOIN) {
-            let piece = &source[from..cuts[j]];
-            match pest_parse(Rule::workflow_body, piece) {
-                Ok(pairs) => {
-                    lower::Lowerer::new(from, &mut parsed.diagnostics)
-                        .workflow_body(pairs, &mut items);
-                    next = Some(j);
-                    break;
-                }
-                Err(failure) => {
-                    let at = failure.position();
-                    if furthest.as_ref().is_none_or(|f| at > f.0) {
-                        furthest = Some((at, j, failure));
-                    }
-                }
-            }
-        }
-        i = match (next, furthest) {
-            (Some(j), _) => j,
-            (None, Some((at, _, failure))) => {
-                // The message reads the rest of the file, so that an error at the end of the
-                // piece names the token after it (`expected }, found flow`), not "end of file".
-                parsed
-                    .diagnostics
-                    .push(failure.diagnostic(&source[from..], from));
-                let at = from + at;
-                // Resume at the first cut at or after the error, so one broken item reports
-                // once and the item the error stopped at is still parsed.
-                (i + 1..cuts.len())
-                    .find(|&k| cuts[k] >= at)
-                    .unwrap_or(cuts.len() - 1)
-            }
-            (None, None) => cuts.len() - 1,
-        };
-    }
+    let mut runs = WorkflowRuns { items: Vec::new() };
+    recover_runs(
+        source,
+        &cuts,
+        Rule::workflow_body,
+        &mut runs,
+        &mut parsed.diagnostics,
+    );
+    let items = runs.items;
     let tail_src = &source[body.close..end];
     if let Err(failure) = pest_parse(Rule::workflow_tail, tail_src) {
         parsed

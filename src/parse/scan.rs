@@ -148,9 +148,14 @@ struct OpenBody {
 
 /// Whether `word` is one or two edits away from an item keyword without being one.
 fn near_item_word(word: &str) -> bool {
+    near_word(word, ITEM_WORDS)
+}
+
+/// Whether `word` is one or two edits away from one of `words` without being one.
+fn near_word(word: &str, words: &[&str]) -> bool {
     word.len() <= 20
-        && !ITEM_WORDS.contains(&word)
-        && ITEM_WORDS.iter().any(|kw| {
+        && !words.contains(&word)
+        && words.iter().any(|kw| {
             let d = strsim::damerau_levenshtein(word, kw);
             d <= 2 && d < kw.len() / 2 + 1
         })
@@ -162,6 +167,100 @@ fn is_ident_start(b: u8) -> bool {
 
 fn is_ident_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Words that start an item of a step body.
+const STEP_WORDS: &[&str] = &[
+    "title",
+    "owner",
+    "needs",
+    "provides",
+    "action",
+    "uses",
+    "reversible",
+    "irreversible",
+    "compensable",
+    "approve",
+    "escalate",
+];
+
+/// The block of a step or context item: where its `{` and `}` are and where its items (step
+/// keywords) or fields (a name followed by `:`) seem to start, all as offsets into `src`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub open: usize,
+    pub items: Vec<usize>,
+    pub close: usize,
+}
+
+/// Finds the first `{ … }` block of `src` (a step or a context block) and the starts of its
+/// items: step keywords if `step`, otherwise names followed by `:`. `None` if it does not close.
+pub fn block(src: &str, step: bool) -> Option<Block> {
+    let bytes = src.as_bytes();
+    let mut depth = 0usize;
+    let mut open = None;
+    let mut items = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ if is_ident_start(b) => {
+                let start = i;
+                while i < bytes.len() && is_ident_char(bytes[i]) {
+                    i += 1;
+                }
+                if depth == 1 {
+                    let word = &src[start..i];
+                    // A near miss of a step keyword (`needz`) is cut too, so that the item
+                    // before it still parses; a wrong cut is joined again by the parser.
+                    let is_start = if step {
+                        STEP_WORDS.contains(&word) || near_word(word, STEP_WORDS)
+                    } else {
+                        let mut j = i;
+                        while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+                            j += 1;
+                        }
+                        bytes.get(j) == Some(&b':')
+                    };
+                    if is_start {
+                        items.push(start);
+                    }
+                }
+            }
+            b'{' => {
+                depth += 1;
+                if open.is_none() {
+                    open = Some(i);
+                }
+                i += 1;
+            }
+            b'}' => {
+                if depth == 1 {
+                    return Some(Block {
+                        open: open?,
+                        items,
+                        close: i,
+                    });
+                }
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Whether `word`, ending at `i`, starts an item head that no block inside an item can hold:
