@@ -325,3 +325,36 @@ workflow w {
     let found: Vec<&str> = diagnostics.iter().map(|d| spanned(source, d)).collect();
     assert_eq!(found, vec!["nubmer", "lsit"], "{:?}", codes(&diagnostics));
 }
+
+/// Every later stage walks conditions and types recursively (resolve, the checks, `ir::Cond`,
+/// `Debug`, `Drop`); at the deepest nesting the parser accepts, all of them fit in a 1 MiB stack
+/// in a debug build.
+#[test]
+fn the_deepest_accepted_nesting_is_safe_for_every_later_stage() {
+    let shapes = [
+        format!("not (x and {}x{}", "not (x and ".repeat(31), ")".repeat(32)),
+        format!("{}x{}", "(".repeat(64), ")".repeat(64)),
+        format!("{}x", "not ".repeat(64)),
+        format!("{}x == 1{}", "(not ".repeat(32), ")".repeat(32)),
+    ];
+    for condition in shapes {
+        let source = format!(
+            "actor a: human\nworkflow w {{\n  context {{ x: bool, l: {}text{} }}\n  trigger go: manual\n  step s {{ owner a }}\n  step t {{ owner a }}\n  flow go -> s\n  flow s -> t when {condition}\n  flow s -> t otherwise\n}}\n",
+            "list<".repeat(63),
+            ">".repeat(63)
+        );
+        let checked = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let checked = handoff::check_source(&source);
+                let debug = format!("{:?}", checked.module);
+                let deep = checked.diagnostics.iter().any(|d| d.code() == "E001");
+                drop(checked);
+                (deep, debug.len())
+            })
+            .expect("a thread")
+            .join()
+            .expect("no overflow");
+        assert!(!checked.0, "the nesting is within the bound");
+    }
+}
