@@ -21,6 +21,13 @@ fn phrase(rule: Rule) -> Option<&'static str> {
         Rule::workflow_head => "a workflow declaration",
         Rule::workflow_body => "a workflow item",
         Rule::workflow_tail => "`}`",
+        Rule::step_head => "a step declaration",
+        Rule::step_body => {
+            "a step item (`title`, `owner`, `needs`, `provides`, `action`, `uses`, `reversible`, \
+             `irreversible`, `compensable`, `approve` or `escalate`)"
+        }
+        Rule::context_head => "`context`",
+        Rule::context_body => "a field declaration `NAME: TYPE`",
         Rule::actor_decl => "an actor declaration",
         Rule::actor_kind => "an actor kind (`human`, `team`, `ai` or `system`)",
         Rule::actor_body => "an actor body `{ … }`",
@@ -213,17 +220,82 @@ fn truncate(word: &str) -> &str {
     }
 }
 
-/// The keyword among `expected` closest to a misspelt word, if any is close.
-fn closest_keyword<'a>(word: &str, expected: &[&'a str]) -> Option<&'a str> {
-    expected
+/// The words a rule stands for, when a misspelling of one of them may be what was found.
+fn keywords(rule: Rule) -> &'static [&'static str] {
+    match rule {
+        Rule::file | Rule::top_item => &["actor", "workflow"],
+        Rule::actor_kind => &["human", "team", "ai", "system"],
+        Rule::inbox_channel => &["email", "slack"],
+        Rule::prim_type => &[
+            "text", "number", "bool", "email", "url", "datetime", "date", "duration", "money",
+            "summary",
+        ],
+        Rule::type_expr => &[
+            "text", "number", "bool", "email", "url", "datetime", "date", "duration", "money",
+            "summary", "enum", "list",
+        ],
+        Rule::trigger_kind => &["manual", "webhook", "schedule", "form"],
+        Rule::guard => &["when", "otherwise"],
+        Rule::workflow_body | Rule::workflow_item => &[
+            "title",
+            "version",
+            "owner",
+            "customer_facing",
+            "customer",
+            "actor",
+            "context",
+            "trigger",
+            "step",
+            "flow",
+            "handoff",
+        ],
+        Rule::step_item | Rule::step_body => &[
+            "title",
+            "owner",
+            "needs",
+            "provides",
+            "action",
+            "uses",
+            "reversible",
+            "irreversible",
+            "compensable",
+            "approve",
+            "escalate",
+        ],
+        Rule::actor_item => &["title", "can", "fallback", "members", "inbox"],
+        Rule::route_item => &["carries", "sla", "fallback", "notify", "reason"],
+        _ => &[],
+    }
+}
+
+/// Words people write for a keyword that are not misspellings of it.
+const SYNONYMS: &[(&str, &str)] = &[("if", "when"), ("else", "otherwise")];
+
+/// The keyword among `candidates` closest to a misspelt word, if any is close: the same word in
+/// another case, a word people use for it (`if` for `when`), or one at edit distance 1 or 2.
+fn closest_keyword<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // Keywords are short: a long word is no misspelling of one, and skipping it bounds the work.
+    if word.is_empty()
+        || word.len() > 24
+        || !word.chars().all(|c| c.is_ascii_alphabetic() || c == '_')
+    {
+        return None;
+    }
+    let lower = word.to_ascii_lowercase();
+    if let Some(kw) = candidates.iter().find(|kw| **kw == lower && **kw != word) {
+        return Some(kw);
+    }
+    if let Some(&(_, kw)) = SYNONYMS.iter().find(|(w, _)| *w == word) {
+        if let Some(kw) = candidates.iter().find(|c| **c == kw) {
+            return Some(kw);
+        }
+    }
+    candidates
         .iter()
-        .filter_map(|e| {
-            let kw = e.strip_prefix('`')?.strip_suffix('`')?;
-            if kw.contains(' ') || !kw.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
-                return None;
-            }
-            let distance = strsim::damerau_levenshtein(word, kw);
-            (distance <= 2 && distance < kw.len()).then_some((distance, kw))
+        .filter(|kw| **kw != word)
+        .filter_map(|kw| {
+            let distance = strsim::damerau_levenshtein(&lower, kw);
+            (distance <= 2 && distance < kw.len()).then_some((distance, *kw))
         })
         .min()
         .map(|(_, kw)| kw)
@@ -254,13 +326,21 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     };
     let mut expected: Vec<&str> = Vec::new();
+    let mut candidates: Vec<&str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
         for rule in positives {
             if let Some(p) = phrase(*rule) {
                 if !expected.contains(&p) {
                     expected.push(p);
                 }
+                // A phrase that is one keyword in backticks names that keyword.
+                if let Some(kw) = p.strip_prefix('`').and_then(|k| k.strip_suffix('`')) {
+                    if kw.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+                        candidates.push(kw);
+                    }
+                }
             }
+            candidates.extend_from_slice(keywords(*rule));
         }
     }
     // "end of file" is only worth saying when nothing else could come.
@@ -281,7 +361,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             .to_string()
     } else if expected.contains(&"`}`") && STARTS_ITEM.contains(&word) {
         format!("a `}}` is probably missing: close the block above before `{word}`")
-    } else if let Some(kw) = closest_keyword(word, &expected) {
+    } else if let Some(kw) = closest_keyword(word, &candidates) {
         format!("did you mean `{kw}`? replace `{word}` with `{kw}`")
     } else if expected.len() == 1 && expected[0].starts_with('`') && expected[0].len() <= 5 {
         format!("insert {} here", expected[0])

@@ -3,7 +3,8 @@
 //! **Invariant:** lowering never panics. The grammar guarantees the shape of the pairs; where a
 //! pair is nevertheless missing, the item is dropped instead of unwrapped. Literal values that
 //! the grammar cannot judge (escapes, duration overflow) become E001 diagnostics, and lowering
-//! goes on.
+//! goes on. Lowering recurses along conditions and types; their depth is bounded before pest
+//! runs (`scan::too_deep`, called on every piece of text pest parses), so the recursion is too.
 
 use pest::iterators::{Pair, Pairs};
 
@@ -62,11 +63,15 @@ impl<'d, 'i> Lowerer<'d, 'i> {
 
     /// The span of a pair, without the whitespace and comments that pest's implicit skipping
     /// may have consumed after its last token (it does when a trailing optional part is absent):
-    /// the span ends where the last token inside it ends.
+    /// the span ends where the last token inside it ends. A string is one token: its inner
+    /// pair stops before the closing quote, so the descent stops at the string.
     fn span(&self, pair: &Pair<'i, Rule>) -> Span {
         let start = pair.as_span().start();
         let mut last = pair.clone();
-        while let Some(child) = last.clone().into_inner().last() {
+        while last.as_rule() != Rule::string {
+            let Some(child) = last.clone().into_inner().last() else {
+                break;
+            };
             last = child;
         }
         Span::new(self.base + start, self.base + last.as_span().end())
@@ -76,6 +81,23 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     fn token_span(&self, pair: &Pair<'i, Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    /// The lowercase spelling of a keyword token that the grammar accepts in any case, with an
+    /// E001 when it was not written in lowercase (the item is kept, so nothing that refers to it
+    /// reports again).
+    fn keyword_case(&mut self, pair: &Pair<'i, Rule>, expected: &str) -> String {
+        let word = pair.as_str();
+        let lower = word.to_ascii_lowercase();
+        if lower != word {
+            self.diagnostics.push(e001_syntax_error::expected(
+                self.token_span(pair),
+                expected,
+                &format!("`{word}`"),
+                format!("did you mean `{lower}`? replace `{word}` with `{lower}`"),
+            ));
+        }
+        lower
     }
 
     fn ident(&self, pair: &Pair<'i, Rule>) -> Ident<'i> {
@@ -115,7 +137,9 @@ impl<'d, 'i> Lowerer<'d, 'i> {
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(&p)),
                 Rule::actor_kind => {
-                    let k = match p.as_str() {
+                    let word =
+                        self.keyword_case(&p, "an actor kind (`human`, `team`, `ai` or `system`)");
+                    let k = match word.as_str() {
                         "human" => ActorKind::Human,
                         "team" => ActorKind::Team,
                         "ai" => ActorKind::Ai,
@@ -307,7 +331,10 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next()?;
         let kind = match inner.as_rule() {
-            Rule::prim_type => TypeKind::Prim(PrimType::from_keyword(inner.as_str())?),
+            Rule::prim_type => {
+                let word = self.keyword_case(&inner, "a field type such as `text` or `number`");
+                TypeKind::Prim(PrimType::from_keyword(&word)?)
+            }
             Rule::enum_type => TypeKind::Enum(
                 inner
                     .into_inner()
@@ -381,12 +408,59 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         let mut name = None;
         let mut items = Vec::new();
         for p in pair.into_inner() {
+            if p.as_rule() == Rule::ident {
+                name = Some(self.ident(&p));
+            } else if let Some(item) = self.step_item(p) {
+                items.push(item);
+            }
+        }
+        items.shrink_to_fit();
+        Some(StepDecl {
+            doc,
+            name: name?,
+            items,
+            span,
+        })
+    }
+
+    /// Lowers the `step_head` rule: the doc comments, the name, and where the step starts.
+    pub fn step_head(
+        &mut self,
+        pairs: Pairs<'i, Rule>,
+    ) -> Option<(Option<String>, Ident<'i>, usize)> {
+        let mut doc = PendingDoc::default();
+        let mut start = None;
+        for p in pairs.flat_map(Pair::into_inner) {
+            match p.as_rule() {
+                Rule::doc => doc.push(&p),
+                Rule::kw_step => start = Some(self.span(&p).start()),
+                Rule::ident => return Some((doc.take(), self.ident(&p), start?)),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Lowers the `step_body` rule: a run of step items.
+    pub fn step_body(&mut self, pairs: Pairs<'i, Rule>, items: &mut Vec<StepItem<'i>>) {
+        for p in pairs.flat_map(Pair::into_inner) {
+            if let Some(item) = self.step_item(p) {
+                items.push(item);
+            }
+        }
+    }
+
+    /// Lowers the `context_body` rule: a run of fields.
+    pub fn context_body(&mut self, pairs: Pairs<'i, Rule>, fields: &mut Vec<FieldDecl<'i>>) {
+        for p in pairs {
+            fields.extend(self.context(p));
+        }
+    }
+
+    fn step_item(&mut self, p: Pair<'i, Rule>) -> Option<StepItem<'i>> {
+        {
             let item_span = self.span(&p);
             let kind = match p.as_rule() {
-                Rule::ident => {
-                    name = Some(self.ident(&p));
-                    None
-                }
                 Rule::title_item => self.string_of(p).map(StepItemKind::Title),
                 Rule::owner_item => self.ident_of(p).map(StepItemKind::Owner),
                 Rule::needs_item => Some(StepItemKind::Needs(self.names(p))),
@@ -402,20 +476,11 @@ impl<'d, 'i> Lowerer<'d, 'i> {
                     .map(|e| StepItemKind::Escalate(Box::new(e))),
                 _ => None,
             };
-            if let Some(kind) = kind {
-                items.push(StepItem {
-                    kind,
-                    span: item_span,
-                });
-            }
+            kind.map(|kind| StepItem {
+                kind,
+                span: item_span,
+            })
         }
-        items.shrink_to_fit();
-        Some(StepDecl {
-            doc,
-            name: name?,
-            items,
-            span,
-        })
     }
 
     fn approve(&mut self, pair: Pair<'i, Rule>) -> ApproveDecl<'i> {

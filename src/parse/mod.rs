@@ -1,11 +1,14 @@
 //! Parsing: source text to syntax tree, with every syntax error the parser can recover from.
 //!
-//! The pipeline is: `scan` bounds nesting and finds declaration starts; pest parses the whole
-//! file; if that fails (or nesting is too deep), each top-level declaration is parsed on its own,
-//! so that every broken declaration reports an error and the others are still lowered.
+//! The pipeline is: `scan` finds declaration and item starts; pest parses the file in pieces
+//! along them (or whole, when a guess was wrong); if that fails, `recover` parses each
+//! top-level declaration on its own and each item of a workflow on its own, so that every broken
+//! item reports one E001 and every item that parses is still lowered, resolved and checked.
 //!
-//! **Invariant:** [`parse`] never fails and never panics: it returns what it could build together
-//! with its diagnostics.
+//! **Invariants:** [`parse`] never fails and never panics: it returns what it could build
+//! together with its diagnostics. pest only ever sees text whose nesting [`scan::too_deep`]
+//! accepted ([`MAX_NESTING`] levels), whatever piece the driver cut; so pest's recursion,
+//! lowering's and every later recursive walk over a condition or type are bounded.
 
 mod errors;
 mod grammar;
@@ -17,7 +20,9 @@ use pest::Parser as _;
 pub use grammar::Rule;
 pub use scan::MAX_NESTING;
 
-use crate::ast::{File, TopItem, WorkflowDecl};
+use crate::ast::{
+    FieldDecl, File, StepDecl, StepItem, TopItem, WorkflowDecl, WorkflowItem, WorkflowItemKind,
+};
 use crate::diagnostics::Diagnostic;
 use crate::rules::e001_syntax_error;
 use crate::span::Span;
@@ -50,42 +55,363 @@ pub fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
 pub fn parse(source: &str) -> Parsed<'_> {
     let scan = scan::scan(source);
     let mut parsed = Parsed::default();
-    if scan.too_deep.is_empty() {
-        if let Some((items, diagnostics)) = parse_in_pieces(source, &scan, PIECE) {
-            parsed.file.items = items;
-            parsed.diagnostics = diagnostics;
-            return parsed;
-        }
-        // A guess of the scanner was wrong (or the file is broken): the whole file decides.
-        if let Ok(pairs) = HandoffParser::parse(Rule::file, source) {
-            lower::Lowerer::new(0, &mut parsed.diagnostics).file(pairs, &mut parsed.file.items);
-            return parsed;
-        }
+    if let Some((items, diagnostics)) = parse_in_pieces(source, &scan, PIECE) {
+        parsed.file.items = items;
+        parsed.diagnostics = diagnostics;
+        return parsed;
     }
-    // Recovery: parse each top-level declaration on its own.
-    let mut bounds = scan.starts.clone();
-    if bounds.first() != Some(&0) {
-        bounds.insert(0, 0);
+    // A guess of the scanner was wrong (or the file is broken): the whole file decides.
+    if let Ok(pairs) = pest_parse(Rule::file, source) {
+        lower::Lowerer::new(0, &mut parsed.diagnostics).file(pairs, &mut parsed.file.items);
+        return parsed;
     }
-    bounds.push(source.len());
-    for window in bounds.windows(2) {
-        let (start, end) = (window[0], window[1]);
-        if let Some(&(a, b)) = scan.too_deep.iter().find(|(a, _)| (start..end).contains(a)) {
-            parsed
-                .diagnostics
-                .push(e001_syntax_error::too_deep(Span::new(a, b), MAX_NESTING));
-            continue;
-        }
-        let chunk = &source[start..end];
-        match HandoffParser::parse(Rule::file, chunk) {
-            Ok(pairs) => lower::Lowerer::new(start, &mut parsed.diagnostics)
-                .file(pairs, &mut parsed.file.items),
-            Err(err) => parsed
-                .diagnostics
-                .push(errors::from_pest(&err, chunk, start)),
-        }
-    }
+    recover(source, &scan, &mut parsed);
     parsed
+}
+
+/// Why pest was not given, or did not accept, a piece of text.
+enum Failure {
+    /// The nesting bound was exceeded at this byte range of the piece; pest never ran.
+    TooDeep(usize, usize),
+    /// pest's own error.
+    Syntax(Box<pest::error::Error<Rule>>),
+}
+
+impl Failure {
+    /// Where in the piece the failure was found.
+    fn position(&self) -> usize {
+        match self {
+            Failure::TooDeep(at, _) => *at,
+            Failure::Syntax(err) => match err.location {
+                pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
+            },
+        }
+    }
+
+    /// The E001 for this failure of `input`, which starts at `base` in the file.
+    fn diagnostic(&self, input: &str, base: usize) -> Diagnostic {
+        match self {
+            Failure::TooDeep(a, b) => {
+                e001_syntax_error::too_deep(Span::new(base + a, base + b), MAX_NESTING)
+            }
+            Failure::Syntax(err) => errors::from_pest(err, input, base),
+        }
+    }
+}
+
+/// The only way the parser calls pest: the nesting of `input` is checked first, so that pest's
+/// recursion (and lowering's, which follows the same tree) stays bounded whatever piece of text
+/// the driver or its resynchronisation chose.
+fn pest_parse(rule: Rule, input: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Failure> {
+    if let Some((a, b)) = scan::too_deep(input) {
+        return Err(Failure::TooDeep(a, b));
+    }
+    HandoffParser::parse(rule, input).map_err(|e| Failure::Syntax(Box::new(e)))
+}
+
+/// How many runs of items one recovery attempt may join when a cut of the scanner turns out to
+/// be inside an item (`step step { … }` names a step `step`).
+const MAX_JOIN: usize = 4;
+
+/// Error recovery: parses each top-level declaration on its own, and each item of a workflow
+/// whose braces close on its own, so that every broken item reports one E001 and every item that
+/// parses is lowered (and later resolved and checked).
+fn recover<'a>(source: &'a str, scan: &scan::Scan, parsed: &mut Parsed<'a>) {
+    let mut bounds: Vec<(usize, Option<&scan::Body>)> = scan
+        .starts
+        .iter()
+        .zip(&scan.bodies)
+        .map(|(&s, b)| (s, b.as_ref()))
+        .collect();
+    if bounds.first().map(|b| b.0) != Some(0) {
+        bounds.insert(0, (0, None));
+    }
+    for (k, &(start, body)) in bounds.iter().enumerate() {
+        let end = bounds.get(k + 1).map_or(source.len(), |b| b.0);
+        match body {
+            Some(body) if body.open >= start && body.close < end => {
+                if let Some(decl) = recover_workflow(source, start, end, body, parsed) {
+                    parsed.file.items.push(TopItem::Workflow(decl));
+                }
+            }
+            _ => {
+                let chunk = &source[start..end];
+                match pest_parse(Rule::file, chunk) {
+                    Ok(pairs) => lower::Lowerer::new(start, &mut parsed.diagnostics)
+                        .file(pairs, &mut parsed.file.items),
+                    Err(failure) => parsed
+                        .diagnostics
+                        .push(failure.diagnostic(&source[start..], start)),
+                }
+            }
+        }
+    }
+}
+
+/// What [`recover_runs`] does with the runs of one kind of body.
+trait Runs<'a> {
+    /// Lowers a run that parsed; `base` is where it starts in the file.
+    fn lower(
+        &mut self,
+        pairs: pest::iterators::Pairs<'a, Rule>,
+        base: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    );
+
+    /// Tries to recover `source[from..to]`, a run that did not parse, at a finer grain; returns
+    /// whether it did (and reported its errors itself).
+    fn rescue(
+        &mut self,
+        _source: &'a str,
+        _from: usize,
+        _to: usize,
+        _diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        false
+    }
+}
+
+/// The items of a workflow body; a broken step or context block is recovered item by item.
+struct WorkflowRuns<'a> {
+    items: Vec<WorkflowItem<'a>>,
+}
+
+impl<'a> Runs<'a> for WorkflowRuns<'a> {
+    fn lower(
+        &mut self,
+        pairs: pest::iterators::Pairs<'a, Rule>,
+        base: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        lower::Lowerer::new(base, diagnostics).workflow_body(pairs, &mut self.items);
+    }
+
+    fn rescue(
+        &mut self,
+        source: &'a str,
+        from: usize,
+        to: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        recover_block(source, from, to, &mut self.items, diagnostics)
+    }
+}
+
+/// The items of a step body.
+struct StepRuns<'a> {
+    items: Vec<StepItem<'a>>,
+}
+
+impl<'a> Runs<'a> for StepRuns<'a> {
+    fn lower(
+        &mut self,
+        pairs: pest::iterators::Pairs<'a, Rule>,
+        base: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        lower::Lowerer::new(base, diagnostics).step_body(pairs, &mut self.items);
+    }
+}
+
+/// The fields of a context block.
+struct ContextRuns<'a> {
+    fields: Vec<FieldDecl<'a>>,
+}
+
+impl<'a> Runs<'a> for ContextRuns<'a> {
+    fn lower(
+        &mut self,
+        pairs: pest::iterators::Pairs<'a, Rule>,
+        base: usize,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        lower::Lowerer::new(base, diagnostics).context_body(pairs, &mut self.fields);
+    }
+}
+
+/// Parses `source[cuts[0]..cuts[last]]` run by run with `rule`. A run that fails is retried
+/// joined with the next runs (the cut may have been a wrong guess), then offered to
+/// [`Runs::rescue`]; if that declines, the error that got furthest is reported and parsing
+/// resumes at the first cut at or after it.
+fn recover_runs<'a>(
+    source: &'a str,
+    cuts: &[usize],
+    rule: Rule,
+    runs: &mut dyn Runs<'a>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut i = 0;
+    while i + 1 < cuts.len() {
+        let from = cuts[i];
+        let mut furthest: Option<(usize, Failure)> = None;
+        let mut next = None;
+        for j in i + 1..cuts.len().min(i + 1 + MAX_JOIN) {
+            match pest_parse(rule, &source[from..cuts[j]]) {
+                Ok(pairs) => {
+                    runs.lower(pairs, from, diagnostics);
+                    next = Some(j);
+                    break;
+                }
+                Err(failure) => {
+                    let at = failure.position();
+                    if furthest.as_ref().is_none_or(|f| at > f.0) {
+                        furthest = Some((at, failure));
+                    }
+                }
+            }
+        }
+        i = match (next, furthest) {
+            (Some(j), _) => j,
+            (None, _) if runs.rescue(source, from, cuts[i + 1], diagnostics) => i + 1,
+            (None, Some((at, failure))) => {
+                // The message reads the rest of the file, so that an error at the end of the
+                // piece names the token after it (`expected }, found flow`), not "end of file".
+                diagnostics.push(failure.diagnostic(&source[from..], from));
+                let at = from + at;
+                // Resume at the first cut at or after the error, so one broken item reports
+                // once and the item the error stopped at is still parsed.
+                (i + 1..cuts.len())
+                    .find(|&k| cuts[k] >= at)
+                    .unwrap_or(cuts.len() - 1)
+            }
+            (None, None) => cuts.len() - 1,
+        };
+    }
+}
+
+/// Recovers a broken step or context block `source[from..to]` item by item (field by field),
+/// so that one broken item of a step drops that item, not the step that other items refer to.
+/// Declines (returns `false`, having reported nothing) unless the run is one step or context
+/// block whose head parses and whose braces close; whatever follows the block in the run is
+/// parsed as workflow items.
+fn recover_block<'a>(
+    source: &'a str,
+    from: usize,
+    to: usize,
+    items: &mut Vec<WorkflowItem<'a>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let piece = &source[from..to];
+    let mut rest = piece.trim_start();
+    while rest.starts_with("//") {
+        rest = rest.find('\n').map_or("", |n| &rest[n..]).trim_start();
+    }
+    let word_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let step = match &rest[..word_end] {
+        "step" => true,
+        "context" => false,
+        _ => return false,
+    };
+    let Some(block) = scan::block(piece, step) else {
+        return false;
+    };
+    let head_src = &piece[..=block.open];
+    let head_rule = if step {
+        Rule::step_head
+    } else {
+        Rule::context_head
+    };
+    let Ok(head) = pest_parse(head_rule, head_src) else {
+        return false;
+    };
+    let mut cuts = vec![from + block.open + 1];
+    cuts.extend(
+        block
+            .items
+            .iter()
+            .map(|&i| from + i)
+            .filter(|&i| i > from + block.open + 1),
+    );
+    cuts.push(from + block.close);
+    let span = Span::new(from + (piece.len() - rest.len()), from + block.close + 1);
+    if step {
+        let Some((doc, name, start)) = lower::Lowerer::new(from, diagnostics).step_head(head)
+        else {
+            return false;
+        };
+        let mut runs = StepRuns { items: Vec::new() };
+        recover_runs(source, &cuts, Rule::step_body, &mut runs, diagnostics);
+        let span = Span::new(start, span.end());
+        items.push(WorkflowItem {
+            kind: WorkflowItemKind::Step(StepDecl {
+                doc,
+                name,
+                items: runs.items,
+                span,
+            }),
+            span,
+        });
+    } else {
+        let mut runs = ContextRuns { fields: Vec::new() };
+        recover_runs(source, &cuts, Rule::context_body, &mut runs, diagnostics);
+        items.push(WorkflowItem {
+            kind: WorkflowItemKind::Context(runs.fields),
+            span,
+        });
+    }
+    let tail_from = from + block.close + 1;
+    match pest_parse(Rule::workflow_body, &source[tail_from..to]) {
+        Ok(pairs) => lower::Lowerer::new(tail_from, diagnostics).workflow_body(pairs, items),
+        Err(failure) => diagnostics.push(failure.diagnostic(&source[tail_from..], tail_from)),
+    }
+    true
+}
+
+/// Recovers inside one workflow `source[start..end]` whose body the scanner found: its head,
+/// then its items run by run along the scanner's cuts. A run that fails is retried joined with
+/// the next runs (the cut may have been a wrong guess); if every attempt fails, the error that
+/// got furthest is reported and parsing resumes at the first cut after it.
+fn recover_workflow<'a>(
+    source: &'a str,
+    start: usize,
+    end: usize,
+    body: &scan::Body,
+    parsed: &mut Parsed<'a>,
+) -> Option<WorkflowDecl<'a>> {
+    let head_src = &source[start..=body.open];
+    let head = match pest_parse(Rule::workflow_head, head_src) {
+        Ok(head) => head,
+        Err(failure) => {
+            parsed.diagnostics.push(failure.diagnostic(head_src, start));
+            return None;
+        }
+    };
+    let (doc, name, kw_start) =
+        lower::Lowerer::new(start, &mut parsed.diagnostics).workflow_head(head)?;
+    let first = body.open + 1;
+    let mut cuts = vec![first];
+    cuts.extend(
+        body.items
+            .iter()
+            .chain(&body.near_items)
+            .copied()
+            .filter(|&i| i > first && i < body.close),
+    );
+    cuts.sort_unstable();
+    cuts.push(body.close);
+    let mut runs = WorkflowRuns { items: Vec::new() };
+    recover_runs(
+        source,
+        &cuts,
+        Rule::workflow_body,
+        &mut runs,
+        &mut parsed.diagnostics,
+    );
+    let items = runs.items;
+    let tail_src = &source[body.close..end];
+    if let Err(failure) = pest_parse(Rule::workflow_tail, tail_src) {
+        parsed
+            .diagnostics
+            .push(failure.diagnostic(tail_src, body.close));
+    }
+    Some(WorkflowDecl {
+        doc,
+        name,
+        items,
+        span: Span::new(kw_start, body.close + 1),
+    })
 }
 
 /// How much source one pest call parses at least when a workflow is parsed piece by piece.
@@ -121,7 +447,7 @@ fn parse_in_pieces<'a>(
                 items.push(TopItem::Workflow(decl));
             }
             _ => {
-                let pairs = HandoffParser::parse(Rule::file, &source[start..end]).ok()?;
+                let pairs = pest_parse(Rule::file, &source[start..end]).ok()?;
                 lower::Lowerer::new(start, &mut diagnostics).file(pairs, &mut items);
             }
         }
@@ -138,7 +464,7 @@ fn parse_workflow_in_pieces<'a>(
     piece: usize,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<WorkflowDecl<'a>> {
-    let head = HandoffParser::parse(Rule::workflow_head, &source[start..=body.open]).ok()?;
+    let head = pest_parse(Rule::workflow_head, &source[start..=body.open]).ok()?;
     let (doc, name, kw_start) = lower::Lowerer::new(start, diagnostics).workflow_head(head)?;
     // The scanner's count of items is exact for a well-formed body; sizing the vector up front
     // spares the doubling that would leave up to half of it unused.
@@ -155,11 +481,11 @@ fn parse_workflow_in_pieces<'a>(
         if cut - from < piece && cut != body.close {
             continue;
         }
-        let pairs = HandoffParser::parse(Rule::workflow_body, &source[from..cut]).ok()?;
+        let pairs = pest_parse(Rule::workflow_body, &source[from..cut]).ok()?;
         lower::Lowerer::new(from, diagnostics).workflow_body(pairs, &mut items);
         from = cut;
     }
-    HandoffParser::parse(Rule::workflow_tail, &source[body.close..end]).ok()?;
+    pest_parse(Rule::workflow_tail, &source[body.close..end]).ok()?;
     Some(WorkflowDecl {
         doc,
         name,

@@ -1,22 +1,105 @@
-//! A linear pre-pass over the raw text, run before pest.
+//! Linear pre-passes over the raw text, run before pest.
 //!
-//! It does two things pest cannot do safely on its own: it bounds the nesting depth of
-//! conditions and types (pest recurses once per level, so 200,000 nested `(` would overflow the
-//! stack), and it finds where top-level declarations begin, so that a broken file can be parsed
-//! one declaration at a time.
+//! They do two things pest cannot do safely on its own. [`too_deep`] bounds the nesting depth of
+//! conditions and types: pest recurses once per level, so 200,000 nested `(` would overflow the
+//! stack. [`scan`] finds where top-level declarations and workflow items begin, so that a large
+//! file can be parsed in pieces and a broken one item by item.
 //!
-//! **Invariant:** the scan never fails and never recurses; it skips strings and comments the way
-//! the grammar reads them.
+//! **Invariants:** neither pass fails or recurses; both skip strings and comments the way the
+//! grammar reads them. The nesting bound is not a property of the file but of each piece of text
+//! handed to pest: the parser calls [`too_deep`] on every slice before pest sees it, so no guess
+//! of the resynchronisation (which may cut a condition anywhere) can defeat it. Because pest's
+//! recursion, lowering's and every later walk over a condition are bounded by this nesting,
+//! none of them can overflow the stack.
 
 /// The deepest nesting of parentheses, `not`s and `list<…>` that the parser accepts.
 pub const MAX_NESTING: usize = 64;
 
+/// Finds the first token of `src` at which the nesting of parentheses, `not`s and `list<`
+/// exceeds [`MAX_NESTING`], counted from the start of `src` with nothing reset on the way (a
+/// keyword at the start of a line does not close an open parenthesis). A `not` counts while the
+/// operand it applies to is open: in `not (a and not (b …` both `not`s and both `(` count.
+/// Returns the byte range of that token.
+pub fn too_deep(src: &str) -> Option<(usize, usize)> {
+    let bytes = src.as_bytes();
+    // For each open `(`: the levels it holds (itself and the `not`s right before it).
+    let mut open: Vec<usize> = Vec::new();
+    let mut in_parens = 0usize;
+    let (mut nots, mut lists) = (0usize, 0usize);
+    let mut prev_word_list = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                nots = 0;
+                prev_word_list = false;
+            }
+            _ if is_ident_start(b) => {
+                let start = i;
+                while i < bytes.len() && is_ident_char(bytes[i]) {
+                    i += 1;
+                }
+                let word = &src[start..i];
+                if word == "not" {
+                    nots += 1;
+                } else {
+                    nots = 0;
+                }
+                prev_word_list = word == "list";
+                if in_parens + nots + lists > MAX_NESTING {
+                    return Some((start, i));
+                }
+            }
+            _ => {
+                let mut deeper = false;
+                match b {
+                    b'(' => {
+                        open.push(nots + 1);
+                        in_parens += nots + 1;
+                        nots = 0;
+                        deeper = true;
+                    }
+                    b')' => in_parens -= open.pop().unwrap_or(0),
+                    b'<' if prev_word_list => {
+                        lists += 1;
+                        deeper = true;
+                    }
+                    b'>' => lists = lists.saturating_sub(1),
+                    _ => {}
+                }
+                if !deeper {
+                    nots = 0;
+                }
+                prev_word_list = false;
+                if deeper && in_parens + nots + lists > MAX_NESTING {
+                    return Some((i, i + 1));
+                }
+                // Step over a whole UTF-8 character so that offsets stay on boundaries.
+                i += 1;
+                while i < bytes.len() && !src.is_char_boundary(i) {
+                    i += 1;
+                }
+            }
+        }
+    }
+    None
+}
+
 /// What the pre-pass found.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// Byte ranges of tokens where nesting first went past [`MAX_NESTING`], one per region
-    /// between declaration starts.
-    pub too_deep: Vec<(usize, usize)>,
     /// Byte offsets where top-level declarations start (including their doc comments), in order.
     pub starts: Vec<usize>,
     /// For each start, the shape of its body if it is a `workflow` whose braces close.
@@ -35,6 +118,10 @@ pub struct Body {
     pub items: Vec<usize>,
     /// The offset of the `}` that closes the body.
     pub close: usize,
+    /// Offsets of words that begin a line of the body and look like a misspelt item keyword
+    /// (`flw` for `flow`): error recovery also resynchronises there, so that the misspelling
+    /// gets its own E001 instead of hiding in the error of the item above.
+    pub near_items: Vec<usize>,
 }
 
 /// Words that start an item of a workflow body.
@@ -56,6 +143,22 @@ const ITEM_WORDS: &[&str] = &[
 struct OpenBody {
     open: Option<usize>,
     items: Vec<usize>,
+    near_items: Vec<usize>,
+}
+
+/// Whether `word` is one or two edits away from an item keyword without being one.
+fn near_item_word(word: &str) -> bool {
+    near_word(word, ITEM_WORDS)
+}
+
+/// Whether `word` is one or two edits away from one of `words` without being one.
+fn near_word(word: &str, words: &[&str]) -> bool {
+    word.len() <= 20
+        && !words.contains(&word)
+        && words.iter().any(|kw| {
+            let d = strsim::damerau_levenshtein(word, kw);
+            d <= 2 && d < kw.len() / 2 + 1
+        })
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -66,17 +169,139 @@ fn is_ident_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Words that start an item of a step body.
+const STEP_WORDS: &[&str] = &[
+    "title",
+    "owner",
+    "needs",
+    "provides",
+    "action",
+    "uses",
+    "reversible",
+    "irreversible",
+    "compensable",
+    "approve",
+    "escalate",
+];
+
+/// The block of a step or context item: where its `{` and `}` are and where its items (step
+/// keywords) or fields (a name followed by `:`) seem to start, all as offsets into `src`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub open: usize,
+    pub items: Vec<usize>,
+    pub close: usize,
+}
+
+/// Finds the first `{ … }` block of `src` (a step or a context block) and the starts of its
+/// items: step keywords if `step`, otherwise names followed by `:`. `None` if it does not close.
+pub fn block(src: &str, step: bool) -> Option<Block> {
+    let bytes = src.as_bytes();
+    let mut depth = 0usize;
+    let mut open = None;
+    let mut items = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ if is_ident_start(b) => {
+                let start = i;
+                while i < bytes.len() && is_ident_char(bytes[i]) {
+                    i += 1;
+                }
+                if depth == 1 {
+                    let word = &src[start..i];
+                    // A near miss of a step keyword (`needz`) is cut too, so that the item
+                    // before it still parses; a wrong cut is joined again by the parser.
+                    let is_start = if step {
+                        STEP_WORDS.contains(&word) || near_word(word, STEP_WORDS)
+                    } else {
+                        let mut j = i;
+                        while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+                            j += 1;
+                        }
+                        bytes.get(j) == Some(&b':')
+                    };
+                    if is_start {
+                        items.push(start);
+                    }
+                }
+            }
+            b'{' => {
+                depth += 1;
+                if open.is_none() {
+                    open = Some(i);
+                }
+                i += 1;
+            }
+            b'}' => {
+                if depth == 1 {
+                    return Some(Block {
+                        open: open?,
+                        items,
+                        close: i,
+                    });
+                }
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Whether `word`, ending at `i`, starts an item head that no block inside an item can hold:
+/// `step NAME {`, `flow NAME ->`, `handoff NAME ->`, `trigger NAME :` or `context {`.
+fn item_head_follows(bytes: &[u8], mut i: usize, word: &str) -> bool {
+    let skip = |i: &mut usize| {
+        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            *i += 1;
+        }
+    };
+    skip(&mut i);
+    if word == "context" {
+        return bytes.get(i) == Some(&b'{');
+    }
+    let expected: &[u8] = match word {
+        "step" => b"{",
+        "flow" | "handoff" => b"->",
+        "trigger" => b":",
+        _ => return false,
+    };
+    if !bytes.get(i).copied().is_some_and(is_ident_start) {
+        return false;
+    }
+    while bytes.get(i).copied().is_some_and(is_ident_char) {
+        i += 1;
+    }
+    skip(&mut i);
+    bytes
+        .get(i..)
+        .is_some_and(|rest| rest.starts_with(expected))
+}
+
 /// Scans `src`. A declaration start is the keyword `actor` or `workflow` outside any braces, or
 /// either keyword at the very start of a line (which resynchronises after an unclosed brace).
 pub fn scan(src: &str) -> Scan {
     let bytes = src.as_bytes();
     let mut out = Scan::default();
-    let (mut parens, mut nots, mut lists) = (0usize, 0usize, 0usize);
     let mut braces = 0usize;
-    let mut reported = false;
-    let mut prev_word_list = false;
     let mut doc_start: Option<usize> = None;
     let mut line_start = true;
+    let mut first_on_line = true;
     let mut body: Option<OpenBody> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -86,6 +311,7 @@ pub fn scan(src: &str) -> Scan {
         match b {
             b'\n' => {
                 line_start = true;
+                first_on_line = true;
                 i += 1;
             }
             b' ' | b'\t' | b'\r' => {
@@ -106,9 +332,8 @@ pub fn scan(src: &str) -> Scan {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
-                nots = 0;
                 doc_start = None;
-                prev_word_list = false;
+                first_on_line = false;
             }
             _ if is_ident_start(b) => {
                 let start = i;
@@ -123,33 +348,33 @@ pub fn scan(src: &str) -> Scan {
                     body = (word == "workflow").then(|| OpenBody {
                         open: None,
                         items: Vec::new(),
+                        near_items: Vec::new(),
                     });
                     out.starts.push(doc_start.unwrap_or(start));
                     braces = 0;
-                    parens = 0;
-                    nots = 0;
-                    lists = 0;
-                    reported = false;
+                }
+                // A block left open above: an item head that is never valid inside a block
+                // (`step NAME {`, `flow NAME ->`, …) starting a line closes it.
+                if braces > 1
+                    && first_on_line
+                    && body.as_ref().is_some_and(|b| b.open.is_some())
+                    && item_head_follows(bytes, i, word)
+                {
+                    braces = 1;
                 }
                 if let Some(b) = body.as_mut() {
-                    if braces == 1 && b.open.is_some() && ITEM_WORDS.contains(&word) {
-                        b.items.push(doc_start.unwrap_or(start));
+                    if braces == 1 && b.open.is_some() {
+                        if ITEM_WORDS.contains(&word) {
+                            b.items.push(doc_start.unwrap_or(start));
+                        } else if first_on_line && near_item_word(word) {
+                            b.near_items.push(start);
+                        }
                     }
                 }
                 doc_start = None;
-                if word == "not" {
-                    nots += 1;
-                } else {
-                    nots = 0;
-                }
-                prev_word_list = word == "list";
-                if parens + nots + lists > MAX_NESTING && !reported {
-                    out.too_deep.push((start, i));
-                    reported = true;
-                }
+                first_on_line = false;
             }
             _ => {
-                let mut deeper = false;
                 match b {
                     b'{' => {
                         if let Some(body) = body.as_mut() {
@@ -164,38 +389,23 @@ pub fn scan(src: &str) -> Scan {
                             if let Some(OpenBody {
                                 open: Some(open),
                                 items,
+                                near_items,
                             }) = body.take()
                             {
                                 out.bodies.push(Some(Body {
                                     open,
                                     items,
                                     close: i,
+                                    near_items,
                                 }));
                             }
                         }
                         braces = braces.saturating_sub(1);
                     }
-                    b'(' => {
-                        parens += 1;
-                        deeper = true;
-                    }
-                    b')' => parens = parens.saturating_sub(1),
-                    b'<' if prev_word_list => {
-                        lists += 1;
-                        deeper = true;
-                    }
-                    b'>' => lists = lists.saturating_sub(1),
                     _ => {}
                 }
-                if !deeper {
-                    nots = 0;
-                }
-                prev_word_list = false;
                 doc_start = None;
-                if deeper && parens + nots + lists > MAX_NESTING && !reported {
-                    out.too_deep.push((i, i + 1));
-                    reported = true;
-                }
+                first_on_line = false;
                 // Step over a whole UTF-8 character so that offsets stay on boundaries.
                 i += 1;
                 while i < bytes.len() && !src.is_char_boundary(i) {
@@ -238,12 +448,39 @@ mod tests {
     }
 
     #[test]
+    fn an_item_head_starting_a_line_closes_a_block_left_open() {
+        let src = "workflow w {\n  step a { owner x\n  flow a -> b\n  step b { owner x }\n}\n";
+        let body = scan(src).bodies[0].clone().expect("the body closes");
+        let items: Vec<&str> = body.items.iter().map(|&i| &src[i..i + 4]).collect();
+        assert_eq!(items, vec!["step", "flow", "step"]);
+        assert_eq!(body.close, src.len() - 2);
+        // Inside a context block, `step: text` is a field.
+        let src = "workflow w {\n  context {\n  step: text\n  flow: text }\n}\n";
+        let body = scan(src).bodies[0].clone().expect("the body closes");
+        assert_eq!(body.items, vec![src.find("context").unwrap_or(0)]);
+    }
+
+    #[test]
     fn bounds_parentheses_and_nots() {
         let deep = format!("workflow w {{ flow a -> b when {}x }}", "not ".repeat(100));
-        assert_eq!(scan(&deep).too_deep.len(), 1);
+        assert!(too_deep(&deep).is_some());
         let deep = format!("workflow w {{ flow a -> b when {}x }}", "(".repeat(100));
-        assert_eq!(scan(&deep).too_deep.len(), 1);
+        assert!(too_deep(&deep).is_some());
         let fine = "workflow w { flow a -> b when not (not (x)) }";
-        assert!(scan(fine).too_deep.is_empty());
+        assert!(too_deep(fine).is_none());
+        // A `not` before a parenthesis stays open with it.
+        let deep = format!("flow a -> b when {}x", "not (a and ".repeat(40));
+        assert!(too_deep(&deep).is_some());
+        let fine = format!("flow a -> b when {}x", "not a and ".repeat(400));
+        assert!(too_deep(&fine).is_none());
+    }
+
+    #[test]
+    fn keywords_at_line_starts_do_not_reset_the_nesting() {
+        let deep = format!(
+            "flow a -> b when x and\n{}",
+            "actor and ((((((((\n".repeat(20)
+        );
+        assert_eq!(too_deep(&deep).map(|(a, _)| &deep[a..=a]), Some("("));
     }
 }

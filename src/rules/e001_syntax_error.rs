@@ -17,8 +17,11 @@ UTF-8, or a condition nested more deeply than the compiler accepts (64 levels).
 
 ## Why it matters
 A workflow that does not parse cannot be checked, so none of its handoffs are. The parser
-recovers at the next top-level `actor` or `workflow`, so the other declarations of the file are
-still checked and every broken declaration reports its own error.
+recovers at the next item (an item of a step, a field of a `context` block, a transition,
+trigger, actor or other item of a workflow) and at the next top-level `actor` or `workflow`, so
+every broken item reports its own error in one run and everything that parses is still checked.
+An item that does not parse is left out of the model (a step keeps its name and its other items),
+so what depends on it may be reported too: fix syntax errors first.
 
 ## Example
 ```handoff
