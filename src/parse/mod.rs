@@ -6,7 +6,7 @@
 //! item reports one E001 and every item that parses is still lowered, resolved and checked.
 //!
 //! **Invariants:** [`parse`] never fails and never panics: it returns what it could build
-//! together with its diagnostics. pest only ever sees text whose nesting [`scan::too_deep`]
+//! together with its diagnostics. pest only ever sees text whose nesting `scan::too_deep`
 //! accepted ([`MAX_NESTING`] levels), whatever piece the driver cut; so pest's recursion,
 //! lowering's and every later recursive walk over a condition or type are bounded.
 

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     name: "syntax-error",
     severity: Severity::Error,
     summary: "the file does not parse; the message says what was expected, at the right place",
-    explanation: r"
+    explanation: r#"
 ## What it does
 Reports text that is not valid handoff syntax: a missing brace, a misspelt keyword, a list with a
 trailing comma where none is allowed, a string that is not closed on its line, a file that is not
@@ -26,15 +26,19 @@ so what depends on it may be reported too: fix syntax errors first.
 ## Example
 ```handoff
 workflow refunds {
+  actor finance: team { inbox email "finance@example.com" }
+  trigger request: manual
   step pay {
-    ownr finance        // misspelt keyword
+    owner finance
+    titel "Pay the refund"   // misspelt keyword
   }
+  flow request -> pay
 }
 ```
 
 ## Fix
 Do what the message says at the place it points to: here, write `owner finance`.
-",
+"#,
     check: None,
 };
 
