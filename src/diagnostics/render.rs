@@ -218,7 +218,17 @@ pub fn render_human(files: &[FileReport<'_>], width: usize) -> String {
 struct JsonDocument<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Present only when some path could not be read.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unreadable: &'a [Unreadable<'a>],
     summary: JsonSummary,
+}
+
+/// A path given to `check` that could not be read, and why (the text of the I/O error).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Unreadable<'a> {
+    pub path: &'a str,
+    pub error: &'a str,
 }
 
 #[derive(Serialize)]
@@ -272,6 +282,16 @@ fn json_span(index: &LineIndex, source: &str, span: Span) -> JsonSpan {
 /// Renders the stable JSON document of `handoff check --format json` (version 1). `files` is
 /// the number of files checked, including those without diagnostics.
 pub fn render_json(files: &[FileReport<'_>], file_count: usize) -> String {
+    render_json_with_unreadable(files, file_count, &[])
+}
+
+/// [`render_json`], with the paths that could not be read: they are listed under `unreadable`
+/// (a key present only when there are some), so that the output stays one document.
+pub fn render_json_with_unreadable(
+    files: &[FileReport<'_>],
+    file_count: usize,
+    unreadable: &[Unreadable<'_>],
+) -> String {
     let mut diagnostics = Vec::new();
     let (mut errors, mut warnings) = (0, 0);
     for file in files {
@@ -304,6 +324,7 @@ pub fn render_json(files: &[FileReport<'_>], file_count: usize) -> String {
     let doc = JsonDocument {
         version: 1,
         diagnostics,
+        unreadable,
         summary: JsonSummary {
             files: file_count,
             errors,
