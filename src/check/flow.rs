@@ -94,11 +94,68 @@ struct Reach {
     drop: bool,
 }
 
+/// What each node provides, as sorted field indices per node (one flat vector): a dense row per
+/// node would cost `nodes × fields` bits for what is usually a few fields per step.
+struct Provides {
+    start: Vec<usize>,
+    ids: Vec<usize>,
+}
+
+impl Provides {
+    fn new(wf: &Workflow, graph: &Graph) -> Self {
+        let mut start = Vec::with_capacity(graph.g.node_count() + 1);
+        let mut ids = Vec::new();
+        let lists = wf
+            .triggers
+            .iter()
+            .map(|t| &t.provides)
+            .chain(wf.steps.iter().map(|s| &s.provides));
+        for refs in lists {
+            start.push(ids.len());
+            let from = ids.len();
+            ids.extend(refs.iter().filter_map(|r| r.target).map(FieldId::index));
+            ids[from..].sort_unstable();
+            let mut kept = from;
+            for k in from..ids.len() {
+                if k == from || ids[k] != ids[kept - 1] {
+                    ids[kept] = ids[k];
+                    kept += 1;
+                }
+            }
+            ids.truncate(kept);
+        }
+        start.push(ids.len());
+        Provides { start, ids }
+    }
+
+    fn of(&self, n: usize) -> &[usize] {
+        &self.ids[self.start[n]..self.start[n + 1]]
+    }
+
+    fn contains(&self, n: usize, f: usize) -> bool {
+        self.of(n).binary_search(&f).is_ok()
+    }
+
+    /// `row |= provides(n)`.
+    fn add_to(&self, n: usize, row: &mut [u64]) {
+        for &f in self.of(n) {
+            row[f / 64] |= 1 << (f % 64);
+        }
+    }
+
+    /// `row &= !provides(n)`.
+    fn remove_from(&self, n: usize, row: &mut [u64]) {
+        for &f in self.of(n) {
+            row[f / 64] &= !(1 << (f % 64));
+        }
+    }
+}
+
 /// The result of the context analysis of one workflow.
 pub struct ContextFlow {
+    /// `avail_in` per node; `avail_out` is `avail_in ∪ provides`, computed where it is read.
     avail_in: BitMatrix,
-    avail_out: BitMatrix,
-    provides: BitMatrix,
+    provides: Provides,
     /// Per-field searches, computed when first asked for.
     traces: RefCell<Vec<(FieldId, Vec<Option<Reach>>)>>,
 }
@@ -125,19 +182,10 @@ impl ContextFlow {
     pub fn new(wf: &Workflow, graph: &Graph) -> Self {
         let fields = wf.fields.len();
         let n = graph.g.node_count();
-        let mut provides = BitMatrix::new(n, fields, false);
-        for (i, t) in wf.triggers.iter().enumerate() {
-            fill_row(&mut provides, i, &t.provides);
-        }
-        for (i, s) in wf.steps.iter().enumerate() {
-            fill_row(&mut provides, graph.triggers + i, &s.provides);
-        }
+        let provides = Provides::new(wf, graph);
         let mut avail_in = BitMatrix::new(n, fields, true);
-        let mut avail_out = BitMatrix::new(n, fields, true);
         for t in 0..graph.triggers {
             avail_in.row_mut(t).fill(0);
-            let row = provides.row(t).to_vec();
-            avail_out.row_mut(t).copy_from_slice(&row);
         }
         // Rows only for what has them: handoffs' `carries`.
         let mut carries_row = vec![usize::MAX; wf.transitions.len()];
@@ -174,6 +222,7 @@ impl ContextFlow {
         let words = avail_in.words();
         let full = BitMatrix::full_row(fields);
         let mut incoming = vec![0u64; words];
+        let mut scratch = vec![0u64; words];
         while let Some(Reverse(k)) = work.pop() {
             queued[k] = false;
             let v = graph.order[k];
@@ -188,7 +237,9 @@ impl ContextFlow {
                         bits::intersect(&mut incoming, carries.row(carries_row[t.index()]));
                     }
                     EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
-                        bits::intersect(&mut incoming, avail_out.row(u));
+                        scratch.copy_from_slice(avail_in.row(u));
+                        provides.add_to(u, &mut scratch);
+                        bits::intersect(&mut incoming, &scratch);
                     }
                     EdgeKind::ApprovalElse => bits::intersect(&mut incoming, avail_in.row(u)),
                 }
@@ -197,12 +248,16 @@ impl ContextFlow {
             if incoming == avail_in.row(i) {
                 continue;
             }
-            avail_in.row_mut(i).copy_from_slice(&incoming);
-            bits::union(&mut incoming, provides.row(i));
-            let out_changed = incoming != avail_out.row(i);
-            if out_changed {
-                avail_out.row_mut(i).copy_from_slice(&incoming);
+            // What was lost, beyond what the step provides itself, is lost to `avail_out` too.
+            for (lost, (old, new)) in scratch
+                .iter_mut()
+                .zip(avail_in.row(i).iter().zip(&incoming))
+            {
+                *lost = old & !new;
             }
+            provides.remove_from(i, &mut scratch);
+            let out_changed = scratch.iter().any(|&w| w != 0);
+            avail_in.row_mut(i).copy_from_slice(&incoming);
             // `avail_in` changed: the `else` route passes it; `avail_out` changed: flows and
             // compensations pass it. A handoff passes a constant.
             for e in graph.g.edges_directed(v, Direction::Outgoing) {
@@ -222,7 +277,6 @@ impl ContextFlow {
         }
         ContextFlow {
             avail_in,
-            avail_out,
             provides,
             traces: RefCell::new(Vec::new()),
         }
@@ -241,7 +295,7 @@ impl ContextFlow {
 
     /// Whether `field` reaches the successors of `n` on every path.
     pub fn has_out(&self, n: NodeIndex, field: FieldId) -> bool {
-        self.avail_out.contains(n.index(), field.index())
+        self.has_in(n, field) || self.provides.contains(n.index(), field.index())
     }
 
     /// The fields available on entry to `n` on every path, in declaration order.
@@ -251,7 +305,24 @@ impl ContextFlow {
 
     /// The fields available after `n` ran: `avail_out`, in declaration order.
     pub fn after_run(&self, n: NodeIndex) -> impl Iterator<Item = FieldId> + '_ {
-        self.avail_out.ones(n.index()).map(|i| FieldId(i as u32))
+        let mut own = self.provides.of(n.index()).iter().copied().peekable();
+        let mut inherited = self.avail_in.ones(n.index()).peekable();
+        // A merge of two increasing sequences, without repeats.
+        std::iter::from_fn(move || {
+            let next = match (inherited.peek(), own.peek()) {
+                (Some(&a), Some(&b)) => a.min(b),
+                (Some(&a), None) => a,
+                (None, Some(&b)) => b,
+                (None, None) => return None,
+            };
+            if inherited.peek() == Some(&next) {
+                inherited.next();
+            }
+            if own.peek() == Some(&next) {
+                own.next();
+            }
+            Some(FieldId(next as u32))
+        })
     }
 
     /// Runs `f` on the trace of `field`, computing it first if it is not cached.
@@ -426,10 +497,7 @@ impl ContextFlow {
                     EdgeKind::Transition(t, TransitionKind::Handoff) => {
                         (carries(wf, t, field), Some(Cause::Handoff(t)))
                     }
-                    EdgeKind::ApprovalElse => (
-                        present,
-                        graph.step(u).map(Cause::ApprovalElse),
-                    ),
+                    EdgeKind::ApprovalElse => (present, graph.step(u).map(Cause::ApprovalElse)),
                 };
                 let next = 2 * e.target().index() + usize::from(passes);
                 if states[next].is_some() {

@@ -73,7 +73,8 @@ impl SourceCode for Indexed<'_> {
             // miette merges two labels' snippets when the first one's lines reach the second;
             // its own reader counts lines from the start of the text here, which merged every
             // snippet of a diagnostic and quoted everything between distant labels.
-            data.iter().filter(|&&b| b == b'\n').count(),
+            self.index.line_of(offset + data.len().saturating_sub(1)) - self.index.line_of(offset)
+                + 1,
         )))
     }
 }

@@ -113,22 +113,21 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
                 _ => Vec::new(),
             };
             let closest = crate::resolve::suggest::closest(m, members.iter().map(|c| (*c, ())));
-            let help = match closest {
-                Some((c, ())) => format!("did you mean `{c}`? replace `{m}` with `{c}`"),
-                None => {
-                    // The list is bounded too: an enum of thousands of members named in each
-                    // of thousands of diagnostics would make the output quadratic.
-                    let mut list = members
-                        .iter()
-                        .take(MEMBERS_LISTED)
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    if members.len() > MEMBERS_LISTED {
-                        list.push_str(", …");
-                    }
-                    format!("use one of {list}")
+            let help = if let Some((c, ())) = closest {
+                format!("did you mean `{c}`? replace `{m}` with `{c}`")
+            } else {
+                // The list is bounded too: an enum of thousands of members named in each of
+                // thousands of diagnostics would make the output quadratic.
+                let mut list = members
+                    .iter()
+                    .take(MEMBERS_LISTED)
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if members.len() > MEMBERS_LISTED {
+                    list.push_str(", …");
                 }
+                format!("use one of {list}")
             };
             Diagnostic::new(
                 &RULE,
