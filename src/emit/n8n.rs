@@ -1043,8 +1043,11 @@ impl Builder<'_> {
         self.note(&work_name, notes.join("\n"));
 
         // Escalations: an `If` per escalation; the true branch carries `carries ∪ provides` to
-        // the target's form, then joins the successors.
+        // the target's form, then joins the successors with the owner's whole context and the
+        // target's answers (LANGUAGE.md 1.1 §4: the work keeps its context, so the successors
+        // receive `avail_in ∪ provides` whether or not it escalated).
         let done = self.no_op(&format!("{name} · done"), place.at(col + 3, 0));
+        let owner_result = result.clone();
         let mut current = result;
         let mut output = 0;
         for (k, esc) in step.escalations.iter().enumerate() {
@@ -1098,7 +1101,7 @@ impl Builder<'_> {
             }
             let merged = self.merge_answers(
                 &format!("{name} · escalation result ({})", k + 1),
-                &format!("{name} · escalation to {who} ({})", k + 1),
+                &owner_result,
                 &provides,
                 place.at(col + 3, 1 + coord(k)),
             );
