@@ -136,13 +136,6 @@ impl Provides {
         self.of(n).binary_search(&f).is_ok()
     }
 
-    /// `row |= provides(n)`.
-    fn add_to(&self, n: usize, row: &mut [u64]) {
-        for &f in self.of(n) {
-            row[f / 64] |= 1 << (f % 64);
-        }
-    }
-
     /// `row &= !provides(n)`.
     fn remove_from(&self, n: usize, row: &mut [u64]) {
         for &f in self.of(n) {
@@ -223,6 +216,7 @@ impl ContextFlow {
         let full = BitMatrix::full_row(fields);
         let mut incoming = vec![0u64; words];
         let mut scratch = vec![0u64; words];
+        let mut kept: Vec<usize> = Vec::new();
         while let Some(Reverse(k)) = work.pop() {
             queued[k] = false;
             let v = graph.order[k];
@@ -237,9 +231,19 @@ impl ContextFlow {
                         bits::intersect(&mut incoming, carries.row(carries_row[t.index()]));
                     }
                     EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
-                        scratch.copy_from_slice(avail_in.row(u));
-                        provides.add_to(u, &mut scratch);
-                        bits::intersect(&mut incoming, &scratch);
+                        // `incoming &= avail_in(u) ∪ provides(u)`, without building the union:
+                        // the provided bits that `incoming` holds survive the intersection.
+                        kept.clear();
+                        kept.extend(
+                            provides
+                                .of(u)
+                                .iter()
+                                .filter(|&&f| incoming[f / 64] & (1 << (f % 64)) != 0),
+                        );
+                        bits::intersect(&mut incoming, avail_in.row(u));
+                        for &f in &kept {
+                            incoming[f / 64] |= 1 << (f % 64);
+                        }
                     }
                     EdgeKind::ApprovalElse => bits::intersect(&mut incoming, avail_in.row(u)),
                 }
