@@ -7,6 +7,13 @@ steps in four shapes.
 - fanout:  one step that fans out to every other step.
 - fields:  500 context fields; every step provides a window of 40 of them, every handoff carries
            40 and drops the rest, every step needs 5 of what it was handed.
+- twoway:  adversarial for the context fixpoint: steps linked forward and backward, half as
+           many fields as steps (at most 4,000), each step providing one; the last step hands
+           the work back carrying none of them, so their absence travels back along the whole
+           chain (a fixpoint with one pass per step of propagation was cubic here).
+- routing: wide routing: steps that each route to 50 others with conditions over 5 fields
+           (number, money, enum, bool, text) mixing `and`, `or`, `not` and `in`, then on to the
+           next router `otherwise`.
 
 Usage: generate.py OUT_DIR [SIZE ...]   (sizes default to 1000 10000 100000)
 """
@@ -108,7 +115,72 @@ def fields(n):
     return "".join(out)
 
 
-SHAPES = {"chain": chain, "diamond": diamond, "fanout": fanout, "fields": fields}
+def twoway(n):
+    total = max(1, min(n // 2, 4000))
+    out = [HEADER.format(shape="twoway", n=n)]
+    out.append("  context {\n" + "".join(f"    f{k}: text\n" for k in range(total)) + "  }\n")
+    out.append("  trigger start: webhook \"/start\"\n")
+    last = n - 1
+    for i in range(last):
+        out.append(f"  step s{i} {{ owner bot provides f{i % total} }}\n")
+    out.append(f"  step s{last} {{ owner desk provides f{last % total} }}\n")
+    out.append("  step done { owner desk }\n")
+    out.append("  flow start -> s0\n")
+    for i in range(last):
+        cond = "" if i == 0 else f" when f{i % total} == \"on\""
+        if i + 1 == last:
+            out.append(f"  handoff s{i} -> s{last}{cond} {{ carries f{i % total}  sla 1h }}\n")
+        else:
+            out.append(f"  flow s{i} -> s{i + 1}{cond}\n")
+        if i > 0:
+            out.append(f"  flow s{i} -> s{i - 1} otherwise\n")
+    out.append(f"  handoff s{last} -> s{last - 1} when f{last % total} == \"on\" {{ carries f{last % total}  sla 1h }}\n")
+    out.append(f"  flow s{last} -> done otherwise\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+def routing(n):
+    width = 50
+    routers = max(1, n // (width + 1))
+    out = [HEADER.format(shape="routing", n=n)]
+    out.append(
+        "  context { amount: number  price: money  risk: enum(low, medium, high)  vip: bool  country: text }\n"
+    )
+    out.append("  trigger start: webhook \"/start\" { provides amount, price, risk, vip, country }\n")
+
+    def cond(k):
+        return [
+            f"amount > {k * 10} and risk == low",
+            f"price <= {k * 7} or not vip",
+            f"risk in [medium, high] and country == \"c{k}\"",
+            f"not (amount < {k}) and vip == true",
+            f"country in [\"a{k}\", \"b{k}\"] or (price >= {k * 3} and not (risk == high))",
+        ][k % 5]
+
+    for r in range(routers):
+        out.append(f"  step r{r} {{ owner bot needs amount, price, risk, vip, country }}\n")
+        for k in range(width):
+            out.append(f"  step r{r}_{k} {{ owner bot needs amount }}\n")
+    out.append("  step done { owner bot }\n")
+    out.append("  flow start -> r0\n")
+    for r in range(routers):
+        for k in range(width):
+            out.append(f"  flow r{r} -> r{r}_{k} when {cond(k)}\n")
+        nxt = f"r{r + 1}" if r + 1 < routers else "done"
+        out.append(f"  flow r{r} -> {nxt} otherwise\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+SHAPES = {
+    "chain": chain,
+    "diamond": diamond,
+    "fanout": fanout,
+    "fields": fields,
+    "twoway": twoway,
+    "routing": routing,
+}
 
 
 def main():

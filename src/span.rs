@@ -84,6 +84,24 @@ impl LineIndex {
         LineIndex { starts }
     }
 
+    /// The number of lines (a text ending in a line break has an empty last line).
+    pub fn lines(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The 0-based line that holds byte `offset` (past the end: the last line).
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// The byte offset where 0-based line `line` starts (past the last line: `len`).
+    pub fn line_start(&self, line: usize, len: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(len)
+    }
+
     /// The line and column of a byte offset, clamped to the source.
     pub fn line_col(&self, source: &str, offset: usize) -> LineCol {
         let mut offset = offset.min(source.len());

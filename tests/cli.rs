@@ -77,6 +77,88 @@ fn a_missing_path_exits_2() {
 }
 
 #[test]
+fn json_stays_one_document_when_a_path_cannot_be_read() {
+    let out = handoff(&[
+        "check",
+        "--format",
+        "json",
+        "no/such/file.handoff",
+        "tests/fixtures/rules/E101.handoff",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("one JSON document");
+    assert_eq!(doc["unreadable"][0]["path"], "no/such/file.handoff");
+    assert!(doc["unreadable"][0]["error"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty()));
+    // The readable file is still checked.
+    assert_eq!(doc["summary"]["files"], 1);
+    assert!(doc["summary"]["errors"].as_u64().is_some_and(|n| n > 0));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    // Without unreadable paths the key is absent (the version-1 shape is unchanged).
+    let clean = handoff(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/rules/E101.handoff",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&clean)).expect("JSON");
+    assert!(doc.get("unreadable").is_none());
+}
+
+#[test]
+fn build_rejects_two_workflows_of_one_name_and_writes_nothing() {
+    let input = scratch("build-clash-in");
+    let section1 =
+        std::fs::read_to_string("tests/fixtures/language/section1.handoff").expect("section1");
+    std::fs::write(input.join("a.handoff"), &section1).expect("write a");
+    std::fs::write(input.join("b.handoff"), &section1).expect("write b");
+    let dir = scratch("build-clash-out");
+    let out = handoff(&[
+        "build",
+        input.to_str().expect("utf-8"),
+        "-o",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("two workflows are named"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_dir(&*dir).expect("out dir").count(), 0);
+}
+
+#[test]
+fn build_says_when_an_input_holds_no_workflow() {
+    let input = scratch("build-empty-in");
+    std::fs::write(input.join("actors.handoff"), "actor a: human\n").expect("write");
+    let dir = scratch("build-empty-out");
+    let out = handoff(&[
+        "build",
+        input.to_str().expect("utf-8"),
+        "-o",
+        dir.to_str().expect("utf-8"),
+    ]);
+    let err = stderr(&out);
+    assert!(err.contains("holds no workflow"), "{err}");
+    assert!(err.contains("no workflow to build"), "{err}");
+    assert_eq!(out.status.code(), Some(2));
+    // Beside a file that has workflows, it is a warning and the others are built.
+    std::fs::copy("examples/refund.handoff", input.join("refund.handoff")).expect("copy");
+    let out = handoff(&[
+        "build",
+        input.to_str().expect("utf-8"),
+        "-o",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("holds no workflow"));
+    assert!(dir.join("refund.json").exists());
+}
+
+#[test]
 fn bad_arguments_exit_2() {
     assert_eq!(
         handoff(&["check", "--format", "xml"]).status.code(),

@@ -5,18 +5,34 @@
 //! Sets of fields are bit sets indexed by `FieldId`. `avail_in(n)` is the intersection, over the
 //! routes into `n` from reached nodes, of what each route passes: a `flow` passes
 //! `avail_out(source)`, a `handoff` exactly its `carries`, an approval's `else` route the
-//! source's `avail_in`, a compensation the compensated step's `avail_out`. A step's
-//! `avail_out` is `avail_in ∪ provides`, intersected with `carries ∪ provides` of each of its
-//! escalations (the work may reach the successors along an escalation path). The fixpoint is
-//! computed by iterating in reverse post-order; on an acyclic workflow one pass suffices.
+//! source's `avail_in` (the step did not run), a compensation the compensated step's
+//! `avail_out`. A step's `avail_out` is `avail_in ∪ provides`: an escalation shows its target
+//! only its `carries`, but the work keeps its context, so escalations cut nothing that
+//! continues.
+//!
+//! The fixpoint is computed with a worklist ordered by reverse post-order: every node is
+//! visited once in that order, and visited again only when what one of its routes passes has
+//! changed. Sets only shrink, and a change is pushed only to the routes it affects, so on an
+//! acyclic workflow this is one pass, and a cycle costs visits in proportion to the changes that
+//! travel around it, not a full pass per step of propagation.
+//!
+//! Explanations come from a per-field breadth-first search over (node, has-the-field) pairs,
+//! starting at the triggers: the first time the search reaches `(n, absent)` it has a shortest
+//! concrete path on which the field is missing at `n`, and the last boundary on that path that
+//! turned "present" into "absent" (a handoff that does not carry it, or the `else` route of a
+//! step that provides it) is the cause. If the field was never present on that path, the cause
+//! is the trigger that starts it. A loop in which every route back drops the field is explained
+//! like any other path: the search goes around it.
 //!
 //! **Invariants:** a `handoff` passes its `carries` as declared, even where a carried field is
 //! not available at its source (that is E302, reported once at the handoff, and nothing
 //! downstream is reported again); unreached nodes keep the full set, so nothing is reported
-//! about context at a step no trigger reaches (that is E501).
+//! about context at a step no trigger reaches (that is E501); `(n, absent)` is reachable in the
+//! search exactly when the field is not in `avail_in(n)`.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -34,17 +50,17 @@ pub enum Cause {
     NotProvided(TriggerId),
     /// The field was available at the source of this handoff, which does not carry it.
     Handoff(TransitionId),
-    /// The field was available in this step, but its escalation (index into `escalations`)
-    /// does not carry it.
-    Escalation(StepId, usize),
+    /// The step provides the field, but its approval's `else` route was taken: the step did not
+    /// run, so what it provides never existed on this path.
+    ApprovalElse(StepId),
 }
 
 /// Where the availability of a field is judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
-    /// On entry to a step (`needs`; escalation conditions also count the step's `provides`).
+    /// On entry to a step (`needs`).
     In,
-    /// After a node, towards its successors (escalation paths included).
+    /// After a node ran, towards its successors (`avail_in ∪ provides`).
     Out,
 }
 
@@ -55,29 +71,86 @@ pub const PATH_BUDGET: usize = 100;
 #[derive(Clone, Debug)]
 pub struct Missing {
     pub cause: Cause,
-    /// The nodes from a trigger to the node in question.
+    /// The nodes from a trigger to the node in question (a node may appear twice when the path
+    /// goes around a loop).
     pub path: Vec<NodeIndex>,
     /// Handoffs on the path after the cause that do not carry the field either: the fix must
     /// add it to them too.
     pub also_dropped_by: Vec<TransitionId>,
 }
 
-/// How a node came to lack a field, in the per-field search; every labelled node also knows
-/// the cause at the root of its chain, so grouping by cause costs nothing.
+/// A state of the per-field search: `2 * node + 1` when the field is present on entry to the
+/// node, `2 * node` when it is absent.
+type State = usize;
+
+/// How the search first reached a state.
 #[derive(Clone, Copy)]
-enum Parent {
-    None,
-    Root(Cause, EdgeIndex),
-    Via(EdgeIndex, Cause),
+struct Reach {
+    /// The edge taken and the state it was taken from; `None` at a trigger.
+    from: Option<(EdgeIndex, State)>,
+    /// For an absent state: the boundary at the root of its path.
+    cause: Option<Cause>,
+    /// Whether the edge of `from` is that boundary.
+    drop: bool,
+}
+
+/// What each node provides, as sorted field indices per node (one flat vector): a dense row per
+/// node would cost `nodes × fields` bits for what is usually a few fields per step.
+struct Provides {
+    start: Vec<usize>,
+    ids: Vec<usize>,
+}
+
+impl Provides {
+    fn new(wf: &Workflow, graph: &Graph) -> Self {
+        let mut start = Vec::with_capacity(graph.g.node_count() + 1);
+        let mut ids = Vec::new();
+        let lists = wf
+            .triggers
+            .iter()
+            .map(|t| &t.provides)
+            .chain(wf.steps.iter().map(|s| &s.provides));
+        for refs in lists {
+            start.push(ids.len());
+            let from = ids.len();
+            ids.extend(refs.iter().filter_map(|r| r.target).map(FieldId::index));
+            ids[from..].sort_unstable();
+            let mut kept = from;
+            for k in from..ids.len() {
+                if k == from || ids[k] != ids[kept - 1] {
+                    ids[kept] = ids[k];
+                    kept += 1;
+                }
+            }
+            ids.truncate(kept);
+        }
+        start.push(ids.len());
+        Provides { start, ids }
+    }
+
+    fn of(&self, n: usize) -> &[usize] {
+        &self.ids[self.start[n]..self.start[n + 1]]
+    }
+
+    fn contains(&self, n: usize, f: usize) -> bool {
+        self.of(n).binary_search(&f).is_ok()
+    }
+
+    /// `row &= !provides(n)`.
+    fn remove_from(&self, n: usize, row: &mut [u64]) {
+        for &f in self.of(n) {
+            row[f / 64] &= !(1 << (f % 64));
+        }
+    }
 }
 
 /// The result of the context analysis of one workflow.
 pub struct ContextFlow {
+    /// `avail_in` per node; `avail_out` is `avail_in ∪ provides`, computed where it is read.
     avail_in: BitMatrix,
-    avail_out: BitMatrix,
-    provides: BitMatrix,
-    /// Per-field traces, computed when first asked for.
-    traces: RefCell<Vec<(FieldId, Vec<Parent>)>>,
+    provides: Provides,
+    /// Per-field searches, computed when first asked for.
+    traces: RefCell<Vec<(FieldId, Vec<Option<Reach>>)>>,
 }
 
 /// How many per-field traces are kept at once.
@@ -89,26 +162,25 @@ fn fill_row(m: &mut BitMatrix, row: usize, refs: &[Ref<FieldId>]) {
     }
 }
 
+fn carries(wf: &Workflow, t: TransitionId, field: FieldId) -> bool {
+    wf.transitions[t.index()]
+        .route()
+        .carries
+        .iter()
+        .any(|c| c.target == Some(field))
+}
+
 impl ContextFlow {
     /// Runs the analysis.
     pub fn new(wf: &Workflow, graph: &Graph) -> Self {
         let fields = wf.fields.len();
         let n = graph.g.node_count();
-        let mut provides = BitMatrix::new(n, fields, false);
-        for (i, t) in wf.triggers.iter().enumerate() {
-            fill_row(&mut provides, i, &t.provides);
-        }
-        for (i, s) in wf.steps.iter().enumerate() {
-            fill_row(&mut provides, graph.triggers + i, &s.provides);
-        }
+        let provides = Provides::new(wf, graph);
         let mut avail_in = BitMatrix::new(n, fields, true);
-        let mut avail_out = BitMatrix::new(n, fields, true);
         for t in 0..graph.triggers {
             avail_in.row_mut(t).fill(0);
-            let row = provides.row(t).to_vec();
-            avail_out.row_mut(t).copy_from_slice(&row);
         }
-        // Rows only for what has them: handoffs' `carries`, and each escalation's `carries`.
+        // Rows only for what has them: handoffs' `carries`.
         let mut carries_row = vec![usize::MAX; wf.transitions.len()];
         let handoffs = wf
             .transitions
@@ -124,80 +196,91 @@ impl ContextFlow {
                 next += 1;
             }
         }
-        let mut first_escalation = Vec::with_capacity(wf.steps.len() + 1);
-        let total: usize = wf.steps.iter().map(|s| s.escalations.len()).sum();
-        let mut escalations = BitMatrix::new(total, fields, false);
-        let mut next = 0;
-        for s in &wf.steps {
-            first_escalation.push(next);
-            for e in &s.escalations {
-                fill_row(&mut escalations, next, &e.route.carries);
-                next += 1;
-            }
-        }
-        first_escalation.push(next);
 
-        // On an acyclic workflow, one pass in reverse post-order reaches the fixpoint: every
-        // node comes after all of its predecessors. Only a back edge calls for more passes.
+        // The worklist: positions in reverse post-order, smallest first, each queued at most
+        // once at a time. Every reached step starts queued.
         let mut position = vec![usize::MAX; n];
         for (k, v) in graph.order.iter().enumerate() {
             position[v.index()] = k;
         }
-        let cyclic = graph.g.edge_references().any(|e| {
-            graph.reached[e.source().index()]
-                && position[e.target().index()] <= position[e.source().index()]
-        });
+        let mut queued = vec![false; graph.order.len()];
+        let mut work: BinaryHeap<Reverse<usize>> = BinaryHeap::new();
+        for (k, &v) in graph.order.iter().enumerate() {
+            if graph.step(v).is_some() {
+                queued[k] = true;
+                work.push(Reverse(k));
+            }
+        }
 
         let words = avail_in.words();
         let full = BitMatrix::full_row(fields);
         let mut incoming = vec![0u64; words];
-        let mut out = vec![0u64; words];
         let mut scratch = vec![0u64; words];
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for &v in &graph.order {
-                let Some(step) = graph.step(v) else { continue };
-                incoming.copy_from_slice(&full);
-                for e in graph.g.edges_directed(v, Direction::Incoming) {
-                    let u = e.source().index();
-                    if !graph.reached[u] {
-                        continue;
+        let mut kept: Vec<usize> = Vec::new();
+        while let Some(Reverse(k)) = work.pop() {
+            queued[k] = false;
+            let v = graph.order[k];
+            incoming.copy_from_slice(&full);
+            for e in graph.g.edges_directed(v, Direction::Incoming) {
+                let u = e.source().index();
+                if !graph.reached[u] {
+                    continue;
+                }
+                match *e.weight() {
+                    EdgeKind::Transition(t, TransitionKind::Handoff) => {
+                        bits::intersect(&mut incoming, carries.row(carries_row[t.index()]));
                     }
-                    match *e.weight() {
-                        EdgeKind::Transition(t, TransitionKind::Handoff) => {
-                            bits::intersect(&mut incoming, carries.row(carries_row[t.index()]));
+                    EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
+                        // `incoming &= avail_in(u) ∪ provides(u)`, without building the union:
+                        // the provided bits that `incoming` holds survive the intersection.
+                        kept.clear();
+                        kept.extend(
+                            provides
+                                .of(u)
+                                .iter()
+                                .filter(|&&f| incoming[f / 64] & (1 << (f % 64)) != 0),
+                        );
+                        bits::intersect(&mut incoming, avail_in.row(u));
+                        for &f in &kept {
+                            incoming[f / 64] |= 1 << (f % 64);
                         }
-                        EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
-                            bits::intersect(&mut incoming, avail_out.row(u));
-                        }
-                        EdgeKind::ApprovalElse => bits::intersect(&mut incoming, avail_in.row(u)),
                     }
-                }
-                let i = v.index();
-                if incoming != avail_in.row(i) {
-                    avail_in.row_mut(i).copy_from_slice(&incoming);
-                    changed = true;
-                }
-                out.copy_from_slice(&incoming);
-                bits::union(&mut out, provides.row(i));
-                for k in first_escalation[step.index()]..first_escalation[step.index() + 1] {
-                    scratch.copy_from_slice(escalations.row(k));
-                    bits::union(&mut scratch, provides.row(i));
-                    bits::intersect(&mut out, &scratch);
-                }
-                if out != avail_out.row(i) {
-                    avail_out.row_mut(i).copy_from_slice(&out);
-                    changed = true;
+                    EdgeKind::ApprovalElse => bits::intersect(&mut incoming, avail_in.row(u)),
                 }
             }
-            if !cyclic {
-                break;
+            let i = v.index();
+            if incoming == avail_in.row(i) {
+                continue;
+            }
+            // What was lost, beyond what the step provides itself, is lost to `avail_out` too.
+            for (lost, (old, new)) in scratch
+                .iter_mut()
+                .zip(avail_in.row(i).iter().zip(&incoming))
+            {
+                *lost = old & !new;
+            }
+            provides.remove_from(i, &mut scratch);
+            let out_changed = scratch.iter().any(|&w| w != 0);
+            avail_in.row_mut(i).copy_from_slice(&incoming);
+            // `avail_in` changed: the `else` route passes it; `avail_out` changed: flows and
+            // compensations pass it. A handoff passes a constant.
+            for e in graph.g.edges_directed(v, Direction::Outgoing) {
+                let affected = match *e.weight() {
+                    EdgeKind::ApprovalElse => true,
+                    EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
+                        out_changed
+                    }
+                    EdgeKind::Transition(_, TransitionKind::Handoff) => false,
+                };
+                let p = position[e.target().index()];
+                if affected && p != usize::MAX && !queued[p] {
+                    queued[p] = true;
+                    work.push(Reverse(p));
+                }
             }
         }
         ContextFlow {
             avail_in,
-            avail_out,
             provides,
             traces: RefCell::new(Vec::new()),
         }
@@ -208,15 +291,15 @@ impl ContextFlow {
         self.avail_in.contains(n.index(), field.index())
     }
 
-    /// Whether `field` is available after `n` ran, along the owner's own completion (before
-    /// escalations are taken into account): `avail_in ∪ provides`.
+    /// Whether `field` is available after `n` ran: `avail_in ∪ provides` (the same as
+    /// [`ContextFlow::has_out`]; escalations take nothing away).
     pub fn has_after_run(&self, n: NodeIndex, field: FieldId) -> bool {
-        self.has_in(n, field) || self.provides.contains(n.index(), field.index())
+        self.has_out(n, field)
     }
 
-    /// Whether `field` reaches the successors of `n` on every path, escalations included.
+    /// Whether `field` reaches the successors of `n` on every path.
     pub fn has_out(&self, n: NodeIndex, field: FieldId) -> bool {
-        self.avail_out.contains(n.index(), field.index())
+        self.has_in(n, field) || self.provides.contains(n.index(), field.index())
     }
 
     /// The fields available on entry to `n` on every path, in declaration order.
@@ -224,12 +307,26 @@ impl ContextFlow {
         self.avail_in.ones(n.index()).map(|i| FieldId(i as u32))
     }
 
-    /// The fields available after `n` ran (before escalations).
+    /// The fields available after `n` ran: `avail_out`, in declaration order.
     pub fn after_run(&self, n: NodeIndex) -> impl Iterator<Item = FieldId> + '_ {
-        self.avail_in
-            .ones(n.index())
-            .chain(self.provides.ones(n.index()))
-            .map(|i| FieldId(i as u32))
+        let mut own = self.provides.of(n.index()).iter().copied().peekable();
+        let mut inherited = self.avail_in.ones(n.index()).peekable();
+        // A merge of two increasing sequences, without repeats.
+        std::iter::from_fn(move || {
+            let next = match (inherited.peek(), own.peek()) {
+                (Some(&a), Some(&b)) => a.min(b),
+                (Some(&a), None) => a,
+                (None, Some(&b)) => b,
+                (None, None) => return None,
+            };
+            if inherited.peek() == Some(&next) {
+                inherited.next();
+            }
+            if own.peek() == Some(&next) {
+                own.next();
+            }
+            Some(FieldId(next as u32))
+        })
     }
 
     /// Runs `f` on the trace of `field`, computing it first if it is not cached.
@@ -238,7 +335,7 @@ impl ContextFlow {
         wf: &Workflow,
         graph: &Graph,
         field: FieldId,
-        f: impl FnOnce(&[Parent]) -> R,
+        f: impl FnOnce(&[Option<Reach>]) -> R,
     ) -> R {
         let mut traces = self.traces.borrow_mut();
         let pos = if let Some(pos) = traces.iter().position(|(g, _)| *g == field) {
@@ -253,8 +350,8 @@ impl ContextFlow {
         f(&traces[pos].1)
     }
 
-    /// Where `field` was lost on the way into step node `n`: constant time once the field's
-    /// trace exists.
+    /// Where `field` was lost on the way into node `n`: constant time once the field's trace
+    /// exists.
     fn cause_in(
         &self,
         wf: &Workflow,
@@ -262,30 +359,15 @@ impl ContextFlow {
         n: NodeIndex,
         field: FieldId,
     ) -> Option<Cause> {
-        self.with_trace(wf, graph, field, |parents| match parents[n.index()] {
-            Parent::None => None,
-            Parent::Root(cause, _) | Parent::Via(_, cause) => Some(cause),
+        if let NodeId::Trigger(t) = graph.id(n) {
+            return Some(Cause::NotProvided(t));
+        }
+        self.with_trace(wf, graph, field, |states| {
+            states[2 * n.index()].and_then(|r| r.cause)
         })
     }
 
-    /// Where `field` was lost before the successors of `n`.
-    fn cause_out(
-        &self,
-        wf: &Workflow,
-        graph: &Graph,
-        n: NodeIndex,
-        field: FieldId,
-    ) -> Option<Cause> {
-        match graph.id(n) {
-            NodeId::Trigger(t) => Some(Cause::NotProvided(t)),
-            NodeId::Step(s) if self.has_after_run(n, field) => self
-                .dropping_escalation(wf, n, s, field)
-                .map(|i| Cause::Escalation(s, i)),
-            NodeId::Step(_) => self.cause_in(wf, graph, n, field),
-        }
-    }
-
-    /// Explains why `field` is missing on entry to step node `n` (which a trigger reaches).
+    /// Explains why `field` is missing on entry to node `n` (which a trigger reaches).
     pub fn missing_in(
         &self,
         wf: &Workflow,
@@ -293,43 +375,47 @@ impl ContextFlow {
         n: NodeIndex,
         field: FieldId,
     ) -> Option<Missing> {
-        self.with_trace(wf, graph, field, |parents| Self::walk(graph, parents, n))
+        if let NodeId::Trigger(t) = graph.id(n) {
+            return Some(Missing {
+                cause: Cause::NotProvided(t),
+                path: vec![n],
+                also_dropped_by: Vec::new(),
+            });
+        }
+        self.with_trace(wf, graph, field, |states| Self::walk(graph, states, n))
     }
 
-    /// Reads a path back from `n` to the place the field was lost, then on to a trigger.
-    fn walk(graph: &Graph, parents: &[Parent], n: NodeIndex) -> Option<Missing> {
-        let mut tail = vec![n];
+    /// Reads the path back from `(n, absent)` to a trigger, noting the handoffs after the
+    /// boundary that do not carry the field either.
+    fn walk(graph: &Graph, states: &[Option<Reach>], n: NodeIndex) -> Option<Missing> {
+        let mut at: State = 2 * n.index();
+        let cause = states[at]?.cause?;
+        let mut path = vec![n];
         let mut also = Vec::new();
-        let mut at = n;
-        let mut guard = parents.len() + 1;
-        loop {
+        let mut before_drop = true;
+        let mut guard = states.len() + 1;
+        while let Some((e, prev)) = states[at]?.from {
             guard = guard.checked_sub(1)?;
-            match parents[at.index()] {
-                Parent::None => return None,
-                Parent::Via(e, _) => {
-                    if let Some(&EdgeKind::Transition(t, TransitionKind::Handoff)) =
-                        graph.g.edge_weight(e)
-                    {
-                        also.push(t);
-                    }
-                    let (from, _) = graph.g.edge_endpoints(e)?;
-                    tail.push(from);
-                    at = from;
-                }
-                Parent::Root(cause, e) => {
-                    let (from, _) = graph.g.edge_endpoints(e)?;
-                    let mut path = graph.path_from_trigger(from);
-                    tail.reverse();
-                    path.extend(tail);
-                    also.reverse();
-                    return Some(Missing {
-                        cause,
-                        path,
-                        also_dropped_by: also,
-                    });
+            let reach = states[at]?;
+            if reach.drop {
+                before_drop = false;
+            } else if before_drop {
+                if let Some(&EdgeKind::Transition(t, TransitionKind::Handoff)) =
+                    graph.g.edge_weight(e)
+                {
+                    also.push(t);
                 }
             }
+            path.push(NodeIndex::new(prev / 2));
+            at = prev;
         }
+        path.reverse();
+        also.reverse();
+        Some(Missing {
+            cause,
+            path,
+            also_dropped_by: also,
+        })
     }
 
     /// Explains why `field` does not reach the successors of `n`.
@@ -340,15 +426,10 @@ impl ContextFlow {
         n: NodeIndex,
         field: FieldId,
     ) -> Option<Missing> {
-        if matches!(graph.id(n), NodeId::Step(_)) && !self.has_after_run(n, field) {
-            return self.missing_in(wf, graph, n, field);
+        if self.provides.contains(n.index(), field.index()) {
+            return None;
         }
-        // Lost at the node itself: a trigger that does not provide it, or an escalation.
-        Some(Missing {
-            cause: self.cause_out(wf, graph, n, field)?,
-            path: graph.path_from_trigger(n),
-            also_dropped_by: Vec::new(),
-        })
+        self.missing_in(wf, graph, n, field)
     }
 
     /// Where `field` was lost on the way to `n`, on `side` of it.
@@ -360,10 +441,10 @@ impl ContextFlow {
         field: FieldId,
         side: Side,
     ) -> Option<Cause> {
-        match side {
-            Side::In => self.cause_in(wf, graph, n, field),
-            Side::Out => self.cause_out(wf, graph, n, field),
+        if side == Side::Out && self.provides.contains(n.index(), field.index()) {
+            return None;
         }
+        self.cause_in(wf, graph, n, field)
     }
 
     /// Explains why `field` is missing at `n` on `side`. Reading a path back is linear in its
@@ -392,101 +473,56 @@ impl ContextFlow {
         })
     }
 
-    fn dropping_escalation(
-        &self,
-        wf: &Workflow,
-        n: NodeIndex,
-        s: StepId,
-        field: FieldId,
-    ) -> Option<usize> {
-        if self.provides.contains(n.index(), field.index()) {
-            return None;
-        }
-        wf.step(s)
-            .escalations
-            .iter()
-            .position(|e| !e.route.carries.iter().any(|c| c.target == Some(field)))
-    }
-
-    /// A breadth-first search from every place where `field` is lost, along routes that pass
-    /// its absence on, labelling every reached node that lacks it with how it came to.
-    fn trace(&self, wf: &Workflow, graph: &Graph, field: FieldId) -> Vec<Parent> {
+    /// The breadth-first search over (node, has `field` on entry) from every trigger, labelling
+    /// each reached state with how it was first reached.
+    fn trace(&self, wf: &Workflow, graph: &Graph, field: FieldId) -> Vec<Option<Reach>> {
         let f = field.index();
-        let mut parents = vec![Parent::None; graph.g.node_count()];
+        let mut states: Vec<Option<Reach>> = vec![None; 2 * graph.g.node_count()];
         let mut queue = VecDeque::new();
-        for e in graph.g.edge_references() {
-            let (u, v) = (e.source(), e.target());
-            if !graph.reached[u.index()] || !parents[v.index()].is_none() {
-                continue;
-            }
-            let after_run = self.has_after_run(u, field);
-            let cause = match (*e.weight(), graph.id(u)) {
-                (EdgeKind::Transition(t, TransitionKind::Handoff), _) => {
-                    let carried = wf.transitions[t.index()]
-                        .route()
-                        .carries
-                        .iter()
-                        .any(|c| c.target == Some(field));
-                    (!carried && after_run).then_some(Cause::Handoff(t))
-                }
-                (EdgeKind::Transition(_, TransitionKind::Flow), NodeId::Trigger(t)) => {
-                    (!self.provides.contains(u.index(), f)).then_some(Cause::NotProvided(t))
-                }
-                (
-                    EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation,
-                    NodeId::Step(s),
-                ) => {
-                    if after_run && !self.has_out(u, field) {
-                        self.dropping_escalation(wf, u, s, field)
-                            .map(|i| Cause::Escalation(s, i))
-                    } else {
-                        None
-                    }
-                }
-                _ => None,
-            };
-            if let Some(cause) = cause {
-                parents[v.index()] = Parent::Root(cause, e.id());
-                queue.push_back(v);
-            }
+        for t in 0..graph.triggers {
+            let s = 2 * t;
+            states[s] = Some(Reach {
+                from: None,
+                cause: Some(Cause::NotProvided(TriggerId(t as u32))),
+                drop: false,
+            });
+            queue.push_back(s);
         }
-        while let Some(u) = queue.pop_front() {
-            let provided = self.provides.contains(u.index(), f);
-            let cause = match parents[u.index()] {
-                Parent::Root(cause, _) | Parent::Via(_, cause) => cause,
-                Parent::None => continue,
-            };
+        while let Some(s) = queue.pop_front() {
+            let u = NodeIndex::new(s / 2);
+            let present = s % 2 == 1;
+            let after = present || self.provides.contains(u.index(), f);
+            let Some(here) = states[s] else { continue };
             for e in graph.g.edges_directed(u, Direction::Outgoing) {
-                let v = e.target();
-                if !parents[v.index()].is_none() {
+                let (passes, boundary) = match *e.weight() {
+                    EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
+                        (after, None)
+                    }
+                    EdgeKind::Transition(t, TransitionKind::Handoff) => {
+                        (carries(wf, t, field), Some(Cause::Handoff(t)))
+                    }
+                    EdgeKind::ApprovalElse => (present, graph.step(u).map(Cause::ApprovalElse)),
+                };
+                let next = 2 * e.target().index() + usize::from(passes);
+                if states[next].is_some() {
                     continue;
                 }
-                let passes_absence = match *e.weight() {
-                    EdgeKind::ApprovalElse => true,
-                    EdgeKind::Transition(t, TransitionKind::Handoff) => {
-                        !provided
-                            && !wf.transitions[t.index()]
-                                .route()
-                                .carries
-                                .iter()
-                                .any(|c| c.target == Some(field))
-                    }
-                    EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
-                        !provided
-                    }
+                let drop = !passes && after;
+                let cause = if passes {
+                    None
+                } else if drop {
+                    boundary
+                } else {
+                    here.cause
                 };
-                if passes_absence {
-                    parents[v.index()] = Parent::Via(e.id(), cause);
-                    queue.push_back(v);
-                }
+                states[next] = Some(Reach {
+                    from: Some((e.id(), s)),
+                    cause,
+                    drop,
+                });
+                queue.push_back(next);
             }
         }
-        parents
-    }
-}
-
-impl Parent {
-    fn is_none(&self) -> bool {
-        matches!(self, Parent::None)
+        states
     }
 }

@@ -420,22 +420,33 @@ impl<'a> Analysis<'a> {
                     format!("add `{f}` to `carries` of the handoff `{}`", self.arrow(t)),
                 )
             }
-            Cause::Escalation(s, i) => {
+            Cause::ApprovalElse(s) => {
                 let step = wf.step(s);
-                let esc = &step.escalations[i];
-                let target = esc
-                    .target
-                    .target
-                    .map_or("…", |a| wf.actor(a).name.text.as_str());
+                let target = step.approval.as_ref().and_then(|a| a.else_step);
+                let span = target.map_or(step.name.span, |r| r.span);
+                let else_name = target
+                    .and_then(|r| r.target)
+                    .map_or("…", |t| wf.step(t).name.text.as_str());
+                let at_else_step = target
+                    .and_then(|r| r.target)
+                    .is_some_and(|t| missing.path.last() == Some(&self.step_node(t)));
+                let help = if at_else_step {
+                    format!(
+                        "provide `{f}` before `{}`, on every path into it: its `else` route passes only what `{}` received",
+                        step.name.text, step.name.text
+                    )
+                } else {
+                    format!("add `{f}` to `provides` of the `else` step `{else_name}`")
+                };
                 (
                     Label::new(
-                        Span::new(esc.span.start(), esc.target.span.end()),
-                        format!("`{f}` is dropped on this escalation path: not in `carries`"),
+                        span,
+                        format!(
+                            "the `else` route of `{}`: the step did not run, so `{f}`, which it provides, is lost here",
+                            step.name.text
+                        ),
                     ),
-                    format!(
-                        "add `{f}` to `carries` of the escalation of `{}` to `{target}`",
-                        step.name.text
-                    ),
+                    help,
                 )
             }
         };

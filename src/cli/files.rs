@@ -15,43 +15,60 @@ pub struct Source {
     pub decode_error: Option<Diagnostic>,
 }
 
-/// Collects the files named by `paths`: files as given, directories searched recursively for
-/// `*.handoff` in sorted order. Symbolic links to directories are not followed, so a link cycle
-/// cannot make the search loop. A path that cannot be read is an error.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<Source>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        let meta =
-            fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        if meta.is_dir() {
-            walk(path, &mut files)?;
-        } else {
-            files.push(path.clone());
-        }
-    }
-    files
-        .into_iter()
-        .map(|path| {
-            let bytes =
-                fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            let (text, decode_error) = handoff::parse::decode(&bytes);
-            Ok(Source {
-                display: display(&path),
-                text,
-                decode_error,
-            })
-        })
-        .collect()
+/// A path that could not be read, with the reason.
+pub struct Unreadable {
+    pub path: String,
+    pub error: String,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+/// Collects the files named by `paths`: files as given, directories searched recursively for
+/// `*.handoff` in sorted order. Symbolic links to directories are not followed, so a link cycle
+/// cannot make the search loop. A path that cannot be read is returned apart, and the others are
+/// still read.
+pub fn collect(paths: &[PathBuf]) -> (Vec<Source>, Vec<Unreadable>) {
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut fail = |path: &Path, e: &dyn std::fmt::Display| {
+        unreadable.push(Unreadable {
+            path: display(path),
+            error: e.to_string(),
+        });
+    };
+    for path in paths {
+        match fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                if let Err((dir, e)) = walk(path, &mut files) {
+                    fail(&dir, &e);
+                }
+            }
+            Ok(_) => files.push(path.clone()),
+            Err(e) => fail(path, &e),
+        }
+    }
+    let mut sources = Vec::new();
+    for path in files {
+        match fs::read(&path) {
+            Ok(bytes) => {
+                let (text, decode_error) = handoff::parse::decode(&bytes);
+                sources.push(Source {
+                    display: display(&path),
+                    text,
+                    decode_error,
+                });
+            }
+            Err(e) => fail(&path, &e),
+        }
+    }
+    (sources, unreadable)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), (PathBuf, std::io::Error)> {
     let mut stack = vec![dir.to_path_buf()];
     let mut found = Vec::new();
     while let Some(dir) = stack.pop() {
-        let entries =
-            fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        let entries = fs::read_dir(&dir).map_err(|e| (dir.clone(), e))?;
         for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+            let entry = entry.map_err(|e| (dir.clone(), e))?;
             let path = entry.path();
             let Ok(kind) = entry.file_type() else {
                 continue;

@@ -222,14 +222,10 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
     } else {
         paths.to_vec()
     };
-    let sources = match files::collect(&paths) {
-        Ok(sources) => sources,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return CANNOT_RUN;
-        }
-    };
-    if sources.is_empty() {
+    // A path that cannot be read does not stop the others from being checked; it is reported
+    // (inside the JSON document with `--format json`) and the exit code is 2.
+    let (sources, unreadable) = files::collect(&paths);
+    if sources.is_empty() && unreadable.is_empty() {
         eprintln!("warning: no `.handoff` files found");
     }
     let mut timings = Timings::default();
@@ -248,14 +244,28 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
     let errors = all().filter(|d| d.severity == Severity::Error).count();
     let warnings = all().filter(|d| d.severity == Severity::Warning).count();
     let out = match format {
-        Format::Json => diagnostics::render_json(&reports, sources.len()),
+        Format::Json => {
+            let unreadable: Vec<diagnostics::Unreadable<'_>> = unreadable
+                .iter()
+                .map(|u| diagnostics::Unreadable {
+                    path: &u.path,
+                    error: &u.error,
+                })
+                .collect();
+            diagnostics::render_json_with_unreadable(&reports, sources.len(), &unreadable)
+        }
         Format::Human => {
+            for u in &unreadable {
+                eprintln!("error: cannot read `{}`: {}", u.path, u.error);
+            }
             let mut out = diagnostics::render_human(&reports, WIDTH);
-            out.push_str(&summary(sources.len(), errors, warnings));
+            if !sources.is_empty() || unreadable.is_empty() {
+                out.push_str(&summary(sources.len(), errors, warnings));
+            }
             out
         }
     };
-    if write_stdout(&out).is_err() {
+    if write_stdout(&out).is_err() || !unreadable.is_empty() {
         return CANNOT_RUN;
     }
     if errors > 0 || (deny_warnings && warnings > 0) {
@@ -282,13 +292,14 @@ fn build(
             return CANNOT_RUN;
         }
     };
-    let sources = match files::collect(&[path.to_path_buf()]) {
-        Ok(sources) => sources,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return CANNOT_RUN;
+    let (sources, unreadable) = files::collect(&[path.to_path_buf()]);
+    if !unreadable.is_empty() {
+        for u in &unreadable {
+            eprintln!("error: cannot read `{}`: {}", u.path, u.error);
         }
-    };
+        eprintln!("error: nothing was written");
+        return CANNOT_RUN;
+    }
     // Check everything first: nothing is written when any file has errors.
     let mut timings = Timings::default();
     let checked: Vec<handoff::Checked> =
@@ -309,6 +320,35 @@ fn build(
             plural(errors, "error")
         );
         return FOUND_ERRORS;
+    }
+    // One output file per workflow, named after it: two workflows of one name (in different
+    // files; in one file that is E102) would overwrite each other.
+    let mut names: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    let mut clashes = 0;
+    for (source, c) in sources.iter().zip(&checked) {
+        if c.module.workflows.is_empty() {
+            eprintln!(
+                "warning: `{}` holds no workflow; nothing is built from it",
+                source.display
+            );
+        }
+        for wf in &c.module.workflows {
+            if let Some(first) = names.insert(&wf.name.text, &source.display) {
+                eprintln!(
+                    "error: two workflows are named `{}`, in `{first}` and in `{}`; both would be written to `{}.json`",
+                    wf.name.text, source.display, wf.name.text
+                );
+                clashes += 1;
+            }
+        }
+    }
+    if clashes > 0 {
+        eprintln!("error: rename one workflow of each pair; nothing was written");
+        return CANNOT_RUN;
+    }
+    if names.is_empty() {
+        eprintln!("error: no workflow to build; nothing was written");
+        return CANNOT_RUN;
     }
     if matches!(target, Target::Ir) {
         let index = path.is_dir();
@@ -387,10 +427,14 @@ fn build(
 fn checked_without_errors(
     path: &std::path::Path,
 ) -> Result<(Vec<files::Source>, Vec<handoff::Checked>), i32> {
-    let sources = files::collect(&[path.to_path_buf()]).map_err(|message| {
-        eprintln!("error: {message}");
-        CANNOT_RUN
-    })?;
+    let (sources, unreadable) = files::collect(&[path.to_path_buf()]);
+    if !unreadable.is_empty() {
+        for u in &unreadable {
+            eprintln!("error: cannot read `{}`: {}", u.path, u.error);
+        }
+        eprintln!("error: nothing was written");
+        return Err(CANNOT_RUN);
+    }
     let mut timings = Timings::default();
     let checked: Vec<handoff::Checked> =
         sources.iter().map(|s| check_one(s, &mut timings)).collect();

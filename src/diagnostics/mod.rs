@@ -6,7 +6,7 @@
 
 mod render;
 
-pub use render::{render_human, render_json, FileReport};
+pub use render::{render_human, render_json, render_json_with_unreadable, FileReport, Unreadable};
 
 use crate::rules::Rule;
 use crate::span::Span;

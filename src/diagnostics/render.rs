@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SpanContents,
+};
 use serde::Serialize;
 
 use super::{Diagnostic, Severity};
@@ -21,10 +24,65 @@ pub struct FileReport<'a> {
 /// Lines longer than this are not quoted in human output; the location is given instead.
 const MAX_QUOTED_LINE: usize = 400;
 
+/// A label spanning more lines than this is drawn on its first line only, so that a label on a
+/// large block does not quote the whole block.
+const MAX_LABEL_LINES: usize = 3;
+
+/// The source of one file as miette reads it, with its line index. miette's own `SourceCode`
+/// for text counts lines from the start of the text for every label, which made rendering
+/// quadratic in the number of diagnostics; this one slices out the lines a label needs (found
+/// by binary search in the index) and lets miette read only those.
+struct Indexed<'a> {
+    name: &'a str,
+    source: &'a str,
+    index: &'a LineIndex,
+}
+
+impl SourceCode for Indexed<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let len = self.source.len();
+        let start = span.offset();
+        let end = start + span.len();
+        if end > len {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first = self.index.line_of(start);
+        let last = self.index.line_of(end.saturating_sub(1).max(start));
+        let from_line = first.saturating_sub(before);
+        // One line more than needed, so that miette sees the same text after the context as
+        // it would in the whole source.
+        let to_line = last + after + 2;
+        let from = self.index.line_start(from_line, len);
+        let to = self.index.line_start(to_line, len);
+        let slice = &self.source[from..to];
+        let local = miette::SourceSpan::new((start - from).into(), span.len());
+        let inner = slice.read_span(&local, before, after)?;
+        let data: &'b [u8] = inner.data();
+        let offset = inner.span().offset() + from;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            data,
+            miette::SourceSpan::new(offset.into(), inner.span().len()),
+            inner.line() + from_line,
+            inner.column(),
+            // miette merges two labels' snippets when the first one's lines reach the second;
+            // its own reader counts lines from the start of the text here, which merged every
+            // snippet of a diagnostic and quoted everything between distant labels.
+            self.index.line_of(offset + data.len().saturating_sub(1)) - self.index.line_of(offset)
+                + 1,
+        )))
+    }
+}
+
 /// Adapter that lets miette draw one of our diagnostics.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: Option<&'a NamedSource<String>>,
+    source: Option<&'a Indexed<'a>>,
     location: Option<String>,
 }
 
@@ -70,33 +128,50 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.source?;
+        let source = self.source?;
         let d = self.diagnostic;
-        let primary = LabeledSpan::new_primary_with_span(Some(d.label.clone()), to_miette(d.span));
+        let span = |s: Span| to_miette(source, s);
+        let primary = LabeledSpan::new_primary_with_span(Some(d.label.clone()), span(d.span));
         let related = d
             .related
             .iter()
-            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), to_miette(l.span)));
+            .map(move |l| LabeledSpan::new_with_span(Some(l.message.clone()), span(l.span)));
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
 }
 
-fn to_miette(span: Span) -> miette::SourceSpan {
-    miette::SourceSpan::new(span.start().into(), span.len())
+/// A span for miette: a label over more than [`MAX_LABEL_LINES`] lines is cut at the end of its
+/// first line.
+fn to_miette(source: &Indexed<'_>, span: Span) -> miette::SourceSpan {
+    let (index, len) = (source.index, source.source.len());
+    let first = index.line_of(span.start());
+    let end = if index.line_of(span.end()) > first + MAX_LABEL_LINES {
+        // The end of the first line, before its line break (and a `\r` before that).
+        let next = index.line_start(first + 1, len);
+        let line = &source.source[span.start().min(len)..next.min(len)];
+        span.start() + line.trim_end_matches(['\n', '\r']).len()
+    } else {
+        span.end()
+    };
+    miette::SourceSpan::new(span.start().into(), end.saturating_sub(span.start()))
 }
 
-/// Whether every line a diagnostic points at is short enough to quote.
-fn quotable(source: &str, d: &Diagnostic) -> bool {
+/// Whether every line a diagnostic points at is short enough to quote (constant work per label
+/// with the line index).
+fn quotable(source: &str, index: &LineIndex, d: &Diagnostic) -> bool {
+    let len = source.len();
     std::iter::once(d.span)
         .chain(d.related.iter().map(|l| l.span))
         .all(|span| {
-            let start = source[..span.start().min(source.len())]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
-            let end = source[span.end().min(source.len())..]
-                .find('\n')
-                .map_or(source.len(), |i| span.end() + i);
-            end - start <= MAX_QUOTED_LINE && span.len() <= MAX_QUOTED_LINE
+            let start = index.line_start(index.line_of(span.start().min(len)), len);
+            let line = index.line_of(span.end().min(len));
+            // The line ends before its `\n`, when it has one.
+            let end = if line + 1 < index.lines() {
+                index.line_start(line + 1, len) - 1
+            } else {
+                len
+            };
+            end.saturating_sub(start) <= MAX_QUOTED_LINE && span.len() <= MAX_QUOTED_LINE
         })
 }
 
@@ -111,13 +186,17 @@ pub fn render_human(files: &[FileReport<'_>], width: usize) -> String {
         if file.diagnostics.is_empty() {
             continue;
         }
-        let named = NamedSource::new(file.path, file.source.to_string());
         let index = LineIndex::new(file.source);
+        let indexed = Indexed {
+            name: file.path,
+            source: file.source,
+            index: &index,
+        };
         for d in file.diagnostics {
-            let report = if quotable(file.source, d) {
+            let report = if quotable(file.source, &index, d) {
                 Report {
                     diagnostic: d,
-                    source: Some(&named),
+                    source: Some(&indexed),
                     location: None,
                 }
             } else {
@@ -140,7 +219,17 @@ pub fn render_human(files: &[FileReport<'_>], width: usize) -> String {
 struct JsonDocument<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Present only when some path could not be read.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unreadable: &'a [Unreadable<'a>],
     summary: JsonSummary,
+}
+
+/// A path given to `check` that could not be read, and why (the text of the I/O error).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Unreadable<'a> {
+    pub path: &'a str,
+    pub error: &'a str,
 }
 
 #[derive(Serialize)]
@@ -194,6 +283,16 @@ fn json_span(index: &LineIndex, source: &str, span: Span) -> JsonSpan {
 /// Renders the stable JSON document of `handoff check --format json` (version 1). `files` is
 /// the number of files checked, including those without diagnostics.
 pub fn render_json(files: &[FileReport<'_>], file_count: usize) -> String {
+    render_json_with_unreadable(files, file_count, &[])
+}
+
+/// [`render_json`], with the paths that could not be read: they are listed under `unreadable`
+/// (a key present only when there are some), so that the output stays one document.
+pub fn render_json_with_unreadable(
+    files: &[FileReport<'_>],
+    file_count: usize,
+    unreadable: &[Unreadable<'_>],
+) -> String {
     let mut diagnostics = Vec::new();
     let (mut errors, mut warnings) = (0, 0);
     for file in files {
@@ -226,6 +325,7 @@ pub fn render_json(files: &[FileReport<'_>], file_count: usize) -> String {
     let doc = JsonDocument {
         version: 1,
         diagnostics,
+        unreadable,
         summary: JsonSummary {
             files: file_count,
             errors,

@@ -18,7 +18,13 @@
 //! - conditional routes become an `If` (one condition) or a `Switch` (several, every matching
 //!   output taken, `otherwise` as the fallback output); unconditional routes fan out.
 //!
-//! **Invariants:** node names are unique and built from identifiers only; ids are UUID v5 of the
+//! **Invariants:** node names are unique by construction: a node is named either by a trigger's
+//! or a step's identifier alone (one scope holds both, so they differ), or by a fixed prefix or
+//! a ` · ` suffix around identifiers that an identifier cannot contain (a space, `·`, `→`), with
+//! a different prefix or suffix for each kind of generated node and an index where a step has
+//! several of one kind (`lane ACTOR`, `lane · triggers`, `STEP · context`, `handoff A → B`,
+//! `STEP · escalation to X (2)`, …), so no user name and no other generated name can produce the
+//! same text. Ids are UUID v5 of the
 //! workflow and node names, so output is byte-identical across runs; every string from the
 //! source is either a plain parameter that cannot start an expression, or a JavaScript string
 //! literal inside an expression the compiler wrote, with `{`, `}` and `$` escaped.
@@ -677,7 +683,7 @@ impl Builder<'_> {
         let mut lanes: Vec<(String, usize)> =
             self.lanes.iter().map(|(k, v)| (k.clone(), *v)).collect();
         lanes.sort_by_key(|(_, lane)| *lane);
-        lanes.insert(0, ("Triggers".to_string(), 0));
+        lanes.insert(0, (String::new(), 0));
         for (name, lane) in &lanes {
             let content = if *lane == 0 {
                 "## Triggers\nWhere work enters the workflow.".to_string()
@@ -703,7 +709,12 @@ impl Builder<'_> {
                 let deepest = coord(self.depth.iter().copied().max().unwrap_or(0));
                 (deepest + 1) * 6 * COLUMN + COLUMN
             };
-            let sticky = format!("lane {name}");
+            // The triggers' lane has a name no actor can have (`·` is not in identifiers).
+            let sticky = if *lane == 0 {
+                "lane · triggers".to_string()
+            } else {
+                format!("lane {name}")
+            };
             self.nodes.push(Node {
                 parameters: json!({ "content": content, "height": height, "width": width, "color": 7 }),
                 id: uuid_of(&[&wf.name.text, &sticky]),
@@ -1032,8 +1043,11 @@ impl Builder<'_> {
         self.note(&work_name, notes.join("\n"));
 
         // Escalations: an `If` per escalation; the true branch carries `carries ∪ provides` to
-        // the target's form, then joins the successors.
+        // the target's form, then joins the successors with the owner's whole context and the
+        // target's answers (LANGUAGE.md 1.1 §4: the work keeps its context, so the successors
+        // receive `avail_in ∪ provides` whether or not it escalated).
         let done = self.no_op(&format!("{name} · done"), place.at(col + 3, 0));
+        let owner_result = result.clone();
         let mut current = result;
         let mut output = 0;
         for (k, esc) in step.escalations.iter().enumerate() {
@@ -1087,7 +1101,7 @@ impl Builder<'_> {
             }
             let merged = self.merge_answers(
                 &format!("{name} · escalation result ({})", k + 1),
-                &format!("{name} · escalation to {who} ({})", k + 1),
+                &owner_result,
                 &provides,
                 place.at(col + 3, 1 + coord(k)),
             );

@@ -10,6 +10,7 @@
 //! "did you mean" suggestions are bounded per workflow).
 
 mod conditions;
+pub(crate) mod suggest;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -29,7 +30,8 @@ use crate::rules::{
 use crate::span::Span;
 
 /// How many "did you mean" searches one workflow may run; past it, E101 gives no suggestion.
-/// Each search is linear in the number of names, so this keeps resolution linear overall.
+/// Each search is linear in the number of names, with bounded work per name compared
+/// (`suggest.rs`), so this keeps resolution linear overall.
 const SUGGESTION_BUDGET: usize = 64;
 
 /// Resolves every workflow of a file. Diagnostics are appended to `diagnostics`.
@@ -270,14 +272,7 @@ impl Ctx<'_> {
             return None;
         }
         *self.budget -= 1;
-        let max = (name.chars().count() / 3).max(1);
-        candidates
-            .filter_map(|(c, span)| {
-                let d = strsim::damerau_levenshtein(name, c);
-                (d <= max).then_some((d, c, span))
-            })
-            .min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)))
-            .map(|(_, c, span)| (c, span))
+        suggest::closest(name, candidates)
     }
 
     fn undefined(&mut self, kind: &'static str, name: &ast::Ident, want: fn(Symbol) -> bool) {

@@ -19,7 +19,8 @@ pub static RULE: Rule = Rule {
     explanation: r##"
 ## What it does
 Computes, for every step, the context fields present on every path from a trigger (a `flow`
-passes everything, a `handoff` exactly its `carries`, an escalation path `carries ∪ provides`),
+passes everything, a `handoff` exactly its `carries`, an approval's `else` route what the step
+received, since it did not run; escalations take nothing away from the work that continues),
 and reports a `needs` of a field that is missing on some path. The diagnostic names one concrete
 path on which the field is missing and points at the boundary where it was dropped. A field
 tested by a condition must be available where the condition is evaluated, and is reported the
@@ -91,7 +92,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        // Escalation conditions are evaluated after the owner's attempt.
+        // Escalation conditions are evaluated after the owner's attempt: `avail_in ∪ provides`.
         for esc in &step.escalations {
             for (f, span) in tested(&esc.condition) {
                 if !a.context.has_after_run(n, f) {
@@ -101,7 +102,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                             span,
                             step_or_source: step.name.text.clone(),
                             condition: true,
-                            at: (n, Side::In),
+                            at: (n, Side::Out),
                         },
                     );
                 }

@@ -17,7 +17,7 @@ pub static RULE: Rule = Rule {
     explanation: r#"
 ## What it does
 Reports a field in the `carries` of a handoff that is not available after the source step on
-every path (escalation paths included), and a field in the `carries` of an escalation that is
+every path, and a field in the `carries` of an escalation that is
 not available after the owner's attempt. The diagnostic names a path on which it is missing.
 
 ## Why it matters
@@ -97,7 +97,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 {
                     continue;
                 }
-                let missing = a.context.explain(wf, &a.graph, n, f, Side::In, &mut paths);
+                let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
                 out.push(diagnostic(
                     a,
                     f,

@@ -99,6 +99,9 @@ fn advice(t: OpType<'_>) -> &'static str {
     }
 }
 
+/// How many members of an enum the help of an unknown member lists.
+const MEMBERS_LISTED: usize = 12;
+
 fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
     let wf = a.wf;
     match problem {
@@ -112,21 +115,22 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
                 Type::Enum(ms) => ms.iter().map(|n| n.text.as_str()).collect(),
                 _ => Vec::new(),
             };
-            let closest = members
-                .iter()
-                .map(|c| (strsim::damerau_levenshtein(m, c), *c))
-                .filter(|(d, _)| *d <= (m.chars().count() / 3).max(1))
-                .min();
-            let help = match closest {
-                Some((_, c)) => format!("did you mean `{c}`? replace `{m}` with `{c}`"),
-                None => format!(
-                    "use one of {}",
-                    members
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+            let closest = crate::resolve::suggest::closest(m, members.iter().map(|c| (*c, ())));
+            let help = if let Some((c, ())) = closest {
+                format!("did you mean `{c}`? replace `{m}` with `{c}`")
+            } else {
+                // The list is bounded too: an enum of thousands of members named in each of
+                // thousands of diagnostics would make the output quadratic.
+                let mut list = members
+                    .iter()
+                    .take(MEMBERS_LISTED)
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if members.len() > MEMBERS_LISTED {
+                    list.push_str(", …");
+                }
+                format!("use one of {list}")
             };
             Diagnostic::new(
                 &RULE,
