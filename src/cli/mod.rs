@@ -132,6 +132,10 @@ enum Format {
     Human,
     /// One JSON document on stdout, for tools (see the README for its shape).
     Json,
+    /// SARIF 2.1.0 on stdout, for code scanning (GitHub, Azure DevOps, IDEs).
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…`), which annotate pull requests.
+    Github,
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
@@ -249,6 +253,8 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
     let warnings = all().filter(|d| d.severity == Severity::Warning).count();
     let out = match format {
         Format::Json => diagnostics::render_json(&reports, sources.len()),
+        Format::Sarif => diagnostics::render_sarif(&reports),
+        Format::Github => diagnostics::render_github(&reports),
         Format::Human => {
             let mut out = diagnostics::render_human(&reports, WIDTH);
             out.push_str(&summary(sources.len(), errors, warnings));

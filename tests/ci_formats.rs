@@ -1,0 +1,261 @@
+//! The CI outputs of `handoff check` as a pipeline meets them: SARIF 2.1.0 and GitHub Actions
+//! workflow commands. `tests/sarif/validate.sh` (run by `.ci/run`) validates the SARIF of every
+//! fixture with Microsoft's validator; these tests pin the shape and the details.
+
+use std::process::{Command, Output};
+
+fn handoff(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn sarif(path: &str) -> serde_json::Value {
+    let out = handoff(&["check", "--format", "sarif", path]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    serde_json::from_str(&stdout(&out)).expect("SARIF is JSON")
+}
+
+/// The results of a log, without the driver (whose rules are the registry, tested separately).
+fn results(log: &serde_json::Value) -> serde_json::Value {
+    log["runs"][0]["results"].clone()
+}
+
+#[test]
+fn sarif_snapshots() {
+    for fixture in [
+        "rules/E101",
+        "rules/W201",
+        "cascades/one_mistake_one_diagnostic",
+    ] {
+        let log = sarif(&format!("tests/fixtures/{fixture}.handoff"));
+        insta::assert_json_snapshot!(
+            format!("sarif_{}", fixture.replace('/', "_")),
+            results(&log)
+        );
+    }
+}
+
+#[test]
+fn sarif_driver_lists_every_rule_in_registry_order() {
+    let log = sarif("tests/fixtures/language/section1.handoff");
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    assert_eq!(run["results"], serde_json::json!([]));
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "handoff");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    let rules = driver["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), handoff::rules::ALL.len());
+    for (entry, rule) in rules.iter().zip(handoff::rules::ALL) {
+        assert_eq!(entry["id"], rule.code);
+        assert_eq!(entry["name"], rule.name);
+        assert_eq!(entry["shortDescription"]["text"], rule.summary);
+        assert_eq!(
+            entry["fullDescription"]["text"],
+            handoff::rules::explain(rule)
+        );
+        assert_eq!(
+            entry["defaultConfiguration"]["level"],
+            rule.severity.as_str()
+        );
+        assert_eq!(
+            entry["helpUri"],
+            format!("{}/{}.md", handoff::diagnostics::RULES_URI, rule.code)
+        );
+        assert!(entry["help"]["text"]
+            .as_str()
+            .is_some_and(|h| h.contains(&format!("handoff explain {}", rule.code))));
+    }
+}
+
+#[test]
+fn sarif_results_index_their_rules_and_locate_related_labels() {
+    let log = sarif("tests/fixtures/rules/E101.handoff");
+    let rules = &log["runs"][0]["tool"]["driver"]["rules"];
+    let results = results(&log);
+    let results = results.as_array().expect("results");
+    assert!(!results.is_empty());
+    let mut related = 0;
+    for r in results {
+        let index = r["ruleIndex"].as_u64().expect("ruleIndex");
+        let index = usize::try_from(index).expect("small");
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+        assert_eq!(r["level"], "error");
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(
+            loc["artifactLocation"]["uri"],
+            "tests/fixtures/rules/E101.handoff"
+        );
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "SRCROOT");
+        for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(loc["region"][key].as_u64().is_some_and(|n| n >= 1), "{key}");
+        }
+        related += r["relatedLocations"].as_array().map_or(0, Vec::len);
+    }
+    // E101 with a close name points at the declaration it suggests.
+    assert!(related > 0);
+}
+
+#[test]
+fn sarif_fingerprints_survive_unrelated_edits() {
+    let dir = std::env::temp_dir().join(format!("handoff-ci-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/rules/E101.handoff"
+    ))
+    .expect("fixture");
+    let file = dir.join("f.handoff");
+    let fingerprints = |text: &str| {
+        std::fs::write(&file, text).expect("write");
+        let log = sarif(file.to_str().expect("utf-8 path"));
+        results(&log)
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                (
+                    r["partialFingerprints"]["handoff/v1"].clone(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = fingerprints(&source);
+    let after = fingerprints(&format!("// a comment\n\n{source}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(before.len(), after.len());
+    for ((fa, la), (fb, lb)) in before.iter().zip(&after) {
+        assert_eq!(fa, fb, "the fingerprint moved with the line");
+        assert_ne!(la, lb, "the lines did move");
+    }
+    let unique: std::collections::BTreeSet<_> = before.iter().map(|(f, _)| f.to_string()).collect();
+    assert_eq!(unique.len(), before.len(), "fingerprints are distinct");
+}
+
+#[test]
+fn sarif_absolute_paths_are_file_uris() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/rules/E101.handoff"
+    );
+    let log = sarif(path);
+    let loc = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        format!("file://{path}").replace(' ', "%20")
+    );
+    assert!(loc["artifactLocation"].get("uriBaseId").is_none());
+}
+
+#[test]
+fn github_snapshots() {
+    for fixture in ["rules/E101", "rules/W201"] {
+        let out = handoff(&[
+            "check",
+            "--format",
+            "github",
+            &format!("tests/fixtures/{fixture}.handoff"),
+        ]);
+        insta::assert_snapshot!(
+            format!("github_{}", fixture.replace('/', "_")),
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn github_commands_point_at_the_lines_and_escape() {
+    let dir = std::env::temp_dir().join(format!("handoff-ci-gh-{}", std::process::id()));
+    let sub = dir.join("a:b,c%");
+    std::fs::create_dir_all(&sub).expect("scratch");
+    let file = sub.join("x.handoff");
+    // The directory's name has `:`, `,` and `%`, which the `file` property must escape; the
+    // message spans lines, which must be escaped into one command.
+    std::fs::write(
+        &file,
+        "workflow w {\n  actor a: human\n  trigger t: webhook \"/x:1,2%\"\n  step s { owner b }\n  flow t -> s\n}\n",
+    )
+    .expect("write");
+    let out = handoff(&["check", "--format", "github", file.to_str().expect("path")]);
+    let text = stdout(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("E101"))
+        .unwrap_or_else(|| panic!("an E101 command in {text}"));
+    assert!(line.starts_with("::error file="), "{line}");
+    assert!(
+        line.contains("a%3Ab%2Cc%25/x.handoff,line=4,col=18,endLine=4,endColumn=19,"),
+        "{line}"
+    );
+    assert!(
+        line.contains(",title=E101 undefined-name::undefined actor `b`%0A"),
+        "{line}"
+    );
+    // One command per line: the message's own line breaks are escaped.
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("::")).count(),
+        text.lines().count()
+    );
+}
+
+#[test]
+fn github_warnings_are_warning_commands() {
+    let out = handoff(&[
+        "check",
+        "--format",
+        "github",
+        "tests/fixtures/rules/W201.handoff",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.is_empty());
+    assert!(
+        text.lines().all(|l| l.starts_with("::warning file=")),
+        "{text}"
+    );
+}
+
+/// The rule pages SARIF's `helpUri` points at are `docs/rules/<CODE>.md`, the text of
+/// `handoff explain CODE`. Regenerate them with `UPDATE_RULE_PAGES=1 cargo test --test ci_formats`.
+#[test]
+fn rule_pages_are_the_explanations() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+    let update = std::env::var_os("UPDATE_RULE_PAGES").is_some();
+    if update {
+        std::fs::create_dir_all(&dir).expect("docs/rules");
+    }
+    let mut expected = std::collections::BTreeSet::new();
+    for rule in handoff::rules::ALL {
+        let name = format!("{}.md", rule.code);
+        let page = handoff::rules::explain(rule);
+        let path = dir.join(&name);
+        if update {
+            std::fs::write(&path, &page).expect("write the page");
+        }
+        let found = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            found, page,
+            "docs/rules/{name} is stale: run UPDATE_RULE_PAGES=1 cargo test --test ci_formats"
+        );
+        expected.insert(name);
+    }
+    let present: std::collections::BTreeSet<String> = std::fs::read_dir(&dir)
+        .expect("docs/rules")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        present, expected,
+        "docs/rules holds exactly one page per rule"
+    );
+}
