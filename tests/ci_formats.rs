@@ -259,3 +259,44 @@ fn rule_pages_are_the_explanations() {
         "docs/rules holds exactly one page per rule"
     );
 }
+
+/// The human output ends with one line that says what was checked, in the singular or plural.
+#[test]
+fn human_summary_counts_files_errors_and_warnings() {
+    let plural = |n: u64, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    for paths in [
+        vec!["tests/fixtures/rules/W201.handoff"],
+        vec!["tests/fixtures/rules/E502.handoff"],
+        vec![
+            "tests/fixtures/rules/W201.handoff",
+            "tests/fixtures/rules/E101.handoff",
+        ],
+        vec!["tests/fixtures/rules"],
+    ] {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend(&paths);
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&handoff(&args))).expect("JSON");
+        let count = |key: &str| json["summary"][key].as_u64().expect("a count");
+        let mut args = vec!["check"];
+        args.extend(&paths);
+        let human = stdout(&handoff(&args));
+        let last = human.lines().last().expect("a summary line");
+        assert_eq!(
+            last,
+            format!(
+                "checked {}: {}, {}",
+                plural(count("files"), "file"),
+                plural(count("errors"), "error"),
+                plural(count("warnings"), "warning")
+            ),
+            "{paths:?}"
+        );
+    }
+}
