@@ -281,8 +281,7 @@ fn human_summary_counts_files_errors_and_warnings() {
     ] {
         let mut args = vec!["check", "--format", "json"];
         args.extend(&paths);
-        let json: serde_json::Value =
-            serde_json::from_str(&stdout(&handoff(&args))).expect("JSON");
+        let json: serde_json::Value = serde_json::from_str(&stdout(&handoff(&args))).expect("JSON");
         let count = |key: &str| json["summary"][key].as_u64().expect("a count");
         let mut args = vec!["check"];
         args.extend(&paths);
@@ -299,4 +298,163 @@ fn human_summary_counts_files_errors_and_warnings() {
             "{paths:?}"
         );
     }
+}
+
+/// A scratch directory with a `handoff.toml` and copies of fixtures, removed when dropped.
+struct Project(std::path::PathBuf);
+
+impl Project {
+    fn new(name: &str, config: &str, fixtures: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir().join(format!("handoff-cfg-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch");
+        std::fs::write(dir.join("handoff.toml"), config).expect("config");
+        for (to, from) in fixtures {
+            let to = dir.join(to);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("dirs");
+            let text = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(from),
+            )
+            .expect("fixture");
+            std::fs::write(to, text).expect("copy");
+        }
+        Project(dir)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .args(args)
+            .current_dir(&self.0)
+            .output()
+            .expect("the binary runs")
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn codes_and_severities(out: &Output) -> Vec<(String, String)> {
+    let json: serde_json::Value = serde_json::from_str(&stdout(out)).expect("JSON");
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().expect("code").to_string(),
+                d["severity"].as_str().expect("severity").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn config_levels_change_exactly_the_rules_they_name() {
+    let files = [
+        ("w/a.handoff", "tests/fixtures/rules/W201.handoff"),
+        ("w/b.handoff", "tests/fixtures/rules/W504.handoff"),
+    ];
+    let plain = Project::new("plain", "", &files);
+    let base = codes_and_severities(&plain.run(&["check", "--format", "json"]));
+    assert!(base.iter().any(|(c, _)| c == "W201") && base.iter().any(|(c, _)| c == "W504"));
+    assert!(base.iter().all(|(_, s)| s == "warning"));
+
+    let deny = Project::new("deny", "[rules]\nhandoff-without-sla = \"deny\"\n", &files);
+    let out = deny.run(&["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let got = codes_and_severities(&out);
+    let expected: Vec<_> = base
+        .iter()
+        .map(|(c, s)| {
+            let s = if c == "W201" { "error" } else { s.as_str() };
+            (c.clone(), s.to_string())
+        })
+        .collect();
+    assert_eq!(got, expected);
+
+    let allow = Project::new("allow", "[rules]\nW504 = \"allow\"\n", &files);
+    let out = allow.run(&["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let expected: Vec<_> = base.iter().filter(|(c, _)| c != "W504").cloned().collect();
+    assert_eq!(codes_and_severities(&out), expected);
+}
+
+#[test]
+fn config_settings_move_the_numbers_of_w502_and_w504() {
+    let files = [("a.handoff", "tests/fixtures/rules/W504.handoff")];
+    let count = |config: &str| {
+        let p = Project::new("settings", config, &files);
+        let out = p.run(&["check", "--format", "json"]);
+        codes_and_severities(&out)
+            .iter()
+            .filter(|(c, _)| c == "W504")
+            .count()
+    };
+    let default = count("");
+    assert!(default > 0);
+    assert_eq!(count("[settings]\nconservative-threshold = 1.0\n"), 0);
+    let files = [("a.handoff", "tests/fixtures/rules/W502.handoff")];
+    let p = Project::new("limit", "[settings]\nexception-limit = 100\n", &files);
+    let out = p.run(&["check", "--format", "json"]);
+    assert!(!codes_and_severities(&out).iter().any(|(c, _)| c == "W502"));
+}
+
+#[test]
+fn config_is_found_walking_up_or_given() {
+    let files = [("deep/er/a.handoff", "tests/fixtures/rules/W201.handoff")];
+    let p = Project::new("walk", "[rules]\nW201 = \"deny\"\n", &files);
+    // Walking up from the file's directory finds the project's configuration.
+    let out = p.run(&["check", "deep/er/a.handoff"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // `--config` replaces it.
+    std::fs::write(p.0.join("other.toml"), "[rules]\nW201 = \"allow\"\n").expect("write");
+    let out = p.run(&["check", "--config", "other.toml", "deep"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "checked 1 file: no problems found\n");
+}
+
+#[test]
+fn config_globs_choose_the_files_of_a_walk() {
+    let files = [
+        ("flows/a.handoff", "tests/fixtures/rules/W201.handoff"),
+        ("flows/old/b.handoff", "tests/fixtures/rules/E101.handoff"),
+        ("scratch/c.handoff", "tests/fixtures/rules/E101.handoff"),
+    ];
+    let p = Project::new(
+        "globs",
+        "include = [\"flows/**\"]\nexclude = [\"flows/old/*.handoff\"]\n",
+        &files,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["summary"]["files"], 1, "{json}");
+    assert_eq!(out.status.code(), Some(0));
+    // A file named on the command line is checked whatever the globs say.
+    let out = p.run(&["check", "flows/old/b.handoff"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn config_mistakes_point_into_the_toml_and_exit_2() {
+    let p = Project::new(
+        "bad",
+        "exclude = [\"[\"]\ncolour = true\n\n[rules]\nE101 = \"allow\"\nW999 = \"warn\"\ncold-handof = \"deny\"\nW202 = \"nope\"\nW201 = \"deny\"\nhandoff-without-sla = \"warn\"\n\n[settings]\nexception-limt = 3\nconservative-threshold = 2\n",
+        &[("a.handoff", "tests/fixtures/rules/W201.handoff")],
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "", "nothing is checked");
+    insta::assert_snapshot!("config_errors", String::from_utf8_lossy(&out.stderr));
+    let syntax = Project::new(
+        "syntax",
+        "[rules\n",
+        &[("a.handoff", "tests/fixtures/rules/W201.handoff")],
+    );
+    let out = syntax.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("handoff.toml:1:7"), "{err}");
 }

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 clean, 1 diagnostics of error severity, 2 the tool could not run.
 
+mod config;
 mod files;
 
 use std::io::Write as _;
@@ -51,6 +52,10 @@ enum Command {
         /// Exit with 1 when there are warnings too, not only errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// The configuration to use for every file, instead of the `handoff.toml` found in
+        /// each file's directory or its nearest parent.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// Compile workflows to a target. Writes nothing when the input has errors.
     Build {
@@ -153,7 +158,8 @@ pub fn run() -> i32 {
             format,
             timings,
             deny_warnings,
-        } => check(&paths, format, timings, deny_warnings),
+            config,
+        } => check(&paths, format, timings, deny_warnings, config.as_deref()),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Doc { path, out } => doc(&path, &out),
         Command::Graph {
@@ -181,7 +187,7 @@ struct Timings {
 
 /// Runs the pipeline on one file, stage by stage, so that each stage can be timed.
 /// Includes the file's decoding error, if any, with its diagnostics.
-fn check_one(file: &files::Source, timings: &mut Timings) -> handoff::Checked {
+fn check_one(file: &files::Source, settings: &Settings, timings: &mut Timings) -> handoff::Checked {
     let start = Instant::now();
     let parsed = handoff::parse::parse(&file.text);
     let parsed_at = Instant::now();
@@ -189,7 +195,7 @@ fn check_one(file: &files::Source, timings: &mut Timings) -> handoff::Checked {
     // Resolution consumes the syntax tree, freeing each declaration once it is resolved.
     let module = handoff::resolve::resolve(parsed.file, &mut diagnostics);
     let resolved_at = Instant::now();
-    diagnostics.extend(handoff::check::check(&module, &Settings::default()));
+    diagnostics.extend(handoff::check::check(&module, settings));
     let checked_at = Instant::now();
     handoff::diagnostics::sort(&mut diagnostics);
     if let Some(d) = &file.decode_error {
@@ -220,7 +226,13 @@ fn reports<'a>(
         .collect()
 }
 
-fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: bool) -> i32 {
+fn check(
+    paths: &[PathBuf],
+    format: Format,
+    show_timings: bool,
+    deny_warnings: bool,
+    config: Option<&std::path::Path>,
+) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -233,12 +245,26 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
             return CANNOT_RUN;
         }
     };
+    let (sources, configs) = match configure(sources, &paths, config) {
+        Ok(x) => x,
+        Err(message) => {
+            eprint!("{message}");
+            return CANNOT_RUN;
+        }
+    };
     if sources.is_empty() {
         eprintln!("warning: no `.handoff` files found");
     }
     let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> =
-        sources.iter().map(|s| check_one(s, &mut timings)).collect();
+    let checked: Vec<handoff::Checked> = sources
+        .iter()
+        .zip(&configs)
+        .map(|(s, c)| {
+            let mut checked = check_one(s, &c.settings, &mut timings);
+            c.apply(&mut checked.diagnostics);
+            checked
+        })
+        .collect();
     if show_timings {
         eprintln!(
             "timings: parse {:.3}s, resolve {:.3}s, check {:.3}s",
@@ -271,6 +297,44 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
     }
 }
 
+/// The configuration of each file: `--config` for all, or the `handoff.toml` nearest to each
+/// (each file loaded once); files found by a directory walk that the configuration's
+/// `include`/`exclude` leave out are dropped. `Err` holds what to print on stderr.
+fn configure(
+    sources: Vec<files::Source>,
+    paths: &[PathBuf],
+    config: Option<&std::path::Path>,
+) -> Result<(Vec<files::Source>, Vec<std::rc::Rc<config::Config>>), String> {
+    use std::rc::Rc;
+    let forced = config.map(config::load).transpose()?.map(Rc::new);
+    let default = Rc::new(config::Config::default());
+    let mut loaded: Vec<(PathBuf, Rc<config::Config>)> = Vec::new();
+    let mut kept = Vec::new();
+    let mut configs = Vec::new();
+    for source in sources {
+        let path = std::path::Path::new(&source.display);
+        let config = if let Some(c) = &forced {
+            Rc::clone(c)
+        } else if let Some(found) = config::find(path) {
+            if let Some((_, c)) = loaded.iter().find(|(p, _)| *p == found) {
+                Rc::clone(c)
+            } else {
+                let c = Rc::new(config::load(&found)?);
+                loaded.push((found, Rc::clone(&c)));
+                c
+            }
+        } else {
+            Rc::clone(&default)
+        };
+        let named = paths.iter().any(|p| p.as_path() == path);
+        if named || config.walks_into(path) {
+            kept.push(source);
+            configs.push(config);
+        }
+    }
+    Ok((kept, configs))
+}
+
 fn build(
     path: &std::path::Path,
     target: Target,
@@ -301,8 +365,10 @@ fn build(
     };
     // Check everything first: nothing is written when any file has errors.
     let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> =
-        sources.iter().map(|s| check_one(s, &mut timings)).collect();
+    let checked: Vec<handoff::Checked> = sources
+        .iter()
+        .map(|s| check_one(s, &Settings::default(), &mut timings))
+        .collect();
     let reports = reports(&sources, &checked);
     let errors = checked
         .iter()
@@ -372,8 +438,10 @@ fn checked_without_errors(
         CANNOT_RUN
     })?;
     let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> =
-        sources.iter().map(|s| check_one(s, &mut timings)).collect();
+    let checked: Vec<handoff::Checked> = sources
+        .iter()
+        .map(|s| check_one(s, &Settings::default(), &mut timings))
+        .collect();
     let rendered = diagnostics::render_human(&reports(&sources, &checked), WIDTH);
     if !rendered.is_empty() {
         eprint!("{rendered}");
