@@ -14,6 +14,7 @@ pub mod parse;
 pub mod resolve;
 pub mod rules;
 pub mod span;
+pub mod suppress;
 
 use diagnostics::Diagnostic;
 
@@ -26,13 +27,14 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses, resolves and checks one source text.
+/// Parses, resolves and checks one source text, and applies its inline suppressions.
 pub fn check_source(source: &str) -> Checked {
     let parsed = parse::parse(source);
     let mut diagnostics = parsed.diagnostics;
     let module = resolve::resolve(parsed.file, &mut diagnostics);
     diagnostics.extend(check::check(&module, &check::Settings::default()));
     diagnostics::sort(&mut diagnostics);
+    suppress::apply(source, &mut diagnostics);
     Checked {
         module,
         diagnostics,

@@ -458,3 +458,24 @@ fn config_mistakes_point_into_the_toml_and_exit_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("handoff.toml:1:7"), "{err}");
 }
+
+#[test]
+fn suppressions_come_before_configured_levels() {
+    let files = [("a.handoff", "tests/fixtures/rules/W602.handoff")];
+    // W602 denied: the suppression without a reason fails the check; the W403 it suppresses
+    // stays suppressed.
+    let p = Project::new("supp", "[rules]\nW602 = \"deny\"\n", &files);
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        codes_and_severities(&out),
+        [(String::from("W602"), String::from("error"))]
+    );
+    // W403 allowed by configuration: the suppression is still used (no W601).
+    let p = Project::new("supp2", "[rules]\nW403 = \"allow\"\n", &files);
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(
+        codes_and_severities(&out),
+        [(String::from("W602"), String::from("warning"))]
+    );
+}

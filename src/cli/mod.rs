@@ -198,6 +198,7 @@ fn check_one(file: &files::Source, settings: &Settings, timings: &mut Timings) -
     diagnostics.extend(handoff::check::check(&module, settings));
     let checked_at = Instant::now();
     handoff::diagnostics::sort(&mut diagnostics);
+    handoff::suppress::apply(&file.text, &mut diagnostics);
     if let Some(d) = &file.decode_error {
         diagnostics.insert(0, d.clone());
     }
