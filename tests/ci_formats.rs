@@ -479,3 +479,33 @@ fn suppressions_come_before_configured_levels() {
         [(String::from("W602"), String::from("warning"))]
     );
 }
+
+#[test]
+fn completions_cover_the_commands_and_formats() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = handoff(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = stdout(&out);
+        for word in [
+            "check",
+            "explain",
+            "completions",
+            "sarif",
+            "github",
+            "config",
+        ] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    // The bash script is valid bash.
+    let dir = std::env::temp_dir().join(format!("handoff-compl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let file = dir.join("handoff.bash");
+    std::fs::write(&file, stdout(&handoff(&["completions", "bash"]))).expect("write");
+    let status = Command::new("bash").arg("-n").arg(&file).status();
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Ok(status) = status {
+        assert!(status.success(), "bash -n rejects the completion script");
+    }
+    assert_eq!(handoff(&["completions", "tcsh"]).status.code(), Some(2));
+}

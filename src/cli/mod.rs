@@ -103,6 +103,20 @@ enum Command {
         /// A rule code such as `E101`, or a rule name such as `undefined-name`.
         code: Option<String>,
     },
+    /// Print a shell completion script on stdout (for example
+    /// `handoff completions bash > ~/.local/share/bash-completion/completions/handoff`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -161,6 +175,7 @@ pub fn run() -> i32 {
             config,
         } => check(&paths, format, timings, deny_warnings, config.as_deref()),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Completions { shell } => completions(shell),
         Command::Doc { path, out } => doc(&path, &out),
         Command::Graph {
             path,
@@ -641,6 +656,24 @@ fn explain(code: Option<&str>) -> i32 {
         return CANNOT_RUN;
     };
     if write_stdout(&rules::explain(rule)).is_ok() {
+        CLEAN
+    } else {
+        CANNOT_RUN
+    }
+}
+
+/// `handoff completions SHELL`: the completion script clap derives from the arguments.
+fn completions(shell: Shell) -> i32 {
+    use clap::CommandFactory as _;
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        Shell::Bash => S::Bash,
+        Shell::Zsh => S::Zsh,
+        Shell::Fish => S::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "handoff", &mut script);
+    if write_stdout(&String::from_utf8_lossy(&script)).is_ok() {
         CLEAN
     } else {
         CANNOT_RUN
