@@ -41,6 +41,11 @@ pub fn apply(source: &str, diagnostics: &mut Vec<Diagnostic>) {
         let line = index.line_col(source, d.span.start()).line - 1;
         at.entry((line, d.rule.code)).or_default().push(i);
     }
+    // A file that does not parse has lost items, and with them the warnings their
+    // suppressions name: W601 would only repeat the syntax error.
+    let parsed = !diagnostics
+        .iter()
+        .any(|d| d.rule.code == rules::e001_syntax_error::RULE.code);
     let lines: Vec<(usize, &str)> = line_starts(source);
     let mut remove = vec![false; diagnostics.len()];
     let mut found = Vec::new();
@@ -82,6 +87,7 @@ pub fn apply(source: &str, diagnostics: &mut Vec<Diagnostic>) {
                         remove[h] = true;
                     }
                 }
+                _ if !parsed => {}
                 _ => found.push(w601::unused(
                     n.span,
                     &n.name,
@@ -130,6 +136,7 @@ fn parse<'t>(
     let list_offset = inner_start + (body.len() - list.len());
     let reason = &list[close + 1..];
     let mut named = Vec::new();
+    let mut invalid = Vec::new();
     let mut total = 0;
     let mut pos = 0;
     for item in list[..close].split(',') {
@@ -142,16 +149,16 @@ fn parse<'t>(
         total += 1;
         let span = Span::new(at, at + name.len());
         match rules::find(name) {
-            None => found.push(e601::unknown(span, name, suggestion(name))),
+            None => invalid.push(e601::unknown(span, name, suggestion(name))),
             Some(rule) if rule.severity == Severity::Error => {
-                found.push(e601::error_rule(span, name, rule.code));
+                invalid.push(e601::error_rule(span, name, rule.code));
             }
             Some(rule)
                 if [&e601::RULE, &w601::RULE, &w602::RULE]
                     .iter()
                     .any(|r| r.code == rule.code) =>
             {
-                found.push(e601::suppression_rule(span, name));
+                invalid.push(e601::suppression_rule(span, name));
             }
             Some(rule) => named.push(Named {
                 rule,
@@ -160,6 +167,8 @@ fn parse<'t>(
             }),
         }
     }
+    // Only a well-formed comment reports its names: a malformed one is one E601.
+    found.extend(invalid);
     Some((named, total, reason))
 }
 
@@ -180,4 +189,53 @@ fn suggestion(name: &str) -> Option<&'static str> {
         .filter(|&(d, c)| d > 0 && d <= (c.len() / 3).max(1))
         .min()
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check_source;
+
+    fn codes(source: &str) -> Vec<(usize, &'static str)> {
+        let index = crate::span::LineIndex::new(source);
+        check_source(source)
+            .diagnostics
+            .iter()
+            .map(|d| (index.line_col(source, d.span.start()).line, d.code()))
+            .collect()
+    }
+
+    const CHAIN: &str = "actor p: system { can pay.send }\nactor m: human { inbox email \"m@x.io\" }\nactor c: human { inbox email \"c@x.io\" }\nworkflow w {\n  trigger t: form \"F\"\n  step s {\n    owner p action pay.send irreversible\n    SUPPRESSION\n    approve by m, c within 2d\n  }\n  flow t -> s\n}\n";
+
+    #[test]
+    fn a_suppression_removes_its_warning_on_the_next_line_of_code() {
+        assert_eq!(codes(&CHAIN.replace("SUPPRESSION", "")), [(9, "W403")]);
+        let used = CHAIN.replace("SUPPRESSION", "// handoff: allow(W403) audit");
+        assert_eq!(codes(&used), []);
+        // Over blank and comment lines, and with CRLF line endings.
+        let stacked = CHAIN.replace(
+            "SUPPRESSION",
+            "// handoff: allow(approval-chain) audit\n\n    // policy",
+        );
+        assert_eq!(codes(&stacked), []);
+        assert_eq!(codes(&stacked.replace('\n', "\r\n")), []);
+        // A trailing comment or a doc comment is not a suppression.
+        let doc = CHAIN.replace("SUPPRESSION", "/// handoff: allow(W403) audit");
+        assert_eq!(codes(&doc), [(9, "W403")]);
+    }
+
+    #[test]
+    fn a_malformed_comment_is_one_diagnostic() {
+        let bad = CHAIN.replace("SUPPRESSION", "// handoff: allow(W999, ) audit");
+        assert_eq!(codes(&bad), [(8, "E601"), (9, "W403")]);
+    }
+
+    #[test]
+    fn no_unused_suppression_in_a_file_that_does_not_parse() {
+        let broken = CHAIN
+            .replace("SUPPRESSION", "// handoff: allow(W403) audit")
+            .replace("approve by m, c within 2d", "approve by m, c within");
+        let found = codes(&broken);
+        assert!(found.iter().any(|(_, c)| *c == "E001"), "{found:?}");
+        assert!(!found.iter().any(|(_, c)| *c == "W601"), "{found:?}");
+    }
 }
