@@ -325,13 +325,25 @@ fn configure(
     let forced = config.map(config::load).transpose()?.map(Rc::new);
     let default = Rc::new(config::Config::default());
     let mut loaded: Vec<(PathBuf, Rc<config::Config>)> = Vec::new();
+    // The configuration file found from each directory, so that many files in one directory
+    // walk up once.
+    let mut found_from: std::collections::HashMap<PathBuf, Option<PathBuf>> =
+        std::collections::HashMap::new();
     let mut kept = Vec::new();
     let mut configs = Vec::new();
     for source in sources {
         let path = std::path::Path::new(&source.display);
         let config = if let Some(c) = &forced {
             Rc::clone(c)
-        } else if let Some(found) = config::find(path) {
+        } else if let Some(found) = found_from
+            .entry(
+                path.parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default(),
+            )
+            .or_insert_with(|| config::find(path))
+            .clone()
+        {
             if let Some((_, c)) = loaded.iter().find(|(p, _)| *p == found) {
                 Rc::clone(c)
             } else {
