@@ -21,6 +21,9 @@ use crate::rules::{
 };
 use crate::span::{LineIndex, Span};
 
+/// How many problems a file may have before unknown names stop getting a "did you mean".
+const MAX_SUGGESTIONS: usize = 200;
+
 /// One rule named in a suppression.
 struct Named {
     rule: &'static Rule,
@@ -149,7 +152,16 @@ fn parse<'t>(
         total += 1;
         let span = Span::new(at, at + name.len());
         match rules::find(name) {
-            None => invalid.push(e601::unknown(span, name, suggestion(name))),
+            None => {
+                // "Did you mean" costs an edit distance per rule: bounded per file, so a file
+                // of thousands of unknown names stays linear.
+                let close = if found.len() + invalid.len() < MAX_SUGGESTIONS {
+                    suggestion(name)
+                } else {
+                    None
+                };
+                invalid.push(e601::unknown(span, name, close));
+            }
             Some(rule) if rule.severity == Severity::Error => {
                 invalid.push(e601::error_rule(span, name, rule.code));
             }
@@ -227,6 +239,26 @@ mod tests {
     fn a_malformed_comment_is_one_diagnostic() {
         let bad = CHAIN.replace("SUPPRESSION", "// handoff: allow(W999, ) audit");
         assert_eq!(codes(&bad), [(8, "E601"), (9, "W403")]);
+    }
+
+    #[test]
+    fn many_unknown_names_stay_fast() {
+        let line = format!(
+            "// handoff: allow({}) r\n",
+            vec!["approval-chan"; 2_000].join(", ")
+        );
+        let source = format!("{}{}", line.repeat(50), CHAIN.replace("SUPPRESSION", ""));
+        // Unbounded, the suggestions alone would take minutes here (speed is measured by the
+        // benchmark, not asserted): every name is still reported, only the first few with a
+        // "did you mean".
+        let checked = check_source(&source);
+        assert_eq!(checked.diagnostics.len(), 100_001);
+        let suggested = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.help.starts_with("did you mean"))
+            .count();
+        assert_eq!(suggested, super::MAX_SUGGESTIONS);
     }
 
     #[test]
