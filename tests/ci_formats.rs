@@ -509,3 +509,24 @@ fn completions_cover_the_commands_and_formats() {
     }
     assert_eq!(handoff(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+#[test]
+fn sarif_and_github_show_the_configured_level() {
+    let files = [("a.handoff", "tests/fixtures/rules/W201.handoff")];
+    let p = Project::new("levels", "[rules]\nW201 = \"deny\"\n", &files);
+    let out = p.run(&["check", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("SARIF");
+    let results = results(&log);
+    let results = results.as_array().expect("results");
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| r["level"] == "error"));
+    // The rule's default level stays what the registry says.
+    let index = usize::try_from(results[0]["ruleIndex"].as_u64().expect("index")).expect("small");
+    assert_eq!(
+        log["runs"][0]["tool"]["driver"]["rules"][index]["defaultConfiguration"]["level"],
+        "warning"
+    );
+    let out = p.run(&["check", "--format", "github"]);
+    assert!(stdout(&out).lines().all(|l| l.starts_with("::error ")));
+}
