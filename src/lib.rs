@@ -48,6 +48,7 @@ pub mod parse;
 pub mod resolve;
 pub mod rules;
 pub mod span;
+pub mod suppress;
 
 use diagnostics::Diagnostic;
 
@@ -60,7 +61,7 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses, resolves and checks one source text.
+/// Parses, resolves and checks one source text, and applies its inline suppressions.
 pub fn check_source(source: &str) -> Checked {
     check_with(source, &check::Settings::default())
 }
@@ -72,6 +73,7 @@ pub fn check_with(source: &str, settings: &check::Settings) -> Checked {
     let module = resolve::resolve(parsed.file, &mut diagnostics);
     diagnostics.extend(check::check(&module, settings));
     diagnostics::sort(&mut diagnostics);
+    suppress::apply(source, &mut diagnostics);
     Checked {
         module,
         diagnostics,

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 clean, 1 diagnostics of error severity, 2 the tool could not run.
 
+mod config;
 mod files;
 
 use std::io::Write as _;
@@ -51,6 +52,10 @@ enum Command {
         /// Exit with 1 when there are warnings too, not only errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// The configuration to use for every file, instead of the `handoff.toml` found in
+        /// each file's directory or its nearest parent.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// Compile workflows to a target. Writes nothing when the input has errors.
     Build {
@@ -98,6 +103,20 @@ enum Command {
         /// A rule code such as `E101`, or a rule name such as `undefined-name`.
         code: Option<String>,
     },
+    /// Print a shell completion script on stdout (for example
+    /// `handoff completions bash > ~/.local/share/bash-completion/completions/handoff`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -132,6 +151,10 @@ enum Format {
     Human,
     /// One JSON document on stdout, for tools (see the README for its shape).
     Json,
+    /// SARIF 2.1.0 on stdout, for code scanning (GitHub, Azure DevOps, IDEs).
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…`), which annotate pull requests.
+    Github,
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
@@ -149,8 +172,10 @@ pub fn run() -> i32 {
             format,
             timings,
             deny_warnings,
-        } => check(&paths, format, timings, deny_warnings),
+            config,
+        } => check(&paths, format, timings, deny_warnings, config.as_deref()),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Completions { shell } => completions(shell),
         Command::Doc { path, out } => doc(&path, &out),
         Command::Graph {
             path,
@@ -177,7 +202,7 @@ struct Timings {
 
 /// Runs the pipeline on one file, stage by stage, so that each stage can be timed.
 /// Includes the file's decoding error, if any, with its diagnostics.
-fn check_one(file: &files::Source, timings: &mut Timings) -> handoff::Checked {
+fn check_one(file: &files::Source, settings: &Settings, timings: &mut Timings) -> handoff::Checked {
     let start = Instant::now();
     let parsed = handoff::parse::parse(&file.text);
     let parsed_at = Instant::now();
@@ -185,9 +210,10 @@ fn check_one(file: &files::Source, timings: &mut Timings) -> handoff::Checked {
     // Resolution consumes the syntax tree, freeing each declaration once it is resolved.
     let module = handoff::resolve::resolve(parsed.file, &mut diagnostics);
     let resolved_at = Instant::now();
-    diagnostics.extend(handoff::check::check(&module, &Settings::default()));
+    diagnostics.extend(handoff::check::check(&module, settings));
     let checked_at = Instant::now();
     handoff::diagnostics::sort(&mut diagnostics);
+    handoff::suppress::apply(&file.text, &mut diagnostics);
     if let Some(d) = &file.decode_error {
         diagnostics.insert(0, d.clone());
     }
@@ -216,7 +242,13 @@ fn reports<'a>(
         .collect()
 }
 
-fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: bool) -> i32 {
+fn check(
+    paths: &[PathBuf],
+    format: Format,
+    show_timings: bool,
+    deny_warnings: bool,
+    config: Option<&std::path::Path>,
+) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -225,12 +257,26 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
     // A path that cannot be read does not stop the others from being checked; it is reported
     // (inside the JSON document with `--format json`) and the exit code is 2.
     let (sources, unreadable) = files::collect(&paths);
+    let (sources, configs) = match configure(sources, &paths, config) {
+        Ok(x) => x,
+        Err(message) => {
+            eprint!("{message}");
+            return CANNOT_RUN;
+        }
+    };
     if sources.is_empty() && unreadable.is_empty() {
         eprintln!("warning: no `.handoff` files found");
     }
     let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> =
-        sources.iter().map(|s| check_one(s, &mut timings)).collect();
+    let checked: Vec<handoff::Checked> = sources
+        .iter()
+        .zip(&configs)
+        .map(|(s, c)| {
+            let mut checked = check_one(s, &c.settings, &mut timings);
+            c.apply(&mut checked.diagnostics);
+            checked
+        })
+        .collect();
     if show_timings {
         eprintln!(
             "timings: parse {:.3}s, resolve {:.3}s, check {:.3}s",
@@ -254,6 +300,18 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
                 .collect();
             diagnostics::render_json_with_unreadable(&reports, sources.len(), &unreadable)
         }
+        Format::Sarif | Format::Github => {
+            // Both are read by machines from stdout; what could not be read goes to stderr,
+            // and the exit code (2) says the run is incomplete.
+            for u in &unreadable {
+                eprintln!("error: cannot read `{}`: {}", u.path, u.error);
+            }
+            if matches!(format, Format::Sarif) {
+                diagnostics::render_sarif(&reports)
+            } else {
+                diagnostics::render_github(&reports)
+            }
+        }
         Format::Human => {
             for u in &unreadable {
                 eprintln!("error: cannot read `{}`: {}", u.path, u.error);
@@ -273,6 +331,56 @@ fn check(paths: &[PathBuf], format: Format, show_timings: bool, deny_warnings: b
     } else {
         CLEAN
     }
+}
+
+/// The configuration of each file: `--config` for all, or the `handoff.toml` nearest to each
+/// (each file loaded once); files found by a directory walk that the configuration's
+/// `include`/`exclude` leave out are dropped. `Err` holds what to print on stderr.
+fn configure(
+    sources: Vec<files::Source>,
+    paths: &[PathBuf],
+    config: Option<&std::path::Path>,
+) -> Result<(Vec<files::Source>, Vec<std::rc::Rc<config::Config>>), String> {
+    use std::rc::Rc;
+    let forced = config.map(config::load).transpose()?.map(Rc::new);
+    let default = Rc::new(config::Config::default());
+    let mut loaded: Vec<(PathBuf, Rc<config::Config>)> = Vec::new();
+    // The configuration file found from each directory, so that many files in one directory
+    // walk up once.
+    let mut found_from: std::collections::HashMap<PathBuf, Option<PathBuf>> =
+        std::collections::HashMap::new();
+    let mut kept = Vec::new();
+    let mut configs = Vec::new();
+    for source in sources {
+        let path = std::path::Path::new(&source.display);
+        let config = if let Some(c) = &forced {
+            Rc::clone(c)
+        } else if let Some(found) = found_from
+            .entry(
+                path.parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default(),
+            )
+            .or_insert_with(|| config::find(path))
+            .clone()
+        {
+            if let Some((_, c)) = loaded.iter().find(|(p, _)| *p == found) {
+                Rc::clone(c)
+            } else {
+                let c = Rc::new(config::load(&found)?);
+                loaded.push((found, Rc::clone(&c)));
+                c
+            }
+        } else {
+            Rc::clone(&default)
+        };
+        let named = paths.iter().any(|p| p.as_path() == path);
+        if named || config.walks_into(path) {
+            kept.push(source);
+            configs.push(config);
+        }
+    }
+    Ok((kept, configs))
 }
 
 fn build(
@@ -302,8 +410,10 @@ fn build(
     }
     // Check everything first: nothing is written when any file has errors.
     let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> =
-        sources.iter().map(|s| check_one(s, &mut timings)).collect();
+    let checked: Vec<handoff::Checked> = sources
+        .iter()
+        .map(|s| check_one(s, &Settings::default(), &mut timings))
+        .collect();
     let reports = reports(&sources, &checked);
     let errors = checked
         .iter()
@@ -436,8 +546,10 @@ fn checked_without_errors(
         return Err(CANNOT_RUN);
     }
     let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> =
-        sources.iter().map(|s| check_one(s, &mut timings)).collect();
+    let checked: Vec<handoff::Checked> = sources
+        .iter()
+        .map(|s| check_one(s, &Settings::default(), &mut timings))
+        .collect();
     let rendered = diagnostics::render_human(&reports(&sources, &checked), WIDTH);
     if !rendered.is_empty() {
         eprint!("{rendered}");
@@ -705,6 +817,24 @@ fn explain(code: Option<&str>) -> i32 {
         return CANNOT_RUN;
     };
     if write_stdout(&rules::explain(rule)).is_ok() {
+        CLEAN
+    } else {
+        CANNOT_RUN
+    }
+}
+
+/// `handoff completions SHELL`: the completion script clap derives from the arguments.
+fn completions(shell: Shell) -> i32 {
+    use clap::CommandFactory as _;
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        Shell::Bash => S::Bash,
+        Shell::Zsh => S::Zsh,
+        Shell::Fish => S::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "handoff", &mut script);
+    if write_stdout(&String::from_utf8_lossy(&script)).is_ok() {
         CLEAN
     } else {
         CANNOT_RUN

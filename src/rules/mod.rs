@@ -35,6 +35,7 @@ pub mod e403_permission_wall;
 pub mod e501_unreachable_step;
 pub mod e502_no_trigger;
 pub mod e503_no_exit_cycle;
+pub mod e601_invalid_suppression;
 pub mod w201_handoff_without_sla;
 pub mod w202_cold_handoff;
 pub mod w203_hidden_handoff;
@@ -52,6 +53,8 @@ pub mod w502_exception_sprawl;
 pub mod w503_last_mile;
 pub mod w504_conservative_threshold;
 pub mod w505_overlapping_routes;
+pub mod w601_unused_suppression;
+pub mod w602_suppression_without_reason;
 
 /// The check of a semantic rule: it reads one workflow's analysis and appends diagnostics.
 pub type Check = fn(&Analysis<'_>, &mut Vec<Diagnostic>);
@@ -106,6 +109,7 @@ pub static ALL: &[&Rule] = &[
     &e501_unreachable_step::RULE,
     &e502_no_trigger::RULE,
     &e503_no_exit_cycle::RULE,
+    &e601_invalid_suppression::RULE,
     &w201_handoff_without_sla::RULE,
     &w202_cold_handoff::RULE,
     &w203_hidden_handoff::RULE,
@@ -123,6 +127,8 @@ pub static ALL: &[&Rule] = &[
     &w503_last_mile::RULE,
     &w504_conservative_threshold::RULE,
     &w505_overlapping_routes::RULE,
+    &w601_unused_suppression::RULE,
+    &w602_suppression_without_reason::RULE,
 ];
 
 /// Looks a rule up by code (`E101`, case-insensitive) or by name (`undefined-name`).

@@ -1,0 +1,324 @@
+//! SARIF 2.1.0, for code scanning (`handoff check --format sarif`).
+//!
+//! One run; `tool.driver.rules` lists every rule of the registry in registry order, so a
+//! result's `ruleIndex` is the rule's index in [`crate::rules::ALL`]. Locations are relative
+//! URIs against the base id `SRCROOT` (the directory `handoff` ran in), regions are 1-based and
+//! columns count Unicode code points (`columnKind`), as the other outputs do.
+//!
+//! Hand-written serde structs rather than the `serde-sarif` crate: we write a small, fixed
+//! subset of the format, and the crate's generated types for the whole schema (with their own
+//! dependencies) would be most of the code for none of the benefit.
+
+use serde::Serialize;
+
+use super::{FileReport, Severity};
+use crate::rules::{self, Rule};
+use crate::span::{LineIndex, Span};
+
+/// The base of the rule pages' URIs: a rule's page is `{RULES_URI}/{CODE}.md`, the page
+/// `handoff explain CODE` prints, kept in the repository under `docs/rules/`.
+pub const RULES_URI: &str = "https://github.com/handoff-lang/handoff/blob/main/docs/rules";
+
+/// Where the tool is described.
+pub const INFORMATION_URI: &str = "https://github.com/handoff-lang/handoff";
+
+/// The `uriBaseId` of every artifact location: the directory `handoff` was run in.
+pub const SRCROOT: &str = "SRCROOT";
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text,
+    full_description: Text,
+    default_configuration: Configuration,
+    help: Text,
+    help_uri: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markdown: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: [Location; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Location>,
+    partial_fingerprints: Fingerprints,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "handoff/v1")]
+    v1: String,
+}
+
+/// SARIF's `location` object; its field names are the format's.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(clippy::struct_field_names)]
+struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn plain(text: &str) -> Text {
+    Text {
+        text: text.to_string(),
+        markdown: None,
+    }
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let page = rules::explain(rule);
+    ReportingDescriptor {
+        id: rule.code,
+        name: rule.name,
+        short_description: plain(rule.summary),
+        full_description: Text {
+            text: page.clone(),
+            markdown: Some(page.clone()),
+        },
+        default_configuration: Configuration {
+            level: level(rule.severity),
+        },
+        help: Text {
+            text: format!(
+                "{}\n\nRun `handoff explain {}` for this page.",
+                page.trim_end(),
+                rule.code
+            ),
+            markdown: Some(page),
+        },
+        help_uri: rule_uri(rule),
+    }
+}
+
+/// The URI of a rule's page.
+pub fn rule_uri(rule: &Rule) -> String {
+    format!("{RULES_URI}/{}.md", rule.code)
+}
+
+/// Percent-encodes a path as a URI reference: unreserved characters and `/` stay, backslashes
+/// become `/`, everything else is encoded byte by byte. An absolute path becomes a `file:` URI
+/// without a base id.
+fn artifact(path: &str) -> ArtifactLocation {
+    let path = path.replace('\\', "/");
+    let mut uri = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if path.starts_with('/') {
+        ArtifactLocation {
+            uri: format!("file://{uri}"),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri,
+            uri_base_id: Some(SRCROOT),
+        }
+    }
+}
+
+fn region(index: &LineIndex, source: &str, span: Span) -> Region {
+    let start = index.line_col(source, span.start());
+    let end = index.line_col(source, span.end());
+    Region {
+        start_line: start.line,
+        start_column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+/// A fingerprint that survives edits elsewhere in the file: the code, the file, the text under
+/// the primary span and the message, plus the number of earlier results with the same four (so
+/// two identical findings in one file stay distinct). Line numbers are not part of it.
+fn fingerprint(code: &str, path: &str, text: &str, message: &str, occurrence: usize) -> String {
+    let key = [code, path, text, message, &occurrence.to_string()].join("\u{0}");
+    let namespace = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        b"https://handoff.invalid/sarif/fingerprint",
+    );
+    uuid::Uuid::new_v5(&namespace, key.as_bytes())
+        .simple()
+        .to_string()
+}
+
+/// Renders SARIF 2.1.0 for the diagnostics of `files`. Deterministic: same input, same bytes.
+pub fn render_sarif(files: &[FileReport<'_>]) -> String {
+    let mut results = Vec::new();
+    for file in files {
+        let index = LineIndex::new(file.source);
+        let mut seen: rustc_hash::FxHashMap<(&str, &str, &str), usize> =
+            rustc_hash::FxHashMap::default();
+        for d in file.diagnostics {
+            let rule_index = rules::ALL
+                .iter()
+                .position(|r| r.code == d.rule.code)
+                .unwrap_or_default();
+            let text = file
+                .source
+                .get(d.span.start()..d.span.end())
+                .unwrap_or_default();
+            let occurrence = seen.entry((d.rule.code, text, &d.message)).or_default();
+            let v1 = fingerprint(d.rule.code, file.path, text, &d.message, *occurrence);
+            *occurrence += 1;
+            let location = |id, span, message: Option<&str>| Location {
+                id,
+                physical_location: PhysicalLocation {
+                    artifact_location: artifact(file.path),
+                    region: region(&index, file.source, span),
+                },
+                message: message.map(plain),
+            };
+            results.push(SarifResult {
+                rule_id: d.rule.code,
+                rule_index,
+                level: level(d.severity),
+                message: plain(&format!("{}\nhelp: {}", d.message, d.help)),
+                locations: [location(None, d.span, Some(&d.label))],
+                related_locations: d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| location(Some(i + 1), l.span, Some(&l.message)))
+                    .collect(),
+                partial_fingerprints: Fingerprints { v1 },
+            });
+        }
+    }
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "handoff",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: INFORMATION_URI,
+                    rules: rules::ALL.iter().map(|r| descriptor(r)).collect(),
+                },
+            },
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
+    // Serializing plain structs of strings and numbers cannot fail.
+    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        let a = artifact("dir/a b%.handoff");
+        assert_eq!(a.uri, "dir/a%20b%25.handoff");
+        assert_eq!(a.uri_base_id, Some(SRCROOT));
+        let a = artifact("/abs/é.handoff");
+        assert_eq!(a.uri, "file:///abs/%C3%A9.handoff");
+        assert_eq!(a.uri_base_id, None);
+        assert_eq!(artifact("a\\b.handoff").uri, "a/b.handoff");
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_but_not_occurrences() {
+        let a = fingerprint("E101", "a.handoff", "agnets", "undefined actor `agnets`", 0);
+        let b = fingerprint("E101", "a.handoff", "agnets", "undefined actor `agnets`", 0);
+        let c = fingerprint("E101", "a.handoff", "agnets", "undefined actor `agnets`", 1);
+        let d = fingerprint("E101", "b.handoff", "agnets", "undefined actor `agnets`", 0);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+    }
+}
