@@ -99,6 +99,9 @@ struct Reach {
 struct Provides {
     start: Vec<usize>,
     ids: Vec<usize>,
+    /// Per node: its `provides` holds a name that did not resolve, so it may have been any field
+    /// (set only for the lenient analysis).
+    all: Vec<bool>,
 }
 
 impl Provides {
@@ -125,7 +128,24 @@ impl Provides {
             ids.truncate(kept);
         }
         start.push(ids.len());
-        Provides { start, ids }
+        let all = vec![false; start.len() - 1];
+        Provides { start, ids, all }
+    }
+
+    /// The same, where a `provides` list with an unresolved name provides every field.
+    fn lenient(&self, wf: &Workflow) -> Self {
+        let all = wf
+            .triggers
+            .iter()
+            .map(|t| &t.provides)
+            .chain(wf.steps.iter().map(|s| &s.provides))
+            .map(|refs| refs.iter().any(|r| r.target.is_none()))
+            .collect();
+        Provides {
+            start: self.start.clone(),
+            ids: self.ids.clone(),
+            all,
+        }
     }
 
     fn of(&self, n: usize) -> &[usize] {
@@ -133,11 +153,15 @@ impl Provides {
     }
 
     fn contains(&self, n: usize, f: usize) -> bool {
-        self.of(n).binary_search(&f).is_ok()
+        self.all[n] || self.of(n).binary_search(&f).is_ok()
     }
 
     /// `row &= !provides(n)`.
     fn remove_from(&self, n: usize, row: &mut [u64]) {
+        if self.all[n] {
+            row.fill(0);
+            return;
+        }
         for &f in self.of(n) {
             row[f / 64] &= !(1 << (f % 64));
         }
@@ -149,6 +173,10 @@ pub struct ContextFlow {
     /// `avail_in` per node; `avail_out` is `avail_in ∪ provides`, computed where it is read.
     avail_in: BitMatrix,
     provides: Provides,
+    /// When a `provides` or `carries` list holds a name that did not resolve (E101): the same
+    /// analysis where such a list holds every field, so that nothing is reported missing that
+    /// the unresolved name may have been (one mistake, one diagnostic).
+    lenient: Option<(BitMatrix, Provides)>,
     /// Per-field searches, computed when first asked for.
     traces: RefCell<Vec<(FieldId, Vec<Option<Reach>>)>>,
 }
@@ -162,6 +190,17 @@ fn fill_row(m: &mut BitMatrix, row: usize, refs: &[Ref<FieldId>]) {
     }
 }
 
+/// Whether a `provides` or a handoff's `carries` list holds a name that did not resolve.
+fn provides_or_carries_unresolved(wf: &Workflow) -> bool {
+    let unresolved = |refs: &[Ref<FieldId>]| refs.iter().any(|r| r.target.is_none());
+    wf.triggers.iter().any(|t| unresolved(&t.provides))
+        || wf.steps.iter().any(|s| unresolved(&s.provides))
+        || wf
+            .transitions
+            .iter()
+            .any(|t| unresolved(&t.route().carries))
+}
+
 fn carries(wf: &Workflow, t: TransitionId, field: FieldId) -> bool {
     wf.transitions[t.index()]
         .route()
@@ -173,9 +212,26 @@ fn carries(wf: &Workflow, t: TransitionId, field: FieldId) -> bool {
 impl ContextFlow {
     /// Runs the analysis.
     pub fn new(wf: &Workflow, graph: &Graph) -> Self {
+        let provides = Provides::new(wf, graph);
+        let avail_in = Self::solve(wf, graph, &provides, false);
+        let tainted = provides_or_carries_unresolved(wf);
+        let lenient = tainted.then(|| {
+            let lenient = provides.lenient(wf);
+            (Self::solve(wf, graph, &lenient, true), lenient)
+        });
+        ContextFlow {
+            avail_in,
+            provides,
+            lenient,
+            traces: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The fixpoint: `avail_in` of every node. With `lenient`, a handoff whose `carries` holds
+    /// an unresolved name carries every field.
+    fn solve(wf: &Workflow, graph: &Graph, provides: &Provides, lenient: bool) -> BitMatrix {
         let fields = wf.fields.len();
         let n = graph.g.node_count();
-        let provides = Provides::new(wf, graph);
         let mut avail_in = BitMatrix::new(n, fields, true);
         for t in 0..graph.triggers {
             avail_in.row_mut(t).fill(0);
@@ -191,7 +247,13 @@ impl ContextFlow {
         let mut next = 0;
         for (i, t) in wf.transitions.iter().enumerate() {
             if t.kind == TransitionKind::Handoff {
-                fill_row(&mut carries, next, &t.route().carries);
+                if lenient && t.route().carries.iter().any(|c| c.target.is_none()) {
+                    carries
+                        .row_mut(next)
+                        .copy_from_slice(&BitMatrix::full_row(fields));
+                } else {
+                    fill_row(&mut carries, next, &t.route().carries);
+                }
                 carries_row[i] = next;
                 next += 1;
             }
@@ -230,6 +292,9 @@ impl ContextFlow {
                     EdgeKind::Transition(t, TransitionKind::Handoff) => {
                         bits::intersect(&mut incoming, carries.row(carries_row[t.index()]));
                     }
+                    // A lenient node provides every field: the intersection changes nothing.
+                    EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation
+                        if provides.all[u] => {}
                     EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
                         // `incoming &= avail_in(u) ∪ provides(u)`, without building the union:
                         // the provided bits that `incoming` holds survive the intersection.
@@ -279,10 +344,26 @@ impl ContextFlow {
                 }
             }
         }
-        ContextFlow {
-            avail_in,
-            provides,
-            traces: RefCell::new(Vec::new()),
+        avail_in
+    }
+
+    /// Whether `field` may be available on entry to `n`: as [`ContextFlow::has_in`], except
+    /// that an unresolved name in a `provides` or `carries` list counts as any field. The rules
+    /// that report missing fields ask this, so an E101 is not reported again as missing context.
+    pub fn may_have_in(&self, n: NodeIndex, field: FieldId) -> bool {
+        match &self.lenient {
+            Some((m, _)) => m.contains(n.index(), field.index()),
+            None => self.has_in(n, field),
+        }
+    }
+
+    /// Whether `field` may be available after `n` ran (see [`ContextFlow::may_have_in`]).
+    pub fn may_have_out(&self, n: NodeIndex, field: FieldId) -> bool {
+        match &self.lenient {
+            Some((m, p)) => {
+                m.contains(n.index(), field.index()) || p.contains(n.index(), field.index())
+            }
+            None => self.has_out(n, field),
         }
     }
 

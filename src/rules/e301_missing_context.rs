@@ -80,7 +80,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         for need in &step.needs {
             let Some(f) = need.target else { continue };
-            if !a.context.has_in(n, f) {
+            if !a.context.may_have_in(n, f) {
                 add(
                     f,
                     Site {
@@ -95,7 +95,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         // Escalation conditions are evaluated after the owner's attempt: `avail_in ∪ provides`.
         for esc in &step.escalations {
             for (f, span) in tested(&esc.condition) {
-                if !a.context.has_after_run(n, f) {
+                if !a.context.may_have_out(n, f) {
                     add(
                         f,
                         Site {
@@ -119,7 +119,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for (f, span) in tested(cond) {
-            if !a.context.has_out(n, f) {
+            if !a.context.may_have_out(n, f) {
                 add(
                     f,
                     Site {

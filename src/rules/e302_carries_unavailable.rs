@@ -53,7 +53,7 @@ fn missing_at(a: &Analysis<'_>, from: crate::ir::NodeId, f: crate::ir::FieldId) 
         return false;
     };
     a.wf.step(s).needs.iter().any(|r| r.target == Some(f))
-        && !a.context.has_in(a.graph.node(from), f)
+        && !a.context.may_have_in(a.graph.node(from), f)
 }
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
@@ -70,7 +70,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         for c in &t.route().carries {
             let Some(f) = c.target else { continue };
-            if a.context.has_out(n, f) || missing_at(a, from, f) {
+            if a.context.may_have_out(n, f) || missing_at(a, from, f) {
                 continue;
             }
             let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
@@ -92,7 +92,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         for esc in &step.escalations {
             for c in &esc.route.carries {
                 let Some(f) = c.target else { continue };
-                if a.context.has_after_run(n, f)
+                if a.context.may_have_out(n, f)
                     || missing_at(a, crate::ir::NodeId::Step(StepId(i as u32)), f)
                 {
                     continue;

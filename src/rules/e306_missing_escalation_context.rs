@@ -47,6 +47,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for (i, step) in a.wf.steps.iter().enumerate() {
         let n = a.step_node(StepId(i as u32));
         for (k, esc) in step.escalations.iter().enumerate() {
+            // A `carries` name that did not resolve (E101) may have been the missing field.
+            if esc.route.carries.iter().any(|c| c.target.is_none()) {
+                continue;
+            }
             let missing: Vec<_> = step
                 .needs
                 .iter()

@@ -96,7 +96,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         };
         let Some(source) = r.source else { continue };
         let n = a.graph.node(NodeId::Step(source));
-        if !a.graph.reached[n.index()] || a.context.has_after_run(n, field) {
+        if !a.graph.reached[n.index()] || a.context.may_have_out(n, field) {
             continue;
         }
         let what = r.what(a);
