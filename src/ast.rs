@@ -261,6 +261,9 @@ pub struct StepDecl<'a> {
     pub doc: Option<String>,
     pub name: Ident<'a>,
     pub items: Vec<StepItem<'a>>,
+    /// Whether an item of the step was dropped for a syntax error (E001): what the step lacks
+    /// may have been written in it, so its absence is not reported again.
+    pub recovered: bool,
     pub span: Span,
 }
 

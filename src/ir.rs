@@ -244,6 +244,9 @@ pub struct Step {
     pub title: Option<Str>,
     /// The `owner` reference; `None` when the step has no `owner` item.
     pub owner: Option<Ref<ActorId>>,
+    /// Whether an item of the step was dropped for a syntax error: the rules about a missing
+    /// item (no owner, no approval, no reversibility class) stay silent about it.
+    pub recovered: bool,
     pub needs: Vec<Ref<FieldId>>,
     pub provides: Vec<Ref<FieldId>>,
     pub actions: Vec<Capability>,

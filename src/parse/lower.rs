@@ -419,6 +419,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
             doc,
             name: name?,
             items,
+            recovered: false,
             span,
         })
     }

@@ -339,6 +339,7 @@ fn recover_block<'a>(
                 doc,
                 name,
                 items: runs.items,
+                recovered: true,
                 span,
             }),
             span,

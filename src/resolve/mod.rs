@@ -770,6 +770,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
         doc: decl.doc.clone(),
         title: None,
         owner: None,
+        recovered: decl.recovered,
         needs: Vec::new(),
         provides: Vec::new(),
         actions: Vec::new(),
