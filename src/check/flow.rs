@@ -1,4 +1,4 @@
-//! Context as data flow (LANGUAGE.md §4): which fields are available at every step, on every
+//! Context as data flow (docs/language.md): which fields are available at every step, on every
 //! path from a trigger, and — when one is not — a concrete path on which it is missing and the
 //! boundary where it was lost.
 //!

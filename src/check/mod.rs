@@ -1,4 +1,4 @@
-//! Semantic checks: every rule of LANGUAGE.md §5 beyond syntax and names.
+//! Semantic checks: every rule of docs/language.md beyond syntax and names.
 //!
 //! Each workflow is analysed once ([`Analysis`]: its routing graph and its context flow), then
 //! every registered rule with a `check` function reads the analysis and reports. Rules live in

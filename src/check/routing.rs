@@ -1,6 +1,6 @@
 //! Routing analysis: which cases of the context take which conditional routes (W501, W505).
 //!
-//! LANGUAGE.md §5 defines the decidable subset: comparisons of one field with constants, combined
+//! docs/language.md defines the decidable subset: comparisons of one field with constants, combined
 //! with `and`, `or`, `not` and `in`. Everything else (two fields, `confidence`, `attempts`,
 //! `elapsed`) is *unknown*, and conditions are evaluated in three-valued logic.
 //!

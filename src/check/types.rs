@@ -1,4 +1,4 @@
-//! Types of condition operands (LANGUAGE.md §3, conditions): what may be compared with what.
+//! Types of condition operands (docs/language.md, conditions): what may be compared with what.
 //!
 //! **Invariant:** an operand whose field did not resolve has the type `Unknown`, which is
 //! compatible with everything, so a name error never turns into a type error too.

@@ -2,7 +2,7 @@
 //!
 //! **Invariants:** an emitter runs only on a workflow without error diagnostics; it does no I/O
 //! (it returns text); the same input gives the same bytes; text from the source is data and is
-//! escaped for the target so that it can never become code there (LANGUAGE.md §8).
+//! escaped for the target so that it can never become code there (docs/language.md).
 
 pub mod docs;
 pub mod make;

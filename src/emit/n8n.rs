@@ -1044,7 +1044,7 @@ impl Builder<'_> {
 
         // Escalations: an `If` per escalation; the true branch carries `carries ∪ provides` to
         // the target's form, then joins the successors with the owner's whole context and the
-        // target's answers (LANGUAGE.md 1.1 §4: the work keeps its context, so the successors
+        // target's answers (docs/language.md: the work keeps its context, so the successors
         // receive `avail_in ∪ provides` whether or not it escalated).
         let done = self.no_op(&format!("{name} · done"), place.at(col + 3, 0));
         let owner_result = result.clone();

@@ -113,7 +113,7 @@ struct Builder<'a, 'b> {
     steps: Vec<Name>,
 }
 
-// The two questions the IR asks the context analysis (LANGUAGE.md §4), in one place each.
+// The two questions the IR asks the context analysis (docs/language.md), in one place each.
 
 /// The fields available on entry to a step, on every path from a trigger.
 fn available_on_entry(a: &Analysis<'_>, step: StepId) -> Vec<FieldId> {

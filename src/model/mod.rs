@@ -311,7 +311,7 @@ pub struct Step {
     pub approval: Option<Approval>,
     /// The indices in [`Document::edges`] of its escalations, in order.
     pub escalations: Vec<usize>,
-    /// The fields available on entry to the step on every path from a trigger (LANGUAGE.md §4),
+    /// The fields available on entry to the step on every path from a trigger (docs/language.md),
     /// in declaration order.
     pub available_on_entry: Vec<Name>,
     /// The step declaration.
@@ -423,7 +423,7 @@ pub struct Edge {
     /// `sla`: how long the receiver may take to pick the work up.
     pub sla: Option<Duration>,
     /// Handoffs and escalations: who gets the work past the SLA, resolved: the route's own
-    /// `fallback`, else the receiving actor's, else the workflow owner (LANGUAGE.md §3, E305).
+    /// `fallback`, else the receiving actor's, else the workflow owner (docs/language.md, E305).
     pub fallback: Option<Name>,
     /// Where [`Edge::fallback`] comes from.
     pub fallback_from: Option<FallbackSource>,

@@ -1,6 +1,6 @@
 //! Resolution of conditions: which identifiers are fields and which are enum members.
 //!
-//! LANGUAGE.md §3: an identifier compared with an enum-typed operand names a member of that
+//! docs/language.md: an identifier compared with an enum-typed operand names a member of that
 //! enum; anywhere else it names a field. Whether the member exists is a type question (E303),
 //! left to the checks.
 

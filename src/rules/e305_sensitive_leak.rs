@@ -70,7 +70,7 @@ fn leak(field: &Field, message: String, span: Span, label: String, help: String)
 }
 
 /// Who a route's SLA breach reaches: the route's own fallback, else the receiver's, else the
-/// workflow owner (LANGUAGE.md §3, §9).
+/// workflow owner (docs/language.md).
 fn breach_receiver(wf: &Workflow, route: &Route, receiver: Option<ActorId>) -> Option<ActorId> {
     route.sla?;
     if let Some(f) = route.fallback {
