@@ -11,9 +11,9 @@ steps in four shapes.
            many fields as steps (at most 4,000), each step providing one; the last step hands
            the work back carrying none of them, so their absence travels back along the whole
            chain (a fixpoint with one pass per step of propagation was cubic here).
-- routing: wide routing: steps that each route to 50 others with conditions over 5 fields
-           (number, money, enum, bool, text) mixing `and`, `or`, `not` and `in`, then on to the
-           next router `otherwise`.
+- routing: wide routing: steps that each route to 50 others with exclusive conditions over 5
+           fields (number, money, enum, bool, text) mixing `and`, `or`, `not` and `in`, then on
+           to the next router `otherwise`.
 
 Usage: generate.py OUT_DIR [SIZE ...]   (sizes default to 1000 10000 100000)
 """
@@ -21,8 +21,8 @@ import os
 import sys
 
 HEADER = """actor bot: ai {{ can crm.read }}
-actor desk: team {{ can crm.read fallback lead }}
-actor lead: human {{ can approve }}
+actor desk: team {{ can crm.read fallback lead  inbox slack "#desk" }}
+actor lead: human {{ can approve  inbox email "lead@example.com" }}
 
 /// Benchmark workflow: {shape}, {n} steps.
 workflow bench_{shape}_{n} {{
@@ -150,13 +150,23 @@ def routing(n):
     out.append("  trigger start: webhook \"/start\" { provides amount, price, risk, vip, country }\n")
 
     def cond(k):
-        return [
-            f"amount > {k * 10} and risk == low",
-            f"price <= {k * 7} or not vip",
-            f"risk in [medium, high] and country == \"c{k}\"",
-            f"not (amount < {k}) and vip == true",
-            f"country in [\"a{k}\", \"b{k}\"] or (price >= {k * 3} and not (risk == high))",
+        # Exclusive by `amount` bucket (so the workflow is clean: no W505), each with a second
+        # part over another field that always holds, written with `and`, `or`, `not` and `in`,
+        # so the routing analysis has five fields and every connective to decide.
+        if k == 0:
+            base = "amount < 10"
+        elif k == width - 1:
+            base = f"amount >= {k * 10}"
+        else:
+            base = f"amount >= {k * 10} and amount < {(k + 1) * 10}"
+        extra = [
+            "(vip or not vip)",
+            "risk in [low, medium, high]",
+            f"not (price < {k} and price >= {k})",
+            f"(country == \"c{k}\" or country != \"c{k}\")",
+            "(risk == low or not (risk == low))",
         ][k % 5]
+        return f"{base} and {extra}"
 
     for r in range(routers):
         out.append(f"  step r{r} {{ owner bot needs amount, price, risk, vip, country }}\n")

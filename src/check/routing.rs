@@ -117,17 +117,28 @@ struct Space {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct CaseBox(Vec<Regions>);
 
-/// A set of boxes being built, each once (a hash set keeps it linear), at most [`MAX_BOXES`].
+/// A set of boxes being built, each once, at most [`MAX_BOXES`]: short sets are searched
+/// directly, and a hash set is built once a set grows long, so building stays linear.
 #[derive(Default)]
 struct Boxes {
     list: Vec<CaseBox>,
-    seen: rustc_hash::FxHashSet<CaseBox>,
+    seen: Option<rustc_hash::FxHashSet<CaseBox>>,
 }
+
+/// How long a set of boxes grows before it is indexed by a hash set.
+const SHORT_SET: usize = 16;
 
 impl Boxes {
     fn push(&mut self, c: CaseBox) -> Result<(), TooBig> {
-        if self.seen.insert(c.clone()) {
+        let fresh = match &mut self.seen {
+            Some(seen) => seen.insert(c.clone()),
+            None => !self.list.contains(&c),
+        };
+        if fresh {
             self.list.push(c);
+            if self.seen.is_none() && self.list.len() > SHORT_SET {
+                self.seen = Some(self.list.iter().cloned().collect());
+            }
             if self.list.len() > MAX_BOXES {
                 return Err(TooBig);
             }
@@ -155,7 +166,17 @@ impl Space {
         b.0.iter().any(|r| r.iter().all(|w| *w == 0))
     }
 
+    /// Whether two boxes share a case, without building their intersection.
+    fn meet(a: &CaseBox, b: &CaseBox) -> bool {
+        a.0.iter()
+            .zip(&b.0)
+            .all(|(x, y)| x.iter().zip(y).any(|(p, q)| p & q != 0))
+    }
+
     fn intersect_box(a: &CaseBox, b: &CaseBox) -> Option<CaseBox> {
+        if !Self::meet(a, b) {
+            return None;
+        }
         let c = CaseBox(
             a.0.iter()
                 .zip(&b.0)
@@ -530,6 +551,9 @@ pub struct Decided {
     space: Space,
     /// `T(c)` of each condition, in the order given.
     certain: Vec<Vec<CaseBox>>,
+    /// The hull of each `T(c)`: per axis, every region one of its boxes holds. Two conditions
+    /// whose hulls do not meet cannot overlap, which most pairs show at once.
+    hulls: Vec<Option<CaseBox>>,
     /// Whether some condition has an unknown comparison.
     pub has_unknown: bool,
 }
@@ -584,9 +608,25 @@ impl Decided {
             let (t, _) = eval(&space, s, &mut has_unknown, &mut steps).ok()?;
             certain.push(t);
         }
+        let hulls = certain
+            .iter()
+            .map(|boxes: &Vec<CaseBox>| {
+                let (first, rest) = boxes.split_first()?;
+                let mut hull = first.clone();
+                for b in rest {
+                    for (h, x) in hull.0.iter_mut().zip(&b.0) {
+                        for (p, q) in h.iter_mut().zip(x) {
+                            *p |= q;
+                        }
+                    }
+                }
+                Some(hull)
+            })
+            .collect();
         Some(Decided {
             space,
             certain,
+            hulls,
             has_unknown,
         })
     }
@@ -597,6 +637,10 @@ impl Decided {
         *steps += 1;
         if *steps > MAX_STEPS {
             return None;
+        }
+        match (&self.hulls[i], &self.hulls[j]) {
+            (Some(a), Some(b)) if Space::meet(a, b) => {}
+            _ => return Some(None),
         }
         for a in &self.certain[i] {
             for b in &self.certain[j] {
@@ -658,7 +702,7 @@ fn search(
     let touching: Vec<&CaseBox> = boxes
         .iter()
         .copied()
-        .filter(|b| Space::intersect_box(region, b).is_some())
+        .filter(|b| Space::meet(region, b))
         .collect();
     let Some(first) = touching.first() else {
         return Ok(Some(region.clone()));
