@@ -124,6 +124,8 @@ pub struct WorkflowDecl<'a> {
     pub doc: Option<String>,
     pub name: Ident<'a>,
     pub items: Vec<WorkflowItem<'a>>,
+    /// Whether an item of the workflow was dropped for a syntax error (E001).
+    pub recovered: bool,
     pub span: Span,
 }
 

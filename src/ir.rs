@@ -86,6 +86,10 @@ pub struct Workflow {
     pub version: Option<Str>,
     pub owner: Option<Ref<ActorId>>,
     pub customer_facing: bool,
+    /// Whether an item of the workflow was dropped for a syntax error (E001): the rules about
+    /// something absent (an unreachable step, no trigger, an unused field, a cycle without exit,
+    /// a case no route takes) stay silent, since the dropped item may have supplied it.
+    pub recovered: bool,
     /// `customer FIELD`: the field that reaches the customer.
     pub customer: Option<Ref<FieldId>>,
     pub actors: Vec<Actor>,

@@ -215,6 +215,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
             doc,
             name,
             items,
+            recovered: false,
             span,
         })
     }

@@ -392,6 +392,7 @@ fn recover_workflow<'a>(
     );
     cuts.sort_unstable();
     cuts.push(body.close);
+    let before = parsed.diagnostics.len();
     let mut runs = WorkflowRuns { items: Vec::new() };
     recover_runs(
         source,
@@ -400,6 +401,7 @@ fn recover_workflow<'a>(
         &mut runs,
         &mut parsed.diagnostics,
     );
+    let recovered = parsed.diagnostics.len() > before;
     let items = runs.items;
     let tail_src = &source[body.close..end];
     if let Err(failure) = pest_parse(Rule::workflow_tail, tail_src) {
@@ -411,6 +413,7 @@ fn recover_workflow<'a>(
         doc,
         name,
         items,
+        recovered,
         span: Span::new(kw_start, body.close + 1),
     })
 }
@@ -491,6 +494,7 @@ fn parse_workflow_in_pieces<'a>(
         doc,
         name,
         items,
+        recovered: false,
         span: Span::new(kw_start, body.close + 1),
     })
 }

@@ -630,6 +630,7 @@ fn resolve_workflow(
         doc,
         name: workflow_name,
         items,
+        recovered,
         span,
     } = decl;
     // Items are consumed in source order; triggers and steps were numbered in that order.
@@ -696,6 +697,7 @@ fn resolve_workflow(
         version,
         owner,
         customer_facing,
+        recovered,
         customer,
         actors,
         fields,

@@ -45,6 +45,10 @@ Add the missing transition (`flow welcome -> follow_up`), or delete the step.
 };
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    // An item dropped for a syntax error (E001) may have supplied what looks absent.
+    if a.wf.recovered {
+        return;
+    }
     let wf = a.wf;
     if wf.triggers.is_empty() {
         return;

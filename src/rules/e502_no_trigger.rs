@@ -33,6 +33,10 @@ Declare how work enters (`trigger start: manual`, a `webhook`, a `schedule` or a
 };
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    // An item dropped for a syntax error (E001) may have supplied what looks absent.
+    if a.wf.recovered {
+        return;
+    }
     let wf = a.wf;
     if !wf.triggers.is_empty() {
         return;

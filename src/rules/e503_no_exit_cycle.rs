@@ -48,6 +48,10 @@ condition on the way back.
 };
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    // An item dropped for a syntax error (E001) may have supplied what looks absent.
+    if a.wf.recovered {
+        return;
+    }
     let wf = a.wf;
     if !a.graph.has_route_cycle() {
         return;

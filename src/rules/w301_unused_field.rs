@@ -56,6 +56,10 @@ fn mark_cond(cond: &Cond, seen: &mut [bool]) {
 }
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    // An item dropped for a syntax error (E001) may have supplied what looks absent.
+    if a.wf.recovered {
+        return;
+    }
     let wf = a.wf;
     let mut provided = vec![false; wf.fields.len()];
     let mut used = vec![false; wf.fields.len()];

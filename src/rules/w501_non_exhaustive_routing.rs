@@ -51,6 +51,10 @@ remaining cases (`flow inbound -> nurture when intent < 70`).
 };
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    // An item dropped for a syntax error (E001) may have supplied what looks absent.
+    if a.wf.recovered {
+        return;
+    }
     let wf = a.wf;
     for n in a.graph.g.node_indices() {
         let Some(routing) = a.routing(n) else {
