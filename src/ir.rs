@@ -101,7 +101,37 @@ pub struct Workflow {
     pub span: Span,
 }
 
+/// Where the fallback of a route comes from (see [`Workflow::fallback_of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FallbackFrom {
+    /// The route's own `fallback`.
+    Route,
+    /// The receiving actor's `fallback`.
+    Receiver,
+    /// The workflow's `owner`, the fallback of last resort.
+    WorkflowOwner,
+}
+
 impl Workflow {
+    /// Who gets a route's work past its SLA: the route's own `fallback`, else the receiving
+    /// actor's, else the workflow owner. A `fallback` that did not resolve reaches nobody (its
+    /// E101 has been given), rather than passing the work on to the next in line.
+    pub fn fallback_of(
+        &self,
+        own: Option<Ref<ActorId>>,
+        receiver: Option<ActorId>,
+    ) -> Option<(ActorId, FallbackFrom)> {
+        if let Some(own) = own {
+            return own.target.map(|a| (a, FallbackFrom::Route));
+        }
+        if let Some(f) = receiver.and_then(|r| self.actor(r).fallback) {
+            return f.target.map(|a| (a, FallbackFrom::Receiver));
+        }
+        self.owner
+            .and_then(|o| o.target)
+            .map(|a| (a, FallbackFrom::WorkflowOwner))
+    }
+
     /// The actor with this id.
     pub fn actor(&self, id: ActorId) -> &Actor {
         &self.actors[id.index()]

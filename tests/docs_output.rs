@@ -2,6 +2,8 @@
 //! cases, Mermaid keywords as names, the split of large workflows, and the `doc` and `graph`
 //! commands. (Rendering with the real Mermaid CLI and Graphviz is `tests/docs/render.sh`.)
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -10,15 +12,7 @@ use handoff::emit::docs::{self, GraphFormat, MAX_EDGES, MAX_TEXT};
 
 /// Per workflow: its name, page, Mermaid and DOT.
 fn render(source: &str) -> Vec<(String, String, String, String)> {
-    let checked = handoff::check_source(source);
-    assert!(
-        checked
-            .diagnostics
-            .iter()
-            .all(|d| d.severity != handoff::diagnostics::Severity::Error),
-        "{:#?}",
-        checked.diagnostics
-    );
+    let checked = common::checked_without_errors(source);
     let settings = Settings::default();
     checked
         .module

@@ -1,6 +1,8 @@
 //! The Make target: snapshots of every example's blueprints, the structural validator on every
 //! one of them, one negative test per validator rule, determinism, and the injection cases.
 
+mod common;
+
 use std::path::Path;
 
 use handoff::check::{Analysis, Settings};
@@ -9,15 +11,7 @@ use serde_json::{json, Value};
 
 /// Every scenario of every workflow of a source, as `(workflow, scenario)`.
 fn compile(source: &str) -> Vec<(String, Scenario)> {
-    let checked = handoff::check_source(source);
-    assert!(
-        checked
-            .diagnostics
-            .iter()
-            .all(|d| d.severity != handoff::diagnostics::Severity::Error),
-        "{:#?}",
-        checked.diagnostics
-    );
+    let checked = common::checked_without_errors(source);
     let settings = Settings::default();
     let mut out = Vec::new();
     for wf in &checked.module.workflows {

@@ -10,15 +10,7 @@ use handoff::emit::n8n::{emit, js_string, plain, Options, Profile, NODE_TYPES};
 use serde_json::Value;
 
 fn compile(source: &str, options: &Options) -> Vec<(String, String)> {
-    let checked = handoff::check_source(source);
-    assert!(
-        checked
-            .diagnostics
-            .iter()
-            .all(|d| d.severity != handoff::diagnostics::Severity::Error),
-        "{:#?}",
-        checked.diagnostics
-    );
+    let checked = common::checked_without_errors(source);
     let settings = Settings::default();
     checked
         .module

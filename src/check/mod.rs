@@ -83,30 +83,7 @@ impl RouteRef<'_> {
             RouteOrigin::Handoff(t) => {
                 format!("the handoff `{}`", a.arrow(&wf.transitions[t.index()]))
             }
-            RouteOrigin::Escalation(s, i) => {
-                let step = wf.step(s);
-                let target_of = |k: usize| step.escalations[k].target.target;
-                let target = target_of(i).map_or("…", |x| wf.actor(x).name.text.as_str());
-                // With several escalations of one step to the same actor, say which one.
-                let same: Vec<usize> = (0..step.escalations.len())
-                    .filter(|&k| target_of(k) == target_of(i))
-                    .collect();
-                if same.len() > 1 {
-                    let nth = same.iter().position(|&k| k == i).unwrap_or(0);
-                    let ordinal = match nth {
-                        0 => "first".to_string(),
-                        1 => "second".to_string(),
-                        2 => "third".to_string(),
-                        n => format!("{}th", n + 1),
-                    };
-                    format!(
-                        "the {ordinal} escalation of `{}` to `{target}`",
-                        step.name.text
-                    )
-                } else {
-                    format!("the escalation of `{}` to `{target}`", step.name.text)
-                }
-            }
+            RouteOrigin::Escalation(s, i) => a.escalation_what(s, i),
         }
     }
 }
@@ -243,17 +220,12 @@ impl<'a> Analysis<'a> {
         if self.broken[n.index()] {
             return true;
         }
-        let live: Vec<&Transition> = self
-            .transitions_out(n)
-            .iter()
-            .map(|t| &self.wf.transitions[t.index()])
-            .collect();
         let else_route = self
             .graph
             .step(n)
             .and_then(|s| self.wf.step(s).approval.as_ref())
             .is_some_and(|ap| ap.else_step.is_some());
-        if live.is_empty() {
+        if self.transitions_out(n).is_empty() {
             return !else_route;
         }
         match self.routing(n) {
@@ -309,6 +281,34 @@ impl<'a> Analysis<'a> {
             }
         }
         Some(result)
+    }
+
+    /// "the escalation of `s` to `x`" for the `i`-th escalation of step `s`; with several
+    /// escalations of one step to the same actor, which one ("the second escalation …").
+    pub fn escalation_what(&self, s: StepId, i: usize) -> String {
+        let wf = self.wf;
+        let step = wf.step(s);
+        let target_of = |k: usize| step.escalations[k].target.target;
+        let target = target_of(i).map_or("…", |x| wf.actor(x).name.text.as_str());
+        // With several escalations of one step to the same actor, say which one.
+        let same: Vec<usize> = (0..step.escalations.len())
+            .filter(|&k| target_of(k) == target_of(i))
+            .collect();
+        if same.len() > 1 {
+            let nth = same.iter().position(|&k| k == i).unwrap_or(0);
+            let ordinal = match nth {
+                0 => "first".to_string(),
+                1 => "second".to_string(),
+                2 => "third".to_string(),
+                n => format!("{}th", n + 1),
+            };
+            format!(
+                "the {ordinal} escalation of `{}` to `{target}`",
+                step.name.text
+            )
+        } else {
+            format!("the escalation of `{}` to `{target}`", step.name.text)
+        }
     }
 
     /// The resolved owner of a step.

@@ -7,8 +7,8 @@ use crate::ast::{self, CmpOp, PrimType};
 use crate::check::{Analysis, Settings};
 use crate::diagnostics::{self, Diagnostic};
 use crate::ir::{
-    self, ActorId, Cond, CondKind, FieldId, Guard, NodeId, ReversibilityKind, Route, StepId,
-    TransitionKind, ValueKind, Workflow as Wf,
+    self, ActorId, Cond, CondKind, FallbackFrom, FieldId, Guard, NodeId, ReversibilityKind, Route,
+    StepId, TransitionKind, ValueKind, Workflow as Wf,
 };
 use crate::span::{self, LineIndex};
 
@@ -356,24 +356,15 @@ impl Builder<'_, '_> {
         route: &Route,
         receiver: Option<ActorId>,
     ) -> (Option<Name>, Option<FallbackSource>) {
-        let wf = self.wf;
-        let found = route
-            .fallback
-            .and_then(|f| f.target)
-            .map(|a| (a, FallbackSource::Route))
-            .or_else(|| {
-                receiver
-                    .and_then(|r| wf.actor(r).fallback)
-                    .and_then(|f| f.target)
-                    .map(|a| (a, FallbackSource::Receiver))
-            })
-            .or_else(|| {
-                wf.owner
-                    .and_then(|o| o.target)
-                    .map(|a| (a, FallbackSource::WorkflowOwner))
-            });
-        match found {
-            Some((a, from)) => (Some(self.actor_name(a)), Some(from)),
+        match self.wf.fallback_of(route.fallback, receiver) {
+            Some((a, from)) => (
+                Some(self.actor_name(a)),
+                Some(match from {
+                    FallbackFrom::Route => FallbackSource::Route,
+                    FallbackFrom::Receiver => FallbackSource::Receiver,
+                    FallbackFrom::WorkflowOwner => FallbackSource::WorkflowOwner,
+                }),
+            ),
             None => (None, None),
         }
     }

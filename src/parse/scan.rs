@@ -124,8 +124,8 @@ pub struct Body {
     pub near_items: Vec<usize>,
 }
 
-/// Words that start an item of a workflow body.
-const ITEM_WORDS: &[&str] = &[
+/// Words that start an item of a workflow body (also the keywords E001 suggests there).
+pub(crate) const ITEM_WORDS: &[&str] = &[
     "title",
     "version",
     "owner",

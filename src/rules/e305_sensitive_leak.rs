@@ -73,13 +73,7 @@ fn leak(field: &Field, message: String, span: Span, label: String, help: String)
 /// workflow owner (docs/language.md).
 fn breach_receiver(wf: &Workflow, route: &Route, receiver: Option<ActorId>) -> Option<ActorId> {
     route.sla?;
-    if let Some(f) = route.fallback {
-        return f.target;
-    }
-    receiver
-        .and_then(|r| wf.actor(r).fallback)
-        .and_then(|f| f.target)
-        .or_else(|| wf.owner.and_then(|o| o.target))
+    wf.fallback_of(route.fallback, receiver).map(|(a, _)| a)
 }
 
 /// The sensitive fields a handoff or an escalation carries to someone without clearance: to the

@@ -76,14 +76,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 .target
                 .map_or("…", |t| a.wf.actor(t).name.text.as_str());
             let plain = list.replace('`', "");
-            let which = crate::check::RouteRef {
-                source: Some(crate::ir::StepId(i as u32)),
-                receiver: None,
-                route: &esc.route,
-                head: esc.span,
-                origin: crate::check::RouteOrigin::Escalation(crate::ir::StepId(i as u32), k),
-            }
-            .what(a);
+            let which = a.escalation_what(StepId(i as u32), k);
             let help = if esc.route.carries.is_empty() {
                 format!("add `{{ carries {plain} }}` to {which}")
             } else {

@@ -81,3 +81,18 @@ pub fn json(path: &str, source: &str, diagnostics: &[Diagnostic]) -> serde_json:
     );
     serde_json::from_str(&text).expect("the JSON output parses")
 }
+
+/// Checks a source that must have no errors (a target compiles only such sources), and returns
+/// what the checker built, with a readable failure otherwise.
+pub fn checked_without_errors(source: &str) -> handoff::Checked {
+    let checked = handoff::check_source(source);
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .all(|d| d.severity != handoff::diagnostics::Severity::Error),
+        "{:#?}",
+        checked.diagnostics
+    );
+    checked
+}

@@ -321,13 +321,7 @@ impl<'a> Emitter<'a> {
                 self.run_step(s, &mut flow, &mut at, 0);
             }
             Entry::After(s) => {
-                let fields: Vec<FieldId> = self
-                    .a
-                    .context
-                    .after_run(self.a.step_node(s))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
+                let fields: Vec<FieldId> = self.a.context.after_run(self.a.step_node(s)).collect();
                 let m = self.context(
                     &mut at,
                     format!("{} · done", self.step_name(s)),
@@ -348,13 +342,7 @@ impl<'a> Emitter<'a> {
                     .iter()
                     .filter_map(|r| r.target)
                     .collect();
-                let fields: Vec<FieldId> = self
-                    .a
-                    .context
-                    .after_run(node)
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
+                let fields: Vec<FieldId> = self.a.context.after_run(node).collect();
                 let wf = self.wf;
                 let read = |n: &str| {
                     if provides.iter().any(|&p| wf.field(p).name.text == n) {
@@ -609,13 +597,7 @@ impl<'a> Emitter<'a> {
         let r = call.id;
         flow.push(call);
         let provides: BTreeSet<FieldId> = step.provides.iter().filter_map(|r| r.target).collect();
-        let after: Vec<FieldId> = self
-            .a
-            .context
-            .after_run(node)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let after: Vec<FieldId> = self.a.context.after_run(node).collect();
         let wf = self.wf;
         let read = |n: &str| {
             if provides.iter().any(|&p| wf.field(p).name.text == n) {
@@ -818,13 +800,7 @@ impl<'a> Emitter<'a> {
             return;
         }
         let node = self.a.step_node(s);
-        let after: Vec<FieldId> = self
-            .a
-            .context
-            .after_run(node)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let after: Vec<FieldId> = self.a.context.after_run(node).collect();
         let ops = filter::Operands {
             wf: self.wf,
             context: at.context,
@@ -986,7 +962,7 @@ impl<'a> Emitter<'a> {
                 &mut r_at,
             );
             let sla = t.route().sla.map(|d| d.seconds);
-            let fallback_actor = t.route().fallback.and_then(|r| r.target);
+            let fallback_actor = t.route().fallback;
             self.goto(
                 to,
                 sla.map(|s| (s, fallback_actor)),
@@ -1025,7 +1001,7 @@ impl<'a> Emitter<'a> {
     fn goto(
         &mut self,
         to: StepId,
-        sla: Option<(u64, Option<ActorId>)>,
+        sla: Option<(u64, Option<crate::ir::Ref<ActorId>>)>,
         flow: &mut Vec<Module>,
         at: &mut Cursor,
         depth: usize,
@@ -1062,15 +1038,10 @@ impl<'a> Emitter<'a> {
 
     fn ask(&mut self, entry: Entry, stored: &[FieldId], flow: &mut Vec<Module>, at: &mut Cursor) {
         let sla = match entry {
-            Entry::Escalation(s, i) => self.wf.step(s).escalations[i].route.sla.map(|d| {
-                (
-                    d.seconds,
-                    self.wf.step(s).escalations[i]
-                        .route
-                        .fallback
-                        .and_then(|r| r.target),
-                )
-            }),
+            Entry::Escalation(s, i) => self.wf.step(s).escalations[i]
+                .route
+                .sla
+                .map(|d| (d.seconds, self.wf.step(s).escalations[i].route.fallback)),
             Entry::Approval(s, _) => self
                 .wf
                 .step(s)
@@ -1089,7 +1060,7 @@ impl<'a> Emitter<'a> {
         &mut self,
         entry: Entry,
         stored: &[FieldId],
-        sla: Option<(u64, Option<ActorId>)>,
+        sla: Option<(u64, Option<crate::ir::Ref<ActorId>>)>,
         flow: &mut Vec<Module>,
         at: &mut Cursor,
     ) {
@@ -1149,13 +1120,7 @@ impl<'a> Emitter<'a> {
         data.insert("handoff_part".into(), json!(number.to_string()));
         data.insert("handoff_link".into(), json!(link));
         if let Some((seconds, fallback)) = sla {
-            let fallback = fallback
-                .or_else(|| {
-                    actor
-                        .and_then(|a| self.wf.actor(a).fallback)
-                        .and_then(|r| r.target)
-                })
-                .or_else(|| self.wf.owner.and_then(|r| r.target));
+            let fallback = self.wf.fallback_of(fallback, actor).map(|(a, _)| a);
             data.insert(
                 "handoff_due".into(),
                 json!(format!("{{{{addSeconds(now; {seconds})}}}}")),
