@@ -148,10 +148,55 @@ fn with_onerror(bp: &mut Value) -> &mut Value {
         .expect("a module with onerror")
 }
 
+/// A valid if-else: a webhook, `builtin:BasicIfElse` with a `condition` and an `else` branch,
+/// then `builtin:BasicMerge` (the shape of Make's published if-else-merge pattern).
+fn if_else_sample() -> Value {
+    let set = |id: u32, y: i64| {
+        json!({
+            "id": id, "module": "util:SetVariable2", "version": 1, "parameters": {},
+            "mapper": {"name": "v", "scope": "roundtrip", "value": "{{1.kind}}"},
+            "metadata": {"designer": {"x": 600, "y": y}},
+        })
+    };
+    json!({
+        "name": "if-else",
+        "flow": [
+            {"id": 1, "module": "gateway:CustomWebHook", "version": 1, "parameters": {},
+             "mapper": {}, "metadata": {"designer": {"x": 0, "y": 0}}},
+            {"id": 2, "module": "builtin:BasicIfElse", "version": 1, "mapper": null,
+             "branches": [
+                {"type": "condition", "label": "a",
+                 "conditions": [[{"a": "{{1.kind}}", "o": "text:equal", "b": "a"}]],
+                 "merge": true, "flow": [set(3, 0)]},
+                {"type": "else", "merge": true, "flow": [set(4, 300)]},
+             ],
+             "metadata": {"designer": {"x": 300, "y": 0}}},
+            {"id": 5, "module": "builtin:BasicMerge", "version": 1, "mapper": null,
+             "outputs": [{"name": "v", "mappings": ["{{3.v}}", "{{4.v}}"]}],
+             "metadata": {"designer": {"x": 900, "y": 0}}},
+        ],
+        "metadata": {
+            "version": 1,
+            "scenario": {"roundtrips": 1, "maxErrors": 3, "autoCommit": true,
+                         "autoCommitTriggerLast": true, "freshVariables": false},
+            "designer": {"orphans": []},
+        },
+    })
+}
+
+#[test]
+fn a_valid_if_else_passes_the_validator() {
+    assert_eq!(validate::validate(&if_else_sample()), Vec::<String>::new());
+}
+
 type Mutation = fn(&mut Value);
 
-/// One mutation per rule of the validator, each breaking exactly that rule.
+/// Mutations of refund's intake (or, for the if-else rules, of `if_else_sample`), each
+/// breaking one rule; every rule has at least one.
 const MUTATIONS: &[(&str, Mutation)] = &[
+    ("top-level-keys", |bp| {
+        bp["scheduling"] = json!({"type": "immediately"});
+    }),
     ("name", |bp| {
         bp["name"] = json!("x".repeat(121));
     }),
@@ -191,6 +236,19 @@ const MUTATIONS: &[(&str, Mutation)] = &[
             .expect("designer")
             .remove("y");
     }),
+    ("designer-layout", |bp| {
+        bp["flow"][1]["metadata"]["designer"]["x"] = json!(0);
+    }),
+    ("designer-layout", |bp| {
+        let routes = router(bp)["routes"].as_array_mut().expect("routes");
+        let y = routes[0]["flow"][0]["metadata"]["designer"]["y"].clone();
+        routes[1]["flow"][0]["metadata"]["designer"]["y"] = y;
+    }),
+    ("designer-layout", |bp| {
+        let r = router(bp);
+        let x = r["metadata"]["designer"]["x"].clone();
+        r["routes"][0]["flow"][0]["metadata"]["designer"]["x"] = x;
+    }),
     ("router-mapper", |bp| router(bp)["mapper"] = json!({})),
     ("router-routes", |bp| {
         router(bp)["routes"][0]["flow"] = json!([]);
@@ -203,12 +261,55 @@ const MUTATIONS: &[(&str, Mutation)] = &[
         router(bp)["routes"][0]["flow"][0]["filter"] =
             json!({"name": "x", "conditions": [{"a": "1"}]});
     }),
+    ("filter-shape", |bp| {
+        router(bp)["routes"][0]["flow"][0]["filter"] =
+            json!({"name": "x", "conditions": [[{"a": "1", "o": "equals", "b": "1"}]]});
+    }),
     ("first-module-filter", |bp| {
         bp["flow"][0]["filter"] =
             json!({"name": "x", "conditions": [[{"a": "1", "o": "text:equal", "b": "1"}]]});
     }),
+    ("if-else-shape", |bp| {
+        *bp = if_else_sample();
+        bp["flow"][1]["mapper"] = json!({});
+    }),
+    ("if-else-shape", |bp| {
+        *bp = if_else_sample();
+        bp["flow"][1]["branches"][1]["conditions"] = json!([[{"a": "1", "o": "exist"}]]);
+    }),
+    ("if-else-one-else", |bp| {
+        *bp = if_else_sample();
+        let first = &mut bp["flow"][1]["branches"][0];
+        first["type"] = json!("else");
+        first.as_object_mut().expect("branch").remove("conditions");
+    }),
+    ("if-else-empty-branch", |bp| {
+        *bp = if_else_sample();
+        bp["flow"][1]["branches"][1]["flow"] = json!([]);
+    }),
+    ("if-else-empty-branch", |bp| {
+        *bp = if_else_sample();
+        bp["flow"][1]["branches"][0]["conditions"] = json!([]);
+    }),
+    ("if-else-no-branching", |bp| {
+        *bp = if_else_sample();
+        let inner = bp["flow"][1]["branches"][0]["flow"][0].clone();
+        bp["flow"][1]["branches"][0]["flow"][0] = json!({
+            "id": 6, "module": "builtin:BasicRouter", "version": 1, "mapper": null,
+            "routes": [{"flow": [inner]}],
+            "metadata": {"designer": {"x": 450, "y": 0}},
+        });
+    }),
+    ("if-else-merge", |bp| {
+        *bp = if_else_sample();
+        bp["flow"].as_array_mut().expect("flow").pop();
+    }),
+    ("if-else-merge", |bp| {
+        *bp = if_else_sample();
+        bp["flow"][1]["module"] = json!("util:SetVariable2");
+    }),
     ("reference", |bp| {
-        bp["flow"][2]["mapper"]["variables"][0]["value"] = json!("{{999.x}}");
+        bp["flow"][2]["mapper"]["value"] = json!("{{999.x}}");
     }),
     ("onerror", |bp| {
         let m = with_onerror(bp);
@@ -222,6 +323,9 @@ const MUTATIONS: &[(&str, Mutation)] = &[
     ("binding", |bp| {
         bp["flow"][0]["parameters"]["hook"] = json!(12345);
     }),
+    ("binding", |bp| {
+        bp["flow"][2]["parameters"]["account"] = json!(12345);
+    }),
     ("placeholder", |bp| {
         bp["flow"][1]["module"] = json!("placeholder:Placeholder");
     }),
@@ -232,8 +336,9 @@ const MUTATIONS: &[(&str, Mutation)] = &[
 
 #[test]
 fn every_validator_rule_catches_its_violation() {
-    let rules: Vec<&str> = MUTATIONS.iter().map(|(r, _)| *r).collect();
-    assert_eq!(rules, validate::RULES, "one mutation per rule, in order");
+    let mut rules: Vec<&str> = MUTATIONS.iter().map(|(r, _)| *r).collect();
+    rules.dedup();
+    assert_eq!(rules, validate::RULES, "every rule has a mutation, in order");
     for (rule, mutate) in MUTATIONS {
         {
             // refund's intake has every kind of module the rules are about: a router with
@@ -382,4 +487,116 @@ fn source_text_never_becomes_a_formula() {
         all.contains("impl%7B%7Bnow%7D%7D%22q%22%2F%C3%A9"),
         "the implementation's URL"
     );
+}
+
+/// A handoff with an `sla` into a person's step that also needs an approval: the approval
+/// comes first, and the task stored after it still carries the handoff's deadline and fallback.
+const SLA_AFTER_APPROVAL: &str = r#"
+actor bot: system
+actor boss: human { can approve  inbox email "boss@example.com" }
+actor clerk: human { fallback boss  inbox email "clerk@example.com" }
+workflow settle_claim {
+  owner boss
+  context { amount: money  note: text }
+  trigger claim: webhook "/claim" { provides amount }
+  step prepare { owner bot  needs amount  provides note  reversible }
+  step settle { owner clerk  needs amount, note  approve by boss within 1d }
+  flow claim -> prepare
+  handoff prepare -> settle { carries amount, note  sla 4h  fallback boss }
+}
+"#;
+
+/// The records a blueprint stores (`datastore:AddRecord` mappers), in flow order.
+fn stored(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(m) => {
+            if m.get("module").and_then(Value::as_str) == Some("datastore:AddRecord") {
+                out.push(m["mapper"].clone());
+            }
+            m.values().for_each(|i| stored(i, out));
+        }
+        Value::Array(items) => items.iter().for_each(|i| stored(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_sla_of_a_handoff_survives_the_approval_before_the_task() {
+    let parts = compile(SLA_AFTER_APPROVAL);
+    let (_, after) = parts
+        .iter()
+        .find(|(_, s)| s.file == "2-after-approval-by-boss-of-settle.json")
+        .expect("the part after the approval");
+    let doc: Value = serde_json::from_str(&after.json).expect("JSON");
+    let mut records = Vec::new();
+    stored(&doc, &mut records);
+    let task = records
+        .iter()
+        .find(|r| r["data"]["handoff_part"] == "3")
+        .expect("the approved branch stores the clerk's task for part 3");
+    assert_eq!(task["data"]["handoff_due"], "{{addSeconds(now; 14400)}}");
+    assert_eq!(task["data"]["handoff_fallback"], "boss");
+    insta::assert_snapshot!("make_sla_after_approval", after.json);
+}
+
+/// `charge` fails after `reserve` (compensable by `release`) completed in the same part.
+const COMPENSATION: &str = r#"
+actor sys: system
+workflow book_trip {
+  context { trip: text  hotel: text }
+  trigger order: webhook "/order" { provides trip }
+  step reserve { owner sys  needs trip  provides hotel  compensable by release }
+  step release { owner sys  needs trip  reversible }
+  step charge { owner sys  needs hotel }
+  flow order -> reserve -> charge
+}
+"#;
+
+#[test]
+fn a_failure_after_a_compensable_step_compensates_then_ends() {
+    let parts = compile(COMPENSATION);
+    let doc: Value = serde_json::from_str(&parts[0].1.json).expect("JSON");
+    let handlers: Vec<Vec<(String, String)>> = doc["flow"]
+        .as_array()
+        .expect("flow")
+        .iter()
+        .filter_map(|m| m.get("onerror").and_then(Value::as_array))
+        .map(|h| {
+            h.iter()
+                .map(|m| {
+                    (
+                        m["module"].as_str().expect("module").to_owned(),
+                        m["metadata"]["designer"]["name"]
+                            .as_str()
+                            .expect("name")
+                            .to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        handlers,
+        vec![
+            // `reserve` itself fails: nothing to undo yet; the owner decides.
+            owned(&[
+                ("http:MakeRequest", "audit: error"),
+                ("builtin:Break", "stop for the owner (not retried)"),
+            ]),
+            // `charge` fails: `release` undoes `reserve`, then the run ends.
+            owned(&[
+                ("http:MakeRequest", "audit: error"),
+                ("http:MakeRequest", "audit: compensation"),
+                ("http:MakeRequest", "undo reserve with release"),
+                ("builtin:Ignore", "end after compensating"),
+            ]),
+        ]
+    );
+    assert_eq!(validate::validate(&doc), Vec::<String>::new());
 }

@@ -7,18 +7,18 @@ use crate::ast::{CmpOp, PrimType};
 use crate::ir::{Cond, CondKind, Type, Value, ValueKind, Workflow};
 
 use super::blueprint::Condition;
-use super::escape;
+use super::{escape, Context};
 
 /// How many comparisons an expanded condition may have before it falls back.
 const MAX_ATOMS: usize = 64;
 /// How deep a condition may nest before it falls back.
 const MAX_DEPTH: usize = 64;
 
-/// Where operands are read: the context module and the module that gave the source step's
-/// result (its fields, `confidence` and the `route_N` answers).
+/// Where operands are read: the context (which module holds each field) and the module that
+/// gave the source step's result (`confidence` and the `route_N` answers).
 pub struct Operands<'a> {
     pub wf: &'a Workflow,
-    pub context: u32,
+    pub context: &'a Context,
     /// `{{R.data.}}` or `{{1.}}`: the prefix of the source step's result, if it has one.
     pub result: Option<String>,
 }
@@ -119,9 +119,8 @@ fn kind_of(ops: &Operands<'_>, v: &Value) -> Option<Kind> {
 
 fn operand(ops: &Operands<'_>, v: &Value) -> Option<String> {
     Some(match &v.kind {
-        ValueKind::Field(Some(f)) => {
-            format!("{{{{{}.{}}}}}", ops.context, ops.wf.field(*f).name.text)
-        }
+        // A field the context does not hold cannot be read: the route falls back.
+        ValueKind::Field(Some(f)) => ops.context.get(&ops.wf.field(*f).name.text)?,
         ValueKind::Number(n) => format!("{n}"),
         ValueKind::Duration(s) => s.to_string(),
         ValueKind::Bool(b) => b.to_string(),

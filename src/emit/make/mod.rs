@@ -20,7 +20,7 @@ pub mod modules;
 pub mod split;
 pub mod validate;
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::{json, Value};
 
@@ -44,6 +44,29 @@ const MAX_NEST: usize = 16;
 /// Horizontal and vertical steps of the designer layout.
 const COLUMN: i64 = 300;
 const ROW: i64 = 200;
+
+/// The context at a point of a part: for each variable, the module path it is read from (`7.`
+/// for the `util:SetVariable2` that set it, `1.data.` for a record found by the SLA sweep).
+#[derive(Clone, Default)]
+pub struct Context {
+    vars: BTreeMap<String, String>,
+}
+
+impl Context {
+    /// `{{7.name}}`, or `None` when the context does not hold `name`.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .map(|prefix| format!("{{{{{prefix}{name}}}}}"))
+    }
+
+    /// A variable the analysis says is there (§4). Were it missing, the reference points at
+    /// module 0, which the validator rejects: a bug in the emitter, never a wrong value.
+    fn var(&self, name: &str) -> String {
+        self.get(name)
+            .unwrap_or_else(|| format!("{{{{0.{name}}}}}"))
+    }
+}
 
 /// One scenario of the output.
 pub struct Scenario {
@@ -138,8 +161,8 @@ struct Emitter<'a> {
 struct Cursor {
     x: i64,
     y: i64,
-    /// The id of the module holding the current context.
-    context: u32,
+    /// Where each variable of the current context is read.
+    context: Context,
     /// The `compensable by` steps completed on the way here in this part, in order.
     undo: Vec<StepId>,
 }
@@ -149,7 +172,7 @@ impl Cursor {
         Cursor {
             x: 0,
             y: 0,
-            context: 0,
+            context: Context::default(),
             undo: Vec::new(),
         }
     }
@@ -159,7 +182,7 @@ impl Cursor {
         Cursor {
             x,
             y,
-            context: self.context,
+            context: self.context.clone(),
             undo: self.undo.clone(),
         }
     }
@@ -227,29 +250,37 @@ impl<'a> Emitter<'a> {
         self.a.graph.routes_in(self.a.step_node(s)).count()
     }
 
-    /// A context module keeping exactly `fields`, read with `read`, plus the correlation id.
+    /// The context at a boundary (§4): one `util:SetVariable2` for the correlation id and one
+    /// per field of `fields`, read with `read` (from what was there before). From here on the
+    /// context is exactly these variables. A filter of the boundary goes on the first module.
     fn context(
         &mut self,
         at: &mut Cursor,
-        name: String,
+        name: &str,
         fields: &[FieldId],
         read: &dyn Fn(&str) -> String,
         correlation: &str,
-    ) -> Module {
-        let mut vars = vec![json!({"name": "handoff_correlation_id", "value": correlation})];
+    ) -> Vec<Module> {
+        let mut vars = vec![("handoff_correlation_id", correlation.to_owned())];
         for &f in fields {
             let n = self.field(f);
-            vars.push(json!({"name": n, "value": read(n)}));
+            vars.push((n, read(n)));
         }
-        let m = self.module(
-            modules::SET_VARIABLES,
-            at,
-            name,
-            json!({}),
-            json!({"variables": vars, "scope": "roundtrip"}),
-        );
-        at.context = m.id;
-        m
+        let mut context = Context::default();
+        let mut out = Vec::with_capacity(vars.len());
+        for (n, value) in vars {
+            let m = self.module(
+                modules::SET_VARIABLE,
+                at,
+                format!("{name}: {n}"),
+                json!({}),
+                json!({"name": n, "scope": "roundtrip", "value": value}),
+            );
+            context.vars.insert(n.to_owned(), format!("{}.", m.id));
+            out.push(m);
+        }
+        at.context = context;
+        out
     }
 
     fn url(&self, what: &str) -> String {
@@ -300,36 +331,36 @@ impl<'a> Emitter<'a> {
                 let read: &dyn Fn(&str) -> String = if scheduled { &at_start } else { &from_hook };
                 let m = self.context(
                     &mut at,
-                    format!("{} · context", self.wf.trigger(t).name.text),
+                    &format!("{} · context", self.wf.trigger(t).name.text),
                     &provides,
                     read,
                     "{{uuid}}",
                 );
-                flow.push(m);
+                flow.extend(m);
                 self.routes_out(NodeId::Trigger(t), None, &mut flow, &mut at, 0);
             }
             Entry::Join(s) => {
                 let fields: Vec<FieldId> = self.a.context.fields_in(self.a.step_node(s)).collect();
                 let m = self.context(
                     &mut at,
-                    format!("{} · context", self.step_name(s)),
+                    &format!("{} · context", self.step_name(s)),
                     &fields,
                     &from_hook,
                     "{{1.handoff_correlation_id}}",
                 );
-                flow.push(m);
+                flow.extend(m);
                 self.run_step(s, &mut flow, &mut at, 0);
             }
             Entry::After(s) => {
                 let fields: Vec<FieldId> = self.a.context.after_run(self.a.step_node(s)).collect();
                 let m = self.context(
                     &mut at,
-                    format!("{} · done", self.step_name(s)),
+                    &format!("{} · done", self.step_name(s)),
                     &fields,
                     &from_hook,
                     "{{1.handoff_correlation_id}}",
                 );
-                flow.push(m);
+                flow.extend(m);
                 self.routes_out(NodeId::Step(s), Some("1.".into()), &mut flow, &mut at, 0);
             }
             Entry::Task(s) | Entry::Escalation(s, _) => {
@@ -351,9 +382,9 @@ impl<'a> Emitter<'a> {
                         format!("{{{{{record}.{n}}}}}")
                     }
                 };
-                let mut m = self.context(
+                let m = self.context(
                     &mut at,
-                    format!("{} · answered", self.step_name(s)),
+                    &format!("{} · answered", self.step_name(s)),
                     &fields,
                     &read,
                     "{{1.handoff_correlation_id}}",
@@ -370,11 +401,13 @@ impl<'a> Emitter<'a> {
                         b: None,
                     });
                 }
-                m.filter = Some(Filter {
-                    name: "the task is known and every provides came back".into(),
-                    conditions: vec![checks],
-                });
-                flow.push(m);
+                flow.extend(filtered(
+                    m,
+                    Filter {
+                        name: "the task is known and every provides came back".into(),
+                        conditions: vec![checks],
+                    },
+                ));
                 if let Entry::Task(_) = entry {
                     self.after_step(s, Some("1.".into()), &mut flow, &mut at, 0);
                 } else {
@@ -388,31 +421,33 @@ impl<'a> Emitter<'a> {
                 let record = self.load(number, &mut flow, &mut at);
                 let fields: Vec<FieldId> = self.a.context.fields_in(self.a.step_node(s)).collect();
                 let read = |n: &str| format!("{{{{{record}.{n}}}}}");
-                let mut approved_at = at.branch(at.x, at.y);
+                let mut approved_at = at.branch(at.x + COLUMN, at.y);
                 let mut approved = Vec::new();
-                let mut m = self.context(
+                let m = self.context(
                     &mut approved_at,
-                    format!("{} · approved", self.step_name(s)),
+                    &format!("{} · approved", self.step_name(s)),
                     &fields,
                     &read,
                     "{{1.handoff_correlation_id}}",
                 );
-                m.filter = Some(Filter {
-                    name: "approved".into(),
-                    conditions: vec![vec![
-                        Condition {
-                            a: format!("{{{{{record}.handoff_correlation_id}}}}"),
-                            o: "exist",
-                            b: None,
-                        },
-                        Condition {
-                            a: "{{1.handoff_approved}}".into(),
-                            o: "text:equal",
-                            b: Some("true".into()),
-                        },
-                    ]],
-                });
-                approved.push(m);
+                approved.extend(filtered(
+                    m,
+                    Filter {
+                        name: "approved".into(),
+                        conditions: vec![vec![
+                            Condition {
+                                a: format!("{{{{{record}.handoff_correlation_id}}}}"),
+                                o: "exist",
+                                b: None,
+                            },
+                            Condition {
+                                a: "{{1.handoff_approved}}".into(),
+                                o: "text:equal",
+                                b: Some("true".into()),
+                            },
+                        ]],
+                    },
+                ));
                 let decision = self.approval_row(s, k, "approved", &fields, &mut approved_at);
                 approved.push(decision);
                 let approvers = self
@@ -429,35 +464,46 @@ impl<'a> Emitter<'a> {
                         &mut approved_at,
                     );
                 } else if self.is_person(s) {
-                    self.ask(Entry::Task(s), &fields, &mut approved, &mut approved_at);
+                    // The task after the last approval keeps the SLA of the handoff into the
+                    // step: the approval's part is shared by every route in, so the shortest.
+                    let sla = self.incoming_sla(s);
+                    self.ask_with(
+                        Entry::Task(s),
+                        &fields,
+                        sla,
+                        &mut approved,
+                        &mut approved_at,
+                    );
                 } else {
                     self.run_step(s, &mut approved, &mut approved_at, 1);
                 }
-                let mut rejected_at = at.branch(at.x, at.y + ROW);
+                let mut rejected_at = at.branch(at.x + COLUMN, at.y + ROW);
                 let mut rejected = Vec::new();
-                let mut m = self.context(
+                let m = self.context(
                     &mut rejected_at,
-                    format!("{} · not approved", self.step_name(s)),
+                    &format!("{} · not approved", self.step_name(s)),
                     &fields,
                     &read,
                     "{{1.handoff_correlation_id}}",
                 );
-                m.filter = Some(Filter {
-                    name: "rejected or unknown".into(),
-                    conditions: vec![
-                        vec![Condition {
-                            a: format!("{{{{{record}.handoff_correlation_id}}}}"),
-                            o: "notexist",
-                            b: None,
-                        }],
-                        vec![Condition {
-                            a: "{{1.handoff_approved}}".into(),
-                            o: "text:notequal",
-                            b: Some("true".into()),
-                        }],
-                    ],
-                });
-                rejected.push(m);
+                rejected.extend(filtered(
+                    m,
+                    Filter {
+                        name: "rejected or unknown".into(),
+                        conditions: vec![
+                            vec![Condition {
+                                a: format!("{{{{{record}.handoff_correlation_id}}}}"),
+                                o: "notexist",
+                                b: None,
+                            }],
+                            vec![Condition {
+                                a: "{{1.handoff_approved}}".into(),
+                                o: "text:notequal",
+                                b: Some("true".into()),
+                            }],
+                        ],
+                    },
+                ));
                 let decision = self.approval_row(s, k, "rejected", &fields, &mut rejected_at);
                 rejected.push(decision);
                 let else_step = self
@@ -541,14 +587,14 @@ impl<'a> Emitter<'a> {
         extra: Vec<Value>,
         at: &mut Cursor,
     ) -> Module {
-        let c = at.context;
+        let c = &at.context;
         let mut query = vec![
-            json!({"name": "handoff_correlation_id", "value": format!("{{{{{c}.handoff_correlation_id}}}}")}),
+            json!({"name": "handoff_correlation_id", "value": c.var("handoff_correlation_id")}),
         ];
         query.extend(extra);
         for &f in fields {
             let n = self.field(f);
-            query.push(json!({"name": n, "value": format!("{{{{{c}.{n}}}}}")}));
+            query.push(json!({"name": n, "value": c.var(n)}));
         }
         let label = self.labels.get(number - 1).cloned().unwrap_or_default();
         let url = self.url(&format!("{number}-{}", escape::slug(&label)));
@@ -568,23 +614,23 @@ impl<'a> Emitter<'a> {
         let step = self.wf.step(s);
         let node = self.a.step_node(s);
         let fields: Vec<FieldId> = self.a.context.fields_in(node).collect();
-        let c = at.context;
-        let read = move |n: &str| format!("{{{{{c}.{n}}}}}");
+        let before = at.context.clone();
+        let read = |n: &str| before.var(n);
         let m = self.context(
             at,
-            format!("{} · context", step.name.text),
+            &format!("{} · context", step.name.text),
             &fields,
             &read,
-            &format!("{{{{{c}.handoff_correlation_id}}}}"),
+            &before.var("handoff_correlation_id"),
         );
-        flow.push(m);
-        let c = at.context;
+        flow.extend(m);
+        let c = at.context.clone();
         let implementation = self.implementation(s);
         let needs: Vec<Value> = step
             .needs
             .iter()
             .filter_map(|r| r.target)
-            .map(|f| json!({"name": self.field(f), "value": format!("{{{{{c}.{}}}}}", self.field(f))}))
+            .map(|f| json!({"name": self.field(f), "value": c.var(self.field(f))}))
             .collect();
         let mut call = self.module(
             modules::HTTP,
@@ -593,7 +639,7 @@ impl<'a> Emitter<'a> {
             json!({"authenticationType": "noAuth", "tlsType": ""}),
             json!({"url": self.url(&implementation), "method": "post", "queryParameters": needs, "parseResponse": true}),
         );
-        call.onerror = self.on_error(s, at);
+        call.onerror = self.on_error(s, call.id, at);
         let r = call.id;
         flow.push(call);
         let provides: BTreeSet<FieldId> = step.provides.iter().filter_map(|r| r.target).collect();
@@ -603,15 +649,15 @@ impl<'a> Emitter<'a> {
             if provides.iter().any(|&p| wf.field(p).name.text == n) {
                 format!("{{{{{r}.data.{n}}}}}")
             } else {
-                format!("{{{{{c}.{n}}}}}")
+                c.var(n)
             }
         };
-        let mut m = self.context(
+        let m = self.context(
             at,
-            format!("{} · done", step.name.text),
+            &format!("{} · done", step.name.text),
             &after,
             &read,
-            &format!("{{{{{c}.handoff_correlation_id}}}}"),
+            &c.var("handoff_correlation_id"),
         );
         let checks: Vec<Condition> = provides
             .iter()
@@ -621,13 +667,17 @@ impl<'a> Emitter<'a> {
                 b: None,
             })
             .collect();
-        if !checks.is_empty() {
-            m.filter = Some(Filter {
-                name: "every provides came back".into(),
-                conditions: vec![checks],
-            });
+        if checks.is_empty() {
+            flow.extend(m);
+        } else {
+            flow.extend(filtered(
+                m,
+                Filter {
+                    name: "every provides came back".into(),
+                    conditions: vec![checks],
+                },
+            ));
         }
-        flow.push(m);
         if matches!(
             step.reversibility.map(|r| r.kind),
             Some(ReversibilityKind::CompensableBy(_))
@@ -637,17 +687,20 @@ impl<'a> Emitter<'a> {
         self.after_step(s, Some(format!("{r}.data.")), flow, at, depth);
     }
 
-    /// `onerror` of an implementation call (§9 Errors): a reversible step is retried; when
-    /// `compensable by` steps completed before it in this part, their compensations run, latest
-    /// first, and the run is rolled back; otherwise the run stops, unretried, as an incomplete
-    /// execution for the owner to retry, take over or discard.
-    fn on_error(&mut self, s: StepId, at: &Cursor) -> Vec<Module> {
+    /// `onerror` of the implementation call `call` (§9 Errors): a reversible step is retried;
+    /// when `compensable by` steps completed before it in this part, their compensations run,
+    /// latest first, and the run ends there; otherwise the run stops, unretried, as an
+    /// incomplete execution for the owner to retry, take over or discard.
+    fn on_error(&mut self, s: StepId, call: u32, at: &Cursor) -> Vec<Module> {
         let mut h = at.branch(at.x - COLUMN, at.y + ROW / 2);
         let step = self.step_name(s).to_owned();
         let error = self.audit(
             &mut h,
             "error",
-            vec![("step", step), ("error", "{{error.message}}".to_owned())],
+            vec![
+                ("step", step),
+                ("error", format!("{{{{{call}.error.message}}}}")),
+            ],
         );
         let reversible = matches!(
             self.wf.step(s).reversibility.map(|r| r.kind),
@@ -701,13 +754,15 @@ impl<'a> Emitter<'a> {
                 format!("undo {} with {}", self.step_name(done), self.step_name(comp)),
                 json!({"authenticationType": "noAuth", "tlsType": ""}),
                 json!({"url": url, "method": "post", "parseResponse": true,
-                    "queryParameters": [{"name": "handoff_correlation_id", "value": format!("{{{{{}.handoff_correlation_id}}}}", at.context)}]}),
+                    "queryParameters": [{"name": "handoff_correlation_id", "value": at.context.var("handoff_correlation_id")}]}),
             ));
         }
+        // The compensations ran: the run ends here, its failure and its compensations on the
+        // audit (Make's published error-handler pattern: log, then `builtin:Ignore`).
         out.push(self.module(
-            modules::ROLLBACK,
+            modules::IGNORE,
             &mut h,
-            "roll back".into(),
+            "end after compensating".into(),
             json!({}),
             json!({}),
         ));
@@ -718,9 +773,8 @@ impl<'a> Emitter<'a> {
     /// event, the workflow and its version, the run (correlation id), the time, and names —
     /// never values — of what crossed.
     fn audit(&mut self, at: &mut Cursor, event: &str, details: Vec<(&str, String)>) -> Module {
-        let c = at.context;
         let mut query = vec![
-            json!({"name": "handoff_correlation_id", "value": format!("{{{{{c}.handoff_correlation_id}}}}")}),
+            json!({"name": "handoff_correlation_id", "value": at.context.var("handoff_correlation_id")}),
             json!({"name": "event", "value": event}),
             json!({"name": "workflow", "value": self.wf.name.text}),
             json!({"name": "version", "value": escape::text(self.wf.version.as_ref().map_or("", |v| v.value.as_str()))}),
@@ -801,14 +855,16 @@ impl<'a> Emitter<'a> {
         }
         let node = self.a.step_node(s);
         let after: Vec<FieldId> = self.a.context.after_run(node).collect();
+        let context = at.context.clone();
         let ops = filter::Operands {
             wf: self.wf,
-            context: at.context,
+            context: &context,
             result: result.clone(),
         };
         let mut routes = Vec::new();
         let mut negations = Vec::new();
-        let base = at.x;
+        // The routes start one column right of the router, which takes `at.x`.
+        let base = at.x + COLUMN;
         for (i, esc) in step.escalations.iter().enumerate() {
             let mut r_at = at.branch(base, at.y + ROW * row(i));
             let mut r = Vec::new();
@@ -895,13 +951,15 @@ impl<'a> Emitter<'a> {
         if outs.is_empty() {
             return;
         }
+        let context = at.context.clone();
         let ops = filter::Operands {
             wf: self.wf,
-            context: at.context,
+            context: &context,
             result: result.clone(),
         };
         let mut routes = Vec::new();
-        let base = at.x;
+        // The routes start one column right of the router, which takes `at.x`.
+        let base = at.x + COLUMN;
         for (i, t) in outs.iter().enumerate() {
             let Some((_, NodeId::Step(to))) = t.ends() else {
                 continue;
@@ -1036,6 +1094,25 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The shortest `sla` of the handoffs into step `s`, with that handoff's own `fallback`
+    /// (`fallback_of` adds the receiver's and the owner's).
+    fn incoming_sla(&self, s: StepId) -> Option<(u64, Option<crate::ir::Ref<ActorId>>)> {
+        let mut best: Option<(u64, Option<crate::ir::Ref<ActorId>>)> = None;
+        for (_, _, kind) in self.a.graph.routes_in(self.a.step_node(s)) {
+            let crate::check::graph::EdgeKind::Transition(t, crate::ir::TransitionKind::Handoff) =
+                kind
+            else {
+                continue;
+            };
+            let route = self.wf.transitions[t.index()].route();
+            let Some(sla) = route.sla else { continue };
+            if best.is_none_or(|(secs, _)| sla.seconds < secs) {
+                best = Some((sla.seconds, route.fallback));
+            }
+        }
+        best
+    }
+
     fn ask(&mut self, entry: Entry, stored: &[FieldId], flow: &mut Vec<Module>, at: &mut Cursor) {
         let sla = match entry {
             Entry::Escalation(s, i) => self.wf.step(s).escalations[i]
@@ -1103,19 +1180,17 @@ impl<'a> Emitter<'a> {
             _ => (None, Vec::new(), String::new()),
         };
         let number = self.part_of(entry);
-        let c = at.context;
+        let c = at.context.clone();
+        let correlation = c.var("handoff_correlation_id");
         let link = format!(
-            "{}?handoff_correlation_id={{{{{c}.handoff_correlation_id}}}}",
+            "{}?handoff_correlation_id={correlation}",
             self.url(&format!("{number}-{}", escape::slug(&entry.label(self.wf))))
         );
         let mut data = serde_json::Map::new();
-        data.insert(
-            "handoff_correlation_id".into(),
-            json!(format!("{{{{{c}.handoff_correlation_id}}}}")),
-        );
+        data.insert("handoff_correlation_id".into(), json!(correlation));
         for &f in stored {
             let n = self.field(f);
-            data.insert(n.to_owned(), json!(format!("{{{{{c}.{n}}}}}")));
+            data.insert(n.to_owned(), json!(c.var(n)));
         }
         data.insert("handoff_part".into(), json!(number.to_string()));
         data.insert("handoff_link".into(), json!(link));
@@ -1130,7 +1205,7 @@ impl<'a> Emitter<'a> {
                 self.sweeps.insert(f);
             }
         }
-        let key = format!("{{{{{c}.handoff_correlation_id}}}}.{number}");
+        let key = format!("{correlation}.{number}");
         let store = self.module(
             modules::ADD_RECORD,
             at,
@@ -1146,7 +1221,7 @@ impl<'a> Emitter<'a> {
                 let mut query = vec![json!({"name": "handoff_link", "value": link})];
                 for &f in &shown {
                     let n = self.field(f);
-                    query.push(json!({"name": n, "value": format!("{{{{{c}.{n}}}}}")}));
+                    query.push(json!({"name": n, "value": c.var(n)}));
                 }
                 let url = self.url(&self.implementation(s));
                 let call = self.module(
@@ -1172,7 +1247,7 @@ impl<'a> Emitter<'a> {
                 .as_deref()
                 .and_then(|d| d.lines().next())
                 .unwrap_or(self.field(f));
-            let value = format!("{{{{{c}.{}}}}}", self.field(f));
+            let value = c.var(self.field(f));
             text_body.push_str(&format!("{}: {value}\n", escape::text(title)));
             html_body.push_str(&format!("{}: {value}<br>", escape::html(title)));
         }
@@ -1185,11 +1260,11 @@ impl<'a> Emitter<'a> {
                     at,
                     format!("tell {} by email", self.wf.actor(actor).name.text),
                     json!({}),
-                    json!({
-                        "to": [escape::text(&inbox.address.value)],
-                        "subject": escape::text(&format!("{}: {what}", self.wf.name.text)),
-                        "html": format!("{html_body}Answer here: {own_link}"),
-                    }),
+                    email(
+                        escape::text(&inbox.address.value),
+                        escape::text(&format!("{}: {what}", self.wf.name.text)),
+                        format!("{html_body}Answer here: {own_link}"),
+                    ),
                 ),
                 InboxChannel::Slack => self.module(
                     modules::SLACK,
@@ -1209,18 +1284,27 @@ impl<'a> Emitter<'a> {
     /// The customer notice of a boundary: an email to the workflow's customer field.
     fn notify(&mut self, message: Option<&str>, flow: &mut Vec<Module>, at: &mut Cursor) {
         let Some(message) = message else { return };
-        let c = at.context;
+        let c = at.context.clone();
         let to = self
             .wf
             .customer
             .and_then(|r| r.target)
-            .map(|f| format!("{{{{{c}.{}}}}}", self.field(f)));
+            .map(|f| c.var(self.field(f)));
         let m = if let Some(to) = to {
-            self.module(modules::EMAIL, at, "tell the customer".into(), json!({}), json!({
-                "to": [to],
-                "subject": escape::text(&self.wf.title.as_ref().map_or(self.wf.name.text.clone(), |t| t.value.clone())),
-                "html": escape::html(message),
-            }))
+            let subject = escape::text(
+                &self
+                    .wf
+                    .title
+                    .as_ref()
+                    .map_or(self.wf.name.text.clone(), |t| t.value.clone()),
+            );
+            self.module(
+                modules::EMAIL,
+                at,
+                "tell the customer".into(),
+                json!({}),
+                email(to, subject, escape::html(message)),
+            )
         } else {
             let url = self.url(&format!("{}.customer_notice", self.wf.name.text));
             self.module(
@@ -1231,7 +1315,7 @@ impl<'a> Emitter<'a> {
                 json!({
                     "url": url, "method": "post", "parseResponse": true,
                     "queryParameters": [
-                        {"name": "handoff_correlation_id", "value": format!("{{{{{c}.handoff_correlation_id}}}}")},
+                        {"name": "handoff_correlation_id", "value": c.var("handoff_correlation_id")},
                         {"name": "message", "value": escape::text(message)},
                     ],
                 }),
@@ -1245,41 +1329,52 @@ impl<'a> Emitter<'a> {
     fn sweep(&mut self) -> Option<Vec<Module>> {
         let mut at = Cursor::start();
         self.next_id = 1;
+        // A found record's fields are read as `{{1.data.field}}`.
         let search = self.module(
             modules::SEARCH_RECORDS,
             &mut at,
             "overdue tasks".into(),
-            json!({}),
+            json!({"continueWhenNoRes": false, "limit": 100}),
             json!({
                 "filter": [[{"a": "handoff_due", "o": "date:less", "b": "{{now}}"}]],
                 "sort": [],
-                "limit": 100,
             }),
         );
+        let mut record = Context::default();
+        record
+            .vars
+            .insert("handoff_correlation_id".into(), "1.data.".into());
         let mut routes = Vec::new();
         let actors: Vec<ActorId> = self.sweeps.iter().copied().collect();
+        let router_x = at.x;
         for (i, actor) in actors.into_iter().enumerate() {
             let a = self.wf.actor(actor);
             let inboxes = a.inboxes.clone();
             let name = a.name.text.clone();
-            let mut r_at = at.branch(at.x, ROW * row(i));
-            r_at.context = 1;
+            let mut r_at = at.branch(router_x + COLUMN, ROW * row(i));
+            r_at.context = record.clone();
             let mut r = vec![self.audit(
                 &mut r_at,
                 "sla breach",
                 vec![
                     ("fallback", name.clone()),
-                    ("part", "{{1.handoff_part}}".to_owned()),
+                    ("part", "{{1.data.handoff_part}}".to_owned()),
                 ],
             )];
             for inbox in &inboxes {
-                let text = format!("{}: a task is overdue and now yours (part {{{{1.handoff_part}}}}). Answer here: {{{{1.handoff_link}}}}", escape::text(&self.wf.name.text));
+                let text = format!("{}: a task is overdue and now yours (part {{{{1.data.handoff_part}}}}). Answer here: {{{{1.data.handoff_link}}}}", escape::text(&self.wf.name.text));
                 let m = match inbox.channel {
-                    InboxChannel::Email => self.module(modules::EMAIL, &mut r_at, format!("tell {name} by email"), json!({}), json!({
-                        "to": [escape::text(&inbox.address.value)],
-                        "subject": escape::text(&format!("{}: overdue task", self.wf.name.text)),
-                        "html": text,
-                    })),
+                    InboxChannel::Email => self.module(
+                        modules::EMAIL,
+                        &mut r_at,
+                        format!("tell {name} by email"),
+                        json!({}),
+                        email(
+                            escape::text(&inbox.address.value),
+                            escape::text(&format!("{}: overdue task", self.wf.name.text)),
+                            text,
+                        ),
+                    ),
                     InboxChannel::Slack => self.module(modules::SLACK, &mut r_at, format!("tell {name} on Slack"), json!({}), json!({
                         "channel": escape::text(&inbox.address.value),
                         "text": text,
@@ -1287,23 +1382,41 @@ impl<'a> Emitter<'a> {
                 };
                 r.push(m);
             }
-            r[0].filter = Some(Filter {
-                name: format!("falls back to {name}"),
-                conditions: vec![vec![Condition {
-                    a: "{{1.handoff_fallback}}".into(),
-                    o: "text:equal",
-                    b: Some(escape::text(&name)),
-                }]],
-            });
+            let r = filtered(
+                r,
+                Filter {
+                    name: format!("falls back to {name}"),
+                    conditions: vec![vec![Condition {
+                        a: "{{1.data.handoff_fallback}}".into(),
+                        o: "text:equal",
+                        b: Some(escape::text(&name)),
+                    }]],
+                },
+            );
             routes.push(r);
         }
         if routes.is_empty() {
             return None;
         }
-        at.x = COLUMN;
         let branching = self.router(&mut at, "who takes over".into(), routes);
         Some(vec![search, branching])
     }
+}
+
+/// The mapper of `google-email:ActionSendEmail` (the connection is attached after import).
+fn email(to: String, subject: String, html: String) -> Value {
+    json!({
+        "from": "", "to": [to], "cc": [], "bcc": [],
+        "subject": subject, "html": html, "attachments": [],
+    })
+}
+
+/// `modules` with `filter` on the first of them (a boundary's filter stops all of it).
+fn filtered(mut modules: Vec<Module>, filter: Filter) -> Vec<Module> {
+    if let Some(first) = modules.first_mut() {
+        first.filter = Some(filter);
+    }
+    modules
 }
 
 /// A row index as a designer offset (saturating: layout only).

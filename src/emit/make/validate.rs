@@ -11,6 +11,7 @@ use super::modules;
 
 /// The rules, by name.
 pub const RULES: &[&str] = &[
+    "top-level-keys",
     "name",
     "flow-non-empty",
     "metadata-version",
@@ -22,11 +23,17 @@ pub const RULES: &[&str] = &[
     "module-version",
     "known-module",
     "designer-place",
+    "designer-layout",
     "router-mapper",
     "router-routes",
     "filter-on-router",
     "filter-shape",
     "first-module-filter",
+    "if-else-shape",
+    "if-else-one-else",
+    "if-else-empty-branch",
+    "if-else-no-branching",
+    "if-else-merge",
     "reference",
     "onerror",
     "binding",
@@ -42,6 +49,24 @@ const SETTINGS: &[&str] = &[
     "freshVariables",
 ];
 const EXPORTER_ONLY: &[&str] = &["restore", "expect", "interface", "parameters", "advanced"];
+/// Top-level keys of a published blueprint.
+const TOP_LEVEL: &[&str] = &["name", "description", "flow", "metadata"];
+/// Parameters that bind a blueprint to one account (connections, keys, webhooks, data stores,
+/// agents, keychains): users attach them after import. `account` is the connection of the
+/// Google apps.
+const BINDINGS: &[&str] = &[
+    "__IMTCONN__",
+    "__IMTKEY__",
+    "hook",
+    "datastore",
+    "agent",
+    "account",
+    "apiKeyKeychain",
+    "basicAuthKeychain",
+    "oAuthAccount",
+    "proxyKeychain",
+    "bodyDataStructure",
+];
 
 /// Checks one blueprint; returns every problem found (empty when valid).
 pub fn validate(bp: &Value) -> Vec<String> {
@@ -64,6 +89,15 @@ impl Validator {
     }
 
     fn top(&mut self, bp: &Value) {
+        if let Some(o) = bp.as_object() {
+            for key in o.keys() {
+                if !TOP_LEVEL.contains(&key.as_str()) {
+                    self.fail("top-level-keys", format!("unexpected top-level key `{key}`"));
+                }
+            }
+        } else {
+            self.fail("top-level-keys", "a blueprint is a JSON object".into());
+        }
         match bp.get("name").and_then(Value::as_str) {
             Some(n) if (1..=120).contains(&n.chars().count()) => {}
             _ => self.fail(
@@ -125,8 +159,8 @@ impl Validator {
             let mut stack: Vec<(&Value, bool)> = flow.iter().rev().map(|m| (m, false)).collect();
             while let Some((m, in_onerror)) = stack.pop() {
                 self.module(m, in_onerror);
-                if let Some(routes) = m.get("routes").and_then(Value::as_array) {
-                    for r in routes.iter().rev() {
+                for key in ["routes", "branches"] {
+                    for r in m.get(key).and_then(Value::as_array).into_iter().flatten().rev() {
                         if let Some(f) = r.get("flow").and_then(Value::as_array) {
                             stack.extend(f.iter().rev().map(|m| (m, in_onerror)));
                         }
@@ -135,6 +169,9 @@ impl Validator {
                 if let Some(handlers) = m.get("onerror").and_then(Value::as_array) {
                     stack.extend(handlers.iter().rev().map(|m| (m, true)));
                 }
+            }
+            for f in flows(flow) {
+                self.flow(f);
             }
         }
         let refs = std::mem::take(&mut self.references);
@@ -269,18 +306,153 @@ impl Validator {
                 self.collect_references(value);
             }
         }
-        let params = m.get("parameters");
-        if name == "gateway:CustomWebHook" && params.and_then(|p| p.get("hook")).is_some() {
+        if let Some(params) = m.get("parameters").and_then(Value::as_object) {
+            for key in BINDINGS {
+                if params.contains_key(*key) {
+                    self.fail(
+                        "binding",
+                        format!("module {id}: `parameters.{key}` is attached after import"),
+                    );
+                }
+            }
+        }
+        if name == "builtin:BasicIfElse" {
+            self.if_else(id, m);
+        }
+        if name == "builtin:BasicMerge" && !m.get("mapper").is_some_and(Value::is_null) {
+            self.fail("if-else-merge", format!("merge {id}: `mapper` must be null"));
+        }
+    }
+
+    /// `builtin:BasicIfElse`: `mapper: null`; branches of type `condition` (with conditions)
+    /// or `else` (at most one, without); no empty branch; no router or if-else inside.
+    fn if_else(&mut self, id: u64, m: &Value) {
+        if !m.get("mapper").is_some_and(Value::is_null) {
+            self.fail("if-else-shape", format!("if-else {id}: `mapper` must be null"));
+        }
+        let branches = m.get("branches").and_then(Value::as_array);
+        let Some(branches) = branches.filter(|b| !b.is_empty()) else {
             self.fail(
-                "binding",
-                format!("module {id}: the webhook `hook` is attached after import"),
+                "if-else-shape",
+                format!("if-else {id}: `branches` must be a non-empty array"),
+            );
+            return;
+        };
+        let mut elses = 0;
+        for (b, br) in branches.iter().enumerate() {
+            let ty = br.get("type").and_then(Value::as_str);
+            let conditions = br.get("conditions");
+            match ty {
+                Some("else") => {
+                    elses += 1;
+                    if conditions.is_some() {
+                        self.fail(
+                            "if-else-shape",
+                            format!("if-else {id}: the `else` branch {b} has conditions"),
+                        );
+                    }
+                }
+                Some("condition") => {
+                    if !conditions
+                        .and_then(Value::as_array)
+                        .is_some_and(|c| !c.is_empty())
+                    {
+                        self.fail(
+                            "if-else-empty-branch",
+                            format!("if-else {id}: branch {b} has no conditions"),
+                        );
+                    }
+                }
+                _ => self.fail(
+                    "if-else-shape",
+                    format!("if-else {id}: branch {b} is neither `condition` nor `else`"),
+                ),
+            }
+            let flow = br.get("flow").and_then(Value::as_array);
+            let Some(flow) = flow.filter(|f| !f.is_empty()) else {
+                self.fail(
+                    "if-else-empty-branch",
+                    format!("if-else {id}: branch {b} has an empty `flow`"),
+                );
+                continue;
+            };
+            for inner in flows(flow).into_iter().flatten() {
+                let n = inner.get("module").and_then(Value::as_str).unwrap_or("");
+                if n == "builtin:BasicRouter" || n == "builtin:BasicIfElse" {
+                    self.fail(
+                        "if-else-no-branching",
+                        format!("if-else {id}: branch {b} holds `{n}`"),
+                    );
+                }
+            }
+        }
+        if elses > 1 {
+            self.fail(
+                "if-else-one-else",
+                format!("if-else {id}: {elses} `else` branches, at most one"),
             );
         }
-        if name.starts_with("datastore:") && params.and_then(|p| p.get("datastore")).is_some() {
-            self.fail(
-                "binding",
-                format!("module {id}: the data store id is attached after import"),
-            );
+    }
+
+    /// One flow: modules left to right, each if-else followed by its merge, each merge after
+    /// an if-else, and the routes of a router right of it, each starting on its own row.
+    fn flow(&mut self, flow: &[Value]) {
+        let x = |m: &Value| m.pointer("/metadata/designer/x").and_then(Value::as_i64);
+        let y = |m: &Value| m.pointer("/metadata/designer/y").and_then(Value::as_i64);
+        let name = |m: &Value| m.get("module").and_then(Value::as_str).unwrap_or("").to_owned();
+        let id = |m: &Value| m.get("id").and_then(Value::as_u64).unwrap_or(0);
+        for pair in flow.windows(2) {
+            if let (Some(a), Some(b)) = (x(&pair[0]), x(&pair[1])) {
+                if b <= a {
+                    self.fail(
+                        "designer-layout",
+                        format!("module {} is not right of module {}", id(&pair[1]), id(&pair[0])),
+                    );
+                }
+            }
+        }
+        for (i, m) in flow.iter().enumerate() {
+            let next = flow.get(i + 1).map(name);
+            let previous = i.checked_sub(1).and_then(|p| flow.get(p)).map(name);
+            if name(m) == "builtin:BasicIfElse" && next.as_deref() != Some("builtin:BasicMerge") {
+                self.fail(
+                    "if-else-merge",
+                    format!("if-else {} is not followed by `builtin:BasicMerge`", id(m)),
+                );
+            }
+            if name(m) == "builtin:BasicMerge"
+                && previous.as_deref() != Some("builtin:BasicIfElse")
+            {
+                self.fail(
+                    "if-else-merge",
+                    format!("merge {} does not follow a `builtin:BasicIfElse`", id(m)),
+                );
+            }
+            let Some(routes) = m.get("routes").and_then(Value::as_array) else {
+                continue;
+            };
+            let mut rows = BTreeSet::new();
+            for r in routes {
+                let Some(first) = r.pointer("/flow/0") else {
+                    continue;
+                };
+                if let (Some(router), Some(start)) = (x(m), x(first)) {
+                    if start <= router {
+                        self.fail(
+                            "designer-layout",
+                            format!("route of router {} starts left of it", id(m)),
+                        );
+                    }
+                }
+                if let Some(row) = y(first) {
+                    if !rows.insert(row) {
+                        self.fail(
+                            "designer-layout",
+                            format!("two routes of router {} start on row {row}", id(m)),
+                        );
+                    }
+                }
+            }
         }
     }
 
@@ -338,6 +510,44 @@ fn module_name_ok(name: &str) -> bool {
         && module.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
+/// Every flow of a blueprint: `flow` itself and, nested, every route, branch and `onerror`
+/// (collected with an explicit stack).
+fn flows(top: &[Value]) -> Vec<&[Value]> {
+    let mut out = Vec::new();
+    let mut stack = vec![top];
+    while let Some(f) = stack.pop() {
+        out.push(f);
+        for m in f {
+            for key in ["routes", "branches"] {
+                for r in m.get(key).and_then(Value::as_array).into_iter().flatten() {
+                    if let Some(inner) = r.get("flow").and_then(Value::as_array) {
+                        stack.push(inner);
+                    }
+                }
+            }
+            if let Some(h) = m.get("onerror").and_then(Value::as_array) {
+                stack.push(h);
+            }
+        }
+    }
+    out
+}
+
+/// Filter operators: `exist`, `notexist`, or `type:operator` with an optional `:ci`.
+fn operator_ok(o: &str) -> bool {
+    if o == "exist" || o == "notexist" {
+        return true;
+    }
+    let mut parts = o.split(':');
+    let ty = parts.next().unwrap_or("");
+    let op = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    ["text", "number", "date", "time", "boolean", "array"].contains(&ty)
+        && !op.is_empty()
+        && op.chars().all(|c| c.is_ascii_lowercase())
+        && (rest.is_empty() || rest == ["ci"])
+}
+
 fn filter_ok(f: &Value) -> bool {
     f.get("name").is_some_and(Value::is_string)
         && f.get("conditions")
@@ -349,9 +559,7 @@ fn filter_ok(f: &Value) -> bool {
                             !atoms.is_empty()
                                 && atoms.iter().all(|c| {
                                     c.get("a").is_some_and(Value::is_string)
-                                        && c.get("o")
-                                            .and_then(Value::as_str)
-                                            .is_some_and(|o| !o.is_empty())
+                                        && c.get("o").and_then(Value::as_str).is_some_and(operator_ok)
                                 })
                         })
                     })
