@@ -338,7 +338,11 @@ const MUTATIONS: &[(&str, Mutation)] = &[
 fn every_validator_rule_catches_its_violation() {
     let mut rules: Vec<&str> = MUTATIONS.iter().map(|(r, _)| *r).collect();
     rules.dedup();
-    assert_eq!(rules, validate::RULES, "every rule has a mutation, in order");
+    assert_eq!(
+        rules,
+        validate::RULES,
+        "every rule has a mutation, in order"
+    );
     for (rule, mutate) in MUTATIONS {
         {
             // refund's intake has every kind of module the rules are about: a router with

@@ -1375,10 +1375,16 @@ impl<'a> Emitter<'a> {
                             text,
                         ),
                     ),
-                    InboxChannel::Slack => self.module(modules::SLACK, &mut r_at, format!("tell {name} on Slack"), json!({}), json!({
-                        "channel": escape::text(&inbox.address.value),
-                        "text": text,
-                    })),
+                    InboxChannel::Slack => self.module(
+                        modules::SLACK,
+                        &mut r_at,
+                        format!("tell {name} on Slack"),
+                        json!({}),
+                        json!({
+                            "channel": escape::text(&inbox.address.value),
+                            "text": text,
+                        }),
+                    ),
                 };
                 r.push(m);
             }
@@ -1405,10 +1411,15 @@ impl<'a> Emitter<'a> {
 
 /// The mapper of `google-email:ActionSendEmail` (the connection is attached after import).
 fn email(to: String, subject: String, html: String) -> Value {
-    json!({
-        "from": "", "to": [to], "cc": [], "bcc": [],
-        "subject": subject, "html": html, "attachments": [],
-    })
+    let mut m = serde_json::Map::new();
+    m.insert("from".into(), json!(""));
+    m.insert("to".into(), Value::Array(vec![Value::String(to)]));
+    m.insert("cc".into(), json!([]));
+    m.insert("bcc".into(), json!([]));
+    m.insert("subject".into(), Value::String(subject));
+    m.insert("html".into(), Value::String(html));
+    m.insert("attachments".into(), json!([]));
+    Value::Object(m)
 }
 
 /// `modules` with `filter` on the first of them (a boundary's filter stops all of it).

@@ -92,7 +92,10 @@ impl Validator {
         if let Some(o) = bp.as_object() {
             for key in o.keys() {
                 if !TOP_LEVEL.contains(&key.as_str()) {
-                    self.fail("top-level-keys", format!("unexpected top-level key `{key}`"));
+                    self.fail(
+                        "top-level-keys",
+                        format!("unexpected top-level key `{key}`"),
+                    );
                 }
             }
         } else {
@@ -160,7 +163,13 @@ impl Validator {
             while let Some((m, in_onerror)) = stack.pop() {
                 self.module(m, in_onerror);
                 for key in ["routes", "branches"] {
-                    for r in m.get(key).and_then(Value::as_array).into_iter().flatten().rev() {
+                    for r in m
+                        .get(key)
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .rev()
+                    {
                         if let Some(f) = r.get("flow").and_then(Value::as_array) {
                             stack.extend(f.iter().rev().map(|m| (m, in_onerror)));
                         }
@@ -320,7 +329,10 @@ impl Validator {
             self.if_else(id, m);
         }
         if name == "builtin:BasicMerge" && !m.get("mapper").is_some_and(Value::is_null) {
-            self.fail("if-else-merge", format!("merge {id}: `mapper` must be null"));
+            self.fail(
+                "if-else-merge",
+                format!("merge {id}: `mapper` must be null"),
+            );
         }
     }
 
@@ -328,7 +340,10 @@ impl Validator {
     /// or `else` (at most one, without); no empty branch; no router or if-else inside.
     fn if_else(&mut self, id: u64, m: &Value) {
         if !m.get("mapper").is_some_and(Value::is_null) {
-            self.fail("if-else-shape", format!("if-else {id}: `mapper` must be null"));
+            self.fail(
+                "if-else-shape",
+                format!("if-else {id}: `mapper` must be null"),
+            );
         }
         let branches = m.get("branches").and_then(Value::as_array);
         let Some(branches) = branches.filter(|b| !b.is_empty()) else {
@@ -353,9 +368,9 @@ impl Validator {
                     }
                 }
                 Some("condition") => {
-                    if !conditions
+                    if conditions
                         .and_then(Value::as_array)
-                        .is_some_and(|c| !c.is_empty())
+                        .is_none_or(Vec::is_empty)
                     {
                         self.fail(
                             "if-else-empty-branch",
@@ -399,14 +414,23 @@ impl Validator {
     fn flow(&mut self, flow: &[Value]) {
         let x = |m: &Value| m.pointer("/metadata/designer/x").and_then(Value::as_i64);
         let y = |m: &Value| m.pointer("/metadata/designer/y").and_then(Value::as_i64);
-        let name = |m: &Value| m.get("module").and_then(Value::as_str).unwrap_or("").to_owned();
+        let name = |m: &Value| {
+            m.get("module")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
         let id = |m: &Value| m.get("id").and_then(Value::as_u64).unwrap_or(0);
         for pair in flow.windows(2) {
             if let (Some(a), Some(b)) = (x(&pair[0]), x(&pair[1])) {
                 if b <= a {
                     self.fail(
                         "designer-layout",
-                        format!("module {} is not right of module {}", id(&pair[1]), id(&pair[0])),
+                        format!(
+                            "module {} is not right of module {}",
+                            id(&pair[1]),
+                            id(&pair[0])
+                        ),
                     );
                 }
             }
@@ -420,8 +444,7 @@ impl Validator {
                     format!("if-else {} is not followed by `builtin:BasicMerge`", id(m)),
                 );
             }
-            if name(m) == "builtin:BasicMerge"
-                && previous.as_deref() != Some("builtin:BasicIfElse")
+            if name(m) == "builtin:BasicMerge" && previous.as_deref() != Some("builtin:BasicIfElse")
             {
                 self.fail(
                     "if-else-merge",
@@ -559,7 +582,9 @@ fn filter_ok(f: &Value) -> bool {
                             !atoms.is_empty()
                                 && atoms.iter().all(|c| {
                                     c.get("a").is_some_and(Value::is_string)
-                                        && c.get("o").and_then(Value::as_str).is_some_and(operator_ok)
+                                        && c.get("o")
+                                            .and_then(Value::as_str)
+                                            .is_some_and(operator_ok)
                                 })
                         })
                     })
