@@ -602,7 +602,7 @@ impl<'a> Emitter<'a> {
             modules::HTTP,
             at,
             format!("continue in part {number}"),
-            json!({"authenticationType": "noAuth", "tlsType": ""}),
+            json!({"authenticationType": "noAuth"}),
             json!({
                 "url": url, "method": "post", "queryParameters": query, "parseResponse": true,
             }),
@@ -636,7 +636,7 @@ impl<'a> Emitter<'a> {
             modules::HTTP,
             at,
             format!("{} · run", step.name.text),
-            json!({"authenticationType": "noAuth", "tlsType": ""}),
+            json!({"authenticationType": "noAuth"}),
             json!({"url": self.url(&implementation), "method": "post", "queryParameters": needs, "parseResponse": true}),
         );
         call.onerror = self.on_error(s, call.id, at);
@@ -752,7 +752,7 @@ impl<'a> Emitter<'a> {
                 modules::HTTP,
                 &mut h,
                 format!("undo {} with {}", self.step_name(done), self.step_name(comp)),
-                json!({"authenticationType": "noAuth", "tlsType": ""}),
+                json!({"authenticationType": "noAuth"}),
                 json!({"url": url, "method": "post", "parseResponse": true,
                     "queryParameters": [{"name": "handoff_correlation_id", "value": at.context.var("handoff_correlation_id")}]}),
             ));
@@ -788,7 +788,7 @@ impl<'a> Emitter<'a> {
             modules::HTTP,
             at,
             format!("audit: {event}"),
-            json!({"authenticationType": "noAuth", "tlsType": ""}),
+            json!({"authenticationType": "noAuth"}),
             json!({"url": url, "method": "post", "queryParameters": query, "parseResponse": true}),
         )
     }
@@ -1228,7 +1228,7 @@ impl<'a> Emitter<'a> {
                     modules::HTTP,
                     at,
                     format!("{} · hand to its implementation", self.step_name(s)),
-                    json!({"authenticationType": "noAuth", "tlsType": ""}),
+                    json!({"authenticationType": "noAuth"}),
                     json!({"url": url, "method": "post", "queryParameters": query, "parseResponse": true}),
                 );
                 flow.push(call);
@@ -1311,7 +1311,7 @@ impl<'a> Emitter<'a> {
                 modules::HTTP,
                 at,
                 "tell the customer".into(),
-                json!({"authenticationType": "noAuth", "tlsType": ""}),
+                json!({"authenticationType": "noAuth"}),
                 json!({
                     "url": url, "method": "post", "parseResponse": true,
                     "queryParameters": [
