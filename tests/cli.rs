@@ -350,6 +350,51 @@ fn build_writes_one_n8n_workflow_per_workflow() {
 }
 
 #[test]
+fn build_writes_implementations_once_and_never_overwrites_them() {
+    let dir = scratch("build-implementations");
+    let target = dir.to_str().expect("utf-8");
+    let args = [
+        "build",
+        "examples/refund.handoff",
+        "--target",
+        "n8n",
+        "-o",
+        target,
+    ];
+    let first = handoff(&args);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let implementation = dir.join("implementations").join("refund.check_order.json");
+    assert!(
+        stdout(&first).contains("refund.check_order.json (a starting implementation)"),
+        "{}",
+        stdout(&first)
+    );
+    // The intake of the form trigger is written beside the orchestration.
+    assert!(dir.join("refund.intake.request.json").exists());
+    // The user edits the implementation; building again keeps it, byte for byte, and says so.
+    std::fs::write(&implementation, "{\"edited\": true}\n").expect("edit");
+    let second = handoff(&args);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert_eq!(
+        std::fs::read_to_string(&implementation).expect("implementation"),
+        "{\"edited\": true}\n"
+    );
+    assert!(
+        stdout(&second).contains(
+            "refund.check_order.json (an implementation: yours to edit, never overwritten)"
+        ),
+        "{}",
+        stdout(&second)
+    );
+    // The orchestration is always written again.
+    assert!(
+        stdout(&second).contains("refund.json"),
+        "{}",
+        stdout(&second)
+    );
+}
+
+#[test]
 fn build_writes_every_make_blueprint_of_every_workflow() {
     let dir = scratch("build-make");
     let out = handoff(&[

@@ -9,7 +9,9 @@ use handoff::check::{Analysis, Settings};
 use handoff::emit::n8n::{emit, js_string, plain, Options, Profile, NODE_TYPES};
 use serde_json::Value;
 
-fn compile(source: &str, options: &Options) -> Vec<(String, String)> {
+/// Per workflow: its name, the orchestration, and its intakes and implementations (file, then
+/// JSON) as one text.
+fn compile(source: &str, options: &Options) -> Vec<(String, String, String)> {
     let checked = common::checked_without_errors(source);
     let settings = Settings::default();
     checked
@@ -18,10 +20,19 @@ fn compile(source: &str, options: &Options) -> Vec<(String, String)> {
         .iter()
         .map(|wf| {
             let analysis = Analysis::new(wf, &settings);
-            (
-                wf.name.text.clone(),
-                emit(&analysis, options).expect("valid output"),
-            )
+            let output = emit(&analysis, options).expect("valid output");
+            let implementations: String = output
+                .intakes
+                .iter()
+                .map(|(file, json)| format!("== {file} (intake)\n{json}"))
+                .chain(
+                    output
+                        .implementations
+                        .iter()
+                        .map(|i| format!("== {} ({})\n{}", i.file, i.name, i.json)),
+                )
+                .collect();
+            (wf.name.text.clone(), output.orchestration, implementations)
         })
         .collect()
 }
@@ -41,8 +52,9 @@ fn examples() -> Vec<std::path::PathBuf> {
 fn every_example_compiles_and_matches_its_snapshot() {
     for path in examples() {
         let source = std::fs::read_to_string(&path).expect("readable");
-        for (name, json) in compile(&source, &Options::default()) {
+        for (name, json, implementations) in compile(&source, &Options::default()) {
             insta::assert_snapshot!(format!("n8n_{name}"), json);
+            insta::assert_snapshot!(format!("n8n_{name}_implementations"), implementations);
         }
     }
 }
@@ -62,7 +74,7 @@ fn output_is_byte_identical_across_runs() {
 fn output_has_the_shape_of_an_n8n_export() {
     for path in examples() {
         let source = std::fs::read_to_string(&path).expect("readable");
-        for (_, json) in compile(&source, &Options::default()) {
+        for (_, json, _) in compile(&source, &Options::default()) {
             let doc: Value = serde_json::from_str(&json).expect("JSON");
             for key in [
                 "name",
@@ -126,7 +138,7 @@ fn the_api_profile_has_only_what_the_api_accepts() {
         profile: Profile::Api,
         test: None,
     };
-    for (_, json) in compile(source, &options) {
+    for (_, json, _) in compile(source, &options) {
         let doc: Value = serde_json::from_str(&json).expect("JSON");
         let keys: Vec<&str> = doc
             .as_object()
@@ -177,10 +189,16 @@ workflow injection {
     let settings = Settings::default();
     for wf in &checked.module.workflows {
         let analysis = Analysis::new(wf, &settings);
-        let json = emit(&analysis, &Options::default()).expect("valid output");
-        let doc: Value = serde_json::from_str(&json).expect("JSON");
+        let output = emit(&analysis, &Options::default()).expect("valid output");
+        let docs: Vec<Value> = std::iter::once(&output.orchestration)
+            .chain(output.intakes.iter().map(|(_, json)| json))
+            .chain(output.implementations.iter().map(|i| &i.json))
+            .map(|json| serde_json::from_str(json).expect("JSON"))
+            .collect();
         let mut strings = Vec::new();
-        collect_strings(&doc, &mut strings);
+        for doc in &docs {
+            collect_strings(doc, &mut strings);
+        }
         for s in &strings {
             // Only the compiler's own expressions may start with `=`; they never contain source
             // braces or `$env`, and every literal inside them is an escaped JavaScript string.

@@ -51,7 +51,9 @@ workflow lane {
     for wf in &checked.module.workflows {
         let analysis = Analysis::new(wf, &settings);
         let json = emit(&analysis, &Options::default());
-        let json = json.unwrap_or_else(|problems| panic!("{problems:#?}"));
+        let json = json
+            .unwrap_or_else(|problems| panic!("{problems:#?}"))
+            .orchestration;
         let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
         let names: Vec<&str> = doc["nodes"]
             .as_array()

@@ -120,6 +120,9 @@ pub struct Routing {
     /// For a conditional route (index into `conditional`), the first earlier sibling that can
     /// hold at the same time, with a case where both do.
     pub overlaps: Vec<(usize, usize, routing::Case)>,
+    /// Whether at most one conditional route can hold in any case: decided within the bounds,
+    /// with nothing only known at run time, and no two conditions that meet.
+    pub exclusive: bool,
 }
 
 /// Runs every semantic rule on every workflow of a module.
@@ -260,6 +263,7 @@ impl<'a> Analysis<'a> {
             uncovered: None,
             has_unknown: decided.as_ref().is_some_and(|d| d.has_unknown),
             overlaps: Vec::new(),
+            exclusive: false,
         };
         let Some(decided) = decided else {
             return Some(result);
@@ -268,6 +272,7 @@ impl<'a> Analysis<'a> {
             result.uncovered = decided.uncovered();
         }
         let mut steps = 0;
+        let mut complete = true;
         'routes: for j in 1..conditions.len() {
             for i in 0..j {
                 match decided.overlap(i, j, &mut steps) {
@@ -276,10 +281,14 @@ impl<'a> Analysis<'a> {
                         continue 'routes;
                     }
                     Some(None) => {}
-                    None => break 'routes,
+                    None => {
+                        complete = false;
+                        break 'routes;
+                    }
                 }
             }
         }
+        result.exclusive = complete && !result.has_unknown && result.overlaps.is_empty();
         Some(result)
     }
 

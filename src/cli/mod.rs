@@ -473,6 +473,8 @@ fn build(
     };
     let settings = Settings::default();
     let mut outputs = Vec::new();
+    // n8n implementations: written only where no file exists yet (they are the user's).
+    let mut implementations: Vec<(String, String)> = Vec::new();
     for c in &checked {
         for wf in &c.module.workflows {
             let analysis = handoff::check::Analysis::new(wf, &settings);
@@ -497,7 +499,15 @@ fn build(
                 continue;
             }
             match handoff::emit::n8n::emit(&analysis, &options) {
-                Ok(json) => outputs.push((format!("{}.json", wf.name.text), json)),
+                Ok(output) => {
+                    outputs.push((format!("{}.json", wf.name.text), output.orchestration));
+                    outputs.extend(output.intakes);
+                    for imp in output.implementations {
+                        if !implementations.iter().any(|(file, _)| *file == imp.file) {
+                            implementations.push((imp.file, imp.json));
+                        }
+                    }
+                }
                 Err(problems) => {
                     eprintln!(
                         "error: the n8n output of `{}` failed its own validation (a bug in handoff):",
@@ -528,6 +538,39 @@ fn build(
             return CANNOT_RUN;
         }
         println!("wrote {}", file.display());
+    }
+    for (name, text) in &implementations {
+        let file = out.join(name);
+        if file.exists() {
+            println!(
+                "kept {} (an implementation: yours to edit, never overwritten)",
+                file.display()
+            );
+            continue;
+        }
+        if let Some(dir) = file.parent() {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                eprintln!("error: cannot create `{}`: {e}", dir.display());
+                return CANNOT_RUN;
+            }
+        }
+        // `create_new`: a file that appeared since the check above is not overwritten either.
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+        match written {
+            Ok(()) => println!("wrote {} (a starting implementation)", file.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => println!(
+                "kept {} (an implementation: yours to edit, never overwritten)",
+                file.display()
+            ),
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", file.display());
+                return CANNOT_RUN;
+            }
+        }
     }
     CLEAN
 }

@@ -81,10 +81,14 @@ def install_n8n():
 
 
 BROKER_PORT = None
+N8N_PORT = None
 
 
 def n8n_env(home):
-    global BROKER_PORT
+    global BROKER_PORT, N8N_PORT
+    if N8N_PORT is None:
+        # Resume links in emails name the server's port: every n8n process of a run uses one.
+        N8N_PORT = free_port()
     if BROKER_PORT is None:
         # Each n8n process starts a task broker; a port of our own keeps a second n8n on the
         # machine (another harness, a developer's) from colliding with this one.
@@ -101,6 +105,7 @@ def n8n_env(home):
             "N8N_ENCRYPTION_KEY": "handoff-harness-key",
             "N8N_LISTEN_ADDRESS": "127.0.0.1",
             "N8N_HOST": "127.0.0.1",
+            "N8N_PORT": str(N8N_PORT),
             "N8N_PERSONALIZATION_ENABLED": "false",
             "N8N_HIRING_BANNER_ENABLED": "false",
             "GENERIC_TIMEZONE": "UTC",
@@ -124,6 +129,111 @@ def first_json(text):
     return value
 
 
+class Mailbox:
+    """A local SMTP sink on 127.0.0.1 (aiosmtpd): every message n8n sends lands here."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        mailbox = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                import email
+                import email.policy
+
+                message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                body = message.get_body(preferencelist=("html", "plain"))
+                mailbox.messages.append(
+                    {
+                        "to": list(envelope.rcpt_tos),
+                        "subject": str(message.get("subject", "")),
+                        "body": body.get_content() if body else "",
+                    }
+                )
+                return "250 OK"
+
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def to(self, address):
+        return [m for m in self.messages if address in m["to"]]
+
+    def stop(self):
+        self.controller.stop()
+
+
+def ensure_aiosmtpd():
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        log("installing aiosmtpd (the SMTP sink) from PyPI")
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "aiosmtpd==1.4.6"], check=True)
+
+
+def import_credentials(home, work, mailbox):
+    """The SMTP credential the compiled email nodes name, pointing at the local sink."""
+    path = os.path.join(work, "credentials.json")
+    with open(path, "w") as f:
+        json.dump(
+            [
+                {
+                    "id": "handoffSmtp0001",
+                    "name": "handoff SMTP",
+                    "type": "smtp",
+                    "data": {
+                        "user": "",
+                        "password": "",
+                        "host": "127.0.0.1",
+                        "port": mailbox.port,
+                        "secure": False,
+                        "disableStartTls": True,
+                    },
+                },
+                # Slack cannot be reached from here: a credential lets workflows with Slack
+                # tasks pass n8n's checks; the harness's people all have an email inbox first.
+                {
+                    "id": "handoffSlack001",
+                    "name": "handoff Slack",
+                    "type": "slackApi",
+                    "data": {"accessToken": "xoxb-not-a-real-token"},
+                },
+            ],
+            f,
+        )
+    result = n8n(home, "import:credentials", f"--input={path}")
+    if result.returncode != 0:
+        sys.exit(f"error: n8n could not import the SMTP credential:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+
+
+def publish(home, workflow_ids):
+    """Publishes workflows as `n8n publish:workflow --id=ID` does (n8n 2 runs only published
+    sub-workflows), in one database transaction: one CLI start per workflow would take minutes."""
+    with sqlite3.connect(os.path.join(home, ".n8n", "database.sqlite")) as conn:
+        for workflow_id in workflow_ids:
+            updated = conn.execute(
+                "update workflow_entity set active = 1, activeVersionId = versionId where id = ? "
+                "and exists (select 1 from workflow_history h where h.workflowId = workflow_entity.id "
+                "and h.versionId = workflow_entity.versionId)",
+                (workflow_id,),
+            ).rowcount
+            if updated != 1:
+                sys.exit(f"error: could not publish the workflow {workflow_id}")
+
+
+def implementations_of(out):
+    """The implementation sub-workflows a build wrote."""
+    directory = os.path.join(out, "implementations")
+    found = []
+    if os.path.isdir(directory):
+        for name in sorted(os.listdir(directory)):
+            with open(os.path.join(directory, name)) as f:
+                found.append(json.load(f))
+    return found
+
+
 def compile_case(case, directory):
     payload = {"payload": case["payload"], "outputs": case.get("outputs", {})}
     payload_file = os.path.join(directory, f"{case['name']}.payload.json")
@@ -143,7 +253,7 @@ def compile_case(case, directory):
     # One workflow per case: a distinct id and name.
     workflow["id"] = ("hc" + uuid.uuid5(uuid.NAMESPACE_URL, case["name"]).hex)[:16]
     workflow["name"] = f"{workflow['name']} [{case['name']}]"
-    return workflow
+    return workflow, implementations_of(out)
 
 
 def check_run(case, run):
@@ -152,7 +262,14 @@ def check_run(case, run):
     if status != expect["status"]:
         fail(case["name"], f"status {status!r}, expected {expect['status']!r}")
     result = run["data"]["resultData"]
-    if result.get("error"):
+    if "error_at" in expect:
+        # The run must get as far as the node (n8n accepted the workflow) and fail there.
+        node = (result.get("error") or {}).get("node", {}).get("name")
+        if node != expect["error_at"]:
+            fail(case["name"], f"the run failed at {node!r}, expected at {expect['error_at']!r}: {result.get('error')}")
+        else:
+            log(f"  the run got as far as `{node}` and failed there: {result['error'].get('message')}")
+    elif result.get("error"):
         fail(case["name"], f"the run failed: {result['error'].get('message')}")
     run_data = result["runData"]
     for node in expect.get("ran", []):
@@ -184,15 +301,25 @@ def check_run(case, run):
             fail(case["name"], f"waiting at {waiting}, expected [{expect['waiting_at']!r}]")
 
 
+def form_labels(node):
+    """The field labels of a person's task: a `Wait` form or a send-and-wait custom form."""
+    params = node["parameters"]
+    if node["type"] == "n8n-nodes-base.wait" and params.get("resume") == "form":
+        return [f["fieldLabel"] for f in params["formFields"]["values"]]
+    if params.get("operation") == "sendAndWait" and params.get("responseType") == "customForm":
+        return [f["fieldLabel"] for f in params["formFields"]["values"]]
+    return None
+
+
 def check_form(case, workflow):
     form = case["expect"].get("form")
     if not form:
         return
     node = next((n for n in workflow["nodes"] if n["name"] == form["node"]), None)
-    if node is None or node["type"] != "n8n-nodes-base.wait" or node["parameters"].get("resume") != "form":
-        fail(case["name"], f"`{form['node']}` is not a Wait node resuming on a form")
+    labels = form_labels(node) if node else None
+    if labels is None:
+        fail(case["name"], f"`{form['node']}` is not a person's task with a form")
         return
-    labels = [f["fieldLabel"] for f in node["parameters"]["formFields"]["values"]]
     if labels != form["fields"]:
         fail(case["name"], f"the form of `{form['node']}` has fields {labels}, expected {form['fields']}")
 
@@ -219,12 +346,12 @@ class Server:
 
     def __init__(self, home):
         self.home = home
-        self.port = free_port()
+        n8n_env(home)
+        self.port = N8N_PORT
         self.base = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
         env = n8n_env(self.home)
-        env["N8N_PORT"] = str(self.port)
         self.log = open(os.path.join(self.home, "server.log"), "w")
         self.process = subprocess.Popen([N8N_BIN, "start"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
@@ -278,50 +405,147 @@ def executions(home, workflow_id):
         ).fetchall()
 
 
-def live_webhook(home, work):
-    """Compiles an example as it ships (no test variant), publishes it, starts n8n and calls its
-    webhook: the request body must reach the first step's context."""
-    with open(os.path.join(ROOT, "tests", "n8n", "live.json")) as f:
-        live = json.load(f)
-    log(f"live {live['example']}: POST /webhook/{live['path']}")
-    out = os.path.join(work, "live")
+def stub(implementation, returns):
+    """Replaces an implementation's body with a Code node that returns `returns` (what a user
+    does when they write the real work)."""
+    start = next(n for n in implementation["nodes"] if n["type"] == "n8n-nodes-base.executeWorkflowTrigger")
+    code = {
+        "parameters": {"jsCode": f"return [{{ json: {json.dumps(returns)} }}];"},
+        "id": str(uuid.uuid4()),
+        "name": "Work",
+        "type": "n8n-nodes-base.code",
+        "typeVersion": 2,
+        "position": [240, 0],
+    }
+    implementation["nodes"] = [start, code]
+    implementation["connections"] = {start["name"]: {"main": [[{"node": "Work", "type": "main", "index": 0}]]}}
+
+
+def shipped(home, work, live, mailbox):
+    """Compiles an example as it ships (no test variant), stubs its implementations, imports and
+    publishes everything with n8n's CLI, starts n8n and starts the work as its users do: a
+    webhook's intake answers 202 at once; a public form's intake answers with its completion
+    page and never leads its submitter to a person's task. The orchestration runs on its own,
+    with the request in its context, and waits at the right person's task, sent by email."""
+    name = live["name"]
+    log(f"{name} ({live['example']})")
+    out = os.path.join(work, name.replace(" ", "-"))
     result = subprocess.run(
         [HANDOFF, "build", os.path.join(ROOT, "examples", f"{live['example']}.handoff"), "--target", "n8n", "-o", out],
         capture_output=True, text=True,
     )
     if result.returncode != 0:
         sys.exit(f"error: handoff build failed:\n{result.stderr}")
-    path = os.path.join(out, f"{live['example']}.json")
-    workflow_id = json.load(open(path))["id"]
-    for args in (["import:workflow", f"--input={path}"], ["publish:workflow", f"--id={workflow_id}"]):
-        result = n8n(home, *args)
-        if result.returncode != 0:
-            fail("live", f"n8n {args[0]} failed: {result.stderr[-2000:]}")
-            return
+    directory = os.path.join(out, "implementations")
+    for file in sorted(os.listdir(directory)):
+        path = os.path.join(directory, file)
+        implementation = json.load(open(path))
+        returns = live["implementations"].get(implementation["name"].removesuffix(" (implementation)"), {})
+        stub(implementation, returns)
+        json.dump(implementation, open(path, "w"))
+    files = [os.path.join(directory, n) for n in sorted(os.listdir(directory))]
+    files += [os.path.join(out, n) for n in sorted(os.listdir(out)) if n.endswith(".json")]
+    orchestration_id = json.load(open(os.path.join(out, f"{live['example']}.json")))["id"]
+    for path in files:
+        workflow_id = json.load(open(path))["id"]
+        for args in (["import:workflow", f"--input={path}"], ["publish:workflow", f"--id={workflow_id}"]):
+            result = n8n(home, *args)
+            if result.returncode != 0:
+                fail(name, f"n8n {args[0]} {os.path.basename(path)} failed: {result.stderr[-2000:]}")
+                return
+    log(f"  imported and published {len(files)} workflows (orchestration, intake, implementations)")
     with Server(home) as server:
-        status = server.request(f"webhook/{live['path']}", json.dumps(live["body"]).encode(), "application/json")
-        log(f"  webhook answered {status}")
+        started = time.time()
+        if "path" in live:
+            status = server.request(f"webhook/{live['path']}", json.dumps(live["body"]).encode(), "application/json")
+            log(f"  the webhook answered {status} in {time.time() - started:.1f}s")
+            if status != live["expect"]["webhook_status"]:
+                fail(name, f"the webhook answered {status}, expected {live['expect']['webhook_status']}")
+        else:
+            intake = json.load(open(os.path.join(out, f"{live['example']}.intake.{live['form']}.json")))
+            trigger = next(n for n in intake["nodes"] if n["type"] == "n8n-nodes-base.formTrigger")
+            labels = [f["fieldLabel"] for f in trigger["parameters"]["formFields"]["values"]]
+            body, content_type = multipart({f"field-{i}": live["fields"][label] for i, label in enumerate(labels)})
+            url = f"{server.base}/form/{trigger['webhookId']}"
+            for _ in range(30):
+                status, page = get(url)
+                if status != 404:
+                    break
+                time.sleep(1)
+            request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as r:
+                    status, answer = r.status, r.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as e:
+                status, answer = e.code, e.read().decode("utf-8", "replace")
+            log(f"  the public form answered {status}: {answer[:120]!r}")
+            if status != 200:
+                fail(name, f"the public form answered {status}")
+            if "form-waiting" in answer or "webhook-waiting" in answer:
+                fail(name, f"the public form led its submitter on to a task: {answer[:300]!r}")
         deadline = time.time() + 60
         rows = []
         while time.time() < deadline:
-            rows = executions(home, workflow_id)
+            rows = executions(home, orchestration_id)
             if rows and rows[0][1] not in ("new", "running"):
                 break
             time.sleep(1)
     if not rows:
-        fail("live", "the webhook started no execution")
+        fail(name, "the intake started no run of the orchestration")
         return
     _, status, data = rows[0]
     if status != live["expect"]["status"]:
-        fail("live", f"status {status!r}, expected {live['expect']['status']!r}")
+        fail(name, f"status {status!r}, expected {live['expect']['status']!r}")
+    else:
+        log(f"  the orchestration ran on its own and is {status}")
     for text in live["expect"]["contains"]:
         if text not in data:
-            fail("live", f"the execution data lacks {text!r}")
+            fail(name, f"the execution data lacks {text!r}")
+    if "task_to" in live["expect"]:
+        if not mailbox.to(live["expect"]["task_to"]):
+            fail(name, f"no task reached {live['expect']['task_to']}")
+        else:
+            log(f"  the task went to {live['expect']['task_to']}, not to whoever submitted the form")
 
 
-def resume_waiting_form(case, workflow, home):
-    """Starts n8n, submits the waiting form through its resume URL, and checks that the work
-    continued to the next step."""
+def signed_link(mailbox, node, execution):
+    """The resume link of the email a send-and-wait node sent for an execution."""
+    import html
+    import re
+
+    address = node["parameters"]["toEmail"]
+    marker = f"/{execution}/{node['id']}"
+    for message in reversed(mailbox.to(address)):
+        for url in re.findall(r'href="([^"]+)"', message["body"]):
+            url = html.unescape(url)
+            if marker in url:
+                return url
+    return None
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+def post(url, body, content_type):
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (TimeoutError, urllib.error.URLError):
+        return None
+
+
+def resume_waiting_form(case, workflow, home, mailbox):
+    """Starts n8n and answers the waiting task: through the signed link of the email the person
+    received (a tampered link must be refused), or through the form URL of an actor with no
+    inbox. The work must continue to the next step, and the answer records the inbox."""
     resume = case["expect"]["resume"]
     waiting = [row for row in executions(home, workflow["id"]) if row[1] == "waiting"]
     if not waiting:
@@ -329,11 +553,35 @@ def resume_waiting_form(case, workflow, home):
         return
     execution = waiting[0][0]
     node = next(n for n in workflow["nodes"] if n["name"] == case["expect"]["waiting_at"])
-    labels = [f["fieldLabel"] for f in node["parameters"]["formFields"]["values"]]
+    labels = form_labels(node) or []
     body, content_type = multipart({f"field-{i}": resume["values"].get(label, "") for i, label in enumerate(labels)})
+    emailed = node["parameters"].get("operation") == "sendAndWait"
     with Server(home) as server:
-        status = server.request(f"form-waiting/{execution}", body, content_type)
-        log(f"  submitted the form at /form-waiting/{execution} (HTTP {status})")
+        if emailed:
+            link = signed_link(mailbox, node, execution)
+            if link is None:
+                fail(case["name"], f"no email to {node['parameters']['toEmail']} carries the link of `{node['name']}`")
+                return
+            log(f"  {node['parameters']['toEmail']} received the task with a signed link")
+            # The server registers its routes shortly after it reports ready.
+            for _ in range(30):
+                status, page = get(link)
+                if status != 404:
+                    break
+                time.sleep(1)
+            if status != 200 or "form" not in page:
+                fail(case["name"], f"the signed link does not open the form (HTTP {status})")
+            tampered = link[:-4] + ("0000" if not link.endswith("0000") else "1111")
+            status, _ = get(tampered)
+            if status < 400:
+                fail(case["name"], f"a tampered link was accepted (HTTP {status})")
+            else:
+                log(f"  a tampered link is refused (HTTP {status})")
+            status = post(link, body, content_type)
+            log(f"  submitted the form through the signed link (HTTP {status})")
+        else:
+            status = server.request(f"form-waiting/{execution}", body, content_type)
+            log(f"  submitted the form at /form-waiting/{execution} (HTTP {status})")
         deadline = time.time() + 60
         row = None
         while time.time() < deadline:
@@ -343,8 +591,92 @@ def resume_waiting_form(case, workflow, home):
             time.sleep(1)
     if row is None or resume["then_ran"] not in row[2]:
         fail(case["name"], f"after the form, `{resume['then_ran']}` did not run")
+        return
+    log(f"  the work continued to `{resume['then_ran']}` (status {row[1]})")
+    if emailed:
+        inbox = f"email {node['parameters']['toEmail']}"
+        if inbox not in row[2]:
+            fail(case["name"], f"the answer does not record the inbox {inbox!r}")
+        else:
+            log(f"  the answer records `{inbox}`")
+
+
+def implementation_scenario(home, work):
+    """An implementation is the user's: the harness edits the starting bodies (enrich returns
+    values, qualify forgets `budget`), builds again into the same directory (the edits must
+    survive, byte for byte), imports and publishes with n8n's CLI, and runs: enrich's values
+    reach qualify's input, and qualify's missing `budget` fails the step."""
+    log("implementations: edited, rebuilt, kept, run")
+    out = os.path.join(work, "implementations-case")
+    payload_file = os.path.join(work, "implementations.payload.json")
+    with open(payload_file, "w") as f:
+        json.dump({"payload": {"email": "ada@example.com", "name": "Ada", "company": "ACME", "website": "https://acme.example"}, "outputs": {}}, f)
+    build = [HANDOFF, "build", os.path.join(ROOT, "examples", "lead_qualification.handoff"),
+             "--target", "n8n", "-o", out, "--test-payload", payload_file]
+    first = subprocess.run(build, capture_output=True, text=True)
+    if first.returncode != 0:
+        fail("implementations", f"build failed: {first.stderr}")
+        return
+    directory = os.path.join(out, "implementations")
+    edits = {
+        "lead_qualification.enrich.json": {"employees": 7, "tier": "smb"},
+        # `budget` is missing on purpose.
+        "lead_qualification.qualify.json": {"intent": 40, "pain_points": ["time"], "brief": "edited", "_confidence": 0.9},
+    }
+    for name, returns in edits.items():
+        path = os.path.join(directory, name)
+        with open(path) as f:
+            implementation = json.load(f)
+        code = next(n for n in implementation["nodes"] if n["type"] == "n8n-nodes-base.code")
+        code["parameters"]["jsCode"] = f"// edited by the harness\nreturn [{{ json: {json.dumps(returns)} }}];"
+        with open(path, "w") as f:
+            json.dump(implementation, f, indent=2)
+    before = {name: open(os.path.join(directory, name)).read() for name in edits}
+    second = subprocess.run(build, capture_output=True, text=True)
+    if second.returncode != 0 or "kept" not in second.stdout:
+        fail("implementations", f"the second build did not keep the implementations:\n{second.stdout}")
+    for name, text in before.items():
+        if open(os.path.join(directory, name)).read() != text:
+            fail("implementations", f"building again overwrote the edited {name}")
+    log("  building again kept the edited implementations")
+    workflow = json.load(open(os.path.join(out, "lead_qualification.json")))
+    workflow["id"] = "hcimplementatio1"
+    workflow["name"] = "lead_qualification [implementations]"
+    with open(os.path.join(out, "lead_qualification.json"), "w") as f:
+        json.dump(workflow, f)
+    result = n8n(home, "import:workflow", "--separate", f"--input={directory}")
+    if result.returncode != 0:
+        fail("implementations", f"import failed: {result.stderr[-1000:]}")
+        return
+    for name in sorted(os.listdir(directory)):
+        implementation_id = json.load(open(os.path.join(directory, name)))["id"]
+        result = n8n(home, "publish:workflow", f"--id={implementation_id}")
+        if result.returncode != 0:
+            fail("implementations", f"publish failed: {result.stderr[-1000:]}")
+            return
+    result = n8n(home, "import:workflow", f"--input={os.path.join(out, 'lead_qualification.json')}")
+    if result.returncode != 0:
+        fail("implementations", f"import failed: {result.stderr[-1000:]}")
+        return
+    result = n8n(home, "execute", f"--id={workflow['id']}", "--rawOutput")
+    run = first_json(result.stdout)
+    if run is None:
+        fail("implementations", f"no execution data:\n{result.stdout[-2000:]}")
+        return
+    run_data = run["data"]["resultData"]["runData"]
+    context = run_data.get("qualify · context", [{}])[0].get("data", {}).get("main", [[]])[0]
+    got = context[0]["json"] if context else {}
+    if got.get("employees") != 7 or got.get("tier") != "smb":
+        fail("implementations", f"enrich's values did not reach qualify: {got}")
     else:
-        log(f"  the work continued to `{resume['then_ran']}` (status {row[1]})")
+        log("  the edited enrich ran and its provides reached qualify")
+    error = run["data"]["resultData"].get("error") or {}
+    if run.get("status") != "error" or "budget" not in error.get("message", ""):
+        fail("implementations", f"a missing `budget` did not fail the step (status {run.get('status')}, {error.get('message')!r})")
+    else:
+        log(f"  qualify's missing provides failed the step: {error.get('message')}")
+    if "handoff qualify → book_meeting" in run_data or "qualify · route" in run_data:
+        fail("implementations", "the work went on after a missing provides")
 
 
 def main():
@@ -353,23 +685,33 @@ def main():
     if len(sys.argv) > 1:
         cases = [c for c in cases if c["name"] in sys.argv[1:]]
     install_n8n()
+    ensure_aiosmtpd()
     subprocess.run(["cargo", "build", "--quiet"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="handoff-n8n-")
     home = os.path.join(work, "home")
     os.makedirs(home)
+    mailbox = Mailbox()
     try:
+        import_credentials(home, work, mailbox)
         workflows = {}
         imports = os.path.join(work, "import")
         os.makedirs(imports)
         for case in cases:
-            workflow = compile_case(case, work)
+            workflow, implementations = compile_case(case, work)
             workflows[case["name"]] = workflow
             with open(os.path.join(imports, f"{case['name']}.json"), "w") as f:
                 json.dump(workflow, f)
+            for implementation in implementations:
+                with open(os.path.join(imports, f"{implementation['id']}.json"), "w") as f:
+                    json.dump(implementation, f)
         result = n8n(home, "import:workflow", "--separate", f"--input={imports}")
         if result.returncode != 0:
             sys.exit(f"error: n8n import failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        log(f"imported {len(cases)} workflows into n8n {N8N_VERSION}")
+        implementation_ids = sorted(
+            {i["id"] for name in os.listdir(imports) for i in [json.load(open(os.path.join(imports, name)))] if i["id"].startswith("im")}
+        )
+        publish(home, implementation_ids)
+        log(f"imported {len(cases)} workflows and {len(implementation_ids)} implementations into n8n {N8N_VERSION}")
         for case in cases:
             log(f"case {case['name']} ({case['example']})")
             workflow = workflows[case["name"]]
@@ -381,13 +723,17 @@ def main():
                 continue
             check_run(case, run)
             if "resume" in case["expect"]:
-                resume_waiting_form(case, workflow, home)
+                resume_waiting_form(case, workflow, home, mailbox)
         if len(sys.argv) == 1:
-            live_webhook(home, work)
+            with open(os.path.join(ROOT, "tests", "n8n", "live.json")) as f:
+                for live in json.load(f):
+                    shipped(home, work, live, mailbox)
+            implementation_scenario(home, work)
     finally:
+        mailbox.stop()
         if not os.environ.get("HANDOFF_N8N_DEBUG"):
             shutil.rmtree(work, ignore_errors=True)
-    total = len(cases) + (1 if len(sys.argv) == 1 else 0)
+    total = len(cases) + (4 if len(sys.argv) == 1 else 0)
     failed = len({f.split(":")[0] for f in failures})
     print(f"n8n: {total - failed} passed, {failed} failed")
     if failures:

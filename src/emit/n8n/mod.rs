@@ -29,6 +29,10 @@
 //! source is either a plain parameter that cannot start an expression, or a JavaScript string
 //! literal inside an expression the compiler wrote, with `{`, `}` and `$` escaped.
 
+mod implementations;
+mod intake;
+mod tasks;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -40,6 +44,21 @@ use crate::ir::{
     Cond, CondKind, FieldId, Guard, NodeId, ReversibilityKind, StepId, TransitionKind, TriggerKind,
     Type, Value as Operand, ValueKind, Workflow,
 };
+
+pub use implementations::Implementation;
+pub use tasks::{FROM_ADDRESS, SLACK_CREDENTIAL, SMTP_CREDENTIAL};
+
+/// The n8n output of one workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    /// The orchestration, `<workflow>.json`: always written.
+    pub orchestration: String,
+    /// One intake per form or webhook trigger, `<workflow>.intake.<trigger>.json` (file name,
+    /// JSON): it answers whoever started the work at once, then starts the orchestration.
+    pub intakes: Vec<(String, String)>,
+    /// The implementations the orchestration calls: written only where no file exists yet.
+    pub implementations: Vec<Implementation>,
+}
 
 /// The n8n version whose node types and versions the output uses.
 pub const N8N_VERSION: &str = "2.8.4";
@@ -91,6 +110,10 @@ pub const NODE_TYPES: &[(&str, f64)] = &[
     ("n8n-nodes-base.formTrigger", 2.5),
     ("n8n-nodes-base.noOp", 1.0),
     ("n8n-nodes-base.stickyNote", 1.0),
+    ("n8n-nodes-base.emailSend", 2.1),
+    ("n8n-nodes-base.slack", 2.4),
+    ("n8n-nodes-base.executeWorkflow", 1.3),
+    ("n8n-nodes-base.executeWorkflowTrigger", 1.1),
 ];
 
 const SET: &str = "n8n-nodes-base.set";
@@ -106,7 +129,7 @@ fn namespace() -> uuid::Uuid {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"https://handoff.invalid/n8n")
 }
 
-fn uuid_of(parts: &[&str]) -> String {
+pub(super) fn uuid_of(parts: &[&str]) -> String {
     uuid::Uuid::new_v5(&namespace(), parts.join("\u{0}").as_bytes()).to_string()
 }
 
@@ -123,6 +146,8 @@ struct Node {
     position: [i64; 2],
     #[serde(skip_serializing_if = "Option::is_none")]
     webhook_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credentials: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     notes: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -188,7 +213,7 @@ pub fn plain(text: &str) -> String {
 }
 
 /// Markdown text that renders `text` literally in a sticky note (no markup, no HTML).
-fn markdown_literal(text: &str) -> String {
+pub(super) fn markdown_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -293,6 +318,13 @@ struct Builder<'a> {
     cells: BTreeMap<(usize, usize), usize>,
     /// Canvas positions already taken.
     occupied: std::collections::HashSet<[i64; 2]>,
+    /// The implementation each step calls, by step index.
+    calls: BTreeMap<u32, implementations::Call>,
+    /// The n8n workflow's name: the workflow's, or its intake's.
+    title: String,
+    /// Where another run starts this workflow (`_entry`, node): an intake's trigger, or a
+    /// route a fork hands to a run of its own.
+    entries: Vec<(String, String, Place)>,
 }
 
 /// Where a node goes: a cell of a step and an offset inside it.
@@ -339,12 +371,13 @@ impl Builder<'_> {
         }
         self.nodes.push(Node {
             parameters,
-            id: uuid_of(&[&self.wf.name.text, name]),
+            id: uuid_of(&[&self.title, name]),
             name: name.to_string(),
             kind: kind.to_string(),
             type_version,
             position,
             webhook_id: None,
+            credentials: None,
             notes: None,
             notes_in_flow: false,
         });
@@ -394,6 +427,85 @@ impl Builder<'_> {
                 "id": uuid_of(&[&self.wf.name.text, name, "_entered_at"]),
                 "name": "_entered_at",
                 "value": "={{ $now.toISO() }}",
+                "type": "string",
+            }));
+        }
+        let parameters = json!({
+            "mode": "manual",
+            "assignments": { "assignments": assignments },
+            "includeOtherFields": false,
+            "options": {},
+        });
+        self.add(name, SET, 3.4, parameters, place)
+    }
+
+    /// The n8n node of trigger `i`, and where its fields are in the item it emits.
+    fn trigger_node(&mut self, i: usize, place: Place) -> (String, Option<&'static str>) {
+        let wf = self.wf;
+        let t = &wf.triggers[i];
+        let provides = ids(&t.provides);
+        let name = t.name.text.clone();
+        let (node, source) = match &t.kind {
+            TriggerKind::Manual => (self.add(&name, "n8n-nodes-base.manualTrigger", 1.0, json!({}), place), None),
+            TriggerKind::Webhook(path) => {
+                let path = path.value.trim_start_matches('/');
+                let node = self.add(
+                    &name,
+                    "n8n-nodes-base.webhook",
+                    2.1,
+                    json!({ "httpMethod": "POST", "path": plain(path), "responseMode": "onReceived", "options": { "responseCode": { "values": { "responseCode": "customCode", "customCode": 202 } } } }),
+                    place,
+                );
+                (node, Some("body"))
+            }
+            TriggerKind::Schedule(cron) => (
+                self.add(
+                    &name,
+                    "n8n-nodes-base.scheduleTrigger",
+                    1.2,
+                    json!({ "rule": { "interval": [{ "field": "cronExpression", "expression": plain(&cron.value) }] } }),
+                    place,
+                ),
+                None,
+            ),
+            TriggerKind::Form(title) => {
+                let fields = self.form_fields(&provides);
+                (
+                    self.add(
+                        &name,
+                        "n8n-nodes-base.formTrigger",
+                        2.5,
+                        json!({ "formTitle": plain(&title.value), "formFields": { "values": fields }, "options": {} }),
+                        place,
+                    ),
+                    None,
+                )
+            }
+        };
+        if matches!(t.kind, TriggerKind::Webhook(_) | TriggerKind::Form(_)) {
+            if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
+                n.webhook_id = Some(uuid_of(&[&wf.name.text, &node, "webhook"]));
+            }
+        }
+        (node, source)
+    }
+
+    /// The context a schedule starts with: its `date` and `datetime` fields hold the time the
+    /// run started (UTC); a schedule has nothing else to give, so other fields stay absent
+    /// (W208 warns about them).
+    fn schedule_context(&mut self, name: &str, fields: &[FieldId], place: Place) -> String {
+        let mut assignments = Vec::new();
+        for &f in fields {
+            let field = self.wf.field(f);
+            let value = match &field.ty {
+                Type::Prim(PrimType::Date) => "={{ $now.toUTC().toISODate() }}",
+                Type::Prim(PrimType::Datetime) => "={{ $now.toUTC().toISO() }}",
+                _ => continue,
+            };
+            assignments.push(json!({
+                "id": uuid_of(&[&self.wf.name.text, name, &field.name.text]),
+                "name": field.name.text,
+                "value": value,
                 "type": "string",
             }));
         }
@@ -529,13 +641,15 @@ impl Builder<'_> {
         name
     }
 
-    /// A `Code` node that puts the answers of a form (the fields `fields`) back into the context
-    /// kept by the node `base`.
-    fn merge_answers(
+    /// A `Code` node that puts the answers of a task (the fields `fields`) back into the context
+    /// kept by the node `base`. `delivery` is `None` when no answer is merged (the context is
+    /// restored); an answer records where it came from (the inbox, or n8n's form) and when.
+    fn merge(
         &mut self,
         name: &str,
         base: &str,
         fields: &[FieldId],
+        delivery: Option<tasks::Answer<'_>>,
         place: Place,
     ) -> String {
         let mut conversions = Vec::new();
@@ -551,17 +665,43 @@ impl Builder<'_> {
                 key = serde_json::to_string(&field.name.text).unwrap_or_default()
             ));
         }
+        let (answers, record) = match delivery {
+            None => ("item.json", String::new()),
+            Some(tasks::Answer::Form) => (
+                "item.json",
+                "\n  out._answered_by = \"n8n form\";\n  out._answered_at = new Date().toISOString();".to_string(),
+            ),
+            Some(tasks::Answer::Inbox(d)) => (
+                "(item.json.data ?? {})",
+                format!(
+                    "\n  out._answered_by = {};\n  out._answered_at = new Date().toISOString();",
+                    js_string(&d.inbox)
+                ),
+            ),
+        };
         let code = format!(
-            "// Generated by handoff: the context before the form, with the answers merged in.\nconst base = $({base}).all();\nreturn $input.all().map((item, i) => {{\n  const answers = item.json;\n  const out = {{ ...((base[i] ?? base[0] ?? {{ json: {{}} }}).json) }};\n{}\n  return {{ json: out }};\n}});",
+            "// Generated by handoff: the context before the task, with the answers merged in.\nconst base = $({base}).all();\nreturn $input.all().map((item, i) => {{\n  const answers = {answers};\n  const out = {{ ...((base[i] ?? base[0] ?? {{ json: {{}} }}).json) }};\n{}{record}\n  return {{ json: out }};\n}});",
             conversions.join("\n"),
-            base = serde_json::to_string(base).unwrap_or_default()
+            base = js_string(base)
         );
         self.add(name, CODE, 2.0, json!({ "jsCode": code }), place)
     }
 }
 
+/// The threshold of an escalation that fires on time alone (`elapsed > D` or `elapsed >= D`).
+fn elapsed_threshold(cond: &Cond) -> Option<u64> {
+    use crate::ast::CmpOp;
+    let CondKind::Compare(a, op, b) = &cond.kind else {
+        return None;
+    };
+    match (&a.kind, op, &b.kind) {
+        (ValueKind::Elapsed, CmpOp::Gt | CmpOp::Ge, ValueKind::Duration(secs)) => Some(*secs),
+        _ => None,
+    }
+}
+
 /// The type of an assignment in a `Set` node.
-fn n8n_type(ty: &Type) -> &'static str {
+pub(super) fn n8n_type(ty: &Type) -> &'static str {
     match ty {
         Type::Prim(PrimType::Number | PrimType::Money | PrimType::Duration) => "number",
         Type::Prim(PrimType::Bool) => "boolean",
@@ -589,9 +729,18 @@ fn ids(refs: &[crate::ir::Ref<FieldId>]) -> Vec<FieldId> {
 }
 
 /// Emits one workflow as n8n JSON. The workflow must be free of error diagnostics.
-pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<String, Vec<String>> {
+/// The n8n id of a workflow of the output, from its name.
+fn workflow_id(name: &str) -> String {
+    uuid_of(&[name]).replace('-', "")[..16].to_string()
+}
+
+pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> {
     let wf = a.wf;
+    let (implementations, calls) = implementations::collect(wf, options.test.as_ref());
     let mut b = Builder {
+        calls,
+        title: wf.name.text.clone(),
+        entries: Vec::new(),
         wf,
         a,
         options,
@@ -604,7 +753,20 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<String, Vec<String>> 
     };
     b.layout();
     b.build();
-    b.finish()
+    let orchestration = b.finish()?;
+    let mut intakes = Vec::new();
+    if options.test.is_none() {
+        for (i, t) in wf.triggers.iter().enumerate() {
+            if matches!(t.kind, TriggerKind::Webhook(_) | TriggerKind::Form(_)) {
+                intakes.push(intake::emit(a, options, i)?);
+            }
+        }
+    }
+    Ok(Output {
+        orchestration,
+        intakes,
+        implementations,
+    })
 }
 
 impl Builder<'_> {
@@ -723,6 +885,7 @@ impl Builder<'_> {
                 type_version: json!(1),
                 position,
                 webhook_id: None,
+                credentials: None,
                 notes: None,
                 notes_in_flow: false,
             });
@@ -772,53 +935,24 @@ impl Builder<'_> {
                 trigger_exit.push(Some(kept));
                 continue;
             }
-            let name = t.name.text.clone();
-            let (node, source) = match &t.kind {
-                TriggerKind::Manual => (self.add(&name, "n8n-nodes-base.manualTrigger", 1.0, json!({}), place), None),
-                TriggerKind::Webhook(path) => {
-                    let path = path.value.trim_start_matches('/');
-                    let node = self.add(
-                        &name,
-                        "n8n-nodes-base.webhook",
-                        2.1,
-                        json!({ "httpMethod": "POST", "path": plain(path), "responseMode": "onReceived", "options": {} }),
-                        place,
-                    );
-                    (node, Some("body"))
-                }
-                TriggerKind::Schedule(cron) => (
-                    self.add(
-                        &name,
-                        "n8n-nodes-base.scheduleTrigger",
-                        1.2,
-                        json!({ "rule": { "interval": [{ "field": "cronExpression", "expression": plain(&cron.value) }] } }),
-                        place,
-                    ),
-                    None,
-                ),
-                TriggerKind::Form(title) => {
-                    let fields = self.form_fields(&provides);
-                    (
-                        self.add(
-                            &name,
-                            "n8n-nodes-base.formTrigger",
-                            2.5,
-                            json!({ "formTitle": plain(&title.value), "formFields": { "values": fields }, "options": {} }),
-                            place,
-                        ),
-                        None,
-                    )
-                }
-            };
             if matches!(t.kind, TriggerKind::Webhook(_) | TriggerKind::Form(_)) {
-                if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
-                    n.webhook_id = Some(uuid_of(&[&wf.name.text, &node, "webhook"]));
-                }
+                // Started by the trigger's intake (a workflow of its own), with the trigger's
+                // fields as they came in.
+                let kept = self.keep(&context, &provides, None, false, place.at(1, 0));
+                self.entries
+                    .push((format!("intake:{}", t.name.text), kept.clone(), place));
+                trigger_exit.push(Some(kept));
+                continue;
             }
+            let (node, source) = self.trigger_node(i, place);
             if let Some(doc) = &t.doc {
                 self.note(&node, doc.clone());
             }
-            let kept = self.keep(&context, &provides, source, false, place.at(1, 0));
+            let kept = if matches!(t.kind, TriggerKind::Schedule(_)) {
+                self.schedule_context(&context, &provides, place.at(1, 0))
+            } else {
+                self.keep(&context, &provides, source, false, place.at(1, 0))
+            };
             self.connect(&node, 0, &kept);
             trigger_exit.push(Some(kept));
         }
@@ -832,6 +966,7 @@ impl Builder<'_> {
         for (i, exit_node) in exit.iter().enumerate() {
             self.routes(NodeId::Step(StepId(i as u32)), exit_node);
         }
+        self.entry_points();
     }
 
     /// Builds the nodes of one step; returns its entry and exit nodes.
@@ -844,7 +979,8 @@ impl Builder<'_> {
         let available: Vec<FieldId> = self.a.context.fields_in(n).collect();
         let provides = ids(&step.provides);
         let owner = self.a.owner(s);
-        let person = owner.is_some_and(|o| o.kind.is_person());
+        let call = self.calls.get(&s.0).cloned();
+        let person = call.is_none() && owner.is_some_and(|o| o.kind.is_person());
 
         let context = format!("{name} · context");
         let entry = self.keep(&context, &available, None, true, place);
@@ -854,38 +990,44 @@ impl Builder<'_> {
         let mut last = entry.clone();
         let mut col = 1;
 
-        // Approvals: one form per approver, in order; rejection or timeout fails closed.
+        // Approvals: one task per approver, in order; rejection or timeout fails closed.
         if let Some(approval) = &step.approval {
             let needs = ids(&step.needs);
             let rejected = format!("{name} · rejected");
             let mut ifs = Vec::new();
             for approver in approval.approvers.iter().filter_map(|r| r.target) {
-                let who = wf.actor(approver).name.text.clone();
-                let form = self.form_wait(
+                let actor = wf.actor(approver);
+                let who = actor.name.text.clone();
+                let description =
+                    self.context_description(&format!("{who}: approve the step {name}."), &needs);
+                let (form, delivery) = self.task(
                     &format!("{name} · approval by {who}"),
+                    Some(actor),
                     &format!("Approve {name}?"),
-                    &self.context_description(&format!("{who}: approve the step {name}."), &needs),
-                    &[json!({
-                        "fieldLabel": "decision",
-                        "fieldType": "dropdown",
-                        "requiredField": true,
-                        "fieldOptions": { "values": [{ "option": "Approve" }, { "option": "Reject" }] },
-                    })],
+                    &description,
+                    &tasks::Ask::Approval,
                     approval.within.map(|d| d.seconds),
                     place.at(col, 1),
                 );
                 self.connect(&last, 0, &form);
+                // An answer is a new item; a wait that ran out passes `_entered_at` on.
+                let approved = if delivery.is_some() {
+                    "$json[\"_entered_at\"] === undefined && ($json[\"data\"] || {})[\"approved\"] === true"
+                } else {
+                    "$json[\"_entered_at\"] === undefined && $json[\"decision\"] === \"Approve\""
+                };
                 let check = self.if_node(
                     &format!("{name} · approved by {who}?"),
-                    "$json[\"decision\"] === \"Approve\"",
+                    approved,
                     place.at(col + 1, 1),
                 );
                 self.connect(&form, 0, &check);
                 ifs.push(check.clone());
-                let restore = self.merge_answers(
+                let restore = self.merge(
                     &format!("{name} · approved context by {who}"),
                     &context,
                     &[],
+                    None,
                     place.at(col + 2, 1),
                 );
                 self.connect(&check, 0, &restore);
@@ -893,7 +1035,7 @@ impl Builder<'_> {
                 col += 3;
             }
             // Rejections and timeouts go to the `else` step with the context on entry, or end.
-            let restore = self.merge_answers(&rejected, &context, &[], place.at(col, 2));
+            let restore = self.merge(&rejected, &context, &[], None, place.at(col, 2));
             for check in &ifs {
                 self.connect(check, 1, &restore);
             }
@@ -909,10 +1051,31 @@ impl Builder<'_> {
             }
         }
 
-        // The work.
+        // The work: the implementation, or the person's task.
         let work_place = place.at(col, 0);
-        let result;
-        if person {
+        let result = format!("{name} · result");
+        let fields = self.answer_fields(&provides);
+        let title = step
+            .title
+            .as_ref()
+            .map_or(name.clone(), |t| t.value.clone());
+        // An escalation on `elapsed` of a person's step is the task's time limit.
+        let elapsed_limit = if person {
+            step.escalations
+                .iter()
+                .enumerate()
+                .find_map(|(k, e)| elapsed_threshold(&e.condition).map(|secs| (k, secs)))
+        } else {
+            None
+        };
+        let mut timeout_escalation: Option<(String, usize)> = None;
+        if let Some(call) = &call {
+            let returned = self.call(s, call, &context, work_place);
+            self.connect(&last, 0, &name);
+            let join = self.no_op(&result, place.at(col + 2, 0));
+            self.connect(&returned, 0, &join);
+            col += 3;
+        } else if person {
             let incoming_sla = self.incoming_sla(s);
             let description = self.context_description(
                 &format!(
@@ -926,74 +1089,65 @@ impl Builder<'_> {
                 ),
                 &available,
             );
-            let fields = self.answer_fields(&provides);
-            let title = step
-                .title
-                .as_ref()
-                .map_or(name.clone(), |t| t.value.clone());
-            let wait = self.form_wait(
+            let sla = incoming_sla.as_ref().map(|(secs, _)| *secs);
+            let limit = match (sla, elapsed_limit) {
+                (Some(a), Some((_, b))) => Some(a.min(b)),
+                (a, b) => a.or(b.map(|(_, secs)| secs)),
+            };
+            let (task, delivery) = self.task(
                 &name,
+                owner,
                 &title,
                 &description,
-                &fields,
-                incoming_sla.as_ref().map(|(secs, _)| *secs),
+                &tasks::Ask::Form(&fields),
+                limit,
                 work_place,
             );
-            self.connect(&last, 0, &wait);
-            let merged = self.merge_answers(
-                &format!("{name} · result"),
+            self.connect(&last, 0, &task);
+            let join = self.no_op(&result, place.at(col + 3, 0));
+            let answer = self.merge(
+                &format!("{name} · answer"),
                 &context,
                 &provides,
+                Some(tasks::Answer::of(delivery.as_ref())),
                 place.at(col + 2, 0),
             );
-            if let Some((_, fallback)) = incoming_sla {
-                // The SLA ran out when the form returns without answers.
-                let key = provides
-                    .first()
-                    .map_or("done".to_string(), |f| wf.field(*f).name.text.clone());
-                let answered = self.if_node(
-                    &format!("{name} · answered?"),
-                    &format!("{} !== undefined", field_ref(&key)),
-                    place.at(col + 1, 0),
-                );
-                self.connect(&wait, 0, &answered);
-                self.connect(&answered, 0, &merged);
-                if let Some(fallback) = fallback {
-                    let cover = self.form_wait(
-                        &format!("{name} · covered by {fallback}"),
-                        &format!("{title} (SLA breached: {fallback} takes over)"),
-                        &description,
-                        &fields,
-                        None,
-                        place.at(col + 1, 1),
-                    );
-                    self.connect(&answered, 1, &cover);
-                    self.connect(&cover, 0, &merged);
-                } else {
-                    let end = self.no_op(&format!("{name} · SLA breached"), place.at(col + 1, 1));
-                    self.connect(&answered, 1, &end);
+            self.connect(&answer, 0, &join);
+            if limit.is_some() {
+                let answered = self.answered(&format!("{name} · answered?"), place.at(col + 1, 0));
+                self.connect(&task, 0, &answered);
+                self.connect(&answered, 0, &answer);
+                match (elapsed_limit, sla) {
+                    (Some((k, secs)), sla) if sla.is_none_or(|sla| secs <= sla) => {
+                        timeout_escalation = Some((answered, k));
+                    }
+                    _ => {
+                        let fallback = incoming_sla.and_then(|(_, f)| f).map(|f| self.wf.actor(f));
+                        self.cover(
+                            &name,
+                            (&answered, 1),
+                            fallback,
+                            &tasks::Cover {
+                                title: &title,
+                                description: &description,
+                                fields: &fields,
+                                provides: &provides,
+                                base: &context,
+                                limit: sla,
+                                join: &join,
+                            },
+                            place.at(col + 1, 1),
+                        );
+                    }
                 }
             } else {
-                self.connect(&wait, 0, &merged);
+                self.connect(&task, 0, &answer);
             }
-            result = merged;
-            col += 3;
+            col += 4;
         } else {
-            let outputs = self
-                .options
-                .test
-                .as_ref()
-                .and_then(|t| t.outputs.get(&name))
-                .cloned()
-                .unwrap_or_default();
-            let outputs = serde_json::to_string(&Value::Object(outputs)).unwrap_or_default();
-            let code = format!(
-                "// Placeholder for the step `{name}`: replace it with the real work.\n// It must provide: {}.\nconst outputs = {outputs};\nreturn $input.all().map((item) => ({{ json: {{ ...item.json, ...outputs }} }}));",
-                if provides.is_empty() { "nothing".to_string() } else { provides.iter().map(|f| wf.field(*f).name.text.clone()).collect::<Vec<_>>().join(", ") }
-            );
-            let code_node = self.add(&name, CODE, 2.0, json!({ "jsCode": code }), work_place);
-            self.connect(&last, 0, &code_node);
-            result = code_node;
+            // A step without an owner that resolved: nothing to run; the work passes through.
+            self.no_op(&result, work_place);
+            self.connect(&last, 0, &result);
             col += 1;
         }
         // Notes: who owns it, what it reads and writes, whether it can be undone.
@@ -1005,6 +1159,9 @@ impl Builder<'_> {
                 o.kind.keyword()
             ))
         )];
+        if let Some(call) = &call {
+            notes.push(format!("Implementation: {}", call.name));
+        }
         let names_of = |refs: &[crate::ir::Ref<FieldId>]| {
             let names: Vec<String> = ids(refs)
                 .iter()
@@ -1043,22 +1200,24 @@ impl Builder<'_> {
         self.note(&work_name, notes.join("\n"));
 
         // Escalations: an `If` per escalation; the true branch carries `carries ∪ provides` to
-        // the target's form, then joins the successors with the owner's whole context and the
+        // the target's task, then joins the successors with the owner's whole context and the
         // target's answers (docs/language.md: the work keeps its context, so the successors
-        // receive `avail_in ∪ provides` whether or not it escalated).
-        let done = self.no_op(&format!("{name} · done"), place.at(col + 3, 0));
-        let owner_result = result.clone();
-        let mut current = result;
+        // receive `avail_in ∪ provides` whether or not it escalated). A task nobody answers in
+        // time goes to the fallback, then ends as breached: the owner's result never passes.
+        let done = self.no_op(&format!("{name} · done"), place.at(col + 4, 0));
+        let mut current = result.clone();
         let mut output = 0;
         for (k, esc) in step.escalations.iter().enumerate() {
             let Some(target) = esc.target.target else {
                 continue;
             };
-            let who = wf.actor(target).name.text.clone();
+            let target_actor = wf.actor(target);
+            let who = target_actor.name.text.clone();
+            let row = 1 + 2 * coord(k);
             let check = self.if_node(
                 &format!("{name} · escalate to {who}? ({})", k + 1),
                 &condition_js(wf, &esc.condition),
-                place.at(col, 1 + coord(k)),
+                place.at(col, row),
             );
             self.connect(&current, output, &check);
             let mut carried = ids(&esc.route.carries);
@@ -1071,41 +1230,83 @@ impl Builder<'_> {
                 &format!("{name} · escalation to {who} ({})", k + 1),
                 &carried,
                 None,
-                false,
-                place.at(col + 1, 1 + coord(k)),
+                true,
+                place.at(col + 1, row),
             );
             self.connect(&check, 0, &carry);
-            let fields = self.answer_fields(&provides);
-            let form = self.form_wait(
-                &format!("{name} · taken over by {who} ({})", k + 1),
-                &format!("Take over {name}"),
-                &self.context_description(
-                    &format!("{who}: the step {name} was escalated to you."),
-                    &carried,
-                ),
-                &fields,
-                esc.route.sla.map(|d| d.seconds),
-                place.at(col + 2, 1 + coord(k)),
+            if let Some((answered, at)) = &timeout_escalation {
+                if *at == k {
+                    // The person did not answer in time: the work escalates with what it has.
+                    self.connect(answered, 1, &carry);
+                }
+            }
+            let description = self.context_description(
+                &format!("{who}: the step {name} was escalated to you."),
+                &carried,
             );
-            // The customer is told on the way to the target's form.
+            let limit = esc.route.sla.map(|d| d.seconds);
+            let (form, delivery) = self.task(
+                &format!("{name} · taken over by {who} ({})", k + 1),
+                Some(target_actor),
+                &format!("Take over {name}"),
+                &description,
+                &tasks::Ask::Form(&fields),
+                limit,
+                place.at(col + 2, row),
+            );
+            // The customer is told on the way to the target's task.
             if let Some(message) = &esc.route.notify {
                 let notify = self.notify(
                     &format!("{name} · notify on escalation ({})", k + 1),
                     &message.value,
-                    place.at(col + 2, 2 + coord(k)),
+                    place.at(col + 2, row + 1),
                 );
                 self.connect(&carry, 0, &notify);
                 self.connect(&notify, 0, &form);
             } else {
                 self.connect(&carry, 0, &form);
             }
-            let merged = self.merge_answers(
+            let merged = self.merge(
                 &format!("{name} · escalation result ({})", k + 1),
-                &owner_result,
+                &context,
                 &provides,
-                place.at(col + 3, 1 + coord(k)),
+                Some(tasks::Answer::of(delivery.as_ref())),
+                place.at(col + 4, row),
             );
-            self.connect(&form, 0, &merged);
+            if limit.is_some() {
+                let answered = self.answered(
+                    &format!("{name} · taken over in time? ({})", k + 1),
+                    place.at(col + 3, row),
+                );
+                self.connect(&form, 0, &answered);
+                self.connect(&answered, 0, &merged);
+                let fallback = esc
+                    .route
+                    .fallback
+                    .and_then(|f| f.target)
+                    .or(target_actor.fallback.and_then(|f| f.target))
+                    .or(wf.owner.and_then(|o| o.target))
+                    .filter(|f| *f != target)
+                    .map(|f| wf.actor(f));
+                let covered_base = context.clone();
+                self.cover(
+                    &format!("{name} · escalation ({})", k + 1),
+                    (&answered, 1),
+                    fallback,
+                    &tasks::Cover {
+                        title: &format!("Take over {name}"),
+                        description: &description,
+                        fields: &fields,
+                        provides: &provides,
+                        base: &covered_base,
+                        limit,
+                        join: &done,
+                    },
+                    place.at(col + 3, row + 1),
+                );
+            } else {
+                self.connect(&form, 0, &merged);
+            }
             self.connect(&merged, 0, &done);
             // The false branch goes on to the next escalation, or to `done`.
             current = check;
@@ -1141,10 +1342,10 @@ impl Builder<'_> {
 
     /// The shortest `sla` of the handoffs into a step, and who covers it when it runs out: the
     /// handoff's `fallback`, else the receiving actor's, else the workflow owner.
-    fn incoming_sla(&self, s: StepId) -> Option<(u64, Option<String>)> {
+    fn incoming_sla(&self, s: StepId) -> Option<(u64, Option<crate::ir::ActorId>)> {
         let wf = self.wf;
         let owner = self.a.owner(s);
-        let mut best: Option<(u64, Option<String>)> = None;
+        let mut best: Option<(u64, Option<crate::ir::ActorId>)> = None;
         // The routes into the step, from the graph: linear in its in-degree.
         let handoffs = self
             .a
@@ -1163,8 +1364,7 @@ impl Builder<'_> {
                 .fallback
                 .and_then(|f| f.target)
                 .or_else(|| owner.and_then(|o| o.fallback).and_then(|f| f.target))
-                .or_else(|| wf.owner.and_then(|o| o.target))
-                .map(|a| wf.actor(a).name.text.clone());
+                .or_else(|| wf.owner.and_then(|o| o.target));
             if best.as_ref().is_none_or(|(secs, _)| sla.seconds < *secs) {
                 best = Some((sla.seconds, fallback));
             }
@@ -1192,6 +1392,13 @@ impl Builder<'_> {
         }
         always.sort();
         when.sort();
+        // Routes that may be taken together run apart: each in a run of its own, so that a
+        // person's open task on one branch does not hold up another.
+        // Conditional routes that the routing analysis shows exclusive are never taken together.
+        let exclusive = when.len() <= 1 || self.a.routing(node).is_some_and(|r| r.exclusive);
+        let fork = (always.len() >= 2)
+            || (!always.is_empty() && (!when.is_empty() || otherwise.is_some()))
+            || (always.is_empty() && !exclusive);
         let source = wf.node_name(from).to_string();
         let place = Place {
             lane: self.lane_of(from),
@@ -1201,7 +1408,7 @@ impl Builder<'_> {
             row: 0,
         };
         for t in always {
-            let target = self.arrive(t, place.at(5, -1));
+            let target = self.reach(t, fork, place.at(5, -1));
             self.connect(exit, 0, &target);
         }
         if when.is_empty() && otherwise.is_none() {
@@ -1217,11 +1424,11 @@ impl Builder<'_> {
             let check = self.if_node(&format!("{source} · route"), &js, place.at(4, 1));
             self.connect(exit, 0, &check);
             if let Some(t) = when.first() {
-                let target = self.arrive(*t, place.at(5, 1));
+                let target = self.reach(*t, fork, place.at(5, 1));
                 self.connect(&check, 0, &target);
             }
             if let Some(t) = otherwise {
-                let target = self.arrive(t, place.at(5, 2));
+                let target = self.reach(t, fork, place.at(5, 2));
                 self.connect(&check, 1, &target);
             }
             return;
@@ -1264,13 +1471,54 @@ impl Builder<'_> {
         );
         self.connect(exit, 0, &switch);
         for (k, t) in when.iter().enumerate() {
-            let target = self.arrive(*t, place.at(5, 1 + coord(k)));
+            let target = self.reach(*t, fork, place.at(5, 1 + coord(k)));
             self.connect(&switch, k, &target);
         }
         if let Some(t) = otherwise {
-            let target = self.arrive(t, place.at(5, 1 + coord(when.len())));
+            let target = self.reach(t, fork, place.at(5, 1 + coord(when.len())));
             self.connect(&switch, when.len(), &target);
         }
+    }
+
+    /// The node the work goes to for route `t`: where the route arrives, or, when `fork`, a node
+    /// that starts a run of this workflow of its own at that arrival and does not wait for it.
+    fn reach(&mut self, t: crate::ir::TransitionId, fork: bool, place: Place) -> String {
+        let arrival = self.arrive(t, place);
+        if !fork || arrival.is_empty() {
+            return arrival;
+        }
+        let wf = self.wf;
+        let transition = &wf.transitions[t.index()];
+        let Some((from, NodeId::Step(to))) = transition.ends() else {
+            return arrival;
+        };
+        let name = format!("{} · fork → {}", wf.node_name(from), wf.step(to).name.text);
+        let key = format!("route:{}", t.index());
+        let node = self.add(
+            &name,
+            "n8n-nodes-base.executeWorkflow",
+            1.3,
+            json!({
+                "workflowId": { "__rl": true, "value": workflow_id(&self.title), "mode": "id", "cachedResultName": self.title },
+                "workflowInputs": {
+                    "mappingMode": "defineBelow",
+                    "value": { "_entry": key },
+                    "matchingColumns": [],
+                    "schema": [],
+                    "attemptToConvertTypes": false,
+                    "convertFieldsToString": false,
+                },
+                "mode": "each",
+                "options": { "waitForSubWorkflow": false },
+            }),
+            place.at(place.col - 1, place.row),
+        );
+        self.note(
+            &node,
+            "Starts this branch as a run of its own, without waiting: a person's open task on one branch never holds up another.".to_string(),
+        );
+        self.entries.push((key, arrival, place));
+        node
     }
 
     /// The node a route arrives at: for a handoff, a `Set` node keeping exactly its `carries`
@@ -1369,7 +1617,7 @@ impl Builder<'_> {
             return Err(errors);
         }
         let settings = json!({ "executionOrder": "v1" });
-        let name = &self.wf.name.text;
+        let name = &self.title;
         let text = match self.options.profile {
             Profile::Export => serde_json::to_string_pretty(&ExportWorkflow {
                 name,
@@ -1380,7 +1628,7 @@ impl Builder<'_> {
                 meta: json!({ "templateCredsSetupCompleted": true }),
                 tags: Vec::new(),
                 active: false,
-                id: uuid_of(&[name]).replace('-', "")[..16].to_string(),
+                id: workflow_id(name),
             }),
             Profile::Api => serde_json::to_string_pretty(&ApiWorkflow {
                 name,

@@ -1,0 +1,161 @@
+//! Intakes: how work started by a form or a webhook reaches the orchestration.
+//!
+//! n8n's Form Trigger sends whoever submitted the form on to any later form of the same run, so
+//! a customer who starts the work would be shown (and could answer) the staff's tasks. A webhook
+//! caller would wait on the run. Each form or webhook trigger therefore gets an intake, a
+//! workflow of its own: it answers its caller at once (the form's completion page, the
+//! webhook's `202`), keeps exactly the trigger's fields, and starts the orchestration without
+//! waiting for it. The orchestration starts from `started by an intake` (an Execute Workflow
+//! Trigger) and, when several intakes lead into it, picks the trigger's entry by `_entry`.
+//!
+//! **Invariants:** an intake never waits for the orchestration, so no person's task can reach
+//! its caller; it carries only the trigger's `provides` (and `_entry`); its name and id are
+//! derived from the workflow's and the trigger's names.
+
+use serde_json::json;
+
+use super::{ids, js_string, workflow_id, Builder, Options, Place};
+use crate::check::Analysis;
+
+/// The name of the n8n workflow of trigger `trigger`'s intake.
+fn title(workflow: &str, trigger: &str) -> String {
+    format!("{workflow} · intake {trigger}")
+}
+
+/// The intake of trigger `i`: its file name and JSON.
+pub(super) fn emit(
+    a: &Analysis<'_>,
+    options: &Options,
+    i: usize,
+) -> Result<(String, String), Vec<String>> {
+    let wf = a.wf;
+    let t = &wf.triggers[i];
+    let mut b = Builder {
+        calls: std::collections::BTreeMap::new(),
+        entries: Vec::new(),
+        title: title(&wf.name.text, &t.name.text),
+        wf,
+        a,
+        options,
+        nodes: Vec::new(),
+        connections: std::collections::BTreeMap::new(),
+        lanes: std::collections::BTreeMap::new(),
+        depth: Vec::new(),
+        cells: std::collections::BTreeMap::new(),
+        occupied: std::collections::HashSet::new(),
+    };
+    let place = Place {
+        lane: 0,
+        depth: 0,
+        stack: 0,
+        col: 0,
+        row: 0,
+    };
+    let (node, source) = b.trigger_node(i, place);
+    if let Some(doc) = &t.doc {
+        b.note(&node, doc.clone());
+    }
+    let provides = ids(&t.provides);
+    let kept = b.keep(
+        &format!("{} · context", t.name.text),
+        &provides,
+        source,
+        false,
+        place.at(1, 0),
+    );
+    b.connect(&node, 0, &kept);
+    let start = b.add(
+        "start the work",
+        "n8n-nodes-base.executeWorkflow",
+        1.3,
+        json!({
+            "workflowId": {
+                "__rl": true,
+                "value": workflow_id(&wf.name.text),
+                "mode": "id",
+                "cachedResultName": wf.name.text,
+            },
+            "workflowInputs": {
+                "mappingMode": "defineBelow",
+                "value": { "_entry": format!("intake:{}", t.name.text) },
+                "matchingColumns": [],
+                "schema": [],
+                "attemptToConvertTypes": false,
+                "convertFieldsToString": false,
+            },
+            "mode": "each",
+            "options": { "waitForSubWorkflow": false },
+        }),
+        place.at(2, 0),
+    );
+    b.connect(&kept, 0, &start);
+    b.note(
+        &start,
+        format!(
+            "Starts the workflow {} without waiting: whoever started the work is answered at once and never sees a person's task.",
+            wf.name.text
+        ),
+    );
+    let text = b.finish()?;
+    Ok((
+        format!("{}.intake.{}.json", wf.name.text, t.name.text),
+        text,
+    ))
+}
+
+impl Builder<'_> {
+    /// Where another run starts this workflow: one Execute Workflow Trigger that passes the
+    /// item on to its entry (by `_entry` when there are several): an intake's trigger context,
+    /// or the arrival of a forked route.
+    pub(super) fn entry_points(&mut self) {
+        let entries = std::mem::take(&mut self.entries);
+        let Some((_, first, place)) = entries.first() else {
+            return;
+        };
+        let start = self.add(
+            "started by another run",
+            "n8n-nodes-base.executeWorkflowTrigger",
+            1.1,
+            json!({ "inputSource": "passthrough" }),
+            place.at(0, 0),
+        );
+        self.note(
+            &start,
+            "An intake (a form or webhook trigger's own workflow) or a fork of this workflow starts a run here.".to_string(),
+        );
+        if entries.len() == 1 {
+            self.connect(&start, 0, first);
+            return;
+        }
+        let rules: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|(key, _, _)| {
+                json!({
+                    "conditions": {
+                        "options": { "caseSensitive": true, "leftValue": "", "typeValidation": "strict", "version": 3 },
+                        "conditions": [{
+                            "id": super::uuid_of(&[&self.title, "entry", key]),
+                            "leftValue": format!("={{{{ $json[\"_entry\"] === {} }}}}", js_string(key)),
+                            "rightValue": "",
+                            "operator": { "type": "boolean", "operation": "true", "singleValue": true },
+                        }],
+                        "combinator": "and",
+                    },
+                    "renameOutput": true,
+                    "outputKey": key,
+                })
+            })
+            .collect();
+        let switch = self.add(
+            "which entry?",
+            super::SWITCH,
+            3.4,
+            json!({ "rules": { "values": rules }, "options": {} }),
+            place.at(1, 1),
+        );
+        self.connect(&start, 0, &switch);
+        for (k, (_, node, _)) in entries.iter().enumerate() {
+            self.connect(&switch, k, node);
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! People's tasks and calls to implementations.
+//!
+//! A person's task (a step, an approval, an escalation, a fallback's cover) is sent to the
+//! actor's inbox with n8n's *send and wait* operation: the message carries a signed link to a
+//! form (or Approve/Decline buttons) that only that message has, and the run waits until it is
+//! answered or the time limit runs out. An actor with an email inbox gets an email
+//! (`emailSend` 2.1); one with only a Slack inbox a Slack message (`slack` 2.4); an actor with no
+//! inbox falls back to a `Wait` node resuming on an unsigned form (W206 warns about it).
+//!
+//! **Invariants:** every node that waits for a person receives an item holding `_entered_at`;
+//! a wait that ends by its time limit passes that item on unchanged, while an answer is a new
+//! item (the form's fields, or `data` for send-and-wait) without it. So `answered?` tells a
+//! timeout from an answer by how the wait ended, never by the values of context fields.
+
+use serde_json::{json, Value};
+
+use super::implementations::Call;
+use super::{duration_unit, js_string, n8n_type, plain, uuid_of, Builder, Place, CODE};
+use crate::ast::InboxChannel;
+use crate::ir::{Actor, FieldId, StepId};
+
+/// The n8n credential the email nodes name; the user creates it once (docs/targets/n8n.md).
+pub const SMTP_CREDENTIAL: (&str, &str) = ("handoffSmtp0001", "handoff SMTP");
+/// The n8n credential the Slack nodes name.
+pub const SLACK_CREDENTIAL: (&str, &str) = ("handoffSlack001", "handoff Slack");
+/// The sender of every email.
+pub const FROM_ADDRESS: &str = "handoff@localhost";
+
+/// What a person is asked for.
+pub(super) enum Ask<'f> {
+    /// A form with these fields.
+    Form(&'f [Value]),
+    /// Approve or decline.
+    Approval,
+}
+
+/// A task that covers for one nobody answered in time.
+pub(super) struct Cover<'c> {
+    pub title: &'c str,
+    pub description: &'c str,
+    pub fields: &'c [Value],
+    pub provides: &'c [FieldId],
+    /// The node whose context the answers are merged into.
+    pub base: &'c str,
+    /// The fallback's own time limit (the same as the one that ran out).
+    pub limit: Option<u64>,
+    /// Where the work goes on after an answer.
+    pub join: &'c str,
+}
+
+/// Where an answer came from.
+#[derive(Clone, Copy)]
+pub(super) enum Answer<'d> {
+    /// n8n's own form (an actor without an inbox).
+    Form,
+    /// A send-and-wait message to an inbox.
+    Inbox(&'d Delivery),
+}
+
+impl<'d> Answer<'d> {
+    pub(super) fn of(delivery: Option<&'d Delivery>) -> Self {
+        delivery.map_or(Answer::Form, Answer::Inbox)
+    }
+}
+
+/// How a task reached its person: the inbox, as recorded with the answer.
+#[derive(Clone)]
+pub(super) struct Delivery {
+    pub inbox: String,
+}
+
+impl Builder<'_> {
+    /// The inbox a task goes to: the actor's first email inbox, else its first Slack inbox.
+    fn inbox_of(actor: &Actor) -> Option<(InboxChannel, String)> {
+        actor
+            .inboxes
+            .iter()
+            .find(|i| i.channel == InboxChannel::Email)
+            .or_else(|| actor.inboxes.first())
+            .map(|i| (i.channel, i.address.value.clone()))
+    }
+
+    /// A task for `actor`: sent to its inbox and waited for, or a `Wait` form when it has no
+    /// inbox. Returns the waiting node and how it was delivered.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn task(
+        &mut self,
+        name: &str,
+        actor: Option<&Actor>,
+        title: &str,
+        description: &str,
+        ask: &Ask<'_>,
+        limit: Option<u64>,
+        place: Place,
+    ) -> (String, Option<Delivery>) {
+        let Some((channel, address)) = actor.and_then(Self::inbox_of) else {
+            let fields = match ask {
+                Ask::Form(fields) => fields.to_vec(),
+                Ask::Approval => vec![json!({
+                    "fieldLabel": "decision",
+                    "fieldType": "dropdown",
+                    "requiredField": true,
+                    "fieldOptions": { "values": [{ "option": "Approve" }, { "option": "Reject" }] },
+                })],
+            };
+            let node = self.form_wait(name, title, description, &fields, limit, place);
+            return (node, None);
+        };
+        let mut options = json!({
+            "appendAttribution": false,
+        });
+        if let Some(seconds) = limit {
+            let (amount, unit) = duration_unit(seconds);
+            options["limitWaitTime"] = json!({ "values": {
+                "limitType": "afterTimeInterval",
+                "resumeAmount": amount,
+                "resumeUnit": unit,
+            } });
+        }
+        let mut parameters = match ask {
+            Ask::Form(fields) => {
+                options["responseFormTitle"] = json!(plain(title));
+                options["messageButtonLabel"] = json!("Open the task");
+                json!({
+                    "responseType": "customForm",
+                    "defineForm": "fields",
+                    "formFields": { "values": fields },
+                })
+            }
+            Ask::Approval => json!({
+                "responseType": "approval",
+                "approvalOptions": { "values": {
+                    "approvalType": "double",
+                    "approveLabel": "Approve",
+                    "disapproveLabel": "Reject",
+                } },
+            }),
+        };
+        parameters["operation"] = json!("sendAndWait");
+        parameters["subject"] = json!(plain(title));
+        parameters["message"] = json!(description);
+        parameters["options"] = options;
+        let (kind, version, credential) = match channel {
+            InboxChannel::Email => {
+                parameters["fromEmail"] = json!(FROM_ADDRESS);
+                parameters["toEmail"] = json!(plain(&address));
+                ("n8n-nodes-base.emailSend", 2.1, ("smtp", SMTP_CREDENTIAL))
+            }
+            InboxChannel::Slack => {
+                // Slack's message has no subject: the title leads the message.
+                if let Some(map) = parameters.as_object_mut() {
+                    map.remove("subject");
+                }
+                parameters["message"] = json!(format!(
+                    "={{{{ {} + {} }}}}",
+                    js_string(&format!("{title}\n")),
+                    description
+                        .strip_prefix("={{")
+                        .and_then(|d| d.strip_suffix("}}"))
+                        .unwrap_or("\"\"")
+                ));
+                // Slack's node is version 2.4, where n8n's form fields need a name too.
+                if let Some(values) = parameters
+                    .pointer_mut("/formFields/values")
+                    .and_then(Value::as_array_mut)
+                {
+                    for field in values {
+                        field["fieldName"] = field["fieldLabel"].clone();
+                    }
+                }
+                parameters["authentication"] = json!("accessToken");
+                parameters["resource"] = json!("message");
+                parameters["select"] = json!("channel");
+                // Slack accepts a channel's name where it takes its id.
+                parameters["channelId"] = json!({
+                    "__rl": true,
+                    "value": plain(&address),
+                    "mode": "list",
+                    "cachedResultName": plain(&address),
+                });
+                ("n8n-nodes-base.slack", 2.4, ("slackApi", SLACK_CREDENTIAL))
+            }
+        };
+        let node = self.add(name, kind, version, parameters, place);
+        let wf_name = self.wf.name.text.clone();
+        if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
+            n.webhook_id = Some(uuid_of(&[&wf_name, &node, "webhook"]));
+            n.credentials =
+                Some(json!({ credential.0: { "id": (credential.1).0, "name": (credential.1).1 } }));
+        }
+        let inbox = format!("{} {address}", channel.keyword());
+        (node, Some(Delivery { inbox }))
+    }
+
+    /// The fallback's task after a wait ran out (from `timed_out`, a node and its output): the
+    /// same task sent to the fallback's inbox; if nobody answers that either, or there is no
+    /// fallback, the work ends as breached and the workflow owner is told.
+    pub(super) fn cover(
+        &mut self,
+        what: &str,
+        timed_out: (&str, usize),
+        fallback: Option<&Actor>,
+        cover: &Cover<'_>,
+        place: Place,
+    ) {
+        let Some(fallback) = fallback else {
+            let breach = self.breach(what, place);
+            self.connect(timed_out.0, timed_out.1, &breach);
+            return;
+        };
+        let who = fallback.name.text.clone();
+        let (task, delivery) = self.task(
+            &format!("{what} · covered by {who}"),
+            Some(fallback),
+            &format!("{} (time ran out: {who} takes over)", cover.title),
+            cover.description,
+            &Ask::Form(cover.fields),
+            cover.limit,
+            place,
+        );
+        self.connect(timed_out.0, timed_out.1, &task);
+        let answer = self.merge(
+            &format!("{what} · answer from {who}"),
+            cover.base,
+            cover.provides,
+            Some(Answer::of(delivery.as_ref())),
+            place.at(place.col + 2, place.row),
+        );
+        self.connect(&answer, 0, cover.join);
+        if cover.limit.is_some() {
+            let answered = self.answered(
+                &format!("{what} · covered in time?"),
+                place.at(place.col + 1, place.row),
+            );
+            self.connect(&task, 0, &answered);
+            self.connect(&answered, 0, &answer);
+            let breach = self.breach(what, place.at(place.col + 1, place.row + 1));
+            self.connect(&answered, 1, &breach);
+        } else {
+            self.connect(&task, 0, &answer);
+        }
+    }
+
+    /// Where work nobody answered in time ends: the workflow owner is told (by email when the
+    /// owner has an email inbox), then the run ends. Returns the first node.
+    pub(super) fn breach(&mut self, what: &str, place: Place) -> String {
+        let wf = self.wf;
+        let end = format!("{what} · SLA breached (end)");
+        let owner = wf.owner.and_then(|o| o.target).map(|a| wf.actor(a));
+        let email = owner.and_then(|o| {
+            o.inboxes
+                .iter()
+                .find(|i| i.channel == InboxChannel::Email)
+                .map(|i| i.address.value.clone())
+        });
+        let Some(address) = email else {
+            return self.no_op(&end, place);
+        };
+        let subject = format!("{}: nobody answered in time ({what})", wf.name.text);
+        let text = format!(
+            "The workflow {} stopped: nobody answered the task {what} in time, nor its fallback. The run ended as breached.",
+            wf.name.text
+        );
+        let tell = self.add(
+            &format!("{what} · tell the owner of the breach"),
+            "n8n-nodes-base.emailSend",
+            2.1,
+            json!({
+                "fromEmail": FROM_ADDRESS,
+                "toEmail": plain(&address),
+                "subject": plain(&subject),
+                "emailFormat": "text",
+                "text": plain(&text),
+                "options": { "appendAttribution": false },
+            }),
+            place,
+        );
+        if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == tell) {
+            n.credentials =
+                Some(json!({ "smtp": { "id": SMTP_CREDENTIAL.0, "name": SMTP_CREDENTIAL.1 } }));
+        }
+        let end = self.no_op(&end, place.at(place.col + 1, place.row));
+        self.connect(&tell, 0, &end);
+        tell
+    }
+
+    /// An `If` that tells an answer (output 0) from a wait that ran out of time (output 1).
+    pub(super) fn answered(&mut self, name: &str, place: Place) -> String {
+        self.if_node(name, "$json[\"_entered_at\"] === undefined", place)
+    }
+
+    /// Calls the implementation of step `s` with its `needs`, then checks that every `provides`
+    /// came back and puts them into the context kept by `base`.
+    pub(super) fn call(&mut self, s: StepId, call: &Call, base: &str, place: Place) -> String {
+        let wf = self.wf;
+        let step = wf.step(s);
+        let name = step.name.text.clone();
+        let needs: Vec<FieldId> = step.needs.iter().filter_map(|r| r.target).collect();
+        let provides: Vec<FieldId> = step.provides.iter().filter_map(|r| r.target).collect();
+        let mut value = serde_json::Map::new();
+        let mut schema = Vec::new();
+        for &f in &needs {
+            let field = wf.field(f);
+            let n = &field.name.text;
+            value.insert(n.clone(), json!(format!("={{{{ $json[\"{n}\"] }}}}")));
+            schema.push(json!({
+                "id": n,
+                "displayName": n,
+                "required": false,
+                "defaultMatch": false,
+                "display": true,
+                "canBeUsedToMatch": true,
+                "type": n8n_type(&field.ty),
+                "removed": false,
+            }));
+        }
+        let parameters = json!({
+            "workflowId": { "__rl": true, "value": call.id, "mode": "id", "cachedResultName": call.name },
+            "workflowInputs": {
+                "mappingMode": "defineBelow",
+                "value": value,
+                "matchingColumns": [],
+                "schema": schema,
+                "attemptToConvertTypes": false,
+                "convertFieldsToString": false,
+            },
+            "mode": "each",
+            "options": { "waitForSubWorkflow": true },
+        });
+        let node = self.add(
+            &name,
+            "n8n-nodes-base.executeWorkflow",
+            1.3,
+            parameters,
+            place,
+        );
+        let required: Vec<String> = provides
+            .iter()
+            .map(|&f| js_string(&wf.field(f).name.text))
+            .collect();
+        let code = format!(
+            "// Generated by handoff: the implementation {implementation} must return every field the step provides.\n\
+             const base = $({base}).all();\n\
+             const required = [{required}];\n\
+             return $input.all().map((item, i) => {{\n\
+             \x20 const missing = required.filter((k) => item.json[k] === undefined || item.json[k] === null);\n\
+             \x20 if (missing.length > 0) {{\n\
+             \x20   throw new Error(\"the implementation \" + {implementation} + \" did not return \" + missing.join(\", \"));\n\
+             \x20 }}\n\
+             \x20 const out = {{ ...((base[i] ?? base[0] ?? {{ json: {{}} }}).json) }};\n\
+             \x20 for (const k of required) out[k] = item.json[k];\n\
+             \x20 if (item.json._confidence !== undefined) out._confidence = item.json._confidence;\n\
+             \x20 return {{ json: out }};\n\
+             }});",
+            implementation = js_string(&call.name),
+            base = js_string(base),
+            required = required.join(", "),
+        );
+        let check = self.add(
+            &format!("{name} · returned"),
+            CODE,
+            2.0,
+            json!({ "jsCode": code }),
+            place.at(place.col + 1, place.row),
+        );
+        self.connect(&node, 0, &check);
+        check
+    }
+}
