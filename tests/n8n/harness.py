@@ -679,6 +679,110 @@ def implementation_scenario(home, work):
         fail("implementations", "the work went on after a missing provides")
 
 
+PROMISE_STUBS = {
+    "branches.split": {"note": "split"},
+    "branches.log": {"logged": "yes"},
+    "breach.prepare": {"note": "prepared"},
+    "unanswered_escalation.judge": {"verdict": "unsure", "_confidence": 0.1},
+}
+
+
+def promises(home, work, mailbox):
+    """The time promises of tests/n8n/promises.handoff on a running n8n, with SLAs of seconds:
+    branches run apart (the clerk's open task does not hold up the other branch); past the SLA
+    the fallback gets the task and past its time the run ends as breached with the owner told;
+    an escalation nobody takes over never lets the agent's result through; an `elapsed`
+    escalation fires while the person has not answered. n8n looks for runs whose time ran out
+    once a minute, so this takes a few minutes."""
+    log("promises: branches, breach, unanswered escalation, elapsed escalation")
+    out = os.path.join(work, "promises")
+    result = subprocess.run(
+        [HANDOFF, "build", os.path.join(ROOT, "tests", "n8n", "promises.handoff"), "--target", "n8n", "-o", out],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"error: handoff build failed:\n{result.stderr}")
+    flat = os.path.join(work, "promises-import")
+    os.makedirs(flat)
+    ids = {}
+    for directory in (out, os.path.join(out, "implementations")):
+        for file in sorted(os.listdir(directory)):
+            if not file.endswith(".json"):
+                continue
+            workflow = json.load(open(os.path.join(directory, file)))
+            if directory.endswith("implementations"):
+                stub(workflow, PROMISE_STUBS.get(workflow["name"].removesuffix(" (implementation)"), {}))
+            ids[workflow["name"]] = workflow["id"]
+            json.dump(workflow, open(os.path.join(flat, file), "w"))
+    result = n8n(home, "import:workflow", "--separate", f"--input={flat}")
+    if result.returncode != 0:
+        fail("promises", f"import failed: {result.stderr[-2000:]}")
+        return
+    publish(home, sorted(ids.values()))
+    checks = {
+        "branches": lambda: branches_ran_apart(home, ids["branches"]),
+        "breach": lambda: breached(home, ids["breach"], mailbox, "sign", "file · context", "breach"),
+        "unanswered escalation": lambda: breached(
+            home, ids["unanswered_escalation"], mailbox, "judge · escalation (1)", "act · context", "unanswered_escalation"
+        ),
+        "elapsed escalation": lambda: escalated_while_waiting(home, ids["elapsed_escalation"], mailbox),
+    }
+    with Server(home) as server:
+        for path in ("branches", "breach", "escalation", "elapsed"):
+            status = server.request(f"webhook/promises/{path}", json.dumps({"item": f"item-{path}"}).encode(), "application/json")
+            if status != 202:
+                fail("promises", f"the webhook promises/{path} answered {status}, expected 202")
+        deadline = time.time() + 300
+        pending = dict(checks)
+        while pending and time.time() < deadline:
+            for name, check in list(pending.items()):
+                if check() is None:
+                    log(f"  {name}: kept")
+                    del pending[name]
+            time.sleep(5)
+    for name, check in pending.items():
+        fail("promises", f"{name}: {check()}")
+
+
+def runs(home, workflow_id):
+    return executions(home, workflow_id)
+
+
+def branches_ran_apart(home, workflow_id):
+    rows = runs(home, workflow_id)
+    waiting = [r for r in rows if r[1] == "waiting" and "sign · context" in r[2]]
+    done = [r for r in rows if r[1] == "success" and "log · result" in r[2]]
+    if not waiting or not done:
+        return f"expected one run waiting at the clerk's task and one that finished `log`, got {[(r[0], r[1]) for r in rows]}"
+    return None
+
+
+def breached(home, workflow_id, mailbox, what, never, workflow):
+    rows = runs(home, workflow_id)
+    ended = [r for r in rows if f"{what} · SLA breached (end)" in r[2]]
+    if not ended:
+        return f"no run ended at `{what} · SLA breached (end)` yet: {[(r[0], r[1]) for r in rows]}"
+    if any(never in r[2] for r in rows):
+        return f"the work went on to `{never}` although nobody answered"
+    if not [m for m in mailbox.to("backup@example.com") if "time ran out" in m["subject"] and what.split(" ·")[0] in m["subject"] + m["body"]]:
+        return "the fallback (backup@example.com) never got the task"
+    if not [m for m in mailbox.to("boss@example.com") if m["subject"].startswith(f"{workflow}: nobody answered in time")]:
+        return "the owner (boss@example.com) was not told of the breach"
+    return None
+
+
+def escalated_while_waiting(home, workflow_id, mailbox):
+    rows = runs(home, workflow_id)
+    waiting = [r for r in rows if r[1] == "waiting" and "sign · taken over by backup (1)" in r[2]]
+    if not waiting:
+        return f"no run waits at `sign · taken over by backup (1)`: {[(r[0], r[1]) for r in rows]}"
+    if not [m for m in mailbox.to("backup@example.com") if m["subject"] == "Take over sign"]:
+        return "backup@example.com never got the escalated task"
+    if any('"sign · answer"' in r[2] for r in rows):
+        return "the clerk's task counted as answered"
+    return None
+
+
 def main():
     with open(os.path.join(ROOT, "tests", "n8n", "cases.json")) as f:
         cases = json.load(f)
@@ -729,6 +833,7 @@ def main():
                 for live in json.load(f):
                     shipped(home, work, live, mailbox)
             implementation_scenario(home, work)
+            promises(home, work, mailbox)
     finally:
         mailbox.stop()
         if not os.environ.get("HANDOFF_N8N_DEBUG"):
