@@ -134,12 +134,34 @@ fn meaning(
     (ir, diagnostics, models)
 }
 
+/// The `handoff` blocks of the language reference, named by their line.
+fn reference_examples() -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md");
+    let page = fs::read_to_string(path).expect("docs/language.md");
+    let mut out = Vec::new();
+    let mut lines = page.lines().enumerate();
+    while let Some((n, line)) = lines.next() {
+        if line == "```handoff" {
+            let code: String = lines
+                .by_ref()
+                .take_while(|(_, l)| *l != "```")
+                .map(|(_, l)| format!("{l}\n"))
+                .collect();
+            out.push((format!("docs/language.md:{}", n + 1), code));
+        }
+    }
+    assert!(out.len() > 10, "the reference holds {} examples", out.len());
+    out
+}
+
 #[test]
 fn formatting_is_idempotent_lossless_and_keeps_the_model() {
     let mut formatted = 0;
-    for path in corpus() {
-        let name = common::display(&path);
+    let files = corpus().into_iter().map(|path| {
         let source = fs::read_to_string(&path).expect("readable");
+        (common::display(&path), source)
+    });
+    for (name, source) in files.chain(reference_examples()) {
         let syntax_errors = !handoff::parse::parse(&source).diagnostics.is_empty();
         let out = match format(&source) {
             Ok(out) => out,

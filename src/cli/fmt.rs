@@ -125,13 +125,44 @@ fn format(source: &files::Source) -> Outcome {
     }
 }
 
+/// Above this many lines (both texts together) the diff is one hunk that replaces the file.
+/// Myers' algorithm takes time in proportion to the lines times the lines that differ, which is
+/// quadratic when most lines change (seconds at 100,000 lines); patience diff finds no anchor
+/// then either. A bound on the size keeps `--check` fast and its output the same on every
+/// machine (a time limit would not).
+const MAX_DIFF_LINES: usize = 20_000;
+
 /// The unified diff from the text of `source` to `out`, with the path in its headers.
 fn diff(source: &files::Source, out: &str) -> String {
-    similar::TextDiff::from_lines(source.text.as_str(), out)
+    let (old, new) = (source.text.as_str(), out);
+    if old.lines().count() + new.lines().count() > MAX_DIFF_LINES {
+        return whole_file_diff(&source.display, old, new);
+    }
+    similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(&source.display, &source.display)
         .to_string()
+}
+
+/// A unified diff of one hunk that removes every line of `old` and adds every line of `new`.
+fn whole_file_diff(path: &str, old: &str, new: &str) -> String {
+    let mut out = format!(
+        "--- {path}\n+++ {path}\n@@ -1,{} +1,{} @@\n",
+        old.lines().count(),
+        new.lines().count()
+    );
+    for (sign, text) in [('-', old), ('+', new)] {
+        for line in text.lines() {
+            out.push(sign);
+            out.push_str(line);
+            out.push('\n');
+        }
+        if !text.is_empty() && !text.ends_with('\n') {
+            out.push_str("\\ No newline at end of file\n");
+        }
+    }
+    out
 }
 
 fn write_or_fail(text: &str) -> i32 {
