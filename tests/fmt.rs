@@ -4,6 +4,10 @@
 
 mod common;
 
+#[path = "../fuzz/mutate.rs"]
+#[allow(dead_code)]
+mod mutate;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -142,11 +146,11 @@ fn reference_examples() -> Vec<(String, String)> {
     let mut lines = page.lines().enumerate();
     while let Some((n, line)) = lines.next() {
         if line == "```handoff" {
-            let code: String = lines
-                .by_ref()
-                .take_while(|(_, l)| *l != "```")
-                .map(|(_, l)| format!("{l}\n"))
-                .collect();
+            let mut code = String::new();
+            for (_, l) in lines.by_ref().take_while(|(_, l)| *l != "```") {
+                code.push_str(l);
+                code.push('\n');
+            }
             out.push((format!("docs/language.md:{}", n + 1), code));
         }
     }
@@ -310,4 +314,46 @@ workflow chain {
         Err(Error::Unsafe(why)) => assert!(why.contains("suppression"), "{why}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn mutated_inputs_never_panic_and_format_idempotently() {
+    // The fuzzer's cases (fuzz/, README: Fuzzing) on a thread with an 8 MiB stack, as in
+    // tests/fuzz_smoke.rs: whatever the input, `format` returns, and what it returns is formatted.
+    let seeds = mutate::load_seeds(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let limits = mutate::Limits {
+        max_name: 2_000,
+        max_nesting: 2_000,
+    };
+    let failures = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let mut failures = Vec::new();
+            let mut formatted = 0;
+            for index in 0..200 {
+                let input = mutate::case(7, index, &seeds, limits);
+                match std::panic::catch_unwind(|| format(&input)) {
+                    Err(_) => failures.push(format!("case {index}: panic")),
+                    Ok(Ok(out)) => {
+                        formatted += 1;
+                        if format(&out).ok().as_deref() != Some(out.as_str()) {
+                            failures.push(format!("case {index}: not idempotent"));
+                        }
+                    }
+                    Ok(Err(Error::Unsafe(why))) => {
+                        // Allowed only where a suppression would move.
+                        if !why.contains("suppression") {
+                            failures.push(format!("case {index}: {why}"));
+                        }
+                    }
+                    Ok(Err(Error::Syntax(_))) => {}
+                }
+            }
+            assert!(formatted > 20, "only {formatted} cases parsed");
+            failures
+        })
+        .expect("a thread")
+        .join()
+        .expect("the fuzz thread finishes");
+    assert!(failures.is_empty(), "{failures:#?}");
 }
