@@ -270,6 +270,34 @@ fn degenerate_texts_format() {
 }
 
 #[test]
+fn bad_input_is_refused_or_formatted() {
+    for source in ["\0", "workflow w { \0 }", "workflow w { title \"a"] {
+        assert!(
+            matches!(format(source), Err(Error::Syntax(_))),
+            "{source:?}"
+        );
+    }
+    assert_eq!(format("\u{FEFF}").ok().as_deref(), Some("\u{FEFF}"));
+    // A byte order mark inside the text is whitespace to the grammar.
+    assert_eq!(
+        format("workflow \u{FEFF}w {}").ok().as_deref(),
+        Some("workflow w {}\n")
+    );
+    // A long string is copied as written, escapes and all.
+    let long = format!(
+        "workflow w {{ title \"{}\\u{{e9}}\" }}",
+        "x".repeat(500_000)
+    );
+    let out = format(&long).expect("formats");
+    let expected = format!(
+        "workflow w {{\n  title \"{}\\u{{e9}}\"\n}}\n",
+        "x".repeat(500_000)
+    );
+    assert!(out == expected);
+    assert_eq!(format(&out).expect("formats"), out);
+}
+
+#[test]
 fn deep_nesting_is_refused_not_overflowed() {
     // Beyond the parser's nesting bound the text is a syntax error: refused, no recursion.
     let depth = 100_000;
