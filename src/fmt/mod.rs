@@ -9,7 +9,7 @@
 //! between items, none at the start or end of a block; line breaks as the file's first one
 //! (`\n` or `\r\n`).
 //!
-//! **Invariants:** [`format`] does no I/O and never panics. It changes nothing but whitespace and
+//! **Invariants:** [`format()`] does no I/O and never panics. It changes nothing but whitespace and
 //! optional commas: every code token is copied as written. It is lossless (every comment and doc
 //! comment stays in order, before or after the same token), idempotent, and safe: it refuses a
 //! text with a syntax error, and before returning it re-parses and re-checks its own output and
