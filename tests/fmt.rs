@@ -323,22 +323,38 @@ fn deep_nesting_is_refused_not_overflowed() {
 }
 
 #[test]
-fn a_suppression_that_would_move_is_refused() {
-    // The suppression applies to the line the step starts on, where `approve` is too; one item
-    // per line would take `approve` away from it and bring the warning back.
-    let source = "\
+fn a_block_under_a_suppression_stays_on_its_line() {
+    // The suppression applies to the line below it, where `approve` is too: one item per line
+    // would take `approve` away from it and bring the warning back, so the step stays as it is.
+    let head = "\
 actor payments: system { can payments.send }
-actor manager: human { can approve  inbox email \"m@example.com\" }
-actor cfo: human { can approve  inbox email \"c@example.com\" }
+actor manager: human {
+  can approve
+  inbox email \"m@example.com\"
+}
+actor cfo: human {
+  can approve
+  inbox email \"c@example.com\"
+}
 workflow chain {
   trigger request: form \"Spend\"
-  // handoff: allow(W403) the audit requires both
-  step pay { owner payments action payments.send irreversible approve by manager, cfo }
-  flow request -> pay
-}
 ";
-    assert!(handoff::check_source(source).diagnostics.is_empty());
-    match format(source) {
+    let step =
+        "step pay { owner payments action payments.send irreversible approve by manager, cfo }";
+    let source = format!(
+        "{head}  // handoff: allow(W403) the audit requires both\n  {step}\n  flow request -> pay\n}}\n"
+    );
+    assert!(handoff::check_source(&source).diagnostics.is_empty());
+    assert_eq!(format(&source).expect("formats"), source);
+    // Two steps on the suppressed line: the second must leave it, and the suppression would no
+    // longer reach its approval, so the text is refused rather than changed.
+    let two = step.replace("step pay ", "step pay2 ");
+    let source = format!(
+        "{head}  // handoff: allow(W403) the audit requires both\n  {step} {two}\n  \
+         flow request -> pay\n  flow request -> pay2\n}}\n"
+    );
+    assert!(handoff::check_source(&source).diagnostics.is_empty());
+    match format(&source) {
         Err(Error::Unsafe(why)) => assert!(why.contains("suppression"), "{why}"),
         other => panic!("{other:?}"),
     }

@@ -7,7 +7,8 @@
 //! `list<…>`; the types of a run of context fields (not broken by a blank line) aligned; the
 //! commas between context fields and trailing commas of lists dropped; at most one blank line
 //! between items, none at the start or end of a block; line breaks as the file's first one
-//! (`\n` or `\r\n`).
+//! (`\n` or `\r\n`). A block written on one line right under an inline suppression
+//! (`// handoff: allow(…)`, which applies to the next line) stays on that line.
 //!
 //! **Invariants:** [`format()`] does no I/O and never panics. It changes nothing but whitespace and
 //! optional commas: every code token is copied as written. It is lossless (every comment and doc

@@ -243,11 +243,35 @@ impl Printer<'_> {
                 self.blank();
             }
             let pad = pads.get(k).copied().unwrap_or(1);
-            self.node(node, a, b, indent, pad)?;
+            if self.under_suppression(at, a) && self.on_one_line(a, b) {
+                // A suppression applies to the line below it: a block written on that line stays
+                // on it, so that what it suppresses stays there too.
+                self.run(a, b, indent, Style::Plain);
+            } else {
+                self.node(node, a, b, indent, pad)?;
+            }
             first = false;
             at = b;
         }
         self.gap(at, to, indent, &mut first)
+    }
+
+    /// Whether tokens `a..b` (what lies before an item) hold an inline suppression, a comment
+    /// `// handoff: …` on a line of its own (see `crate::suppress`).
+    fn under_suppression(&self, a: usize, b: usize) -> bool {
+        (a..b).any(|i| {
+            let t = self.toks[i];
+            t.kind == Kind::Comment
+                && self.starts_line(i)
+                && t.text(self.src).strip_prefix("//").is_some_and(|rest| {
+                    !rest.starts_with('/') && rest.trim_start().starts_with("handoff:")
+                })
+        })
+    }
+
+    /// Whether tokens `a..b` are on one line of the source.
+    fn on_one_line(&self, a: usize, b: usize) -> bool {
+        (a + 1..b).all(|i| !self.starts_line(i))
     }
 
     /// The spaces after `NAME:` of each field of a context block: the names of a run of fields
