@@ -4,6 +4,7 @@
 
 mod config;
 mod files;
+mod fmt;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -97,6 +98,17 @@ enum Command {
         #[arg(long)]
         workflow: Option<String>,
     },
+    /// Rewrite `.handoff` files in the canonical layout (comments kept). A file with syntax
+    /// errors is left as it is. `-` formats standard input to standard output.
+    Fmt {
+        /// Files or directories (searched recursively for `*.handoff`), or `-`; the current
+        /// directory if none is given.
+        paths: Vec<PathBuf>,
+        /// Write nothing: print a unified diff of what would change, and exit with 1 if
+        /// anything would.
+        #[arg(long)]
+        check: bool,
+    },
     /// Explain a rule: what it checks, why it matters, an example and the fix. Without a code,
     /// list every rule.
     Explain {
@@ -174,6 +186,7 @@ pub fn run() -> i32 {
             deny_warnings,
             config,
         } => check(&paths, format, timings, deny_warnings, config.as_deref()),
+        Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Completions { shell } => completions(shell),
         Command::Doc { path, out } => doc(&path, &out),
