@@ -186,10 +186,15 @@ def check_dir_once(path, threads):
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def timed_check(path, threads, runs):
-    """The fastest of `runs` runs (wall, CPU): on a shared machine the fastest is the one other
-    work disturbed least."""
-    return min(check_dir_once(path, threads) for _ in range(runs))
+def timed_checks(path, runs):
+    """The fastest of `runs` runs (wall, CPU) with one thread and with every thread, the two
+    interleaved: on a shared machine the fastest is the one other work disturbed least, and
+    interleaving exposes both to the same disturbance."""
+    one, every = [], []
+    for _ in range(runs):
+        one.append(check_dir_once(path, 1))
+        every.append(check_dir_once(path, None))
+    return min(one), min(every)
 
 
 def main_files(runs):
@@ -201,8 +206,7 @@ def main_files(runs):
         for count in FILE_COUNTS:
             path = os.path.join(root, str(count))
             size = write_files(path, count)
-            one = timed_check(path, 1, runs)
-            every = timed_check(path, None, runs)
+            one, every = timed_checks(path, runs)
             results[count] = one[1]
             parallelism = every[1] / every[0] if every[0] > 0 else 0.0
             rows.append(
