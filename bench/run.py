@@ -153,6 +153,7 @@ def write_files(root, count):
     """`count` workflow files of FILE_STEPS steps under `root`, in ten subdirectories; returns
     their total size in bytes."""
     sys.path.insert(0, os.path.join(ROOT, "bench"))
+    sys.dont_write_bytecode = True  # no bench/__pycache__ in the work tree
     import generate
 
     shapes = [generate.chain, generate.diamond, generate.fanout, generate.routing]
