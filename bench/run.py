@@ -11,12 +11,21 @@ targets of the project:
 
 Usage: bench/run.py [--sizes 1000,10000,100000] [--runs 3]
        bench/run.py --mode ir [--runs 3]
+       bench/run.py --mode files [--runs 3]
 
 With `--mode ir` it times `handoff build FILE --target ir` instead, at 10,000 and 100,000 steps
 of every shape, and checks that the IR is written in time linear in the size: the 100,000-step
 case within 12 times the CPU time (user + system) of the 10,000-step case (the same bound as for
 `check`, on CPU time because the wall time of writing hundreds of megabytes on a shared machine
 depends on what else runs).
+With `--mode files` it times `handoff check DIR` on directories of 1,000 and 10,000 small
+workflow files (40 steps each, the chain, diamond, fanout and routing shapes in turn, ten
+subdirectories, written to a temporary directory and removed afterwards), once with one thread
+(`RAYON_NUM_THREADS=1`) and once with every core, and checks that the 10,000-file case takes at
+most 12 times the CPU time of the 1,000-file case with one thread (time proportional to the
+total size; CPU time, because wall time on a shared machine depends on what else runs) and that
+every core is used: with n cores, CPU time over wall time with every thread above
+1 + (n - 1) / 2 (on one core, nothing). Each figure is the fastest of the runs.
 Builds the release binary, generates the inputs into bench/out/, prints a Markdown table and
 exits non-zero if a target is missed. Wall time is the median of the runs; peak memory is the
 maximum resident set size of one run (GNU time if installed); the share after parsing comes from
@@ -25,9 +34,11 @@ maximum resident set size of one run (GNU time if installed); the share after pa
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -134,15 +145,107 @@ def main_ir(runs):
         sys.exit(1)
     print("\nall targets met")
 
+FILE_STEPS = 40
+FILE_COUNTS = [1000, 10000]
+
+
+def write_files(root, count):
+    """`count` workflow files of FILE_STEPS steps under `root`, in ten subdirectories; returns
+    their total size in bytes."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    sys.dont_write_bytecode = True  # no bench/__pycache__ in the work tree
+    import generate
+
+    shapes = [generate.chain, generate.diamond, generate.fanout, generate.routing]
+    texts = [make(FILE_STEPS) for make in shapes]
+    total = 0
+    for i in range(count):
+        d = os.path.join(root, f"d{i % 10}")
+        os.makedirs(d, exist_ok=True)
+        text = texts[i % len(texts)]
+        with open(os.path.join(d, f"f{i:05}.handoff"), "w", encoding="utf-8") as f:
+            f.write(text)
+        total += len(text.encode())
+    return total
+
+
+def check_dir_once(path, threads):
+    """Wall time and CPU time (user + system, of the process alone) of `handoff check PATH`
+    with `threads` threads (None: rayon's default, one per core)."""
+    env = dict(os.environ)
+    env.pop("RAYON_NUM_THREADS", None)
+    if threads is not None:
+        env["RAYON_NUM_THREADS"] = str(threads)
+    started = time.perf_counter()
+    proc = subprocess.Popen([BIN, "check", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    stdout = proc.stdout.read()
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        sys.exit(f"handoff check failed on {path}:\n{stdout[-2000:]!r}\n{stderr[-2000:]!r}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def timed_checks(path, runs):
+    """The fastest of `runs` runs (wall, CPU) with one thread and with every thread, the two
+    interleaved: on a shared machine the fastest is the one other work disturbed least, and
+    interleaving exposes both to the same disturbance."""
+    one, every = [], []
+    for _ in range(runs):
+        one.append(check_dir_once(path, 1))
+        every.append(check_dir_once(path, None))
+    return min(one), min(every)
+
+
+def main_files(runs):
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    cores = os.cpu_count() or 1
+    root = tempfile.mkdtemp(prefix="handoff-files-")
+    rows, failures, results = [], [], {}
+    try:
+        for count in FILE_COUNTS:
+            path = os.path.join(root, str(count))
+            size = write_files(path, count)
+            one, every = timed_checks(path, runs)
+            results[count] = one[1]
+            parallelism = every[1] / every[0] if every[0] > 0 else 0.0
+            rows.append(
+                f"| {count:,} | {size / 1e6:.1f} | {one[0]:.2f} | {every[0]:.2f} | "
+                f"{one[0] / every[0]:.2f}x | {parallelism:.2f} | {size / 1e6 / every[0]:.1f} |"
+            )
+            if cores > 1 and parallelism < 1 + (cores - 1) / 2:
+                failures.append(
+                    f"{count} files: CPU time is {parallelism:.2f}x the wall time on {cores} cores"
+                )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    ratio = results[FILE_COUNTS[1]] / results[FILE_COUNTS[0]]
+    rows.append(f"| 10k / 1k | | {ratio:.1f}x (CPU) | | | | |")
+    if ratio > 12:
+        failures.append(f"10,000 files take {ratio:.1f}x the CPU time of 1,000")
+    print(f"{cores} cores; files of {FILE_STEPS} steps")
+    print("| files | MB | 1 thread s | all threads s | speed-up | CPU / wall | MB/s |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    if failures:
+        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
+        sys.exit(1)
+    print("\nall targets met")
+
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--mode", choices=["check", "ir"], default="check")
+    ap.add_argument("--mode", choices=["check", "ir", "files"], default="check")
     args = ap.parse_args()
     if args.mode == "ir":
         main_ir(args.runs)
+        return
+    if args.mode == "files":
+        main_files(args.runs)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
 

@@ -444,10 +444,63 @@ fn config_mistakes_point_into_the_toml_and_exit_2() {
         "exclude = [\"[\"]\ncolour = true\n\n[rules]\nE101 = \"allow\"\nW999 = \"warn\"\ncold-handof = \"deny\"\nW202 = \"nope\"\nW201 = \"deny\"\nhandoff-without-sla = \"warn\"\n\n[settings]\nexception-limt = 3\nconservative-threshold = 2\n",
         &[("a.handoff", "tests/fixtures/rules/W201.handoff")],
     );
-    let out = p.run(&["check", "--format", "json"]);
+    let out = p.run(&["check"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stdout(&out), "", "nothing is checked");
     insta::assert_snapshot!("config_errors", String::from_utf8_lossy(&out.stderr));
+    // In the machine formats stdout still holds one valid document, which carries the mistakes.
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diagnostics.len(), 9, "{json}");
+    assert!(diagnostics.iter().all(|d| d["file"] == "handoff.toml"
+        && d["code"] == "config"
+        && d["severity"] == "error"
+        && d["span"]["line"].as_u64().is_some_and(|l| l > 0)));
+    assert_eq!(json["summary"]["files"], 0);
+    assert_eq!(json["summary"]["errors"], 9);
+    insta::assert_snapshot!("config_errors_json", stdout(&out));
+    let out = p.run(&["check", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("SARIF");
+    let run = &log["runs"][0];
+    assert_eq!(run["results"], serde_json::json!([]));
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
+    let notes = run["invocations"][0]["toolConfigurationNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notes.len(), 9);
+    insta::assert_snapshot!(
+        "config_errors_sarif",
+        serde_json::to_string_pretty(&run["invocations"]).expect("JSON")
+    );
+    let out = p.run(&["check", "--format", "github"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 9, "{text}");
+    assert!(text
+        .lines()
+        .all(|l| l.starts_with("::error file=handoff.toml,line=")));
+    assert!(text.contains("::error file=handoff.toml,line=2,col=1,endLine=2,endColumn=7,title=config invalid-configuration::unknown key `colour`"), "{text}");
+    // A configuration that cannot be read: listed under `unreadable`, still one document.
+    let unreadable = Project::new(
+        "unreadable",
+        "",
+        &[("a.handoff", "tests/fixtures/rules/W201.handoff")],
+    );
+    let out = unreadable.run(&["check", "--format", "json", "--config", "missing.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    assert_eq!(json["unreadable"][0]["path"], "missing.toml", "{json}");
+    assert_eq!(json["summary"]["files"], 0);
+    let out = unreadable.run(&["check", "--format", "sarif", "--config", "missing.toml"]);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("SARIF");
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["toolConfigurationNotifications"][0]["locations"][0]
+            ["physicalLocation"]["artifactLocation"]["uri"],
+        "missing.toml"
+    );
     let syntax = Project::new(
         "syntax",
         "[rules\n",
@@ -529,4 +582,77 @@ fn sarif_and_github_show_the_configured_level() {
     );
     let out = p.run(&["check", "--format", "github"]);
     assert!(stdout(&out).lines().all(|l| l.starts_with("::error ")));
+}
+
+#[test]
+fn build_doc_and_graph_honour_the_configuration() {
+    let files = [
+        ("flows/a.handoff", "tests/fixtures/rules/W201.handoff"),
+        ("flows/old/b.handoff", "tests/fixtures/rules/E101.handoff"),
+    ];
+    // The excluded file's errors do not stop the build; the denied warning does.
+    let p = Project::new(
+        "build",
+        "exclude = [\"flows/old/**\"]\n[rules]\nW201 = \"deny\"\n",
+        &files,
+    );
+    for args in [
+        &["build", "flows", "--target", "ir", "-o", "out"][..],
+        &["doc", "flows", "-o", "out"],
+        &["graph", "flows", "--workflow", "support"],
+    ] {
+        let out = p.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("W201(handoff-without-sla)"), "{args:?}: {err}");
+        assert!(!err.contains("E101"), "{args:?}: {err}");
+        assert!(!p.0.join("out").exists(), "{args:?} wrote output");
+    }
+    // Allowed, the warning is gone from the output and from the pages.
+    let p = Project::new(
+        "doc",
+        "exclude = [\"flows/old/**\"]\n[rules]\nW201 = \"allow\"\n",
+        &files,
+    );
+    let out = p.run(&["doc", "flows", "-o", "out"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pages: String = std::fs::read_dir(p.0.join("out"))
+        .expect("pages")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("page"))
+        .collect();
+    assert!(!pages.contains("W201"), "{pages}");
+    let out = p.run(&["graph", "flows", "--workflow", "support"]);
+    assert_eq!(out.status.code(), Some(0));
+    // `--config` and a broken configuration work as for `check`.
+    std::fs::write(p.0.join("strict.toml"), "[rules]\nW201 = \"deny\"\n").expect("write");
+    let out = p.run(&[
+        "graph",
+        "flows/a.handoff",
+        "--workflow",
+        "support",
+        "--config",
+        "strict.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::write(p.0.join("handoff.toml"), "colour = true\n").expect("write");
+    for args in [
+        &["build", "flows", "-o", "out2"][..],
+        &["doc", "flows", "-o", "out2"],
+        &["graph", "flows"],
+    ] {
+        let out = p.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("unknown key `colour`"), "{args:?}: {err}");
+    }
 }

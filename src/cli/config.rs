@@ -124,16 +124,74 @@ pub fn find(file: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Reads and parses a configuration file. `Err` holds the text to print on stderr.
-pub fn load(path: &Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("error: cannot read `{}`: {e}\n", path.display()))?;
+/// Why a configuration could not be used; the command then checks nothing and exits with 2.
+pub enum LoadError {
+    /// The file could not be read.
+    Unreadable { path: String, error: String },
+    /// The file has mistakes, each pointing into its text.
+    Invalid {
+        path: String,
+        text: String,
+        errors: Vec<ConfigError>,
+    },
+}
+
+impl LoadError {
+    /// What to print on stderr.
+    pub fn human(&self) -> String {
+        match self {
+            LoadError::Unreadable { path, error } => {
+                format!("error: cannot read `{path}`: {error}\n")
+            }
+            LoadError::Invalid { path, text, errors } => render(path, text, errors),
+        }
+    }
+
+    /// The mistakes as the diagnostics module renders them in machine formats.
+    pub fn mistakes(&self) -> Vec<handoff::diagnostics::ConfigMistake<'_>> {
+        let LoadError::Invalid { path, text, errors } = self else {
+            return Vec::new();
+        };
+        errors
+            .iter()
+            .map(|e| handoff::diagnostics::ConfigMistake {
+                path,
+                source: text,
+                span: handoff::span::Span::new(e.span.start, e.span.end.max(e.span.start)),
+                message: &e.message,
+                label: &e.label,
+                help: &e.help,
+            })
+            .collect()
+    }
+
+    /// The configuration that could not be read, if that is what went wrong.
+    pub fn unreadable(&self) -> Vec<handoff::diagnostics::Unreadable<'_>> {
+        match self {
+            LoadError::Unreadable { path, error } => {
+                vec![handoff::diagnostics::Unreadable { path, error }]
+            }
+            LoadError::Invalid { .. } => Vec::new(),
+        }
+    }
+}
+
+/// Reads and parses a configuration file.
+pub fn load(path: &Path) -> Result<Config, LoadError> {
+    let display = display(path);
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError::Unreadable {
+        path: display.clone(),
+        error: e.to_string(),
+    })?;
     let dir = std::path::absolute(path)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_default();
-    let display = display(path);
-    parse(&text, dir).map_err(|errors| render(&display, &text, &errors))
+    parse(&text, dir).map_err(|errors| LoadError::Invalid {
+        path: display,
+        text,
+        errors,
+    })
 }
 
 /// The path as the user should read it: relative to the current directory when inside it.

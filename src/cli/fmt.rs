@@ -62,7 +62,14 @@ pub fn run(paths: &[PathBuf], check: bool) -> i32 {
     if paths.is_empty() {
         return code;
     }
-    let (sources, unreadable) = files::collect(&paths);
+    let (found, mut unreadable) = files::discover(&paths);
+    let mut sources = Vec::new();
+    for f in &found {
+        match files::read(f) {
+            Ok(source) => sources.push(source),
+            Err(u) => unreadable.push(u),
+        }
+    }
     for u in &unreadable {
         eprintln!("error: cannot read `{}`: {}", u.path, u.error);
         raise(CANNOT_RUN);

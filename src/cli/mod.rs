@@ -6,11 +6,14 @@ mod config;
 mod files;
 mod fmt;
 
+use std::collections::HashMap;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
 
 use handoff::check::Settings;
 use handoff::diagnostics::{self, FileReport, Severity};
@@ -71,6 +74,9 @@ enum Command {
         /// For n8n: `export` is what n8n's export writes, `api` what its REST API accepts.
         #[arg(long, value_enum, default_value_t = N8nProfile::Export)]
         profile: N8nProfile,
+        /// The configuration to use, instead of the nearest `handoff.toml` (as for `check`).
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
         /// For n8n: write a test variant whose first trigger is a manual trigger emitting the
         /// `payload` of this JSON file, and whose AI and system placeholders emit its `outputs`
         /// (`{"payload": {…}, "outputs": {"step": {…}}}`).
@@ -86,6 +92,9 @@ enum Command {
         /// Where to write the pages.
         #[arg(short = 'o', long = "out", default_value = "docs/workflows")]
         out: PathBuf,
+        /// The configuration to use, instead of the nearest `handoff.toml` (as for `check`).
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// Print the diagram of a workflow (nothing else) on stdout.
     Graph {
@@ -97,6 +106,9 @@ enum Command {
         /// Which workflow, when the input has several.
         #[arg(long)]
         workflow: Option<String>,
+        /// The configuration to use, instead of the nearest `handoff.toml` (as for `check`).
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// Rewrite `.handoff` files in the canonical layout (comments kept). A file with syntax
     /// errors is left as it is. `-` formats standard input to standard output.
@@ -189,28 +201,45 @@ pub fn run() -> i32 {
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Completions { shell } => completions(shell),
-        Command::Doc { path, out } => doc(&path, &out),
+        Command::Doc { path, out, config } => doc(&path, &out, config.as_deref()),
         Command::Graph {
             path,
             format,
             workflow,
-        } => graph(&path, format, workflow.as_deref()),
+            config,
+        } => graph(&path, format, workflow.as_deref(), config.as_deref()),
         Command::Build {
             path,
             target,
             out,
             profile,
+            config,
             test_payload,
-        } => build(&path, target, &out, profile, test_payload.as_deref()),
+        } => build(
+            &path,
+            target,
+            &out,
+            profile,
+            test_payload.as_deref(),
+            config.as_deref(),
+        ),
     }
 }
 
-/// Time spent in each stage, summed over files.
+/// Time spent in each stage, summed over files (and so over threads).
 #[derive(Default)]
 struct Timings {
     parse: Duration,
     resolve: Duration,
     check: Duration,
+}
+
+impl Timings {
+    fn add(&mut self, other: &Timings) {
+        self.parse += other.parse;
+        self.resolve += other.resolve;
+        self.check += other.check;
+    }
 }
 
 /// Runs the pipeline on one file, stage by stage, so that each stage can be timed.
@@ -239,6 +268,68 @@ fn check_one(file: &files::Source, settings: &Settings, timings: &mut Timings) -
     }
 }
 
+/// What the commands that read `.handoff` files share: every file found, read and checked
+/// under its configuration, in the order found.
+struct Loaded {
+    sources: Vec<files::Source>,
+    /// Each file's model and diagnostics (configured levels applied).
+    checked: Vec<handoff::Checked>,
+    /// Each file's configuration.
+    configs: Vec<Arc<config::Config>>,
+    /// Paths that could not be read.
+    unreadable: Vec<files::Unreadable>,
+    timings: Timings,
+}
+
+/// Finds the files under `paths`, chooses each one's configuration (`--config`, or the nearest
+/// `handoff.toml`), and reads and checks them in parallel, on every core (rayon's pool:
+/// `RAYON_NUM_THREADS` sets its size). Files are independent, so the work is split per file;
+/// results come back in the order found, so output does not depend on the threads. With
+/// `models` false each file's model is dropped once checked (only `check` does that: it needs
+/// the diagnostics alone). A configuration that cannot be used stops everything.
+fn load(
+    paths: &[PathBuf],
+    config: Option<&Path>,
+    models: bool,
+) -> Result<Loaded, config::LoadError> {
+    let (found, mut unreadable) = files::discover(paths);
+    let (found, configs) = configure(found, config)?;
+    let results: Vec<Result<(files::Source, handoff::Checked, Timings), files::Unreadable>> = found
+        .par_iter()
+        .zip(configs.par_iter())
+        .map(|(f, c)| {
+            let source = files::read(f)?;
+            let mut timings = Timings::default();
+            let mut checked = check_one(&source, &c.settings, &mut timings);
+            c.apply(&mut checked.diagnostics);
+            if !models {
+                checked.module = handoff::ir::Module::default();
+            }
+            Ok((source, checked, timings))
+        })
+        .collect();
+    let mut loaded = Loaded {
+        sources: Vec::with_capacity(results.len()),
+        checked: Vec::with_capacity(results.len()),
+        configs: Vec::with_capacity(results.len()),
+        unreadable: Vec::new(),
+        timings: Timings::default(),
+    };
+    for (result, config) in results.into_iter().zip(configs) {
+        match result {
+            Ok((source, checked, timings)) => {
+                loaded.sources.push(source);
+                loaded.checked.push(checked);
+                loaded.configs.push(config);
+                loaded.timings.add(&timings);
+            }
+            Err(u) => unreadable.push(u),
+        }
+    }
+    loaded.unreadable = unreadable;
+    Ok(loaded)
+}
+
 /// The diagnostics of each file with its text, ready to render.
 fn reports<'a>(
     sources: &'a [files::Source],
@@ -260,7 +351,7 @@ fn check(
     format: Format,
     show_timings: bool,
     deny_warnings: bool,
-    config: Option<&std::path::Path>,
+    config: Option<&Path>,
 ) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -269,27 +360,20 @@ fn check(
     };
     // A path that cannot be read does not stop the others from being checked; it is reported
     // (inside the JSON document with `--format json`) and the exit code is 2.
-    let (sources, unreadable) = files::collect(&paths);
-    let (sources, configs) = match configure(sources, &paths, config) {
-        Ok(x) => x,
-        Err(message) => {
-            eprint!("{message}");
-            return CANNOT_RUN;
-        }
+    let loaded = match load(&paths, config, false) {
+        Ok(loaded) => loaded,
+        Err(e) => return configuration_failed(&e, format),
     };
+    let Loaded {
+        sources,
+        checked,
+        unreadable,
+        timings,
+        ..
+    } = loaded;
     if sources.is_empty() && unreadable.is_empty() {
         eprintln!("warning: no `.handoff` files found");
     }
-    let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> = sources
-        .iter()
-        .zip(&configs)
-        .map(|(s, c)| {
-            let mut checked = check_one(s, &c.settings, &mut timings);
-            c.apply(&mut checked.diagnostics);
-            checked
-        })
-        .collect();
     if show_timings {
         eprintln!(
             "timings: parse {:.3}s, resolve {:.3}s, check {:.3}s",
@@ -346,50 +430,60 @@ fn check(
     }
 }
 
+/// A configuration that cannot be used: nothing is checked, the mistakes are printed (on
+/// stderr for people; in machine formats as one valid document on stdout, so a pipeline that
+/// parses it still sees why), and the exit code is 2.
+fn configuration_failed(error: &config::LoadError, format: Format) -> i32 {
+    let (mistakes, unreadable) = (error.mistakes(), error.unreadable());
+    let out = match format {
+        Format::Human => {
+            eprint!("{}", error.human());
+            return CANNOT_RUN;
+        }
+        Format::Json => diagnostics::render_json_failure(&mistakes, &unreadable),
+        Format::Sarif => diagnostics::render_sarif_failure(&mistakes, &unreadable),
+        Format::Github => diagnostics::render_github_failure(&mistakes, &unreadable),
+    };
+    let _ = write_stdout(&out);
+    CANNOT_RUN
+}
+
 /// The configuration of each file: `--config` for all, or the `handoff.toml` nearest to each
 /// (each file loaded once); files found by a directory walk that the configuration's
-/// `include`/`exclude` leave out are dropped. `Err` holds what to print on stderr.
+/// `include`/`exclude` leave out are dropped before they are read.
 fn configure(
-    sources: Vec<files::Source>,
-    paths: &[PathBuf],
-    config: Option<&std::path::Path>,
-) -> Result<(Vec<files::Source>, Vec<std::rc::Rc<config::Config>>), String> {
-    use std::rc::Rc;
-    let forced = config.map(config::load).transpose()?.map(Rc::new);
-    let default = Rc::new(config::Config::default());
-    let mut loaded: Vec<(PathBuf, Rc<config::Config>)> = Vec::new();
+    found: Vec<files::Found>,
+    config: Option<&Path>,
+) -> Result<(Vec<files::Found>, Vec<Arc<config::Config>>), config::LoadError> {
+    let forced = config.map(config::load).transpose()?.map(Arc::new);
+    let default = Arc::new(config::Config::default());
+    let mut loaded: HashMap<PathBuf, Arc<config::Config>> = HashMap::new();
     // The configuration file found from each directory, so that many files in one directory
     // walk up once.
-    let mut found_from: std::collections::HashMap<PathBuf, Option<PathBuf>> =
-        std::collections::HashMap::new();
+    let mut found_from: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut kept = Vec::new();
     let mut configs = Vec::new();
-    for source in sources {
-        let path = std::path::Path::new(&source.display);
+    for file in found {
+        let path = file.path.as_path();
         let config = if let Some(c) = &forced {
-            Rc::clone(c)
+            Arc::clone(c)
         } else if let Some(found) = found_from
-            .entry(
-                path.parent()
-                    .map(std::path::Path::to_path_buf)
-                    .unwrap_or_default(),
-            )
+            .entry(path.parent().map(Path::to_path_buf).unwrap_or_default())
             .or_insert_with(|| config::find(path))
             .clone()
         {
-            if let Some((_, c)) = loaded.iter().find(|(p, _)| *p == found) {
-                Rc::clone(c)
+            if let Some(c) = loaded.get(&found) {
+                Arc::clone(c)
             } else {
-                let c = Rc::new(config::load(&found)?);
-                loaded.push((found, Rc::clone(&c)));
+                let c = Arc::new(config::load(&found)?);
+                loaded.insert(found, Arc::clone(&c));
                 c
             }
         } else {
-            Rc::clone(&default)
+            Arc::clone(&default)
         };
-        let named = paths.iter().any(|p| p.as_path() == path);
-        if named || config.walks_into(path) {
-            kept.push(source);
+        if file.named || config.walks_into(path) {
+            kept.push(file);
             configs.push(config);
         }
     }
@@ -397,14 +491,15 @@ fn configure(
 }
 
 fn build(
-    path: &std::path::Path,
+    path: &Path,
     target: Target,
-    out: &std::path::Path,
+    out: &Path,
     profile: N8nProfile,
-    test_payload: Option<&std::path::Path>,
+    test_payload: Option<&Path>,
+    config: Option<&Path>,
 ) -> i32 {
     if matches!(target, Target::Docs) {
-        return doc(path, out);
+        return doc(path, out, config);
     }
     let test = match test_payload.map(read_test_run).transpose() {
         Ok(test) => test,
@@ -413,37 +508,16 @@ fn build(
             return CANNOT_RUN;
         }
     };
-    let (sources, unreadable) = files::collect(&[path.to_path_buf()]);
-    if !unreadable.is_empty() {
-        for u in &unreadable {
-            eprintln!("error: cannot read `{}`: {}", u.path, u.error);
-        }
-        eprintln!("error: nothing was written");
-        return CANNOT_RUN;
-    }
     // Check everything first: nothing is written when any file has errors.
-    let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> = sources
-        .iter()
-        .map(|s| check_one(s, &Settings::default(), &mut timings))
-        .collect();
-    let reports = reports(&sources, &checked);
-    let errors = checked
-        .iter()
-        .flat_map(|c| &c.diagnostics)
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let rendered = diagnostics::render_human(&reports, WIDTH);
-    if !rendered.is_empty() {
-        eprint!("{rendered}");
-    }
-    if errors > 0 {
-        eprintln!(
-            "error: {} in the input; nothing was written",
-            plural(errors, "error")
-        );
-        return FOUND_ERRORS;
-    }
+    let Loaded {
+        sources,
+        checked,
+        configs,
+        ..
+    } = match checked_without_errors(path, config) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     // One output file per workflow, named after it: two workflows of one name (in different
     // files; in one file that is E102) would overwrite each other.
     let mut names: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
@@ -484,13 +558,12 @@ fn build(
         },
         test,
     };
-    let settings = Settings::default();
     let mut outputs = Vec::new();
     // n8n implementations: written only where no file exists yet (they are the user's).
     let mut implementations: Vec<(String, String)> = Vec::new();
-    for c in &checked {
+    for (c, config) in checked.iter().zip(&configs) {
         for wf in &c.module.workflows {
-            let analysis = handoff::check::Analysis::new(wf, &settings);
+            let analysis = handoff::check::Analysis::new(wf, &config.settings);
             if matches!(target, Target::Make) {
                 match handoff::emit::make::emit(&analysis) {
                     Ok(parts) => outputs.extend(
@@ -588,29 +661,30 @@ fn build(
     CLEAN
 }
 
-/// Reads and checks every file under `path`, printing diagnostics on stderr as `build` does.
-/// `Err` holds the exit code when nothing should be produced.
-fn checked_without_errors(
-    path: &std::path::Path,
-) -> Result<(Vec<files::Source>, Vec<handoff::Checked>), i32> {
-    let (sources, unreadable) = files::collect(&[path.to_path_buf()]);
-    if !unreadable.is_empty() {
-        for u in &unreadable {
+/// Reads and checks every file under `path` under its configuration, printing diagnostics on
+/// stderr. `Err` holds the exit code when nothing should be produced: a path that cannot be
+/// read, a configuration that cannot be used, or an error in the input.
+fn checked_without_errors(path: &Path, config: Option<&Path>) -> Result<Loaded, i32> {
+    let loaded = match load(&[path.to_path_buf()], config, true) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprint!("{}", e.human());
+            return Err(CANNOT_RUN);
+        }
+    };
+    if !loaded.unreadable.is_empty() {
+        for u in &loaded.unreadable {
             eprintln!("error: cannot read `{}`: {}", u.path, u.error);
         }
         eprintln!("error: nothing was written");
         return Err(CANNOT_RUN);
     }
-    let mut timings = Timings::default();
-    let checked: Vec<handoff::Checked> = sources
-        .iter()
-        .map(|s| check_one(s, &Settings::default(), &mut timings))
-        .collect();
-    let rendered = diagnostics::render_human(&reports(&sources, &checked), WIDTH);
+    let rendered = diagnostics::render_human(&reports(&loaded.sources, &loaded.checked), WIDTH);
     if !rendered.is_empty() {
         eprint!("{rendered}");
     }
-    let errors = checked
+    let errors = loaded
+        .checked
         .iter()
         .flat_map(|c| &c.diagnostics)
         .filter(|d| d.severity == Severity::Error)
@@ -622,20 +696,24 @@ fn checked_without_errors(
         );
         return Err(FOUND_ERRORS);
     }
-    Ok((sources, checked))
+    Ok(loaded)
 }
 
 /// `handoff doc` and `build --target docs`.
-fn doc(path: &std::path::Path, out: &std::path::Path) -> i32 {
+fn doc(path: &Path, out: &Path, config: Option<&Path>) -> i32 {
     use handoff::emit::docs;
-    let (sources, checked) = match checked_without_errors(path) {
+    let Loaded {
+        sources,
+        checked,
+        configs,
+        ..
+    } = match checked_without_errors(path, config) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let settings = Settings::default();
     let mut pages: Vec<(String, String)> = Vec::new();
     let mut entries: Vec<(String, Option<String>, usize)> = Vec::new();
-    for (source, c) in sources.iter().zip(&checked) {
+    for ((source, c), config) in sources.iter().zip(&checked).zip(&configs) {
         for wf in &c.module.workflows {
             let file = format!("{}.md", wf.name.text);
             if pages.iter().any(|(f, _)| *f == file) {
@@ -645,7 +723,7 @@ fn doc(path: &std::path::Path, out: &std::path::Path) -> i32 {
                 );
                 return CANNOT_RUN;
             }
-            let analysis = handoff::check::Analysis::new(wf, &settings);
+            let analysis = handoff::check::Analysis::new(wf, &config.settings);
             let diags = docs::diagnostics_of(wf, &c.module.workflows, &c.diagnostics);
             entries.push((
                 wf.name.text.clone(),
@@ -685,25 +763,31 @@ fn doc(path: &std::path::Path, out: &std::path::Path) -> i32 {
 }
 
 /// `handoff graph`: the diagram of one workflow on stdout.
-fn graph(path: &std::path::Path, format: GraphFormat, workflow: Option<&str>) -> i32 {
+fn graph(path: &Path, format: GraphFormat, workflow: Option<&str>, config: Option<&Path>) -> i32 {
     use handoff::emit::docs;
-    let (sources, checked) = match checked_without_errors(path) {
+    let Loaded {
+        sources,
+        checked,
+        configs,
+        ..
+    } = match checked_without_errors(path, config) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let all: Vec<(&files::Source, &handoff::ir::Workflow)> = sources
+    let all: Vec<(&files::Source, &handoff::ir::Workflow, &config::Config)> = sources
         .iter()
         .zip(&checked)
-        .flat_map(|(s, c)| c.module.workflows.iter().map(move |w| (s, w)))
+        .zip(&configs)
+        .flat_map(|((s, c), config)| c.module.workflows.iter().map(move |w| (s, w, &**config)))
         .collect();
     let chosen: Vec<_> = all
         .iter()
-        .filter(|(_, w)| workflow.is_none_or(|n| w.name.text == n))
+        .filter(|(_, w, _)| workflow.is_none_or(|n| w.name.text == n))
         .collect();
-    let [(source, wf)] = chosen.as_slice() else {
+    let [(source, wf, config)] = chosen.as_slice() else {
         let names: Vec<String> = all
             .iter()
-            .map(|(_, w)| format!("`{}`", w.name.text))
+            .map(|(_, w, _)| format!("`{}`", w.name.text))
             .collect();
         match workflow {
             Some(n) => eprintln!(
@@ -719,8 +803,7 @@ fn graph(path: &std::path::Path, format: GraphFormat, workflow: Option<&str>) ->
         }
         return CANNOT_RUN;
     };
-    let settings = Settings::default();
-    let analysis = handoff::check::Analysis::new(wf, &settings);
+    let analysis = handoff::check::Analysis::new(wf, &config.settings);
     let format = match format {
         GraphFormat::Mermaid => docs::GraphFormat::Mermaid,
         GraphFormat::Dot => docs::GraphFormat::Dot,
@@ -745,7 +828,7 @@ fn graph(path: &std::path::Path, format: GraphFormat, workflow: Option<&str>) ->
 fn build_ir(
     sources: &[files::Source],
     checked: Vec<handoff::Checked>,
-    out: &std::path::Path,
+    out: &Path,
     directory: bool,
 ) -> i32 {
     use handoff::model::{self, Index, IndexEntry};
@@ -807,7 +890,7 @@ fn build_ir(
     CLEAN
 }
 
-fn read_test_run(path: &std::path::Path) -> Result<handoff::emit::n8n::TestRun, String> {
+fn read_test_run(path: &Path) -> Result<handoff::emit::n8n::TestRun, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&text)

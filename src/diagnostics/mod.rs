@@ -4,10 +4,15 @@
 //! a help line. Wording lives in the rule modules (`src/rules`); this module only carries and
 //! renders. Rendering is deterministic: the same diagnostics give the same bytes.
 
+mod failure;
 mod github;
 mod render;
 mod sarif;
 
+pub use failure::{
+    render_github_failure, render_json_failure, render_sarif_failure, ConfigMistake, CONFIG_CODE,
+    CONFIG_NAME,
+};
 pub use github::{escape_data, escape_property, render_github};
 pub use render::{render_human, render_json, render_json_with_unreadable, FileReport, Unreadable};
 pub use sarif::{render_sarif, rule_uri, INFORMATION_URI, RULES_URI};

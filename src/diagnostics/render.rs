@@ -216,13 +216,13 @@ pub fn render_human(files: &[FileReport<'_>], width: usize) -> String {
 }
 
 #[derive(Serialize)]
-struct JsonDocument<'a> {
-    version: u32,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+pub(super) struct JsonDocument<'a> {
+    pub(super) version: u32,
+    pub(super) diagnostics: Vec<JsonDiagnostic<'a>>,
     /// Present only when some path could not be read.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    unreadable: &'a [Unreadable<'a>],
-    summary: JsonSummary,
+    pub(super) unreadable: &'a [Unreadable<'a>],
+    pub(super) summary: JsonSummary,
 }
 
 /// A path given to `check` that could not be read, and why (the text of the I/O error).
@@ -233,25 +233,25 @@ pub struct Unreadable<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonDiagnostic<'a> {
-    file: &'a str,
-    code: &'a str,
-    rule: &'a str,
-    severity: &'a str,
-    message: &'a str,
-    span: JsonSpan,
-    labels: Vec<JsonLabel<'a>>,
-    help: &'a str,
+pub(super) struct JsonDiagnostic<'a> {
+    pub(super) file: &'a str,
+    pub(super) code: &'a str,
+    pub(super) rule: &'a str,
+    pub(super) severity: &'a str,
+    pub(super) message: &'a str,
+    pub(super) span: JsonSpan,
+    pub(super) labels: Vec<JsonLabel<'a>>,
+    pub(super) help: &'a str,
 }
 
 #[derive(Serialize)]
-struct JsonLabel<'a> {
-    message: &'a str,
-    span: JsonSpan,
+pub(super) struct JsonLabel<'a> {
+    pub(super) message: &'a str,
+    pub(super) span: JsonSpan,
 }
 
 #[derive(Serialize)]
-struct JsonSpan {
+pub(super) struct JsonSpan {
     start: usize,
     end: usize,
     line: usize,
@@ -261,13 +261,13 @@ struct JsonSpan {
 }
 
 #[derive(Serialize)]
-struct JsonSummary {
-    files: usize,
-    errors: usize,
-    warnings: usize,
+pub(super) struct JsonSummary {
+    pub(super) files: usize,
+    pub(super) errors: usize,
+    pub(super) warnings: usize,
 }
 
-fn json_span(index: &LineIndex, source: &str, span: Span) -> JsonSpan {
+pub(super) fn json_span(index: &LineIndex, source: &str, span: Span) -> JsonSpan {
     let start = index.line_col(source, span.start());
     let end = index.line_col(source, span.end());
     JsonSpan {

@@ -37,6 +37,8 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
     column_kind: &'static str,
     results: Vec<SarifResult>,
 }
@@ -74,15 +76,15 @@ struct Configuration {
 }
 
 #[derive(Serialize)]
-struct Text {
-    text: String,
+pub(super) struct Text {
+    pub(super) text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    markdown: Option<String>,
+    pub(super) markdown: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult {
+pub(super) struct SarifResult {
     rule_id: &'static str,
     rule_index: usize,
     level: &'static str,
@@ -91,6 +93,41 @@ struct SarifResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: Fingerprints,
+}
+
+/// An invocation of the tool: only written when the run failed before checking anything.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Invocation {
+    pub(super) execution_successful: bool,
+    pub(super) tool_configuration_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+pub(super) struct Notification {
+    pub(super) descriptor: Descriptor,
+    pub(super) level: &'static str,
+    pub(super) message: Text,
+    pub(super) locations: Vec<NotificationLocation>,
+}
+
+#[derive(Serialize)]
+pub(super) struct Descriptor {
+    pub(super) id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct NotificationLocation {
+    pub(super) physical_location: NotificationPlace,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct NotificationPlace {
+    pub(super) artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) region: Option<Region>,
 }
 
 #[derive(Serialize)]
@@ -113,26 +150,26 @@ struct Location {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
-    artifact_location: ArtifactLocation,
-    region: Region,
+pub(super) struct PhysicalLocation {
+    pub(super) artifact_location: ArtifactLocation,
+    pub(super) region: Region,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ArtifactLocation {
-    uri: String,
+pub(super) struct ArtifactLocation {
+    pub(super) uri: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    uri_base_id: Option<&'static str>,
+    pub(super) uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Region {
-    start_line: usize,
-    start_column: usize,
-    end_line: usize,
-    end_column: usize,
+pub(super) struct Region {
+    pub(super) start_line: usize,
+    pub(super) start_column: usize,
+    pub(super) end_line: usize,
+    pub(super) end_column: usize,
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -142,7 +179,7 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn plain(text: &str) -> Text {
+pub(super) fn plain(text: &str) -> Text {
     Text {
         text: text.to_string(),
         markdown: None,
@@ -182,7 +219,7 @@ pub fn rule_uri(rule: &Rule) -> String {
 /// Percent-encodes a path as a URI reference: unreserved characters and `/` stay, backslashes
 /// become `/`, everything else is encoded byte by byte. An absolute path becomes a `file:` URI
 /// without a base id.
-fn artifact(path: &str) -> ArtifactLocation {
+pub(super) fn artifact(path: &str) -> ArtifactLocation {
     let path = path.replace('\\', "/");
     let mut uri = String::with_capacity(path.len());
     for b in path.bytes() {
@@ -251,10 +288,7 @@ pub fn render_sarif(files: &[FileReport<'_>]) -> String {
             *occurrence += 1;
             let location = |id, span, message: Option<&str>| Location {
                 id,
-                physical_location: PhysicalLocation {
-                    artifact_location: artifact(file.path),
-                    region: region(&index, file.source, span),
-                },
+                physical_location: physical(&index, file.path, file.source, span),
                 message: message.map(plain),
             };
             results.push(SarifResult {
@@ -273,6 +307,25 @@ pub fn render_sarif(files: &[FileReport<'_>]) -> String {
             });
         }
     }
+    render_log(results, None)
+}
+
+/// Where a span of a file is, as SARIF says it.
+pub(super) fn physical(
+    index: &LineIndex,
+    path: &str,
+    source: &str,
+    span: Span,
+) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: artifact(path),
+        region: region(index, source, span),
+    }
+}
+
+/// The log: one run of the driver with every rule, these results and, when given, one
+/// invocation.
+pub(super) fn render_log(results: Vec<SarifResult>, invocation: Option<Invocation>) -> String {
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -286,6 +339,7 @@ pub fn render_sarif(files: &[FileReport<'_>]) -> String {
                     rules: rules::ALL.iter().map(|r| descriptor(r)).collect(),
                 },
             },
+            invocations: invocation.into_iter().collect(),
             column_kind: "unicodeCodePoints",
             results,
         }],

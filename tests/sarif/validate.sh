@@ -45,6 +45,15 @@ while IFS= read -r fixture; do
   logs+=("$log")
 done < <(find tests/fixtures -name '*.handoff' | sort)
 
+# A run stopped by a broken `handoff.toml` still writes a log (no results; the mistakes are
+# configuration notifications of a failed invocation). It exits with 2 by design.
+BAD=$WORK/bad-config
+mkdir -p "$BAD"
+printf 'colour = true\n[rules]\nE101 = "allow"\nW999 = "warn"\n' >"$BAD/handoff.toml"
+cp tests/fixtures/rules/W201.handoff "$BAD/a.handoff"
+(cd "$BAD" && "$OLDPWD/$BIN" check --format sarif >../bad-config.sarif) || [[ $? -eq 2 ]]
+logs+=("$WORK/bad-config.sarif")
+
 # The validator reports nothing at all for some malformed JSON: check that every log parses.
 python3 - "${logs[@]}" <<'PY'
 import json, sys
