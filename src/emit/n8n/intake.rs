@@ -14,8 +14,19 @@
 
 use serde_json::json;
 
-use super::{ids, js_string, workflow_id, Builder, Options, Place};
+use super::{ids, js_string, plain, workflow_id, Builder, Options, Place};
 use crate::check::Analysis;
+use crate::ir::TriggerKind;
+
+/// Whether a trigger starts the work through an intake: a form, a webhook, or a manual start
+/// that provides fields (the person who starts it is asked for them on a form of its own).
+pub(super) fn has_intake(t: &crate::ir::Trigger) -> bool {
+    match t.kind {
+        TriggerKind::Webhook(_) | TriggerKind::Form(_) => true,
+        TriggerKind::Manual => !t.provides.is_empty(),
+        TriggerKind::Schedule(_) => false,
+    }
+}
 
 /// The name of the n8n workflow of trigger `trigger`'s intake.
 fn title(workflow: &str, trigger: &str) -> String {
@@ -51,7 +62,32 @@ pub(super) fn emit(
         col: 0,
         row: 0,
     };
-    let (node, source) = b.trigger_node(i, place);
+    let (node, source) = if t.kind == TriggerKind::Manual {
+        // A manual start asks whoever starts it for the fields it provides.
+        let fields = b.form_fields(&ids(&t.provides));
+        let title = wf
+            .title
+            .as_ref()
+            .map_or(wf.name.text.as_str(), |t| t.value.as_str());
+        let node = b.add(
+            &t.name.text,
+            "n8n-nodes-base.formTrigger",
+            2.5,
+            json!({
+                "formTitle": plain(&format!("Start: {title}")),
+                "formFields": { "values": fields },
+                "options": {},
+            }),
+            place,
+        );
+        let id = super::uuid_of(&[&wf.name.text, &node, "webhook"]);
+        if let Some(n) = b.nodes.iter_mut().rev().find(|n| n.name == node) {
+            n.webhook_id = Some(id);
+        }
+        (node, None)
+    } else {
+        b.trigger_node(i, place)
+    };
     if let Some(doc) = &t.doc {
         b.note(&node, doc.clone());
     }

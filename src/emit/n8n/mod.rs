@@ -603,9 +603,9 @@ impl Builder<'_> {
     fn context_description(&self, intro: &str, fields: &[FieldId]) -> String {
         let mut parts = vec![js_string(intro)];
         for &f in fields {
-            let name = &self.wf.field(f).name.text;
-            parts.push(js_string(&format!("\n{name}: ")));
-            parts.push(format!("String({} ?? \"\")", field_ref(name)));
+            let field = self.wf.field(f);
+            parts.push(js_string(&format!("\n{}: ", field_title(field))));
+            parts.push(format!("String({} ?? \"\")", field_ref(&field.name.text)));
         }
         format!("={{{{ {} }}}}", parts.join(" + "))
     }
@@ -688,6 +688,24 @@ impl Builder<'_> {
     }
 }
 
+/// How a field is titled for a person: its `///` comment (the first line, without a final
+/// period), else its name in words (`case_summary` → `Case summary`).
+fn field_title(field: &crate::ir::Field) -> String {
+    if let Some(doc) = &field.doc {
+        let first = doc.lines().next().unwrap_or("").trim();
+        let first = first.strip_suffix('.').unwrap_or(first);
+        if !first.is_empty() {
+            return first.to_string();
+        }
+    }
+    let words = field.name.text.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
 /// The threshold of an escalation that fires on time alone (`elapsed > D` or `elapsed >= D`).
 fn elapsed_threshold(cond: &Cond) -> Option<u64> {
     use crate::ast::CmpOp;
@@ -757,7 +775,7 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> 
     let mut intakes = Vec::new();
     if options.test.is_none() {
         for (i, t) in wf.triggers.iter().enumerate() {
-            if matches!(t.kind, TriggerKind::Webhook(_) | TriggerKind::Form(_)) {
+            if intake::has_intake(t) {
                 intakes.push(intake::emit(a, options, i)?);
             }
         }
@@ -935,7 +953,7 @@ impl Builder<'_> {
                 trigger_exit.push(Some(kept));
                 continue;
             }
-            if matches!(t.kind, TriggerKind::Webhook(_) | TriggerKind::Form(_)) {
+            if intake::has_intake(t) {
                 // Started by the trigger's intake (a workflow of its own), with the trigger's
                 // fields as they came in.
                 let kept = self.keep(&context, &provides, None, false, place.at(1, 0));
@@ -1070,8 +1088,8 @@ impl Builder<'_> {
         };
         let mut timeout_escalation: Option<(String, usize)> = None;
         if let Some(call) = &call {
-            let returned = self.call(s, call, &context, work_place);
-            self.connect(&last, 0, &name);
+            let (needs, returned) = self.call(s, call, &context, work_place);
+            self.connect(&last, 0, &needs);
             let join = self.no_op(&result, place.at(col + 2, 0));
             self.connect(&returned, 0, &join);
             col += 3;
@@ -1087,7 +1105,7 @@ impl Builder<'_> {
                         .map(|o| format!(" ({})", o.name.text))
                         .unwrap_or_default()
                 ),
-                &available,
+                &ids(&step.needs),
             );
             let sla = incoming_sla.as_ref().map(|(secs, _)| *secs);
             let limit = match (sla, elapsed_limit) {

@@ -289,9 +289,16 @@ impl Builder<'_> {
         self.if_node(name, "$json[\"_entered_at\"] === undefined", place)
     }
 
-    /// Calls the implementation of step `s` with its `needs`, then checks that every `provides`
-    /// came back and puts them into the context kept by `base`.
-    pub(super) fn call(&mut self, s: StepId, call: &Call, base: &str, place: Place) -> String {
+    /// Calls the implementation of step `s` with its `needs` (and nothing else), then checks
+    /// that every `provides` came back and puts them into the context kept by `base`. Returns
+    /// the first and the last node.
+    pub(super) fn call(
+        &mut self,
+        s: StepId,
+        call: &Call,
+        base: &str,
+        place: Place,
+    ) -> (String, String) {
         let wf = self.wf;
         let step = wf.step(s);
         let name = step.name.text.clone();
@@ -327,6 +334,13 @@ impl Builder<'_> {
             "mode": "each",
             "options": { "waitForSubWorkflow": true },
         });
+        let kept = self.keep(
+            &format!("{name} · needs"),
+            &needs,
+            None,
+            false,
+            place.at(place.col, place.row + 1),
+        );
         let node = self.add(
             &name,
             "n8n-nodes-base.executeWorkflow",
@@ -334,6 +348,7 @@ impl Builder<'_> {
             parameters,
             place,
         );
+        self.connect(&kept, 0, &node);
         let required: Vec<String> = provides
             .iter()
             .map(|&f| js_string(&wf.field(f).name.text))
@@ -364,6 +379,6 @@ impl Builder<'_> {
             place.at(place.col + 1, place.row),
         );
         self.connect(&node, 0, &check);
-        check
+        (kept, check)
     }
 }
