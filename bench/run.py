@@ -12,12 +12,16 @@ targets of the project:
 Usage: bench/run.py [--sizes 1000,10000,100000] [--runs 3]
        bench/run.py --mode ir [--runs 3]
        bench/run.py --mode files [--runs 3]
+       bench/run.py --mode n8n [--runs 3]
 
 With `--mode ir` it times `handoff build FILE --target ir` instead, at 10,000 and 100,000 steps
 of every shape, and checks that the IR is written in time linear in the size: the 100,000-step
 case within 12 times the CPU time (user + system) of the 10,000-step case (the same bound as for
 `check`, on CPU time because the wall time of writing hundreds of megabytes on a shared machine
 depends on what else runs).
+With `--mode n8n` it times `handoff build FILE --target n8n` (orchestration, intakes and
+implementations) at 1,000 and 10,000 steps of every shape, with its peak memory, and checks that
+the 10,000-step case takes at most 12 times the CPU time of the 1,000-step case.
 With `--mode files` it times `handoff check DIR` on directories of 1,000 and 10,000 small
 workflow files (40 steps each, the chain, diamond, fanout and routing shapes in turn, ten
 subdirectories, written to a temporary directory and removed afterwards), once with one thread
@@ -85,6 +89,64 @@ def peak_rss(path):
     proc = subprocess.Popen([BIN, "check", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, _, usage = os.wait4(proc.pid, 0)
     return usage.ru_maxrss * 1024
+
+
+def build_once(path, target):
+    """Wall time, CPU time (user + system) and peak memory of `handoff build PATH --target
+    TARGET` into a scratch directory, and the bytes written (the directory is emptied after)."""
+    out = os.path.join(OUT, target)
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [BIN, "build", path, "--target", target, "-o", out],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        sys.exit(f"handoff build --target {target} failed on {path}:\n{stderr[-2000:].decode()}")
+    written = sum(
+        os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(out) for f in files
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    return wall, usage.ru_utime + usage.ru_stime, written, usage.ru_maxrss * 1024
+
+
+def main_n8n(runs):
+    sizes = [1000, 10000]
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, "bench", "generate.py"), OUT] + [str(s) for s in sizes],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    rows, failures, results = [], [], {}
+    for shape in SHAPES:
+        for n in sizes:
+            path = os.path.join(OUT, f"{shape}_{n}.handoff")
+            size = os.path.getsize(path)
+            timed = [build_once(path, "n8n") for _ in range(runs)]
+            wall = statistics.median(t[0] for t in timed)
+            cpu = statistics.median(t[1] for t in timed)
+            peak = max(t[3] for t in timed)
+            written = timed[0][2]
+            results[(shape, n)] = cpu
+            rows.append(
+                f"| {shape} | {n:,} | {size / 1e6:.1f} | {written / 1e6:.1f} | {wall:.2f} | {cpu:.2f} | {peak / 1e6:.0f} | |"
+            )
+        ratio = results[(shape, sizes[1])] / max(results[(shape, sizes[0])], 1e-3)
+        rows.append(f"| {shape} | 10k / 1k | | | | | | {ratio:.1f}x |")
+        if ratio > 12:
+            failures.append(f"{shape}: n8n output of 10,000 steps takes {ratio:.1f}x the CPU time of 1,000")
+    print("| shape | steps | input MB | output MB | wall s | CPU s | peak MB | CPU 10k / 1k |")
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    if failures:
+        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
+        sys.exit(1)
+    print("\nall targets met")
 
 
 def build_ir_once(path):
@@ -239,8 +301,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--mode", choices=["check", "ir", "files"], default="check")
+    ap.add_argument("--mode", choices=["check", "ir", "files", "n8n"], default="check")
     args = ap.parse_args()
+    if args.mode == "n8n":
+        main_n8n(args.runs)
+        return
     if args.mode == "ir":
         main_ir(args.runs)
         return

@@ -375,7 +375,7 @@ class Server:
             self.process.kill()
         self.log.close()
 
-    def request(self, path, body, content_type, attempts=30):
+    def request(self, path, body, content_type, attempts=90):
         """POSTs, retrying while the server has not registered the route yet (404). Returns the
         HTTP status, or None when n8n holds the response (a form resumes a run that then waits
         again, or a webhook answers when the run ends)."""
@@ -386,7 +386,7 @@ class Server:
                 with urllib.request.urlopen(request, timeout=10) as r:
                     return r.status
             except urllib.error.HTTPError as e:
-                if e.code == 404 and attempt < attempts - 1:
+                if e.code in (404, 503) and attempt < attempts - 1:
                     time.sleep(1)
                     continue
                 return e.code
@@ -467,9 +467,9 @@ def shipped(home, work, live, mailbox):
             labels = [f["fieldLabel"] for f in trigger["parameters"]["formFields"]["values"]]
             body, content_type = multipart({f"field-{i}": live["fields"][label] for i, label in enumerate(labels)})
             url = f"{server.base}/form/{trigger['webhookId']}"
-            for _ in range(30):
+            for _ in range(90):
                 status, page = get(url)
-                if status != 404:
+                if status not in (404, 503):
                     break
                 time.sleep(1)
             request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
@@ -563,10 +563,11 @@ def resume_waiting_form(case, workflow, home, mailbox):
                 fail(case["name"], f"no email to {node['parameters']['toEmail']} carries the link of `{node['name']}`")
                 return
             log(f"  {node['parameters']['toEmail']} received the task with a signed link")
-            # The server registers its routes shortly after it reports ready.
-            for _ in range(30):
+            # The server registers its routes shortly after it reports ready (404 or 503 until
+            # then, longer on a loaded machine).
+            for _ in range(90):
                 status, page = get(link)
-                if status != 404:
+                if status not in (404, 503):
                     break
                 time.sleep(1)
             if status != 200 or "form" not in page:
