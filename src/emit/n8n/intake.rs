@@ -44,6 +44,7 @@ pub(super) fn emit(
     let mut b = Builder {
         calls: std::collections::BTreeMap::new(),
         entries: Vec::new(),
+        unreached: Vec::new(),
         title: title(&wf.name.text, &t.name.text),
         wf,
         a,

@@ -114,6 +114,7 @@ pub const NODE_TYPES: &[(&str, f64)] = &[
     ("n8n-nodes-base.slack", 2.4),
     ("n8n-nodes-base.executeWorkflow", 1.3),
     ("n8n-nodes-base.executeWorkflowTrigger", 1.1),
+    ("n8n-nodes-base.httpRequest", 4.2),
 ];
 
 const SET: &str = "n8n-nodes-base.set";
@@ -148,6 +149,9 @@ struct Node {
     webhook_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credentials: Option<Value>,
+    /// Node settings n8n keeps beside the parameters (`retryOnFail`, `onError`, …).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    settings: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     notes: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -325,6 +329,8 @@ struct Builder<'a> {
     /// Where another run starts this workflow (`_entry`, node): an intake's trigger, or a
     /// route a fork hands to a run of its own.
     entries: Vec<(String, String, Place)>,
+    /// Per graph node: whether no route reaches it (a compensating step).
+    unreached: Vec<bool>,
 }
 
 /// Where a node goes: a cell of a step and an offset inside it.
@@ -378,6 +384,7 @@ impl Builder<'_> {
             position,
             webhook_id: None,
             credentials: None,
+            settings: None,
             notes: None,
             notes_in_flow: false,
         });
@@ -759,6 +766,7 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> 
         calls,
         title: wf.name.text.clone(),
         entries: Vec::new(),
+        unreached: Vec::new(),
         wf,
         a,
         options,
@@ -807,7 +815,9 @@ impl Builder<'_> {
                 }
             }
         }
-        // Steps no route reaches (compensations) go after the deepest step.
+        // Steps no route reaches (compensations) are not part of the run: no node of the
+        // output is unreachable.
+        self.unreached = depth.iter().map(|d| *d == usize::MAX).collect();
         let max = depth
             .iter()
             .copied()
@@ -904,16 +914,22 @@ impl Builder<'_> {
                 position,
                 webhook_id: None,
                 credentials: None,
+                settings: None,
                 notes: None,
                 notes_in_flow: false,
             });
         }
 
         // Entries of steps, built first so that routes can point at them.
-        let mut exit: Vec<String> = Vec::new();
+        let mut exit: Vec<Option<String>> = Vec::new();
         for i in 0..wf.steps.len() {
-            let (_, x) = self.step(StepId(i as u32));
-            exit.push(x);
+            let s = StepId(i as u32);
+            if self.unreached[self.a.step_node(s).index()] {
+                exit.push(None);
+                continue;
+            }
+            let (_, x) = self.step(s);
+            exit.push(Some(x));
         }
         // Triggers.
         let test = self.options.test.clone();
@@ -982,7 +998,9 @@ impl Builder<'_> {
             }
         }
         for (i, exit_node) in exit.iter().enumerate() {
-            self.routes(NodeId::Step(StepId(i as u32)), exit_node);
+            if let Some(exit_node) = exit_node {
+                self.routes(NodeId::Step(StepId(i as u32)), exit_node);
+            }
         }
         self.entry_points();
     }
@@ -1272,18 +1290,19 @@ impl Builder<'_> {
                 limit,
                 place.at(col + 2, row),
             );
-            // The customer is told on the way to the target's task.
+            // The customer is told when the work crosses the boundary, from what the escalating
+            // step holds (its context and its results), beside the work: a delivery never
+            // holds it up.
             if let Some(message) = &esc.route.notify {
                 let notify = self.notify(
                     &format!("{name} · notify on escalation ({})", k + 1),
                     &message.value,
-                    place.at(col + 2, row + 1),
+                    (&name, &who),
+                    place.at(col + 1, row + 1),
                 );
-                self.connect(&carry, 0, &notify);
-                self.connect(&notify, 0, &form);
-            } else {
-                self.connect(&carry, 0, &form);
+                self.connect(&check, 0, &notify);
             }
+            self.connect(&carry, 0, &form);
             let merged = self.merge(
                 &format!("{name} · escalation result ({})", k + 1),
                 &context,
@@ -1334,26 +1353,99 @@ impl Builder<'_> {
         (entry, done)
     }
 
-    /// A node that holds the literal message for the customer channel, in the field
-    /// `customer_message`, and passes the work on unchanged otherwise. It stands in the path of
-    /// the work (not beside it) so that the customer is told before the next owner's form waits.
-    fn notify(&mut self, name: &str, message: &str, place: Place) -> String {
-        let parameters = json!({
-            "mode": "manual",
-            "assignments": { "assignments": [{
-                "id": uuid_of(&[&self.wf.name.text, name, "message"]),
-                "name": "customer_message",
-                "value": plain(message),
-                "type": "string",
-            }] },
-            "includeOtherFields": true,
-            "include": "all",
-            "options": {},
-        });
-        let node = self.add(name, SET, 3.4, parameters, place);
+    /// The delivery of a `notify` message to the customer, beside the work: an email to the
+    /// workflow's `customer` field when it is an `email`, an HTTP POST of `{message, workflow,
+    /// run, from, to}` to it when it is a `url` (a chat platform's callback). A failed delivery
+    /// is retried (three tries) and never fails or holds up the work. Without a `customer`
+    /// field (W207) the message is only kept, in `customer_message`, for a channel of the
+    /// user's own.
+    fn notify(&mut self, name: &str, message: &str, ends: (&str, &str), place: Place) -> String {
+        let wf = self.wf;
+        let customer = wf.customer.and_then(|c| c.target).map(|f| wf.field(f));
+        let title = wf
+            .title
+            .as_ref()
+            .map_or(wf.name.text.as_str(), |t| t.value.as_str());
+        let node = match customer.map(|f| (&f.ty, &f.name.text)) {
+            Some((Type::Prim(PrimType::Email), field)) => {
+                let node = self.add(
+                    name,
+                    "n8n-nodes-base.emailSend",
+                    2.1,
+                    json!({
+                        "fromEmail": FROM_ADDRESS,
+                        "toEmail": format!("={{{{ {} }}}}", field_ref(field)),
+                        "subject": plain(title),
+                        "emailFormat": "text",
+                        "text": plain(message),
+                        "options": { "appendAttribution": false },
+                    }),
+                    place,
+                );
+                if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
+                    n.credentials = Some(
+                        json!({ "smtp": { "id": SMTP_CREDENTIAL.0, "name": SMTP_CREDENTIAL.1 } }),
+                    );
+                }
+                node
+            }
+            Some((Type::Prim(PrimType::Url), field)) => {
+                let body = format!(
+                    "={{{{ JSON.stringify({{ message: {}, workflow: {}, run: $execution.id, from: {}, to: {} }}) }}}}",
+                    js_string(message),
+                    js_string(&wf.name.text),
+                    js_string(ends.0),
+                    js_string(ends.1)
+                );
+                self.add(
+                    name,
+                    "n8n-nodes-base.httpRequest",
+                    4.2,
+                    json!({
+                        "method": "POST",
+                        "url": format!("={{{{ {} }}}}", field_ref(field)),
+                        "sendBody": true,
+                        "specifyBody": "json",
+                        "jsonBody": body,
+                        "options": {},
+                    }),
+                    place,
+                )
+            }
+            _ => {
+                let parameters = json!({
+                    "mode": "manual",
+                    "assignments": { "assignments": [{
+                        "id": uuid_of(&[&self.title, name, "message"]),
+                        "name": "customer_message",
+                        "value": plain(message),
+                        "type": "string",
+                    }] },
+                    "includeOtherFields": true,
+                    "include": "all",
+                    "options": {},
+                });
+                let node = self.add(name, SET, 3.4, parameters, place);
+                self.note(
+                    &node,
+                    "No `customer` field: send `customer_message` on a channel of your own."
+                        .to_string(),
+                );
+                return node;
+            }
+        };
+        if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
+            n.settings = Some(json!({
+                "retryOnFail": true,
+                "maxTries": 3,
+                "waitBetweenTries": 1000,
+                "onError": "continueRegularOutput",
+            }));
+        }
         self.note(
             &node,
-            "Customer notification: send `customer_message` on the customer channel.".to_string(),
+            "Tells the customer; a failed delivery is retried and never stops the work."
+                .to_string(),
         );
         node
     }
@@ -1571,17 +1663,20 @@ impl Builder<'_> {
                 ),
             );
         }
-        // The customer is told on the way to the receiver.
+        self.connect(&handoff, 0, &target);
+        // The customer is told when the work crosses the boundary, from what the source holds
+        // (before `carries` cuts it), beside the work: a delivery never holds it up.
         if let Some(message) = &transition.route().notify {
+            let crossing = self.no_op(&arrow, place.at(place.col - 1, place.row));
             let notify = self.notify(
                 &format!("notify {arrow}"),
                 &message.value,
+                (wf.node_name(from), &wf.step(to).name.text),
                 place.at(place.col, place.row + 1),
             );
-            self.connect(&handoff, 0, &notify);
-            self.connect(&notify, 0, &target);
-        } else {
-            self.connect(&handoff, 0, &target);
+            self.connect(&crossing, 0, &notify);
+            self.connect(&crossing, 0, &handoff);
+            return crossing;
         }
         handoff
     }

@@ -110,7 +110,14 @@ impl Builder<'_> {
             "appendAttribution": false,
         });
         if let Some(seconds) = limit {
-            let (amount, unit) = duration_unit(seconds);
+            // Send and wait counts in minutes, hours or days (not seconds, as `Wait` does).
+            let (amount, unit) = match duration_unit(seconds) {
+                (amount, "seconds") => (
+                    json!(f64::from(u32::try_from(amount).unwrap_or(u32::MAX)) / 60.0),
+                    "minutes",
+                ),
+                (amount, unit) => (json!(amount), unit),
+            };
             options["limitWaitTime"] = json!({ "values": {
                 "limitType": "afterTimeInterval",
                 "resumeAmount": amount,
