@@ -5,6 +5,11 @@
 # each main workflow, each intake workflow and each starting implementation. Fails on any error
 # or warning, informational ones included.
 #
+# Node parameters, type versions and port indices are checked against the n8n the harness runs
+# (tests/n8n/harness.py installs it into $HANDOFF_N8N_DIR): its node descriptions are turned
+# into the SDK's parameter schemas by the SDK's own generator, cached next to the SDK. Without
+# that n8n only the graph is checked, and under CI (CI=true, as .ci/run sets) that is an error.
+#
 # The SDK is installed once into $HANDOFF_N8N_SDK_DIR (default ~/.cache/handoff-n8n-sdk/0.34.0),
 # outside the clone, and reused: a second run installs nothing. It is installed with
 # --ignore-scripts: a dependency's install script needs Node 22 and validation does not need it.
@@ -20,6 +25,19 @@ if [[ "$installed" != "$VERSION" ]]; then
   mkdir -p "$CACHE"
   npm install --prefix "$CACHE" --ignore-scripts --no-audit --no-fund --loglevel=error \
     "@n8n/workflow-sdk@$VERSION" >/dev/null
+fi
+
+# The n8n whose node descriptions the parameters are checked against: the harness's.
+N8N_VERSION=$(sed -n 's/^N8N_VERSION = "\(.*\)"$/\1/p' tests/n8n/harness.py)
+N8N_MODULES=${HANDOFF_N8N_DIR:-$HOME/.cache/handoff-n8n/$N8N_VERSION}/node_modules
+nodes=()
+if [[ -n "$N8N_VERSION" && -f "$N8N_MODULES/n8n-nodes-base/dist/types/nodes.json" ]]; then
+  nodes=(--n8n "$N8N_MODULES" --definitions "$CACHE/node-definitions/n8n-$N8N_VERSION")
+elif [[ "${CI:-}" == true ]]; then
+  echo "error: n8n $N8N_VERSION is not installed in ${N8N_MODULES%/node_modules}; run python3 tests/n8n/harness.py first" >&2
+  exit 1
+else
+  echo "note: n8n $N8N_VERSION is not installed in ${N8N_MODULES%/node_modules}: node parameters are not checked"
 fi
 
 WORK=target/n8n-sdk
@@ -45,4 +63,4 @@ if [[ ${#files[@]} -eq 0 ]]; then
   exit 1
 fi
 
-node tests/n8n/validate.mjs "$CACHE" "${files[@]}"
+node tests/n8n/validate.mjs "$CACHE" "${nodes[@]}" "${files[@]}"
