@@ -82,6 +82,8 @@ def install_n8n():
 
 BROKER_PORT = None
 N8N_PORT = None
+MAILBOX = None
+CALLBACKS = None
 
 
 def n8n_env(home):
@@ -149,7 +151,8 @@ class Mailbox:
                     {
                         "to": list(envelope.rcpt_tos),
                         "subject": str(message.get("subject", "")),
-                        "body": body.get_content() if body else "",
+                        # Mail lines end in CRLF; the message is compared as written.
+                        "body": (body.get_content() if body else "").replace("\r\n", "\n"),
                     }
                 )
                 return "250 OK"
@@ -163,6 +166,40 @@ class Mailbox:
 
     def stop(self):
         self.controller.stop()
+
+
+class Callbacks:
+    """A local HTTP sink on 127.0.0.1: a chat platform's callback, receiving the POSTs that tell
+    a `url` customer what happens."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        self.received = []
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length).decode("utf-8", "replace")
+                try:
+                    sink.received.append({"path": self.path, "json": json.loads(body)})
+                except ValueError:
+                    sink.received.append({"path": self.path, "raw": body})
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
 
 
 def ensure_aiosmtpd():
@@ -295,6 +332,15 @@ def check_run(case, run):
         for key, want in values.items():
             if got.get(key) != want:
                 fail(case["name"], f"`{node}`.{key} is {got.get(key)!r}, expected the literal {want!r}")
+    if "customer_email" in expect:
+        # The customer is told: an email with the literal message, from the run's notify.
+        want = expect["customer_email"]
+        got = [m for m in MAILBOX.to(want["to"]) if want["text"] in m["body"]]
+        if not got:
+            bodies = [m["body"][:200] for m in MAILBOX.to(want["to"])]
+            fail(case["name"], f"no email to {want['to']} holds the literal message {want['text']!r}: {bodies}")
+        else:
+            log(f"  the customer {want['to']} was told, in the literal words of the notify")
     if "waiting_at" in expect:
         waiting = [n for n, runs in run_data.items() if runs[-1].get("executionStatus") == "waiting"]
         if waiting != [expect["waiting_at"]]:
@@ -457,7 +503,8 @@ def shipped(home, work, live, mailbox):
     with Server(home) as server:
         started = time.time()
         if "path" in live:
-            status = server.request(f"webhook/{live['path']}", json.dumps(live["body"]).encode(), "application/json")
+            body = json.loads(json.dumps(live["body"]).replace("{callback}", f"http://127.0.0.1:{CALLBACKS.port}"))
+            status = server.request(f"webhook/{live['path']}", json.dumps(body).encode(), "application/json")
             log(f"  the webhook answered {status} in {time.time() - started:.1f}s")
             if status != live["expect"]["webhook_status"]:
                 fail(name, f"the webhook answered {status}, expected {live['expect']['webhook_status']}")
@@ -501,6 +548,17 @@ def shipped(home, work, live, mailbox):
     for text in live["expect"]["contains"]:
         if text not in data:
             fail(name, f"the execution data lacks {text!r}")
+    if "callback" in live["expect"]:
+        want = live["expect"]["callback"]
+        got = [r for r in CALLBACKS.received if r.get("json", {}).get("message") == want["message"]]
+        if not got:
+            fail(name, f"the customer's callback never received {want['message']!r}: {CALLBACKS.received}")
+        else:
+            posted = got[0]["json"]
+            if sorted(posted) != ["from", "message", "run", "to", "workflow"] or posted["from"] != want["from"] or posted["to"] != want["to"]:
+                fail(name, f"the callback received {posted}, expected {{message, workflow, run, from, to}} from {want['from']} to {want['to']}")
+            else:
+                log(f"  the customer's callback received {posted}")
     if "task_to" in live["expect"]:
         if not mailbox.to(live["expect"]["task_to"]):
             fail(name, f"no task reached {live['expect']['task_to']}")
@@ -733,7 +791,7 @@ def promises(home, work, mailbox):
             status = server.request(f"webhook/promises/{path}", json.dumps({"item": f"item-{path}"}).encode(), "application/json")
             if status != 202:
                 fail("promises", f"the webhook promises/{path} answered {status}, expected 202")
-        deadline = time.time() + 300
+        deadline = time.time() + 600
         pending = dict(checks)
         while pending and time.time() < deadline:
             for name, check in list(pending.items()):
@@ -742,7 +800,9 @@ def promises(home, work, mailbox):
                     del pending[name]
             time.sleep(5)
     for name, check in pending.items():
-        fail("promises", f"{name}: {check()}")
+        problem = check()
+        if problem is not None:
+            fail("promises", f"{name}: {problem}")
 
 
 def runs(home, workflow_id):
@@ -795,7 +855,10 @@ def main():
     work = tempfile.mkdtemp(prefix="handoff-n8n-")
     home = os.path.join(work, "home")
     os.makedirs(home)
+    global MAILBOX, CALLBACKS
     mailbox = Mailbox()
+    MAILBOX = mailbox
+    CALLBACKS = Callbacks()
     try:
         import_credentials(home, work, mailbox)
         workflows = {}
@@ -837,6 +900,7 @@ def main():
             promises(home, work, mailbox)
     finally:
         mailbox.stop()
+        CALLBACKS.stop()
         if not os.environ.get("HANDOFF_N8N_DEBUG"):
             shutil.rmtree(work, ignore_errors=True)
     total = len(cases) + (4 if len(sys.argv) == 1 else 0)
