@@ -25,6 +25,16 @@ pub fn closest<'c, T>(
     name: &str,
     candidates: impl IntoIterator<Item = (&'c str, T)>,
 ) -> Option<(&'c str, T)> {
+    closest_unique(name, candidates).map(|(c, extra, _)| (c, extra))
+}
+
+/// [`closest`], and whether it is the only candidate within [`max_distance`] (false too when
+/// the comparison budget ran out before every candidate was compared): a unique match is what
+/// a fix may apply without asking.
+pub fn closest_unique<'c, T>(
+    name: &str,
+    candidates: impl IntoIterator<Item = (&'c str, T)>,
+) -> Option<(&'c str, T, bool)> {
     // A byte length bounds the character count from above, so the cheap test comes first.
     if name.len() > 4 * MAX_LEN {
         return None;
@@ -36,6 +46,8 @@ pub fn closest<'c, T>(
     let max = max_distance(len);
     let mut best: Option<(usize, &'c str, T)> = None;
     let mut compared = 0;
+    let mut within = 0;
+    let mut complete = true;
     for (c, extra) in candidates {
         if c.len() > 4 * (len + max) || c.len() + max < len {
             continue;
@@ -45,6 +57,7 @@ pub fn closest<'c, T>(
             continue;
         }
         if compared == MAX_COMPARED {
+            complete = false;
             break;
         }
         compared += 1;
@@ -52,6 +65,7 @@ pub fn closest<'c, T>(
         if d > max {
             continue;
         }
+        within += 1;
         let better = match &best {
             None => true,
             Some((bd, bc, _)) => (d, c) < (*bd, *bc),
@@ -60,7 +74,7 @@ pub fn closest<'c, T>(
             best = Some((d, c, extra));
         }
     }
-    best.map(|(_, c, extra)| (c, extra))
+    best.map(|(_, c, extra)| (c, extra, complete && within == 1))
 }
 
 #[cfg(test)]
@@ -72,6 +86,16 @@ mod tests {
         let names = [("question", 1), ("questions", 2), ("answer", 3)];
         assert_eq!(closest("questoin", names), Some(("question", 1)));
         assert_eq!(closest("zzzzzzzz", names), None);
+    }
+
+    #[test]
+    fn a_match_is_unique_only_when_no_other_candidate_is_close() {
+        let names = [("question", 1), ("questions", 2), ("answer", 3)];
+        assert_eq!(
+            closest_unique("questoin", names),
+            Some(("question", 1, false))
+        );
+        assert_eq!(closest_unique("answr", names), Some(("answer", 3, true)));
     }
 
     #[test]
