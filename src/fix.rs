@@ -5,6 +5,21 @@
 //! with a fresh check in between, because one fix can reveal the next (a name that resolves
 //! lets the context analysis see a field it could not before).
 //!
+//! ```
+//! let source = r#"
+//! workflow hello {
+//!   owner desk
+//!   actor desk: human { inbox email "desk@example.com" }
+//!   trigger ask: form "Ask"
+//!   step answer { owner dsek  reversible }
+//!   flow ask -> answer
+//! }
+//! "#;
+//! let fixed = handoff::fix::fix(source, handoff::check_source(source), handoff::check_source);
+//! assert_eq!(fixed.applied, ["replace `dsek` with `desk`"]);
+//! assert!(fixed.text.contains("owner desk "));
+//! ```
+//!
 //! **Invariants:** a text with a syntax error (E001) is never changed, and a round whose result
 //! has one is dropped; the number of rounds is bounded ([`MAX_ROUNDS`]); an edit outside the
 //! text or off a character boundary is skipped, never applied; each round is linear in the text
