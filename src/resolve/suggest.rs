@@ -20,15 +20,7 @@ pub fn max_distance(chars: usize) -> usize {
 
 /// The closest candidate to `name` within [`max_distance`] (ties broken by the candidate's
 /// text), by optimal string alignment distance (Damerau-Levenshtein without repeated edits of
-/// one substring).
-pub fn closest<'c, T>(
-    name: &str,
-    candidates: impl IntoIterator<Item = (&'c str, T)>,
-) -> Option<(&'c str, T)> {
-    closest_unique(name, candidates).map(|(c, extra, _)| (c, extra))
-}
-
-/// [`closest`], and whether it is the only candidate within [`max_distance`] (false too when
+/// one substring), and whether it is the only candidate within that distance (false too when
 /// the comparison budget ran out before every candidate was compared): a unique match is what
 /// a fix may apply without asking.
 pub fn closest_unique<'c, T>(
@@ -84,8 +76,11 @@ mod tests {
     #[test]
     fn finds_the_closest_within_a_third_of_the_length() {
         let names = [("question", 1), ("questions", 2), ("answer", 3)];
-        assert_eq!(closest("questoin", names), Some(("question", 1)));
-        assert_eq!(closest("zzzzzzzz", names), None);
+        assert_eq!(
+            closest_unique("questoin", names),
+            Some(("question", 1, false))
+        );
+        assert_eq!(closest_unique("zzzzzzzz", names), None);
     }
 
     #[test]
@@ -101,8 +96,11 @@ mod tests {
     #[test]
     fn long_names_and_far_lengths_are_not_compared() {
         let long = "a".repeat(MAX_LEN + 1);
-        assert_eq!(closest(&long, [(long.as_str(), ())]), None);
-        assert_eq!(closest("ab", [("abcdef", ())]), None);
-        assert_eq!(closest("abcd", [("abce", ())]), Some(("abce", ())));
+        assert_eq!(closest_unique(&long, [(long.as_str(), ())]), None);
+        assert_eq!(closest_unique("ab", [("abcdef", ())]), None);
+        assert_eq!(
+            closest_unique("abcd", [("abce", ())]),
+            Some(("abce", (), true))
+        );
     }
 }
