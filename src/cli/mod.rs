@@ -521,7 +521,10 @@ fn check(
             }
             let mut out = diagnostics::render_human(&reports, WIDTH);
             if !sources.is_empty() || unreadable.is_empty() {
-                out.push_str(&summary(sources.len(), errors, warnings));
+                let fixable = all()
+                    .filter(|d| d.fix.as_ref().is_some_and(|f| f.safe))
+                    .count();
+                out.push_str(&summary(sources.len(), errors, warnings, fixable));
             }
             out
         }
@@ -1026,10 +1029,17 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn summary(files: usize, errors: usize, warnings: usize) -> String {
+/// The last line of human output; `fixable` counts the diagnostics with a safe fix.
+fn summary(files: usize, errors: usize, warnings: usize, fixable: usize) -> String {
     let files = plural(files, "file");
     if errors == 0 && warnings == 0 {
         format!("checked {files}: no problems found\n")
+    } else if fixable > 0 {
+        format!(
+            "checked {files}: {}, {} ({fixable} fixable with `--fix`)\n",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
     } else {
         format!(
             "checked {files}: {}, {}\n",
