@@ -306,6 +306,8 @@ pub struct EscalateDecl<'a> {
     pub target: Ident<'a>,
     pub condition: Expr<'a>,
     pub body: Vec<RouteItem<'a>>,
+    /// The span of `{ … }`, when the escalation has a body.
+    pub body_span: Option<Span>,
 }
 
 /// `flow A -> B -> C [guard]`
@@ -325,6 +327,8 @@ pub struct HandoffDecl<'a> {
     pub to: Ident<'a>,
     pub guard: Option<Guard<'a>>,
     pub body: Vec<RouteItem<'a>>,
+    /// The span of `{ … }`, when the handoff has a body.
+    pub body_span: Option<Span>,
     pub span: Span,
 }
 

@@ -324,6 +324,8 @@ pub struct Route {
     pub fallback: Option<Ref<ActorId>>,
     pub notify: Option<Str>,
     pub reason: Option<Str>,
+    /// The span of `{ … }` as written (`None` without a body): where a fix adds `carries`.
+    pub body: Option<Span>,
 }
 
 /// `escalate to … when … { … }`
@@ -376,6 +378,7 @@ static NO_ROUTE: Route = Route {
     fallback: None,
     notify: None,
     reason: None,
+    body: None,
 };
 
 impl Transition {

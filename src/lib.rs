@@ -42,6 +42,7 @@ pub mod ast;
 pub mod check;
 pub mod diagnostics;
 pub mod emit;
+pub mod fix;
 pub mod fmt;
 pub mod ir;
 pub mod model;

@@ -287,10 +287,22 @@ fn human_summary_counts_files_errors_and_warnings() {
         args.extend(&paths);
         let human = stdout(&handoff(&args));
         let last = human.lines().last().expect("a summary line");
+        // The diagnostics with a safe fix are counted too.
+        let fixable = json["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["fix"]["safe"] == serde_json::Value::Bool(true))
+            .count();
+        let fixable = if fixable > 0 {
+            format!(" ({fixable} fixable with `--fix`)")
+        } else {
+            String::new()
+        };
         assert_eq!(
             last,
             format!(
-                "checked {}: {}, {}",
+                "checked {}: {}, {}{fixable}",
                 plural(count("files"), "file"),
                 plural(count("errors"), "error"),
                 plural(count("warnings"), "warning")

@@ -63,7 +63,7 @@ fn errors_exit_1_and_are_rendered() {
     assert!(text.contains("E101(undefined-name)"), "{text}");
     assert!(text.contains("did you mean `duty_manager`?"), "{text}");
     assert!(
-        text.ends_with("checked 1 file: 7 errors, 0 warnings\n"),
+        text.ends_with("checked 1 file: 7 errors, 0 warnings (3 fixable with `--fix`)\n"),
         "{text}"
     );
 }
@@ -475,4 +475,92 @@ fn deny_warnings_turns_warnings_into_a_failure() {
         handoff(&["check", "--deny-warnings", path]).status.code(),
         Some(1)
     );
+}
+
+/// Copies the fixtures of `tests/fixtures/fix` named in `names` into a scratch directory.
+fn fix_fixtures(dir: &Scratch, names: &[&str]) -> Vec<(PathBuf, String)> {
+    names
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(format!(
+                "{}/tests/fixtures/fix/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .expect("fixture");
+            let path = dir.join(name);
+            std::fs::write(&path, &text).expect("write");
+            (path, text)
+        })
+        .collect()
+}
+
+#[test]
+fn fix_writes_the_safe_fixes_and_reports_what_is_left() {
+    let dir = scratch("fix");
+    let files = fix_fixtures(
+        &dir,
+        &[
+            "misspelt_name.handoff",
+            "misspelt_carries.handoff",
+            "unsafe_only.handoff",
+            "syntax_error.handoff",
+        ],
+    );
+    let path = dir.to_string_lossy().into_owned();
+    let out = handoff(&["check", "--fix", "--format", "json", &path]);
+    // The unsafe-only and the broken file keep their errors.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    let files_with_diagnostics: std::collections::BTreeSet<String> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().expect("file");
+            file.rsplit('/').next().unwrap_or(file).to_string()
+        })
+        .collect();
+    assert_eq!(
+        files_with_diagnostics.into_iter().collect::<Vec<_>>(),
+        ["syntax_error.handoff", "unsafe_only.handoff"]
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("misspelt_name.handoff`: replace `bto` with `bot`"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "misspelt_carries.handoff`: add `email` to `carries` of the handoff `qualify -> call`"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("unsafe_only") && !err.contains("syntax_error"),
+        "{err}"
+    );
+    for (path, before) in &files {
+        let after = std::fs::read_to_string(path).expect("read back");
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("misspelt") {
+            assert_ne!(&after, before, "{name} was not fixed");
+            let again = handoff(&["check", &path.to_string_lossy()]);
+            assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+        } else {
+            assert_eq!(&after, before, "{name} was changed");
+        }
+    }
+    // A second run has nothing left to fix.
+    let out = handoff(&["check", "--fix", &path]);
+    assert!(!stderr(&out).contains("fixed"), "{}", stderr(&out));
+}
+
+#[test]
+fn without_fix_check_writes_nothing() {
+    let dir = scratch("no-fix");
+    let files = fix_fixtures(&dir, &["misspelt_name.handoff"]);
+    let out = handoff(&["check", &dir.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let after = std::fs::read_to_string(&files[0].0).expect("read back");
+    assert_eq!(after, files[0].1);
 }

@@ -60,7 +60,7 @@ fn the_readme_example_shows_what_check_prints() {
     let expected = &readme[out_start..out_end];
     let checked = handoff::check_source(source);
     let mut actual = common::human("escalation.handoff", source, &checked.diagnostics);
-    actual.push_str("checked 1 file: 1 error, 0 warnings\n");
+    actual.push_str("checked 1 file: 1 error, 0 warnings (1 fixable with `--fix`)\n");
     assert_eq!(checked.diagnostics.len(), 1);
     assert_eq!(actual, expected);
 }

@@ -269,7 +269,8 @@ fn ten_thousand_files_are_checked_in_sorted_order_whatever_the_threads() {
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stdout(&out).ends_with("checked 10000 files: 4 errors, 0 warnings\n"),
+        stdout(&out)
+            .ends_with("checked 10000 files: 4 errors, 0 warnings (4 fixable with `--fix`)\n"),
         "{}",
         stdout(&out)
     );

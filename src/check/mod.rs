@@ -9,6 +9,7 @@
 //! number of fields in bit-set words, in the size of the workflow.
 
 pub mod bits;
+pub mod fixes;
 pub mod flow;
 pub mod graph;
 pub mod routing;

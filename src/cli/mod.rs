@@ -60,6 +60,10 @@ enum Command {
         /// each file's directory or its nearest parent.
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
+        /// Apply the safe fixes (a misspelt name with one close match, a field missing from
+        /// `carries`, `flow` made `handoff`), write the files, and report what is left.
+        #[arg(long)]
+        fix: bool,
     },
     /// Compile workflows to a target. Writes nothing when the input has errors.
     Build {
@@ -197,7 +201,15 @@ pub fn run() -> i32 {
             timings,
             deny_warnings,
             config,
-        } => check(&paths, format, timings, deny_warnings, config.as_deref()),
+            fix,
+        } => check(
+            &paths,
+            format,
+            timings,
+            deny_warnings,
+            config.as_deref(),
+            fix,
+        ),
         Command::Fmt { paths, check } => fmt::run(&paths, check),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Completions { shell } => completions(shell),
@@ -278,7 +290,68 @@ struct Loaded {
     configs: Vec<Arc<config::Config>>,
     /// Paths that could not be read.
     unreadable: Vec<files::Unreadable>,
+    /// With `--fix`: each file that was fixed and what was done to it, in the order found.
+    fixed: Vec<(String, Vec<String>)>,
+    /// With `--fix`: files whose fixed text could not be written (they are reported unfixed).
+    unwritable: Vec<files::Unreadable>,
     timings: Timings,
+}
+
+/// What `--fix` did to one file.
+enum Fixing {
+    /// Nothing to fix, or not asked to.
+    Untouched,
+    /// Fixed and written: what each fix did.
+    Written(Vec<String>),
+    /// Fixed, but the file could not be written: why.
+    Unwritable(String),
+}
+
+/// Applies the safe fixes of one checked file and writes the result in place (`check --fix`).
+/// A file that is not UTF-8 or not a regular file is left alone. On success the file's text
+/// and check become those of the fixed text.
+fn fix_file(
+    found: &files::Found,
+    source: &mut files::Source,
+    checked: &mut handoff::Checked,
+    config: &config::Config,
+    timings: &mut Timings,
+) -> Fixing {
+    if source.decode_error.is_some() || !std::fs::metadata(&found.path).is_ok_and(|m| m.is_file()) {
+        return Fixing::Untouched;
+    }
+    let first = std::mem::replace(
+        checked,
+        handoff::Checked {
+            module: handoff::ir::Module::default(),
+            diagnostics: Vec::new(),
+        },
+    );
+    let display = source.display.clone();
+    let fixed = handoff::fix::fix(&source.text, first, |text| {
+        let again = files::Source {
+            display: display.clone(),
+            text: text.to_string(),
+            decode_error: None,
+        };
+        let mut c = check_one(&again, &config.settings, timings);
+        config.apply(&mut c.diagnostics);
+        c
+    });
+    if fixed.applied.is_empty() {
+        *checked = fixed.checked;
+        return Fixing::Untouched;
+    }
+    if let Err(e) = std::fs::write(&found.path, &fixed.text) {
+        // The file keeps its text, so it is reported as it is.
+        let mut c = check_one(source, &config.settings, timings);
+        config.apply(&mut c.diagnostics);
+        *checked = c;
+        return Fixing::Unwritable(e.to_string());
+    }
+    source.text = fixed.text;
+    *checked = fixed.checked;
+    Fixing::Written(fixed.applied)
 }
 
 /// Finds the files under `paths`, chooses each one's configuration (`--config`, or the nearest
@@ -286,26 +359,35 @@ struct Loaded {
 /// `RAYON_NUM_THREADS` sets its size). Files are independent, so the work is split per file;
 /// results come back in the order found, so output does not depend on the threads. With
 /// `models` false each file's model is dropped once checked (only `check` does that: it needs
-/// the diagnostics alone). A configuration that cannot be used stops everything.
+/// the diagnostics alone). With `fix`, each file's safe fixes are applied and written
+/// ([`fix_file`]) before its diagnostics are kept. A configuration that cannot be used stops
+/// everything.
 fn load(
     paths: &[PathBuf],
     config: Option<&Path>,
     models: bool,
+    fix: bool,
 ) -> Result<Loaded, config::LoadError> {
+    type Read = (files::Source, handoff::Checked, Timings, Fixing);
     let (found, mut unreadable) = files::discover(paths);
     let (found, configs) = configure(found, config)?;
-    let results: Vec<Result<(files::Source, handoff::Checked, Timings), files::Unreadable>> = found
+    let results: Vec<Result<Read, files::Unreadable>> = found
         .par_iter()
         .zip(configs.par_iter())
         .map(|(f, c)| {
-            let source = files::read(f)?;
+            let mut source = files::read(f)?;
             let mut timings = Timings::default();
             let mut checked = check_one(&source, &c.settings, &mut timings);
             c.apply(&mut checked.diagnostics);
+            let fixing = if fix {
+                fix_file(f, &mut source, &mut checked, c, &mut timings)
+            } else {
+                Fixing::Untouched
+            };
             if !models {
                 checked.module = handoff::ir::Module::default();
             }
-            Ok((source, checked, timings))
+            Ok((source, checked, timings, fixing))
         })
         .collect();
     let mut loaded = Loaded {
@@ -313,11 +395,23 @@ fn load(
         checked: Vec::with_capacity(results.len()),
         configs: Vec::with_capacity(results.len()),
         unreadable: Vec::new(),
+        fixed: Vec::new(),
+        unwritable: Vec::new(),
         timings: Timings::default(),
     };
     for (result, config) in results.into_iter().zip(configs) {
         match result {
-            Ok((source, checked, timings)) => {
+            Ok((source, checked, timings, fixing)) => {
+                match fixing {
+                    Fixing::Untouched => {}
+                    Fixing::Written(applied) => {
+                        loaded.fixed.push((source.display.clone(), applied));
+                    }
+                    Fixing::Unwritable(error) => loaded.unwritable.push(files::Unreadable {
+                        path: source.display.clone(),
+                        error,
+                    }),
+                }
                 loaded.sources.push(source);
                 loaded.checked.push(checked);
                 loaded.configs.push(config);
@@ -352,6 +446,7 @@ fn check(
     show_timings: bool,
     deny_warnings: bool,
     config: Option<&Path>,
+    fix: bool,
 ) -> i32 {
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -360,7 +455,7 @@ fn check(
     };
     // A path that cannot be read does not stop the others from being checked; it is reported
     // (inside the JSON document with `--format json`) and the exit code is 2.
-    let loaded = match load(&paths, config, false) {
+    let loaded = match load(&paths, config, false, fix) {
         Ok(loaded) => loaded,
         Err(e) => return configuration_failed(&e, format),
     };
@@ -368,9 +463,20 @@ fn check(
         sources,
         checked,
         unreadable,
+        fixed,
+        unwritable,
         timings,
         ..
     } = loaded;
+    // What `--fix` did goes to stderr, so that stdout stays one document in every format.
+    for (path, applied) in &fixed {
+        for message in applied {
+            eprintln!("fixed `{path}`: {message}");
+        }
+    }
+    for u in &unwritable {
+        eprintln!("error: cannot write the fixes of `{}`: {}", u.path, u.error);
+    }
     if sources.is_empty() && unreadable.is_empty() {
         eprintln!("warning: no `.handoff` files found");
     }
@@ -415,12 +521,15 @@ fn check(
             }
             let mut out = diagnostics::render_human(&reports, WIDTH);
             if !sources.is_empty() || unreadable.is_empty() {
-                out.push_str(&summary(sources.len(), errors, warnings));
+                let fixable = all()
+                    .filter(|d| d.fix.as_ref().is_some_and(|f| f.safe))
+                    .count();
+                out.push_str(&summary(sources.len(), errors, warnings, fixable));
             }
             out
         }
     };
-    if write_stdout(&out).is_err() || !unreadable.is_empty() {
+    if write_stdout(&out).is_err() || !unreadable.is_empty() || !unwritable.is_empty() {
         return CANNOT_RUN;
     }
     if errors > 0 || (deny_warnings && warnings > 0) {
@@ -665,7 +774,7 @@ fn build(
 /// stderr. `Err` holds the exit code when nothing should be produced: a path that cannot be
 /// read, a configuration that cannot be used, or an error in the input.
 fn checked_without_errors(path: &Path, config: Option<&Path>) -> Result<Loaded, i32> {
-    let loaded = match load(&[path.to_path_buf()], config, true) {
+    let loaded = match load(&[path.to_path_buf()], config, true, false) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprint!("{}", e.human());
@@ -920,10 +1029,17 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn summary(files: usize, errors: usize, warnings: usize) -> String {
+/// The last line of human output; `fixable` counts the diagnostics with a safe fix.
+fn summary(files: usize, errors: usize, warnings: usize, fixable: usize) -> String {
     let files = plural(files, "file");
     if errors == 0 && warnings == 0 {
         format!("checked {files}: no problems found\n")
+    } else if fixable > 0 {
+        format!(
+            "checked {files}: {}, {} ({fixable} fixable with `--fix`)\n",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
     } else {
         format!(
             "checked {files}: {}, {}\n",

@@ -53,6 +53,7 @@ pub fn render_json_failure(
                     span: json_span(&index, m.source, m.span),
                 }],
                 help: m.help,
+                fix: None,
             }
         })
         .collect();

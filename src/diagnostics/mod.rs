@@ -70,6 +70,60 @@ pub struct Diagnostic {
     pub help: String,
     /// The severity in force (the rule's default unless configuration changed it).
     pub severity: Severity,
+    /// The edit the help line names, as data, when it is exact.
+    pub fix: Option<Fix>,
+}
+
+/// One replacement of source text: the bytes of `span` become `replacement` (an empty span
+/// inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+impl Edit {
+    /// Replaces the text of `span`.
+    pub fn replace(span: Span, replacement: impl Into<String>) -> Self {
+        Edit {
+            span,
+            replacement: replacement.into(),
+        }
+    }
+
+    /// Inserts `text` at byte `offset`.
+    pub fn insert(offset: usize, text: impl Into<String>) -> Self {
+        Edit::replace(Span::new(offset, offset), text)
+    }
+}
+
+/// The edits that carry out a diagnostic's help line. `safe` fixes are the ones `check --fix`
+/// applies: they make the diagnostic go away and change nothing else the user meant; the others
+/// are offered (JSON output, an editor) for a person to judge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, in the voice of a help line ("replace `agnet` with `agent`").
+    pub message: String,
+    /// Non-overlapping edits of the diagnostic's file, in source order.
+    pub edits: Vec<Edit>,
+    pub safe: bool,
+}
+
+impl Fix {
+    /// A fix that `check --fix` applies.
+    pub fn safe(message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix::new(message, edits, true)
+    }
+
+    /// A fix offered for a person to judge.
+    pub fn new(message: impl Into<String>, mut edits: Vec<Edit>, safe: bool) -> Self {
+        edits.sort_by_key(|e| (e.span.start(), e.span.end()));
+        Fix {
+            message: message.into(),
+            edits,
+            safe,
+        }
+    }
 }
 
 impl Diagnostic {
@@ -89,7 +143,15 @@ impl Diagnostic {
             related: Vec::new(),
             help: help.into(),
             severity: rule.severity,
+            fix: None,
         }
+    }
+
+    /// Attaches the edit the help line names.
+    #[must_use]
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
     }
 
     /// Adds a secondary label.

@@ -242,6 +242,23 @@ pub(super) struct JsonDiagnostic<'a> {
     pub(super) span: JsonSpan,
     pub(super) labels: Vec<JsonLabel<'a>>,
     pub(super) help: &'a str,
+    /// Present only when the diagnostic carries a structured fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) fix: Option<JsonFix<'a>>,
+}
+
+/// The edits of a diagnostic's fix, and whether `check --fix` applies it.
+#[derive(Serialize)]
+pub(super) struct JsonFix<'a> {
+    pub(super) message: &'a str,
+    pub(super) safe: bool,
+    pub(super) edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+pub(super) struct JsonEdit<'a> {
+    pub(super) span: JsonSpan,
+    pub(super) replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -319,6 +336,18 @@ pub fn render_json_with_unreadable(
                 span: json_span(&index, file.source, d.span),
                 labels,
                 help: &d.help,
+                fix: d.fix.as_ref().map(|f| JsonFix {
+                    message: &f.message,
+                    safe: f.safe,
+                    edits: f
+                        .edits
+                        .iter()
+                        .map(|e| JsonEdit {
+                            span: json_span(&index, file.source, e.span),
+                            replacement: &e.replacement,
+                        })
+                        .collect(),
+                }),
             });
         }
     }

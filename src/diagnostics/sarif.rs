@@ -93,6 +93,44 @@ pub(super) struct SarifResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: Fingerprints,
+    /// The diagnostic's structured fix, when it has one (§3.55).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A fix (§3.55): its edits of one artifact, and in its property bag whether `check --fix`
+/// applies it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: [ArtifactChange; 1],
+    properties: FixProperties,
+}
+
+#[derive(Serialize)]
+struct FixProperties {
+    safe: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+/// One edit (§3.57): an empty `deletedRegion` inserts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: InsertedContent,
+}
+
+#[derive(Serialize)]
+struct InsertedContent {
+    text: String,
 }
 
 /// An invocation of the tool: only written when the run failed before checking anything.
@@ -304,6 +342,27 @@ pub fn render_sarif(files: &[FileReport<'_>]) -> String {
                     .map(|(i, l)| location(Some(i + 1), l.span, Some(&l.message)))
                     .collect(),
                 partial_fingerprints: Fingerprints { v1 },
+                fixes: d
+                    .fix
+                    .iter()
+                    .map(|f| SarifFix {
+                        description: plain(&f.message),
+                        artifact_changes: [ArtifactChange {
+                            artifact_location: artifact(file.path),
+                            replacements: f
+                                .edits
+                                .iter()
+                                .map(|e| Replacement {
+                                    deleted_region: region(&index, file.source, e.span),
+                                    inserted_content: InsertedContent {
+                                        text: e.replacement.clone(),
+                                    },
+                                })
+                                .collect(),
+                        }],
+                        properties: FixProperties { safe: f.safe },
+                    })
+                    .collect(),
             });
         }
     }

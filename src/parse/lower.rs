@@ -511,11 +511,15 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         let mut target = None;
         let mut condition = None;
         let mut body = Vec::new();
+        let mut body_span = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => target = Some(self.ident(&p)),
                 Rule::condition => condition = self.condition(p),
-                Rule::route_body => body = self.route_body(p, "an escalation", false),
+                Rule::route_body => {
+                    body_span = Some(self.span(&p));
+                    body = self.route_body(p, "an escalation", false);
+                }
                 _ => {}
             }
         }
@@ -523,6 +527,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
             target: target?,
             condition: condition?,
             body,
+            body_span,
         })
     }
 
@@ -551,11 +556,15 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         let mut ends = Vec::new();
         let mut guard = None;
         let mut body = Vec::new();
+        let mut body_span = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => ends.push(self.ident(&p)),
                 Rule::guard => guard = self.guard(p),
-                Rule::route_body => body = self.route_body(p, "a handoff", true),
+                Rule::route_body => {
+                    body_span = Some(self.span(&p));
+                    body = self.route_body(p, "a handoff", true);
+                }
                 _ => {}
             }
         }
@@ -566,6 +575,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
             to: ends.next()?,
             guard,
             body,
+            body_span,
             span,
         })
     }

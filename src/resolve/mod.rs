@@ -262,17 +262,18 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// The closest declared name among `candidates`, if the suggestion budget allows a search.
+    /// The closest declared name among `candidates`, and whether it is the only close one, if
+    /// the suggestion budget allows a search.
     fn suggest<'n>(
         &mut self,
         name: &str,
         candidates: impl Iterator<Item = (&'n str, Span)>,
-    ) -> Option<(&'n str, Span)> {
+    ) -> Option<(&'n str, Span, bool)> {
         if *self.budget == 0 {
             return None;
         }
         *self.budget -= 1;
-        suggest::closest(name, candidates)
+        suggest::closest_unique(name, candidates)
     }
 
     fn undefined(&mut self, kind: &'static str, name: &ast::Ident, want: fn(Symbol) -> bool) {
@@ -283,7 +284,7 @@ impl Ctx<'_> {
                 name.name,
                 fields.iter().map(|f| (f.name.text.as_str(), f.name.span)),
             );
-            if let Some(&id) = found.and_then(|(n, _)| self.field_ids.get(n)) {
+            if let Some(&id) = found.and_then(|(n, _, _)| self.field_ids.get(n)) {
                 self.suggested.push(id);
             }
             found
@@ -870,7 +871,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                 let (step_name, target_name) = (decl.name.name, esc.target.name);
                 let block =
                     move || format!("the escalation of step `{step_name}` to `{target_name}`");
-                let route = resolve_route(ctx, &esc.body, &block);
+                let route = resolve_route(ctx, &esc.body, esc.body_span, &block);
                 step.escalations.push(Escalation {
                     target,
                     condition,
@@ -886,9 +887,17 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
     step
 }
 
-fn resolve_route(ctx: &mut Ctx<'_>, items: &[RouteItem], block: &dyn Fn() -> String) -> Route {
+fn resolve_route(
+    ctx: &mut Ctx<'_>,
+    items: &[RouteItem],
+    body: Option<Span>,
+    block: &dyn Fn() -> String,
+) -> Route {
     let mut once = Once::new(block);
-    let mut route = Route::default();
+    let mut route = Route {
+        body,
+        ..Route::default()
+    };
     let mut carries = FieldList::default();
     for item in items {
         match &item.kind {
@@ -1010,7 +1019,7 @@ fn resolve_handoff(
     let guard = resolve_guard(ctx, handoff.guard.as_ref());
     let (from_name, to_name) = (handoff.from.name, handoff.to.name);
     let block = move || format!("the handoff `{from_name} -> {to_name}`");
-    let route = resolve_route(ctx, &handoff.body, &block);
+    let route = resolve_route(ctx, &handoff.body, handoff.body_span, &block);
     // A rejected edge has had its diagnostic; it takes no part in duplicate detection. A
     // duplicate is kept, rejected, so that its source knows it has a route that failed.
     if !rejected && !record_edge(ctx, edges, &from, &to, handoff.from.name, handoff.to.name) {

@@ -20,11 +20,13 @@ pub fn max_distance(chars: usize) -> usize {
 
 /// The closest candidate to `name` within [`max_distance`] (ties broken by the candidate's
 /// text), by optimal string alignment distance (Damerau-Levenshtein without repeated edits of
-/// one substring).
-pub fn closest<'c, T>(
+/// one substring), and whether it is the only candidate within that distance (false too when
+/// the comparison budget ran out before every candidate was compared): a unique match is what
+/// a fix may apply without asking.
+pub fn closest_unique<'c, T>(
     name: &str,
     candidates: impl IntoIterator<Item = (&'c str, T)>,
-) -> Option<(&'c str, T)> {
+) -> Option<(&'c str, T, bool)> {
     // A byte length bounds the character count from above, so the cheap test comes first.
     if name.len() > 4 * MAX_LEN {
         return None;
@@ -36,6 +38,8 @@ pub fn closest<'c, T>(
     let max = max_distance(len);
     let mut best: Option<(usize, &'c str, T)> = None;
     let mut compared = 0;
+    let mut within = 0;
+    let mut complete = true;
     for (c, extra) in candidates {
         if c.len() > 4 * (len + max) || c.len() + max < len {
             continue;
@@ -45,6 +49,7 @@ pub fn closest<'c, T>(
             continue;
         }
         if compared == MAX_COMPARED {
+            complete = false;
             break;
         }
         compared += 1;
@@ -52,6 +57,7 @@ pub fn closest<'c, T>(
         if d > max {
             continue;
         }
+        within += 1;
         let better = match &best {
             None => true,
             Some((bd, bc, _)) => (d, c) < (*bd, *bc),
@@ -60,7 +66,7 @@ pub fn closest<'c, T>(
             best = Some((d, c, extra));
         }
     }
-    best.map(|(_, c, extra)| (c, extra))
+    best.map(|(_, c, extra)| (c, extra, complete && within == 1))
 }
 
 #[cfg(test)]
@@ -70,15 +76,31 @@ mod tests {
     #[test]
     fn finds_the_closest_within_a_third_of_the_length() {
         let names = [("question", 1), ("questions", 2), ("answer", 3)];
-        assert_eq!(closest("questoin", names), Some(("question", 1)));
-        assert_eq!(closest("zzzzzzzz", names), None);
+        assert_eq!(
+            closest_unique("questoin", names),
+            Some(("question", 1, false))
+        );
+        assert_eq!(closest_unique("zzzzzzzz", names), None);
+    }
+
+    #[test]
+    fn a_match_is_unique_only_when_no_other_candidate_is_close() {
+        let names = [("question", 1), ("questions", 2), ("answer", 3)];
+        assert_eq!(
+            closest_unique("questoin", names),
+            Some(("question", 1, false))
+        );
+        assert_eq!(closest_unique("answr", names), Some(("answer", 3, true)));
     }
 
     #[test]
     fn long_names_and_far_lengths_are_not_compared() {
         let long = "a".repeat(MAX_LEN + 1);
-        assert_eq!(closest(&long, [(long.as_str(), ())]), None);
-        assert_eq!(closest("ab", [("abcdef", ())]), None);
-        assert_eq!(closest("abcd", [("abce", ())]), Some(("abce", ())));
+        assert_eq!(closest_unique(&long, [(long.as_str(), ())]), None);
+        assert_eq!(closest_unique("ab", [("abcdef", ())]), None);
+        assert_eq!(
+            closest_unique("abcd", [("abce", ())]),
+            Some(("abce", (), true))
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! E101 undefined-name: a reference names nothing in scope.
 
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Edit, Fix, Severity};
 use crate::rules::{tick, Rule};
 use crate::span::Span;
 
@@ -39,18 +39,19 @@ workflow's `context` block.
 };
 
 /// `name` at `span` names no `kind` (`"actor"`, `"step"`, `"field"`, …). `suggestion` is the
-/// closest declared name of that kind and its declaration.
+/// closest declared name of that kind, its declaration, and whether it is the only close name:
+/// then replacing the name is a safe fix.
 pub fn undefined(
     kind: &str,
     name: &str,
     span: Span,
-    suggestion: Option<(&str, Span)>,
+    suggestion: Option<(&str, Span, bool)>,
     declare_hint: &str,
 ) -> Diagnostic {
     let message = format!("undefined {kind} {}", tick(name));
     let label = format!("no {kind} named {} in scope", tick(name));
     match suggestion {
-        Some((close, decl)) => Diagnostic::new(
+        Some((close, decl, unique)) => Diagnostic::new(
             &RULE,
             message,
             span,
@@ -62,7 +63,12 @@ pub fn undefined(
                 tick(close)
             ),
         )
-        .with_label(decl, format!("{} is declared here", tick(close))),
+        .with_label(decl, format!("{} is declared here", tick(close)))
+        .with_fix(Fix::new(
+            format!("replace {} with {}", tick(name), tick(close)),
+            vec![Edit::replace(span, close)],
+            unique,
+        )),
         None => Diagnostic::new(&RULE, message, span, label, declare_hint.to_string()),
     }
 }

@@ -40,7 +40,8 @@ Declare the transition as a handoff and list what travels:
 };
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
-    for t in &a.wf.transitions {
+    let mut used = None;
+    for (i, t) in a.wf.transitions.iter().enumerate() {
         if t.kind != TransitionKind::Flow {
             continue;
         }
@@ -74,6 +75,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     format!("`{}` is owned by `{}`", step.name.text, owner.name.text),
                 );
             }
+        }
+        let used = used.get_or_insert_with(|| a.used_fields());
+        if let Some(fix) = a.flow_to_handoff_fix(i, used) {
+            d = d.with_fix(fix);
         }
         out.push(d);
     }

@@ -151,7 +151,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         let mut d = match &missing {
             Some(m) => {
                 let (label, help) = a.explain_cause(field, m);
-                Diagnostic::new(
+                let d = Diagnostic::new(
                     &RULE,
                     format!(
                         "{what}, which is missing on the path `{}`",
@@ -161,7 +161,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     format!("`{name}` is not available here on every path"),
                     help,
                 )
-                .with_label(label.span, label.message)
+                .with_label(label.span, label.message);
+                match a.carries_fix(field, m) {
+                    Some(fix) => d.with_fix(fix),
+                    None => d,
+                }
             }
             None => Diagnostic::new(
                 &RULE,

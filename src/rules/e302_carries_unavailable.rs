@@ -123,7 +123,8 @@ fn diagnostic(
     match missing {
         Some(m) => {
             let (label, help) = a.explain_cause(field, &m);
-            Diagnostic::new(
+            let fix = a.carries_fix(field, &m);
+            let d = Diagnostic::new(
                 &RULE,
                 format!(
                     "{route} carries `{name}`, which is missing after `{source}` on the path `{}`",
@@ -133,7 +134,11 @@ fn diagnostic(
                 format!("`{name}` is not available at `{source}` on every path"),
                 help,
             )
-            .with_label(label.span, label.message)
+            .with_label(label.span, label.message);
+            match fix {
+                Some(fix) => d.with_fix(fix),
+                None => d,
+            }
         }
         None => Diagnostic::new(
             &RULE,

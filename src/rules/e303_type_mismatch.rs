@@ -2,7 +2,7 @@
 
 use crate::check::types::{problems, type_of, OpType, Problem};
 use crate::check::Analysis;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Edit, Fix, Severity};
 use crate::ir::{Cond, Guard, Type, Value, ValueKind};
 use crate::rules::Rule;
 
@@ -115,8 +115,17 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
                 Type::Enum(ms) => ms.iter().map(|n| n.text.as_str()).collect(),
                 _ => Vec::new(),
             };
-            let closest = crate::resolve::suggest::closest(m, members.iter().map(|c| (*c, ())));
-            let help = if let Some((c, ())) = closest {
+            let closest =
+                crate::resolve::suggest::closest_unique(m, members.iter().map(|c| (*c, ())));
+            // The member is replaced by the closest one; safe when no other member is close.
+            let fix = closest.map(|(c, (), unique)| {
+                Fix::new(
+                    format!("replace `{m}` with `{c}`"),
+                    vec![Edit::replace(member.span, c)],
+                    unique,
+                )
+            });
+            let help = if let Some((c, (), _)) = closest {
                 format!("did you mean `{c}`? replace `{m}` with `{c}`")
             } else {
                 // The list is bounded too: an enum of thousands of members named in each of
@@ -132,7 +141,7 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
                 }
                 format!("use one of {list}")
             };
-            Diagnostic::new(
+            let d = Diagnostic::new(
                 &RULE,
                 format!("`{m}` is not a member of `{}`", f.name.text),
                 member.span,
@@ -142,7 +151,11 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
             .with_label(
                 f.span,
                 format!("`{}` is declared `{}` here", f.name.text, f.ty),
-            )
+            );
+            match fix {
+                Some(fix) => d.with_fix(fix),
+                None => d,
+            }
         }
         Problem::NotBool { value } => {
             let t = type_of(wf, value);

@@ -1,7 +1,8 @@
 //! E306 missing-escalation-context: an escalation does not carry every field the step needs.
 
+use crate::check::fixes::add_to_carries;
 use crate::check::Analysis;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Fix, Severity};
 use crate::ir::StepId;
 use crate::rules::Rule;
 use crate::span::Span;
@@ -77,11 +78,20 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 .map_or("…", |t| a.wf.actor(t).name.text.as_str());
             let plain = list.replace('`', "");
             let which = a.escalation_what(StepId(i as u32), k);
-            let help = if esc.route.carries.is_empty() {
-                format!("add `{{ carries {plain} }}` to {which}")
-            } else {
+            let help = if !esc.route.carries.is_empty() {
                 format!("add {list} to `carries` of {which}")
+            } else if esc.route.body.is_some() {
+                format!("add `carries {plain}` to the body of {which}")
+            } else {
+                format!("add `{{ carries {plain} }}` to {which}")
             };
+            let fields: Vec<_> = missing.iter().filter_map(|r| r.target).collect();
+            let field_names: Vec<&str> = fields.iter().map(|f| a.field_name(*f)).collect();
+            let fix = Fix::new(
+                help.clone(),
+                vec![add_to_carries(&esc.route, esc.span.end(), &field_names)],
+                !fields.iter().any(|f| a.wf.field(*f).sensitive),
+            );
             let mut d = Diagnostic::new(
                 &RULE,
                 format!(
@@ -91,7 +101,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 Span::new(esc.span.start(), esc.target.span.end()),
                 format!("`{target}` would take over without {list}"),
                 help,
-            );
+            )
+            .with_fix(fix);
             for r in &missing {
                 d = d.with_label(r.span, "needed here");
             }

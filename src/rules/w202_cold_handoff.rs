@@ -61,6 +61,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if a.owner_kind(source) != Some(ActorKind::Ai) || !receiver.kind.is_person() {
             continue;
         }
+        // A `carries` name that did not resolve (E101) may have been the summary.
+        if r.route.carries.iter().any(|c| c.target.is_none()) {
+            continue;
+        }
         let carries_summary = r
             .route
             .carries
