@@ -55,6 +55,7 @@ pub(super) fn emit(
         depth: Vec::new(),
         cells: std::collections::BTreeMap::new(),
         occupied: std::collections::HashSet::new(),
+        next_free: std::collections::HashMap::new(),
     };
     let place = Place {
         lane: 0,

@@ -322,6 +322,9 @@ struct Builder<'a> {
     cells: BTreeMap<(usize, usize), usize>,
     /// Canvas positions already taken.
     occupied: std::collections::HashSet<[i64; 2]>,
+    /// Per wanted position: where the search for a free one goes on (so that many nodes
+    /// wanting one place cost linear time, not quadratic).
+    next_free: std::collections::HashMap<[i64; 2], [i64; 2]>,
     /// The implementation each step calls, by step index.
     calls: BTreeMap<u32, implementations::Call>,
     /// The n8n workflow's name: the workflow's, or its intake's.
@@ -372,9 +375,15 @@ impl Builder<'_> {
         };
         // Nothing overlaps: a node whose place is taken moves down to the next free row.
         let mut position = Self::position(place);
+        let wanted = position;
+        if let Some(next) = self.next_free.get(&wanted) {
+            position = *next;
+        }
         while !self.occupied.insert(position) {
             position[1] += ROW;
         }
+        self.next_free
+            .insert(wanted, [position[0], position[1] + ROW]);
         self.nodes.push(Node {
             parameters,
             id: uuid_of(&[&self.title, name]),
@@ -776,6 +785,7 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> 
         depth: Vec::new(),
         cells: BTreeMap::new(),
         occupied: std::collections::HashSet::new(),
+        next_free: std::collections::HashMap::new(),
     };
     b.layout();
     b.build();
