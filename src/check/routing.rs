@@ -169,26 +169,14 @@ impl Space {
         self.offsets.windows(2).map(|w| w[0]..w[1])
     }
 
-    fn atom(&self, axis: usize, set: &[u64]) -> CaseBox {
-        let mut b = self.all();
-        for (w, s) in b.0[self.axis(axis)].iter_mut().zip(set) {
-            *w = *s;
-        }
-        b
-    }
-
     fn is_empty(&self, b: &CaseBox) -> bool {
         self.axes().any(|r| b.0[r].iter().all(|w| *w == 0))
     }
 
     /// Whether two boxes share a case, without building their intersection.
     fn meet(&self, a: &CaseBox, b: &CaseBox) -> bool {
-        self.axes().all(|r| {
-            a.0[r.clone()]
-                .iter()
-                .zip(&b.0[r])
-                .any(|(p, q)| p & q != 0)
-        })
+        self.axes()
+            .all(|r| a.0[r.clone()].iter().zip(&b.0[r]).any(|(p, q)| p & q != 0))
     }
 
     fn intersect_box(&self, a: &CaseBox, b: &CaseBox) -> Option<CaseBox> {
@@ -201,12 +189,26 @@ impl Space {
 
     fn intersect(
         &self,
-        a: &[CaseBox],
+        mut a: Vec<CaseBox>,
         b: &[CaseBox],
         steps: &mut usize,
     ) -> Result<Vec<CaseBox>, TooBig> {
+        // One box with one box (most of `and`): intersected in place, nothing allocated.
+        if let ([x], [y]) = (a.as_mut_slice(), b) {
+            *steps += 1;
+            if *steps > MAX_STEPS {
+                return Err(TooBig);
+            }
+            if !self.meet(x, y) {
+                return Ok(Vec::new());
+            }
+            for (p, q) in x.0.iter_mut().zip(&y.0) {
+                *p &= q;
+            }
+            return Ok(a);
+        }
         let mut out = Boxes::default();
-        for x in a {
+        for x in &a {
             for y in b {
                 *steps += 1;
                 if *steps > MAX_STEPS {
@@ -220,7 +222,14 @@ impl Space {
         Ok(out.list)
     }
 
+    /// The union of two sets of boxes, each without repeats (as every set `eval` builds is).
     fn union(a: Vec<CaseBox>, b: Vec<CaseBox>) -> Result<Vec<CaseBox>, TooBig> {
+        if a.is_empty() {
+            return Ok(b);
+        }
+        if b.is_empty() {
+            return Ok(a);
+        }
         let mut out = Boxes::default();
         for c in a.into_iter().chain(b) {
             out.push(c)?;
@@ -238,14 +247,6 @@ impl Space {
             }
         }
         set
-    }
-
-    fn complement(&self, axis: usize, set: &Regions) -> Regions {
-        self.full.0[self.axis(axis)]
-            .iter()
-            .zip(set)
-            .map(|(f, s)| f & !s)
-            .collect()
     }
 }
 
@@ -852,7 +853,7 @@ fn eval(
                 let (pm, pj) = if is_and { (pt, pf) } else { (pf, pt) };
                 *meet = Some(match meet.take() {
                     None => pm,
-                    Some(m) => space.intersect(&m, &pm, steps)?,
+                    Some(m) => space.intersect(m, &pm, steps)?,
                 });
                 *join = Some(match join.take() {
                     None => pj,
@@ -867,8 +868,13 @@ fn eval(
         }
         Shape::Atom(atom) => {
             let (axis, set) = atom_set(space, atom);
-            let not = space.complement(axis, &set);
-            (vec![space.atom(axis, &set)], vec![space.atom(axis, &not)])
+            let (mut t, mut f) = (space.all(), space.all());
+            let range = space.axis(axis);
+            for ((tw, fw), s) in t.0[range.clone()].iter_mut().zip(&mut f.0[range]).zip(&set) {
+                *tw = *s;
+                *fw &= !s;
+            }
+            (vec![t], vec![f])
         }
     })
 }

@@ -312,9 +312,9 @@ fn near_head_follows(bytes: &[u8], mut i: usize) -> bool {
         i += 1;
     }
     skip(&mut i);
-    bytes
-        .get(i..)
-        .is_some_and(|rest| rest.starts_with(b"->") || rest.starts_with(b"{") || rest.starts_with(b":"))
+    bytes.get(i..).is_some_and(|rest| {
+        rest.starts_with(b"->") || rest.starts_with(b"{") || rest.starts_with(b":")
+    })
 }
 
 /// Scans `src`. A declaration start is the keyword `actor` or `workflow` outside any braces, or
