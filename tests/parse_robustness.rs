@@ -176,6 +176,33 @@ workflow w {
     assert_eq!(count(&diagnostics, "E101"), 1, "{:?}", codes(&diagnostics));
 }
 
+/// Two broken items on one line are two mistakes: two E001, one at each, and the items around
+/// them are still checked.
+#[test]
+fn two_broken_items_on_one_line_give_two_errors() {
+    let source = "actor a: human { inbox email \"a@example.com\" }
+workflow w {
+  trigger go: manual
+  step s { owner a }
+  step t { owner a }
+  step u { owner a }
+  flw go -> s  flw s -> t
+  flow t -> u  hndoff u -> s
+  step v { ownr a } step x { ownr a }
+  step y { owner nobody }
+}
+";
+    let diagnostics = check(source);
+    let found: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.code() == "E001")
+        .map(|d| spanned(source, d))
+        .collect();
+    assert_eq!(found, vec!["flw", "flw", "hndoff", "ownr", "ownr"]);
+    // The item after them is still resolved.
+    assert_eq!(count(&diagnostics, "E101"), 1, "{:?}", codes(&diagnostics));
+}
+
 #[test]
 fn a_misspelt_actor_keyword_does_not_hide_the_next_declaration() {
     let source = "actr x: human\nactor y: robot\nworkflow w { step s { ownr y } }\n";

@@ -213,7 +213,8 @@ impl<'a> Analysis<'a> {
     }
 
     /// The routing decision of a node whose routes have conditions (`None` for a node with a
-    /// broken route, or without conditional routes).
+    /// broken route, without conditional routes, or with one conditional route beside an
+    /// unconditional one, where there is nothing to decide).
     pub fn routing(&self, n: NodeIndex) -> Option<&Routing> {
         self.routing.get(n.index()).and_then(|r| r.as_deref())
     }
@@ -253,10 +254,13 @@ impl<'a> Analysis<'a> {
                 conditions.push(c);
             }
         }
-        if conditional.is_empty() {
+        let all_conditional = conditional.len() == outs.len();
+        // Nothing to decide for one condition beside an unconditional route: it overlaps no
+        // other and some route is always taken (most nodes with a condition look like this, so
+        // they cost neither the analysis nor its memory).
+        if conditional.is_empty() || (conditional.len() == 1 && !all_conditional) {
             return None;
         }
-        let all_conditional = conditional.len() == outs.len();
         let decided = routing::Decided::new(wf, &conditions);
         let mut result = Routing {
             conditional,

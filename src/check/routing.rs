@@ -109,13 +109,16 @@ fn words(n: usize) -> usize {
 struct Space {
     fields: Vec<FieldId>,
     domains: Vec<Domain>,
-    /// For each axis, the regions that hold at least one value.
-    full: Vec<Regions>,
+    /// Where each axis's words start in a box, and (last) how many words a box has.
+    offsets: Vec<usize>,
+    /// For each axis, the regions that hold at least one value (a box of every case).
+    full: CaseBox,
 }
 
-/// A box: one set of regions per axis.
+/// A box: one set of regions per axis, the axes' words one after the other (the axis `a`
+/// holds the words `offsets[a]..offsets[a + 1]` of [`Space`]), so a box is one allocation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct CaseBox(Vec<Regions>);
+struct CaseBox(Vec<u64>);
 
 /// A set of boxes being built, each once, at most [`MAX_BOXES`]: short sets are searched
 /// directly, and a hash set is built once a set grows long, so building stays linear.
@@ -153,48 +156,65 @@ struct TooBig;
 
 impl Space {
     fn all(&self) -> CaseBox {
-        CaseBox(self.full.clone())
+        self.full.clone()
     }
 
-    fn atom(&self, axis: usize, set: Regions) -> CaseBox {
-        let mut b = self.all();
-        b.0[axis] = set;
-        b
+    /// The word range of one axis in a box.
+    fn axis(&self, axis: usize) -> std::ops::Range<usize> {
+        self.offsets[axis]..self.offsets[axis + 1]
     }
 
-    fn is_empty(b: &CaseBox) -> bool {
-        b.0.iter().any(|r| r.iter().all(|w| *w == 0))
+    /// The word ranges of every axis, in order.
+    fn axes(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.offsets.windows(2).map(|w| w[0]..w[1])
+    }
+
+    fn is_empty(&self, b: &CaseBox) -> bool {
+        self.axes().any(|r| b.0[r].iter().all(|w| *w == 0))
     }
 
     /// Whether two boxes share a case, without building their intersection.
-    fn meet(a: &CaseBox, b: &CaseBox) -> bool {
-        a.0.iter()
-            .zip(&b.0)
-            .all(|(x, y)| x.iter().zip(y).any(|(p, q)| p & q != 0))
+    fn meet(&self, a: &CaseBox, b: &CaseBox) -> bool {
+        self.axes()
+            .all(|r| a.0[r.clone()].iter().zip(&b.0[r]).any(|(p, q)| p & q != 0))
     }
 
-    fn intersect_box(a: &CaseBox, b: &CaseBox) -> Option<CaseBox> {
-        if !Self::meet(a, b) {
+    fn intersect_box(&self, a: &CaseBox, b: &CaseBox) -> Option<CaseBox> {
+        if !self.meet(a, b) {
             return None;
         }
-        let c = CaseBox(
-            a.0.iter()
-                .zip(&b.0)
-                .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p & q).collect())
-                .collect(),
-        );
-        (!Self::is_empty(&c)).then_some(c)
+        // Boxes that meet share a region on every axis: the intersection is not empty.
+        Some(CaseBox(a.0.iter().zip(&b.0).map(|(p, q)| p & q).collect()))
     }
 
-    fn intersect(a: &[CaseBox], b: &[CaseBox], steps: &mut usize) -> Result<Vec<CaseBox>, TooBig> {
+    fn intersect(
+        &self,
+        mut a: Vec<CaseBox>,
+        b: &[CaseBox],
+        steps: &mut usize,
+    ) -> Result<Vec<CaseBox>, TooBig> {
+        // One box with one box (most of `and`): intersected in place, nothing allocated.
+        if let ([x], [y]) = (a.as_mut_slice(), b) {
+            *steps += 1;
+            if *steps > MAX_STEPS {
+                return Err(TooBig);
+            }
+            if !self.meet(x, y) {
+                return Ok(Vec::new());
+            }
+            for (p, q) in x.0.iter_mut().zip(&y.0) {
+                *p &= q;
+            }
+            return Ok(a);
+        }
         let mut out = Boxes::default();
-        for x in a {
+        for x in &a {
             for y in b {
                 *steps += 1;
                 if *steps > MAX_STEPS {
                     return Err(TooBig);
                 }
-                if let Some(c) = Self::intersect_box(x, y) {
+                if let Some(c) = self.intersect_box(x, y) {
                     out.push(c)?;
                 }
             }
@@ -202,7 +222,14 @@ impl Space {
         Ok(out.list)
     }
 
+    /// The union of two sets of boxes, each without repeats (as every set `eval` builds is).
     fn union(a: Vec<CaseBox>, b: Vec<CaseBox>) -> Result<Vec<CaseBox>, TooBig> {
+        if a.is_empty() {
+            return Ok(b);
+        }
+        if b.is_empty() {
+            return Ok(a);
+        }
         let mut out = Boxes::default();
         for c in a.into_iter().chain(b) {
             out.push(c)?;
@@ -212,21 +239,14 @@ impl Space {
 
     /// The regions of one axis, from a predicate on region indices.
     fn regions_where(&self, axis: usize, keep: impl Fn(usize) -> bool) -> Regions {
-        let mut set = vec![0u64; self.full[axis].len()];
+        let full = &self.full.0[self.axis(axis)];
+        let mut set = vec![0u64; full.len()];
         for r in 0..self.domains[axis].regions() {
-            if keep(r) && self.full[axis][r / 64] & (1 << (r % 64)) != 0 {
+            if keep(r) && full[r / 64] & (1 << (r % 64)) != 0 {
                 set[r / 64] |= 1 << (r % 64);
             }
         }
         set
-    }
-
-    fn complement(&self, axis: usize, set: &Regions) -> Regions {
-        self.full[axis]
-            .iter()
-            .zip(set)
-            .map(|(f, s)| f & !s)
-            .collect()
     }
 }
 
@@ -583,23 +603,24 @@ impl Decided {
                 t.dedup();
             }
         }
-        let full = c
-            .domains
-            .iter()
-            .map(|d| {
-                let mut set = vec![0u64; words(d.regions())];
-                for r in 0..d.regions() {
-                    if !d.region_is_empty(r) {
-                        set[r / 64] |= 1 << (r % 64);
-                    }
+        let mut offsets = Vec::with_capacity(c.domains.len() + 1);
+        let mut full = Vec::new();
+        for d in &c.domains {
+            let at = full.len();
+            offsets.push(at);
+            full.resize(at + words(d.regions()), 0u64);
+            for r in 0..d.regions() {
+                if !d.region_is_empty(r) {
+                    full[at + r / 64] |= 1 << (r % 64);
                 }
-                set
-            })
-            .collect();
+            }
+        }
+        offsets.push(full.len());
         let space = Space {
             fields: c.fields,
             domains: c.domains,
-            full,
+            offsets,
+            full: CaseBox(full),
         };
         let mut has_unknown = false;
         let mut steps = 0;
@@ -614,10 +635,8 @@ impl Decided {
                 let (first, rest) = boxes.split_first()?;
                 let mut hull = first.clone();
                 for b in rest {
-                    for (h, x) in hull.0.iter_mut().zip(&b.0) {
-                        for (p, q) in h.iter_mut().zip(x) {
-                            *p |= q;
-                        }
+                    for (p, q) in hull.0.iter_mut().zip(&b.0) {
+                        *p |= q;
                     }
                 }
                 Some(hull)
@@ -639,7 +658,7 @@ impl Decided {
             return None;
         }
         match (&self.hulls[i], &self.hulls[j]) {
-            (Some(a), Some(b)) if Space::meet(a, b) => {}
+            (Some(a), Some(b)) if self.space.meet(a, b) => {}
             _ => return Some(None),
         }
         for a in &self.certain[i] {
@@ -648,7 +667,7 @@ impl Decided {
                 if *steps > MAX_STEPS {
                     return None;
                 }
-                if let Some(c) = Space::intersect_box(a, b) {
+                if let Some(c) = self.space.intersect_box(a, b) {
                     return Some(Some(self.case(&c)));
                 }
             }
@@ -661,7 +680,7 @@ impl Decided {
     pub fn uncovered(&self) -> Option<Option<Case>> {
         let boxes: Vec<&CaseBox> = self.certain.iter().flatten().collect();
         let mut steps = 0;
-        search(&self.space.all(), &boxes, &mut steps, 0)
+        search(&self.space, &self.space.all(), &boxes, &mut steps, 0)
             .ok()
             .map(|found| found.map(|b| self.case(&b)))
     }
@@ -669,8 +688,9 @@ impl Decided {
     /// One concrete case inside a box: a representative value per constrained axis.
     fn case(&self, b: &CaseBox) -> Case {
         let mut out = Vec::new();
-        for (axis, set) in b.0.iter().enumerate() {
-            if *set == self.space.full[axis] {
+        for (axis, range) in self.space.axes().enumerate() {
+            let set = &b.0[range.clone()];
+            if set == &self.space.full.0[range] {
                 continue;
             }
             let Some(r) = (0..self.space.domains[axis].regions())
@@ -689,6 +709,7 @@ impl Decided {
 
 /// Finds a box inside `region` that none of `boxes` touches.
 fn search(
+    space: &Space,
     region: &CaseBox,
     boxes: &[&CaseBox],
     steps: &mut usize,
@@ -702,28 +723,29 @@ fn search(
     let touching: Vec<&CaseBox> = boxes
         .iter()
         .copied()
-        .filter(|b| Space::meet(region, b))
+        .filter(|b| space.meet(region, b))
         .collect();
     let Some(first) = touching.first() else {
         return Ok(Some(region.clone()));
     };
     // An axis on which the first touching box does not cover the region.
-    let split = region
-        .0
-        .iter()
-        .zip(&first.0)
-        .position(|(r, b)| r.iter().zip(b).any(|(x, y)| x & !y != 0));
+    let split = space.axes().find(|r| {
+        region.0[r.clone()]
+            .iter()
+            .zip(&first.0[r.clone()])
+            .any(|(x, y)| x & !y != 0)
+    });
     let Some(axis) = split else {
         return Ok(None); // the box covers the whole region
     };
-    let inside: Regions = region.0[axis]
+    let inside: Regions = region.0[axis.clone()]
         .iter()
-        .zip(&first.0[axis])
+        .zip(&first.0[axis.clone()])
         .map(|(x, y)| x & y)
         .collect();
-    let outside: Regions = region.0[axis]
+    let outside: Regions = region.0[axis.clone()]
         .iter()
-        .zip(&first.0[axis])
+        .zip(&first.0[axis.clone()])
         .map(|(x, y)| x & !y)
         .collect();
     // First the part in the box's shadow on this axis, in region order, so the case found is
@@ -738,13 +760,15 @@ fn search(
     parts.sort_by_key(|(r, _)| lowest(r));
     for (part, _) in parts {
         let mut sub = region.clone();
-        sub.0[axis] = part;
-        if Space::is_empty(&sub) {
+        for (w, p) in sub.0[axis.clone()].iter_mut().zip(&part) {
+            *w = *p;
+        }
+        if space.is_empty(&sub) {
             continue;
         }
         // Recursion depth is bounded by the number of boxes: each level either drops `first`
         // (outside) or narrows the region so that `first` covers one more axis (inside).
-        if let Some(found) = search(&sub, &touching, steps, depth + 1)? {
+        if let Some(found) = search(space, &sub, &touching, steps, depth + 1)? {
             return Ok(Some(found));
         }
     }
@@ -829,7 +853,7 @@ fn eval(
                 let (pm, pj) = if is_and { (pt, pf) } else { (pf, pt) };
                 *meet = Some(match meet.take() {
                     None => pm,
-                    Some(m) => Space::intersect(&m, &pm, steps)?,
+                    Some(m) => space.intersect(m, &pm, steps)?,
                 });
                 *join = Some(match join.take() {
                     None => pj,
@@ -844,8 +868,13 @@ fn eval(
         }
         Shape::Atom(atom) => {
             let (axis, set) = atom_set(space, atom);
-            let not = space.complement(axis, &set);
-            (vec![space.atom(axis, set)], vec![space.atom(axis, not)])
+            let (mut t, mut f) = (space.all(), space.all());
+            let range = space.axis(axis);
+            for ((tw, fw), s) in t.0[range.clone()].iter_mut().zip(&mut f.0[range]).zip(&set) {
+                *tw = *s;
+                *fw &= !s;
+            }
+            (vec![t], vec![f])
         }
     })
 }

@@ -118,9 +118,10 @@ pub struct Body {
     pub items: Vec<usize>,
     /// The offset of the `}` that closes the body.
     pub close: usize,
-    /// Offsets of words that begin a line of the body and look like a misspelt item keyword
-    /// (`flw` for `flow`): error recovery also resynchronises there, so that the misspelling
-    /// gets its own E001 instead of hiding in the error of the item above.
+    /// Offsets of words that look like a misspelt item keyword (`flw` for `flow`) and begin a
+    /// line of the body, or an item head later on a line (`flw a -> b`): error recovery also
+    /// resynchronises there, so that the misspelling gets its own E001 instead of hiding in the
+    /// error of the item before it.
     pub near_items: Vec<usize>,
 }
 
@@ -293,6 +294,29 @@ fn item_head_follows(bytes: &[u8], mut i: usize, word: &str) -> bool {
         .is_some_and(|rest| rest.starts_with(expected))
 }
 
+/// Whether the word ending at `i` is followed by `NAME ->`, `NAME {` or `NAME :`, the shape of an
+/// item head (`flw a -> b`, `stp a {`, `trigr t: manual`): a near miss of an item keyword in the
+/// middle of a line starts an item only then, since two names never follow each other inside
+/// an item.
+fn near_head_follows(bytes: &[u8], mut i: usize) -> bool {
+    let skip = |i: &mut usize| {
+        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            *i += 1;
+        }
+    };
+    skip(&mut i);
+    if !bytes.get(i).copied().is_some_and(is_ident_start) {
+        return false;
+    }
+    while bytes.get(i).copied().is_some_and(is_ident_char) {
+        i += 1;
+    }
+    skip(&mut i);
+    bytes.get(i..).is_some_and(|rest| {
+        rest.starts_with(b"->") || rest.starts_with(b"{") || rest.starts_with(b":")
+    })
+}
+
 /// Scans `src`. A declaration start is the keyword `actor` or `workflow` outside any braces, or
 /// either keyword at the very start of a line (which resynchronises after an unclosed brace).
 pub fn scan(src: &str) -> Scan {
@@ -366,7 +390,9 @@ pub fn scan(src: &str) -> Scan {
                     if braces == 1 && b.open.is_some() {
                         if ITEM_WORDS.contains(&word) {
                             b.items.push(doc_start.unwrap_or(start));
-                        } else if first_on_line && near_item_word(word) {
+                        } else if (first_on_line || near_head_follows(bytes, i))
+                            && near_item_word(word)
+                        {
                             b.near_items.push(start);
                         }
                     }

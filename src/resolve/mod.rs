@@ -418,6 +418,8 @@ impl Ctx<'_> {
     /// Resolves a list of fields, appending to `out`; a field listed twice in the same list
     /// (across all items of that list in one block, tracked in `seen`) is E104.
     fn field_list(&mut self, names: &[ast::Ident], list: &str, out: &mut FieldList) {
+        // Most lists are one item: sized exactly, the model keeps them without reallocating.
+        out.refs.reserve_exact(names.len());
         for name in names {
             let r = self.field(name);
             if let Some(id) = r.target {
@@ -967,7 +969,16 @@ fn resolve_flow(
     edges: &mut HashMap<(NodeId, NodeId), Span>,
 ) {
     // Resolve every name once, even where it is the end of one link and the start of the next.
-    let refs: Vec<Ref<NodeId>> = flow.chain.iter().map(|n| ctx.node(n)).collect();
+    // Most flows are one link: their two ends need no allocation.
+    let two: [Ref<NodeId>; 2];
+    let many: Vec<Ref<NodeId>>;
+    let refs: &[Ref<NodeId>] = if let [a, b] = flow.chain.as_slice() {
+        two = [ctx.node(a), ctx.node(b)];
+        &two
+    } else {
+        many = flow.chain.iter().map(|n| ctx.node(n)).collect();
+        &many
+    };
     let mut guard = Some(resolve_guard(ctx, flow.guard.as_ref()));
     for (i, pair) in refs.windows(2).enumerate() {
         let (from, to) = (pair[0], pair[1]);
