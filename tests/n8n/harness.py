@@ -177,9 +177,24 @@ class Callbacks:
         import threading
 
         self.received = []
+        self.hits = {}
         sink = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                # /flaky/NAME fails the first time it is asked and answers after; /broken
+                # always fails: implementations that call them show how failures are retried.
+                sink.hits[self.path] = sink.hits.get(self.path, 0) + 1
+                if self.path.startswith("/broken") or (self.path.startswith("/flaky") and sink.hits[self.path] == 1):
+                    self.send_response(500)
+                    self.end_headers()
+                    self.wfile.write(b'{"error": "failing on purpose"}')
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps({"first": "after a retry"}).encode())
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length).decode("utf-8", "replace")
@@ -844,6 +859,83 @@ def escalated_while_waiting(home, workflow_id, mailbox):
     return None
 
 
+def calling(implementation, url):
+    """Replaces an implementation's body with an HTTP call whose answer is what it returns."""
+    start = next(n for n in implementation["nodes"] if n["type"] == "n8n-nodes-base.executeWorkflowTrigger")
+    call = {
+        "parameters": {"url": url, "options": {}},
+        "id": str(uuid.uuid4()),
+        "name": "Call",
+        "type": "n8n-nodes-base.httpRequest",
+        "typeVersion": 4.2,
+        "position": [240, 0],
+    }
+    implementation["nodes"] = [start, call]
+    implementation["connections"] = {start["name"]: {"main": [[{"node": "Call", "type": "main", "index": 0}]]}}
+
+
+def retries(home, work):
+    """A reversible implementation that fails once is retried and succeeds; one that is not
+    reversible (compiled as an irreversible one is) fails once, is not retried, and the run
+    stops there."""
+    log("retries: reversible retried, irreversible not")
+    out = os.path.join(work, "retries")
+    payload_file = os.path.join(work, "retries.payload.json")
+    with open(payload_file, "w") as f:
+        json.dump({"payload": {"item": "I-1"}, "outputs": {}}, f)
+    result = subprocess.run(
+        [HANDOFF, "build", os.path.join(ROOT, "tests", "n8n", "promises.handoff"), "--target", "n8n",
+         "-o", out, "--test-payload", payload_file],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        fail("retries", f"build failed: {result.stderr[-2000:]}")
+        return
+    directory = os.path.join(out, "implementations")
+    flat = os.path.join(work, "retries-import")
+    os.makedirs(flat)
+    base = f"http://127.0.0.1:{CALLBACKS.port}"
+    ids = []
+    for file in sorted(os.listdir(directory)):
+        implementation = json.load(open(os.path.join(directory, file)))
+        name = implementation["name"].removesuffix(" (implementation)")
+        if name == "retries.flaky":
+            calling(implementation, f"{base}/flaky/retries")
+        elif name == "retries.once":
+            calling(implementation, f"{base}/broken/retries")
+        elif not name.startswith("retries."):
+            continue
+        ids.append(implementation["id"])
+        json.dump(implementation, open(os.path.join(flat, file), "w"))
+    workflow = json.load(open(os.path.join(out, "retries.json")))
+    ids.append(workflow["id"])
+    json.dump(workflow, open(os.path.join(flat, "retries.json"), "w"))
+    result = n8n(home, "import:workflow", "--separate", f"--input={flat}")
+    if result.returncode != 0:
+        fail("retries", f"import failed: {result.stderr[-2000:]}")
+        return
+    publish(home, ids)
+    result = n8n(home, "execute", f"--id={workflow['id']}", "--rawOutput")
+    run = first_json(result.stdout)
+    if run is None:
+        fail("retries", f"no execution data:\n{result.stdout[-2000:]}")
+        return
+    run_data = run["data"]["resultData"]["runData"]
+    flaky = CALLBACKS.hits.get("/flaky/retries", 0)
+    broken = CALLBACKS.hits.get("/broken/retries", 0)
+    if flaky != 2 or "flaky · returned" not in run_data:
+        fail("retries", f"the reversible step was asked {flaky} times (expected 2: a failure, then a retry that succeeds)")
+    else:
+        log("  the reversible step failed once, was retried and went on")
+    failed = run.get("status") == "error" and "once" in run_data and "once · returned" not in run_data
+    if broken != 1 or not failed:
+        fail("retries", f"the step that is not reversible was asked {broken} times (expected once) and the run is {run.get('status')!r}")
+    else:
+        log("  the step that is not reversible failed once and was not retried; the run stopped there")
+    if "done · context" in run_data:
+        fail("retries", "the work went on after the step failed")
+
+
 def main():
     with open(os.path.join(ROOT, "tests", "n8n", "cases.json")) as f:
         cases = json.load(f)
@@ -897,13 +989,14 @@ def main():
                 for live in json.load(f):
                     shipped(home, work, live, mailbox)
             implementation_scenario(home, work)
+            retries(home, work)
             promises(home, work, mailbox)
     finally:
         mailbox.stop()
         CALLBACKS.stop()
         if not os.environ.get("HANDOFF_N8N_DEBUG"):
             shutil.rmtree(work, ignore_errors=True)
-    total = len(cases) + (4 if len(sys.argv) == 1 else 0)
+    total = len(cases) + (5 if len(sys.argv) == 1 else 0)
     failed = len({f.split(":")[0] for f in failures})
     print(f"n8n: {total - failed} passed, {failed} failed")
     if failures:

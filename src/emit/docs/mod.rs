@@ -16,7 +16,7 @@ pub mod escape;
 mod markdown;
 pub mod mermaid;
 mod tables;
-mod text;
+pub(crate) mod text;
 mod view;
 
 use crate::check::Analysis;

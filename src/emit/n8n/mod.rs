@@ -1583,9 +1583,12 @@ impl Builder<'_> {
             .iter()
             .enumerate()
             .map(|(k, t)| {
-                let js = match &wf.transitions[t.index()].guard {
-                    Guard::When(c) => condition_js(wf, c),
-                    _ => "false".to_string(),
+                let (js, written) = match &wf.transitions[t.index()].guard {
+                    Guard::When(c) => (
+                        condition_js(wf, c),
+                        crate::emit::docs::text::condition(wf, c),
+                    ),
+                    _ => ("false".to_string(), String::new()),
                 };
                 json!({
                     "conditions": {
@@ -1598,7 +1601,9 @@ impl Builder<'_> {
                         }],
                         "combinator": "and",
                     },
-                    "renameOutput": false,
+                    // The output is named by its condition, as written.
+                    "renameOutput": true,
+                    "outputKey": plain(&written),
                 })
             })
             .collect();
@@ -1686,7 +1691,10 @@ impl Builder<'_> {
             notes.push(format!("Reason: {}", reason.value));
         }
         if let Some(sla) = transition.route().sla {
-            notes.push(format!("SLA: {} seconds", sla.seconds));
+            notes.push(format!(
+                "SLA: {}",
+                crate::emit::docs::text::duration("", sla)
+            ));
         }
         if !notes.is_empty() {
             self.note(

@@ -356,6 +356,20 @@ impl Builder<'_> {
             place,
         );
         self.connect(&kept, 0, &node);
+        // A reversible step's implementation is retried when it fails (three tries in all); an
+        // irreversible one, or one whose reversibility is not declared, never is.
+        if step
+            .reversibility
+            .is_some_and(|r| matches!(r.kind, crate::ir::ReversibilityKind::Reversible))
+        {
+            if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
+                n.settings = Some(json!({
+                    "retryOnFail": true,
+                    "maxTries": 3,
+                    "waitBetweenTries": 2000,
+                }));
+            }
+        }
         let required: Vec<String> = provides
             .iter()
             .map(|&f| js_string(&wf.field(f).name.text))
