@@ -54,6 +54,27 @@ TWOWAY_STEPS = 8000
 TWOWAY_SECONDS = 1.0
 
 
+def prepare(sizes):
+    """Builds the release binary and generates the inputs of `sizes` steps into bench/out/."""
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, "bench", "generate.py"), OUT] + [str(s) for s in sizes],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def report(header, rows, failures):
+    """Prints the Markdown table and the targets missed; exits non-zero if any was."""
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    print("\n".join(rows))
+    if failures:
+        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
+        sys.exit(1)
+    print("\nall targets met")
+
+
 def run_once(path):
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -116,12 +137,7 @@ def build_once(path, target):
 
 def main_n8n(runs):
     sizes = [1000, 10000]
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    subprocess.run(
-        [sys.executable, os.path.join(ROOT, "bench", "generate.py"), OUT] + [str(s) for s in sizes],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    prepare(sizes)
     rows, failures, results = [], [], {}
     # Not `twoway`: every step there has thousands of fields available, and the n8n output lists
     # the fields each step keeps, so its size grows with steps times fields (README).
@@ -142,52 +158,18 @@ def main_n8n(runs):
         rows.append(f"| {shape} | 10k / 1k | | | | | | {ratio:.1f}x |")
         if ratio > 12:
             failures.append(f"{shape}: n8n output of 10,000 steps takes {ratio:.1f}x the CPU time of 1,000")
-    print("| shape | steps | input MB | output MB | wall s | CPU s | peak MB | CPU 10k / 1k |")
-    print("|---|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
-    if failures:
-        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
-        sys.exit(1)
-    print("\nall targets met")
-
-
-def build_ir_once(path):
-    """Wall time and CPU time (user + system, of the process alone) of
-    `handoff build PATH --target ir` into a scratch directory, and the bytes written. The CPU
-    time is what the linearity target is judged on: on a shared machine the wall time of a run
-    that writes hundreds of megabytes depends on what else runs."""
-    out = os.path.join(OUT, "ir")
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [BIN, "build", path, "--target", "ir", "-o", out],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    if status != 0:
-        sys.exit(f"handoff build --target ir failed on {path}:\n{stderr[-2000:].decode()}")
-    written = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
-    for f in os.listdir(out):
-        os.remove(os.path.join(out, f))
-    return wall, usage.ru_utime + usage.ru_stime, written
+    report("| shape | steps | input MB | output MB | wall s | CPU s | peak MB | CPU 10k / 1k |", rows, failures)
 
 
 def main_ir(runs):
     sizes = [10000, 100000]
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    subprocess.run(
-        [sys.executable, os.path.join(ROOT, "bench", "generate.py"), OUT] + [str(s) for s in sizes],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    prepare(sizes)
     rows, failures, results = [], [], {}
     for shape in SHAPES:
         for n in sizes:
             path = os.path.join(OUT, f"{shape}_{n}.handoff")
             size = os.path.getsize(path)
-            timed = [build_ir_once(path) for _ in range(runs)]
+            timed = [build_once(path, "ir") for _ in range(runs)]
             wall = statistics.median(t[0] for t in timed)
             cpu = statistics.median(t[1] for t in timed)
             written = timed[0][2]
@@ -201,13 +183,7 @@ def main_ir(runs):
             failures.append(
                 f"{shape}: the IR of 100,000 steps takes {ratio:.1f}x the CPU time of 10,000"
             )
-    print("| shape | steps | input MB | IR MB | wall s | CPU s | CPU 100k / 10k |")
-    print("|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
-    if failures:
-        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
-        sys.exit(1)
-    print("\nall targets met")
+    report("| shape | steps | input MB | IR MB | wall s | CPU s | CPU 100k / 10k |", rows, failures)
 
 FILE_STEPS = 40
 FILE_COUNTS = [1000, 10000]
@@ -289,13 +265,7 @@ def main_files(runs):
     if ratio > 12:
         failures.append(f"10,000 files take {ratio:.1f}x the CPU time of 1,000")
     print(f"{cores} cores; files of {FILE_STEPS} steps")
-    print("| files | MB | 1 thread s | all threads s | speed-up | CPU / wall | MB/s |")
-    print("|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
-    if failures:
-        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
-        sys.exit(1)
-    print("\nall targets met")
+    report("| files | MB | 1 thread s | all threads s | speed-up | CPU / wall | MB/s |", rows, failures)
 
 
 
@@ -316,12 +286,7 @@ def main():
         return
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    subprocess.run(
-        [sys.executable, os.path.join(ROOT, "bench", "generate.py"), OUT] + [str(s) for s in sizes],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    prepare(sizes)
 
     rows, failures, results = [], [], {}
     for shape in SHAPES:
@@ -366,13 +331,7 @@ def main():
             if ratio > 12:
                 failures.append(f"{shape}: 100,000 steps take {ratio:.1f}x the time of 10,000")
 
-    print("| shape | steps | MB | seconds | MB/s | peak MB | peak / size | after parse / parse |")
-    print("|---|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
-    if failures:
-        print("\nTARGETS MISSED:\n- " + "\n- ".join(failures))
-        sys.exit(1)
-    print("\nall targets met")
+    report("| shape | steps | MB | seconds | MB/s | peak MB | peak / size | after parse / parse |", rows, failures)
 
 
 if __name__ == "__main__":

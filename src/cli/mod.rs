@@ -736,20 +736,13 @@ fn build(
     }
     for (name, text) in &implementations {
         let file = out.join(name);
-        if file.exists() {
-            println!(
-                "kept {} (an implementation: yours to edit, never overwritten)",
-                file.display()
-            );
-            continue;
-        }
         if let Some(dir) = file.parent() {
             if let Err(e) = std::fs::create_dir_all(dir) {
                 eprintln!("error: cannot create `{}`: {e}", dir.display());
                 return CANNOT_RUN;
             }
         }
-        // `create_new`: a file that appeared since the check above is not overwritten either.
+        // `create_new`: an existing file (the user's implementation) is never overwritten.
         let written = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -466,20 +466,37 @@ def executions(home, workflow_id):
         ).fetchall()
 
 
-def stub(implementation, returns):
-    """Replaces an implementation's body with a Code node that returns `returns` (what a user
-    does when they write the real work)."""
+def imported(home, directory, name):
+    """Imports every workflow file of a directory; on failure, says so under `name`."""
+    result = n8n(home, "import:workflow", "--separate", f"--input={directory}")
+    if result.returncode != 0:
+        fail(name, f"import failed: {result.stderr[-2000:]}")
+        return False
+    return True
+
+
+def replace_body(implementation, name, kind, version, parameters):
+    """Replaces an implementation's body with one node after its Start node (what a user does
+    when they write the real work)."""
     start = next(n for n in implementation["nodes"] if n["type"] == "n8n-nodes-base.executeWorkflowTrigger")
-    code = {
-        "parameters": {"jsCode": f"return [{{ json: {json.dumps(returns)} }}];"},
+    body = {
+        "parameters": parameters,
         "id": str(uuid.uuid4()),
-        "name": "Work",
-        "type": "n8n-nodes-base.code",
-        "typeVersion": 2,
+        "name": name,
+        "type": kind,
+        "typeVersion": version,
         "position": [240, 0],
     }
-    implementation["nodes"] = [start, code]
-    implementation["connections"] = {start["name"]: {"main": [[{"node": "Work", "type": "main", "index": 0}]]}}
+    implementation["nodes"] = [start, body]
+    implementation["connections"] = {start["name"]: {"main": [[{"node": name, "type": "main", "index": 0}]]}}
+
+
+def stub(implementation, returns):
+    """An implementation whose work returns `returns`."""
+    replace_body(
+        implementation, "Work", "n8n-nodes-base.code", 2,
+        {"jsCode": f"return [{{ json: {json.dumps(returns)} }}];"},
+    )
 
 
 def shipped(home, work, live, mailbox):
@@ -718,9 +735,7 @@ def implementation_scenario(home, work):
     workflow["name"] = "lead_qualification [implementations]"
     with open(os.path.join(out, "lead_qualification.json"), "w") as f:
         json.dump(workflow, f)
-    result = n8n(home, "import:workflow", "--separate", f"--input={directory}")
-    if result.returncode != 0:
-        fail("implementations", f"import failed: {result.stderr[-1000:]}")
+    if not imported(home, directory, "implementations"):
         return
     for name in sorted(os.listdir(directory)):
         implementation_id = json.load(open(os.path.join(directory, name)))["id"]
@@ -788,9 +803,7 @@ def promises(home, work, mailbox):
                 stub(workflow, PROMISE_STUBS.get(workflow["name"].removesuffix(" (implementation)"), {}))
             ids[workflow["name"]] = workflow["id"]
             json.dump(workflow, open(os.path.join(flat, file), "w"))
-    result = n8n(home, "import:workflow", "--separate", f"--input={flat}")
-    if result.returncode != 0:
-        fail("promises", f"import failed: {result.stderr[-2000:]}")
+    if not imported(home, flat, "promises"):
         return
     publish(home, sorted(ids.values()))
     checks = {
@@ -860,18 +873,8 @@ def escalated_while_waiting(home, workflow_id, mailbox):
 
 
 def calling(implementation, url):
-    """Replaces an implementation's body with an HTTP call whose answer is what it returns."""
-    start = next(n for n in implementation["nodes"] if n["type"] == "n8n-nodes-base.executeWorkflowTrigger")
-    call = {
-        "parameters": {"url": url, "options": {}},
-        "id": str(uuid.uuid4()),
-        "name": "Call",
-        "type": "n8n-nodes-base.httpRequest",
-        "typeVersion": 4.2,
-        "position": [240, 0],
-    }
-    implementation["nodes"] = [start, call]
-    implementation["connections"] = {start["name"]: {"main": [[{"node": "Call", "type": "main", "index": 0}]]}}
+    """An implementation whose work is an HTTP call whose answer is what it returns."""
+    replace_body(implementation, "Call", "n8n-nodes-base.httpRequest", 4.2, {"url": url, "options": {}})
 
 
 def retries(home, work):
@@ -910,9 +913,7 @@ def retries(home, work):
     workflow = json.load(open(os.path.join(out, "retries.json")))
     ids.append(workflow["id"])
     json.dump(workflow, open(os.path.join(flat, "retries.json"), "w"))
-    result = n8n(home, "import:workflow", "--separate", f"--input={flat}")
-    if result.returncode != 0:
-        fail("retries", f"import failed: {result.stderr[-2000:]}")
+    if not imported(home, flat, "retries"):
         return
     publish(home, ids)
     result = n8n(home, "execute", f"--id={workflow['id']}", "--rawOutput")

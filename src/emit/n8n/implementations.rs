@@ -186,6 +186,11 @@ fn schema_of(ty: &Type) -> Value {
     }
 }
 
+/// The connections of a node whose one output goes to the node `target`.
+fn to(target: &str) -> Value {
+    json!({ "main": [[{ "node": target, "type": "main", "index": 0 }]] })
+}
+
 fn node(name: &str, kind: &str, version: f64, position: [i64; 2], parameters: Value) -> Value {
     // n8n writes whole versions as integers (`1`, not `1.0`).
     let version = if version.fract() == 0.0 {
@@ -280,10 +285,7 @@ fn body(
             [240, 0],
             json!({ "jsCode": code }),
         ));
-        connections.insert(
-            "Start".to_string(),
-            json!({ "main": [[{ "node": "Sample outputs", "type": "main", "index": 0 }]] }),
-        );
+        connections.insert("Start".to_string(), to("Sample outputs"));
     } else if ai {
         let mut properties = Map::new();
         for &f in provides {
@@ -342,18 +344,12 @@ fn body(
             [560, 0],
             return_node("$json[\"output\"]"),
         ));
-        connections.insert(
-            "Start".to_string(),
-            json!({ "main": [[{ "node": "Agent", "type": "main", "index": 0 }]] }),
-        );
+        connections.insert("Start".to_string(), to("Agent"));
         connections.insert(
             "Output".to_string(),
             json!({ "ai_outputParser": [[{ "node": "Agent", "type": "ai_outputParser", "index": 0 }]] }),
         );
-        connections.insert(
-            "Agent".to_string(),
-            json!({ "main": [[{ "node": "Return", "type": "main", "index": 0 }]] }),
-        );
+        connections.insert("Agent".to_string(), to("Return"));
     } else {
         nodes.push(node(
             "Request",
@@ -376,14 +372,8 @@ fn body(
             [480, 0],
             return_node("$json"),
         ));
-        connections.insert(
-            "Start".to_string(),
-            json!({ "main": [[{ "node": "Request", "type": "main", "index": 0 }]] }),
-        );
-        connections.insert(
-            "Request".to_string(),
-            json!({ "main": [[{ "node": "Return", "type": "main", "index": 0 }]] }),
-        );
+        connections.insert("Start".to_string(), to("Request"));
+        connections.insert("Request".to_string(), to("Return"));
     }
     let note = format!(
         "## {}\nThe implementation of a handoff step, yours to edit: compiling again never overwrites this workflow.\nIt receives the step's needs and must return: {listed}.",

@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use super::{ids, js_string, plain, workflow_id, Builder, Options, Place};
+use super::{ids, js_string, plain, Builder, Options, Place};
 use crate::check::Analysis;
 use crate::ir::TriggerKind;
 
@@ -41,22 +41,12 @@ pub(super) fn emit(
 ) -> Result<(String, String), Vec<String>> {
     let wf = a.wf;
     let t = &wf.triggers[i];
-    let mut b = Builder {
-        calls: std::collections::BTreeMap::new(),
-        entries: Vec::new(),
-        unreached: Vec::new(),
-        title: title(&wf.name.text, &t.name.text),
-        wf,
+    let mut b = Builder::new(
         a,
         options,
-        nodes: Vec::new(),
-        connections: std::collections::BTreeMap::new(),
-        lanes: std::collections::BTreeMap::new(),
-        depth: Vec::new(),
-        cells: std::collections::BTreeMap::new(),
-        occupied: std::collections::HashSet::new(),
-        next_free: std::collections::HashMap::new(),
-    };
+        title(&wf.name.text, &t.name.text),
+        std::collections::BTreeMap::new(),
+    );
     let place = Place {
         lane: 0,
         depth: 0,
@@ -82,10 +72,7 @@ pub(super) fn emit(
             }),
             place,
         );
-        let id = super::uuid_of(&[&wf.name.text, &node, "webhook"]);
-        if let Some(n) = b.nodes.iter_mut().rev().find(|n| n.name == node) {
-            n.webhook_id = Some(id);
-        }
+        b.listen(&node);
         (node, None)
     } else {
         b.trigger_node(i, place)
@@ -102,28 +89,10 @@ pub(super) fn emit(
         place.at(1, 0),
     );
     b.connect(&node, 0, &kept);
-    let start = b.add(
+    let start = b.start_run(
         "start the work",
-        "n8n-nodes-base.executeWorkflow",
-        1.3,
-        json!({
-            "workflowId": {
-                "__rl": true,
-                "value": workflow_id(&wf.name.text),
-                "mode": "id",
-                "cachedResultName": wf.name.text,
-            },
-            "workflowInputs": {
-                "mappingMode": "defineBelow",
-                "value": { "_entry": format!("intake:{}", t.name.text) },
-                "matchingColumns": [],
-                "schema": [],
-                "attemptToConvertTypes": false,
-                "convertFieldsToString": false,
-            },
-            "mode": "each",
-            "options": { "waitForSubWorkflow": false },
-        }),
+        &wf.name.text,
+        &format!("intake:{}", t.name.text),
         place.at(2, 0),
     );
     b.connect(&kept, 0, &start);
@@ -168,20 +137,12 @@ impl Builder<'_> {
         let rules: Vec<serde_json::Value> = entries
             .iter()
             .map(|(key, _, _)| {
-                json!({
-                    "conditions": {
-                        "options": { "caseSensitive": true, "leftValue": "", "typeValidation": "strict", "version": 3 },
-                        "conditions": [{
-                            "id": super::uuid_of(&[&self.title, "entry", key]),
-                            "leftValue": format!("={{{{ $json[\"_entry\"] === {} }}}}", js_string(key)),
-                            "rightValue": "",
-                            "operator": { "type": "boolean", "operation": "true", "singleValue": true },
-                        }],
-                        "combinator": "and",
-                    },
-                    "renameOutput": true,
-                    "outputKey": key,
-                })
+                super::switch_rule(
+                    &super::uuid_of(&[&self.title, "entry", key]),
+                    &format!("$json[\"_entry\"] === {}", js_string(key)),
+                    "strict",
+                    key,
+                )
             })
             .collect();
         let switch = self.add(

@@ -352,6 +352,33 @@ impl Place {
     }
 }
 
+impl<'a> Builder<'a> {
+    /// An empty n8n workflow named `title`, built from `a`.
+    fn new(
+        a: &'a Analysis<'a>,
+        options: &'a Options,
+        title: String,
+        calls: BTreeMap<u32, implementations::Call>,
+    ) -> Self {
+        Builder {
+            wf: a.wf,
+            a,
+            options,
+            nodes: Vec::new(),
+            connections: BTreeMap::new(),
+            lanes: BTreeMap::new(),
+            depth: Vec::new(),
+            cells: BTreeMap::new(),
+            occupied: std::collections::HashSet::new(),
+            next_free: std::collections::HashMap::new(),
+            calls,
+            title,
+            entries: Vec::new(),
+            unreached: Vec::new(),
+        }
+    }
+}
+
 impl Builder<'_> {
     fn position(place: Place) -> [i64; 2] {
         let x = 300 + coord(place.depth) * 6 * COLUMN + place.col * COLUMN;
@@ -400,10 +427,38 @@ impl Builder<'_> {
         name.to_string()
     }
 
+    /// The node named `name` (recent nodes are found first: a node is usually set up right
+    /// after it was added).
+    fn node_mut(&mut self, name: &str) -> Option<&mut Node> {
+        self.nodes.iter_mut().rev().find(|n| n.name == name)
+    }
+
     fn note(&mut self, name: &str, text: String) {
-        if let Some(node) = self.nodes.iter_mut().rev().find(|n| n.name == name) {
+        if let Some(node) = self.node_mut(name) {
             node.notes = Some(text);
             node.notes_in_flow = true;
+        }
+    }
+
+    /// Gives a node that receives HTTP requests (a trigger, a wait) its stable webhook id.
+    fn listen(&mut self, name: &str) {
+        let id = uuid_of(&[&self.wf.name.text, name, "webhook"]);
+        if let Some(node) = self.node_mut(name) {
+            node.webhook_id = Some(id);
+        }
+    }
+
+    /// Names the credential a node uses (`kind`: the credential type, `credential`: id, name).
+    fn credential(&mut self, name: &str, kind: &str, credential: (&str, &str)) {
+        if let Some(node) = self.node_mut(name) {
+            node.credentials = Some(json!({ kind: { "id": credential.0, "name": credential.1 } }));
+        }
+    }
+
+    /// Sets a node's settings (`retryOnFail`, `onError`, …).
+    fn settings(&mut self, name: &str, settings: Value) {
+        if let Some(node) = self.node_mut(name) {
+            node.settings = Some(settings);
         }
     }
 
@@ -446,6 +501,11 @@ impl Builder<'_> {
                 "type": "string",
             }));
         }
+        self.set_node(name, &assignments, place)
+    }
+
+    /// A `Set` node whose item holds exactly `assignments`.
+    fn set_node(&mut self, name: &str, assignments: &[Value], place: Place) -> String {
         let parameters = json!({
             "mode": "manual",
             "assignments": { "assignments": assignments },
@@ -453,6 +513,30 @@ impl Builder<'_> {
             "options": {},
         });
         self.add(name, SET, 3.4, parameters, place)
+    }
+
+    /// An Execute Workflow node that starts a run of the workflow `workflow` of this output at
+    /// its entry `entry` (`_entry`), with the item as it is, and does not wait for it.
+    fn start_run(&mut self, name: &str, workflow: &str, entry: &str, place: Place) -> String {
+        self.add(
+            name,
+            "n8n-nodes-base.executeWorkflow",
+            1.3,
+            json!({
+                "workflowId": { "__rl": true, "value": workflow_id(workflow), "mode": "id", "cachedResultName": workflow },
+                "workflowInputs": {
+                    "mappingMode": "defineBelow",
+                    "value": { "_entry": entry },
+                    "matchingColumns": [],
+                    "schema": [],
+                    "attemptToConvertTypes": false,
+                    "convertFieldsToString": false,
+                },
+                "mode": "each",
+                "options": { "waitForSubWorkflow": false },
+            }),
+            place,
+        )
     }
 
     /// The n8n node of trigger `i`, and where its fields are in the item it emits.
@@ -499,9 +583,7 @@ impl Builder<'_> {
             }
         };
         if matches!(t.kind, TriggerKind::Webhook(_) | TriggerKind::Form(_)) {
-            if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
-                n.webhook_id = Some(uuid_of(&[&wf.name.text, &node, "webhook"]));
-            }
+            self.listen(&node);
         }
         (node, source)
     }
@@ -525,13 +607,7 @@ impl Builder<'_> {
                 "type": "string",
             }));
         }
-        let parameters = json!({
-            "mode": "manual",
-            "assignments": { "assignments": assignments },
-            "includeOtherFields": false,
-            "options": {},
-        });
-        self.add(name, SET, 3.4, parameters, place)
+        self.set_node(name, &assignments, place)
     }
 
     /// An `If` node testing a JavaScript condition.
@@ -651,9 +727,7 @@ impl Builder<'_> {
             parameters["resumeUnit"] = json!(unit);
         }
         let name = self.add(name, WAIT, 1.1, parameters, place);
-        if let Some(node) = self.nodes.iter_mut().rev().find(|n| n.name == name) {
-            node.webhook_id = Some(uuid_of(&[&self.wf.name.text, &name, "webhook"]));
-        }
+        self.listen(&name);
         name
     }
 
@@ -702,6 +776,25 @@ impl Builder<'_> {
         );
         self.add(name, CODE, 2.0, json!({ "jsCode": code }), place)
     }
+}
+
+/// A rule of a `Switch` node: its output (named `key`) is taken when the JavaScript condition
+/// `js` holds; `validation` is the node's type validation (`loose` or `strict`).
+fn switch_rule(id: &str, js: &str, validation: &str, key: &str) -> Value {
+    json!({
+        "conditions": {
+            "options": { "caseSensitive": true, "leftValue": "", "typeValidation": validation, "version": 3 },
+            "conditions": [{
+                "id": id,
+                "leftValue": format!("={{{{ {js} }}}}"),
+                "rightValue": "",
+                "operator": { "type": "boolean", "operation": "true", "singleValue": true },
+            }],
+            "combinator": "and",
+        },
+        "renameOutput": true,
+        "outputKey": key,
+    })
 }
 
 /// How a field is titled for a person: its `///` comment (the first line, without a final
@@ -771,22 +864,7 @@ fn workflow_id(name: &str) -> String {
 pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> {
     let wf = a.wf;
     let (implementations, calls) = implementations::collect(wf, options.test.as_ref());
-    let mut b = Builder {
-        calls,
-        title: wf.name.text.clone(),
-        entries: Vec::new(),
-        unreached: Vec::new(),
-        wf,
-        a,
-        options,
-        nodes: Vec::new(),
-        connections: BTreeMap::new(),
-        lanes: BTreeMap::new(),
-        depth: Vec::new(),
-        cells: BTreeMap::new(),
-        occupied: std::collections::HashSet::new(),
-        next_free: std::collections::HashMap::new(),
-    };
+    let mut b = Builder::new(a, options, wf.name.text.clone(), calls);
     b.layout();
     b.build();
     let orchestration = b.finish()?;
@@ -1058,13 +1136,16 @@ impl Builder<'_> {
                 self.connect(&last, 0, &form);
                 // An answer is a new item; a wait that ran out passes `_entered_at` on.
                 let approved = if delivery.is_some() {
-                    "$json[\"_entered_at\"] === undefined && ($json[\"data\"] || {})[\"approved\"] === true"
+                    format!(
+                        "{} && ($json[\"data\"] || {{}})[\"approved\"] === true",
+                        tasks::ANSWERED
+                    )
                 } else {
-                    "$json[\"_entered_at\"] === undefined && $json[\"decision\"] === \"Approve\""
+                    format!("{} && $json[\"decision\"] === \"Approve\"", tasks::ANSWERED)
                 };
                 let check = self.if_node(
                     &format!("{name} · approved by {who}?"),
-                    approved,
+                    &approved,
                     place.at(col + 1, 1),
                 );
                 self.connect(&form, 0, &check);
@@ -1404,11 +1485,7 @@ impl Builder<'_> {
                     }),
                     place,
                 );
-                if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
-                    n.credentials = Some(
-                        json!({ "smtp": { "id": SMTP_CREDENTIAL.0, "name": SMTP_CREDENTIAL.1 } }),
-                    );
-                }
+                self.credential(&node, "smtp", SMTP_CREDENTIAL);
                 node
             }
             Some((Type::Prim(PrimType::Url), field)) => {
@@ -1456,14 +1533,15 @@ impl Builder<'_> {
                 return (node.clone(), node);
             }
         };
-        if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
-            n.settings = Some(json!({
+        self.settings(
+            &node,
+            json!({
                 "retryOnFail": true,
                 "maxTries": 3,
                 "waitBetweenTries": 1000,
                 "onError": "continueRegularOutput",
-            }));
-        }
+            }),
+        );
         self.note(
             &node,
             "Tells the customer; a failed delivery is retried and never stops the work."
@@ -1590,21 +1668,13 @@ impl Builder<'_> {
                     ),
                     _ => ("false".to_string(), String::new()),
                 };
-                json!({
-                    "conditions": {
-                        "options": { "caseSensitive": true, "leftValue": "", "typeValidation": "loose", "version": 3 },
-                        "conditions": [{
-                            "id": uuid_of(&[&wf.name.text, &source, "rule", &k.to_string()]),
-                            "leftValue": format!("={{{{ {js} }}}}"),
-                            "rightValue": "",
-                            "operator": { "type": "boolean", "operation": "true", "singleValue": true },
-                        }],
-                        "combinator": "and",
-                    },
-                    // The output is named by its condition, as written.
-                    "renameOutput": true,
-                    "outputKey": plain(&written),
-                })
+                // The output is named by its condition, as written.
+                switch_rule(
+                    &uuid_of(&[&wf.name.text, &source, "rule", &k.to_string()]),
+                    &js,
+                    "loose",
+                    &plain(&written),
+                )
             })
             .collect();
         let mut options = json!({ "allMatchingOutputs": true });
@@ -1643,25 +1713,8 @@ impl Builder<'_> {
         };
         let name = format!("{} · fork → {}", wf.node_name(from), wf.step(to).name.text);
         let key = format!("route:{}", t.index());
-        let node = self.add(
-            &name,
-            "n8n-nodes-base.executeWorkflow",
-            1.3,
-            json!({
-                "workflowId": { "__rl": true, "value": workflow_id(&self.title), "mode": "id", "cachedResultName": self.title },
-                "workflowInputs": {
-                    "mappingMode": "defineBelow",
-                    "value": { "_entry": key },
-                    "matchingColumns": [],
-                    "schema": [],
-                    "attemptToConvertTypes": false,
-                    "convertFieldsToString": false,
-                },
-                "mode": "each",
-                "options": { "waitForSubWorkflow": false },
-            }),
-            place.at(place.col - 1, place.row),
-        );
+        let title = self.title.clone();
+        let node = self.start_run(&name, &title, &key, place.at(place.col - 1, place.row));
         self.note(
             &node,
             "Starts this branch as a run of its own, without waiting: a person's open task on one branch never holds up another.".to_string(),

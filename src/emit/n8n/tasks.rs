@@ -15,7 +15,7 @@
 use serde_json::{json, Value};
 
 use super::implementations::Call;
-use super::{duration_unit, js_string, n8n_type, plain, uuid_of, Builder, Place, CODE};
+use super::{duration_unit, js_string, n8n_type, plain, Builder, Place, CODE};
 use crate::ast::InboxChannel;
 use crate::ir::{Actor, FieldId, StepId};
 
@@ -25,6 +25,10 @@ pub const SMTP_CREDENTIAL: (&str, &str) = ("handoffSmtp0001", "handoff SMTP");
 pub const SLACK_CREDENTIAL: (&str, &str) = ("handoffSlack001", "handoff Slack");
 /// The sender of every email.
 pub const FROM_ADDRESS: &str = "handoff@localhost";
+
+/// Whether the item after a wait is an answer: a wait that ran out passes its input on, which
+/// holds `_entered_at`; an answer is a new item, which never does.
+pub(super) const ANSWERED: &str = "$json[\"_entered_at\"] === undefined";
 
 /// What a person is asked for.
 pub(super) enum Ask<'f> {
@@ -189,12 +193,8 @@ impl Builder<'_> {
             }
         };
         let node = self.add(name, kind, version, parameters, place);
-        let wf_name = self.wf.name.text.clone();
-        if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
-            n.webhook_id = Some(uuid_of(&[&wf_name, &node, "webhook"]));
-            n.credentials =
-                Some(json!({ credential.0: { "id": (credential.1).0, "name": (credential.1).1 } }));
-        }
+        self.listen(&node);
+        self.credential(&node, credential.0, credential.1);
         let inbox = format!("{} {address}", channel.keyword());
         (node, Some(Delivery { inbox }))
     }
@@ -282,10 +282,7 @@ impl Builder<'_> {
             }),
             place,
         );
-        if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == tell) {
-            n.credentials =
-                Some(json!({ "smtp": { "id": SMTP_CREDENTIAL.0, "name": SMTP_CREDENTIAL.1 } }));
-        }
+        self.credential(&tell, "smtp", SMTP_CREDENTIAL);
         let end = self.no_op(&end, place.at(place.col + 1, place.row));
         self.connect(&tell, 0, &end);
         tell
@@ -293,7 +290,7 @@ impl Builder<'_> {
 
     /// An `If` that tells an answer (output 0) from a wait that ran out of time (output 1).
     pub(super) fn answered(&mut self, name: &str, place: Place) -> String {
-        self.if_node(name, "$json[\"_entered_at\"] === undefined", place)
+        self.if_node(name, ANSWERED, place)
     }
 
     /// Calls the implementation of step `s` with its `needs` (and nothing else), then checks
@@ -362,13 +359,10 @@ impl Builder<'_> {
             .reversibility
             .is_some_and(|r| matches!(r.kind, crate::ir::ReversibilityKind::Reversible))
         {
-            if let Some(n) = self.nodes.iter_mut().rev().find(|n| n.name == node) {
-                n.settings = Some(json!({
-                    "retryOnFail": true,
-                    "maxTries": 3,
-                    "waitBetweenTries": 2000,
-                }));
-            }
+            self.settings(
+                &node,
+                json!({ "retryOnFail": true, "maxTries": 3, "waitBetweenTries": 2000 }),
+            );
         }
         let required: Vec<String> = provides
             .iter()
