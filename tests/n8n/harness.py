@@ -1225,22 +1225,25 @@ class QueueDeployment:
                     elif event["eventName"] == "n8n.queue.job.dequeued":
                         dequeued[payload["jobId"]] = worker["name"]
             enqueued = [e["payload"]["jobId"] for e in main if e["eventName"] == "n8n.queue.job.enqueued"]
-            problems = [
-                f"the main ran `{e['payload']['nodeName']}` of execution {e['payload']['executionId']} itself"
-                for e in main if e["eventName"] == "n8n.node.started"
-            ]
+            on_main = {}
+            for event in main:
+                if event["eventName"] == "n8n.node.started":
+                    on_main.setdefault(event["payload"]["executionId"], []).append(event["payload"]["nodeName"])
+            problems = [f"the main ran execution {execution} itself: {nodes}" for execution, nodes in on_main.items()]
             problems += [f"no worker took job {job} off the queue" for job in enqueued if job not in dequeued]
-            problems += [
-                f"execution {execution}: `{node}` ran, but on no worker"
-                for execution, nodes in run_nodes.items() for node in nodes if (execution, node) not in started
-            ]
+            for execution, nodes in run_nodes.items():
+                elsewhere = [node for node in nodes if (execution, node) not in started]
+                if elsewhere:
+                    problems.append(f"execution {execution}: {elsewhere} ran, but on no worker")
             if not problems:
                 break
             time.sleep(1)
         for problem in problems:
             fail(name, problem)
-        if not rows or not enqueued:
-            fail(name, "nothing ran")
+        if not rows:
+            fail(name, "the database recorded no execution")
+        if not enqueued:
+            fail(name, "the main put no job on the queue")
         for worker in self.workers:
             jobs = sorted(job for job, by in dequeued.items() if by == worker["name"])
             status, _ = get(f"http://127.0.0.1:{worker['health']}/healthz/readiness")
