@@ -1006,7 +1006,8 @@ def ensure_queue_services():
 
 
 def as_database_owner(command):
-    """PostgreSQL refuses to run as root: as root, its programs run as Debian's `postgres` user."""
+    """PostgreSQL refuses to run as root: as root, its programs run as Debian's `postgres` user
+    (started in the database's directory: it may not enter the caller's)."""
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
@@ -1078,7 +1079,7 @@ class QueueDeployment:
         if self.pg_data is not None:
             subprocess.run(
                 as_database_owner([postgres_program("pg_ctl"), "-D", self.pg_data, "-m", "fast", "-w", "stop"]),
-                capture_output=True,
+                capture_output=True, cwd=self.root,
             )
         if self.root is not None and not os.environ.get("HANDOFF_N8N_DEBUG"):
             shutil.rmtree(self.root, ignore_errors=True)
@@ -1104,7 +1105,7 @@ class QueueDeployment:
         result = subprocess.run(
             as_database_owner([postgres_program("initdb"), "-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C",
                                "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"]),
-            capture_output=True, text=True,
+            capture_output=True, text=True, cwd=self.root,
         )
         if result.returncode != 0:
             raise RuntimeError(f"initdb failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
@@ -1112,7 +1113,7 @@ class QueueDeployment:
         result = subprocess.run(
             as_database_owner([postgres_program("pg_ctl"), "-D", data, "-l", os.path.join(self.root, "postgres.log"),
                                "-o", options, "-w", "-t", "60", "start"]),
-            capture_output=True, text=True,
+            capture_output=True, text=True, cwd=self.root,
         )
         self.pg_data = data
         if result.returncode != 0:
@@ -1204,7 +1205,8 @@ class QueueDeployment:
         runs, with the execution's id. So: every node in an execution's run data (the database's
         record of what ran) must have been started on a worker and none on the main, every job
         the main enqueued must have been taken by a worker, and both workers must have taken
-        jobs and still answer their readiness check (database and Redis connected)."""
+        jobs (when there were at least two each) and still answer their readiness check
+        (database and Redis connected)."""
         name = "queue mode"
         log("queue mode: where the executions ran")
         rows = json.loads(self.sql(
@@ -1246,11 +1248,15 @@ class QueueDeployment:
             fail(name, "the main put no job on the queue")
         for worker in self.workers:
             jobs = sorted(job for job, by in dequeued.items() if by == worker["name"])
-            status, _ = get(f"http://127.0.0.1:{worker['health']}/healthz/readiness")
+            try:
+                status, _ = get(f"http://127.0.0.1:{worker['health']}/healthz/readiness")
+            except (urllib.error.URLError, OSError) as error:
+                status = f"unreachable: {error}"
             if worker["process"].poll() is not None or status != 200:
                 fail(name, f"{worker['name']} is not alive (exit code {worker['process'].poll()}, readiness HTTP {status})")
-            elif not jobs:
-                fail(name, f"{worker['name']} took no job")
+            elif not jobs and len(enqueued) >= 2 * self.WORKERS:
+                # With a few cases (a developer's subset) one worker may well take them all.
+                fail(name, f"{worker['name']} took none of the {len(enqueued)} jobs")
             else:
                 log(f"  {worker['name']} took {len(jobs)} of the {len(enqueued)} jobs and is alive and ready")
         if not problems:
