@@ -29,6 +29,7 @@
 //! source is either a plain parameter that cannot start an expression, or a JavaScript string
 //! literal inside an expression the compiler wrote, with `{`, `}` and `$` escaped.
 
+mod errors;
 mod implementations;
 mod intake;
 mod tasks;
@@ -58,6 +59,9 @@ pub struct Output {
     pub intakes: Vec<(String, String)>,
     /// The implementations the orchestration calls: written only where no file exists yet.
     pub implementations: Vec<Implementation>,
+    /// The error workflow, `<workflow>.errors.json` (file name, JSON): n8n runs it when a run
+    /// fails, and it tells the workflow owner.
+    pub errors: (String, String),
 }
 
 /// The n8n version whose node types and versions the output uses.
@@ -115,6 +119,8 @@ pub const NODE_TYPES: &[(&str, f64)] = &[
     ("n8n-nodes-base.executeWorkflow", 1.3),
     ("n8n-nodes-base.executeWorkflowTrigger", 1.1),
     ("n8n-nodes-base.httpRequest", 4.2),
+    ("n8n-nodes-base.stopAndError", 1.0),
+    ("n8n-nodes-base.errorTrigger", 1.0),
 ];
 
 const SET: &str = "n8n-nodes-base.set";
@@ -334,6 +340,12 @@ struct Builder<'a> {
     entries: Vec<(String, String, Place)>,
     /// Per graph node: whether no route reaches it (a compensating step).
     unreached: Vec<bool>,
+    /// Whether the run keeps `_completed`, the compensable steps done (errors.rs).
+    compensation: bool,
+    /// The nodes where an abort starts (a failed step whose owner chose to abort).
+    aborts: Vec<String>,
+    /// The id of the workflow n8n runs when a run fails (`settings.errorWorkflow`).
+    error_workflow: Option<String>,
 }
 
 /// Where a node goes: a cell of a step and an offset inside it.
@@ -375,6 +387,9 @@ impl<'a> Builder<'a> {
             title,
             entries: Vec::new(),
             unreached: Vec::new(),
+            compensation: false,
+            aborts: Vec::new(),
+            error_workflow: None,
         }
     }
 }
@@ -865,7 +880,9 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> 
     let wf = a.wf;
     let (implementations, calls) = implementations::collect(wf, options.test.as_ref());
     let mut b = Builder::new(a, options, wf.name.text.clone(), calls);
+    b.error_workflow = Some(errors::error_workflow_id(&wf.name.text));
     b.layout();
+    b.compensation = b.tracks_completed();
     b.build();
     let orchestration = b.finish()?;
     let mut intakes = Vec::new();
@@ -880,6 +897,7 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> 
         orchestration,
         intakes,
         implementations,
+        errors: errors::emit(a, options)?,
     })
 }
 
@@ -1090,6 +1108,7 @@ impl Builder<'_> {
                 self.routes(NodeId::Step(StepId(i as u32)), exit_node);
             }
         }
+        self.abort_path();
         self.entry_points();
     }
 
@@ -1108,6 +1127,7 @@ impl Builder<'_> {
 
         let context = format!("{name} · context");
         let entry = self.keep(&context, &available, None, true, place);
+        self.keep_run_fields(&entry);
         if let Some(doc) = &step.doc {
             self.note(&entry, doc.clone());
         }
@@ -1197,10 +1217,19 @@ impl Builder<'_> {
         };
         let mut timeout_escalation: Option<(String, usize)> = None;
         if let Some(call) = &call {
-            let (needs, returned) = self.call(s, call, &context, work_place);
+            let (needs, node, returned) = self.call_as(s, call, &context, &name, work_place);
             self.connect(&last, 0, &needs);
             let join = self.no_op(&result, place.at(col + 2, 0));
             self.connect(&returned, 0, &join);
+            // A failed implementation: the workflow owner retries, takes over or aborts.
+            self.failed(
+                s,
+                call,
+                (&node, &returned),
+                &context,
+                &join,
+                place.at(col, 2),
+            );
             col += 3;
         } else if person {
             let incoming_sla = self.incoming_sla(s);
@@ -1444,7 +1473,8 @@ impl Builder<'_> {
             output = 1;
         }
         self.connect(&current, output, &done);
-        (entry, done)
+        let exit = self.completed(s, &done, place.at(col + 5, 0));
+        (entry, exit)
     }
 
     /// The delivery of a `notify` message to the customer, beside the work: an email to the
@@ -1739,6 +1769,7 @@ impl Builder<'_> {
         let arrow = format!("{} → {}", wf.node_name(from), wf.step(to).name.text);
         let carries = ids(&transition.route().carries);
         let handoff = self.keep(&format!("handoff {arrow}"), &carries, None, false, place);
+        self.keep_run_fields(&handoff);
         let mut notes = Vec::new();
         if let Some(reason) = &transition.route().reason {
             notes.push(format!("Reason: {}", reason.value));
@@ -1825,7 +1856,10 @@ impl Builder<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let settings = json!({ "executionOrder": "v1" });
+        let mut settings = json!({ "executionOrder": "v1" });
+        if let Some(id) = &self.error_workflow {
+            settings["errorWorkflow"] = json!(id);
+        }
         let name = &self.title;
         let text = match self.options.profile {
             Profile::Export => serde_json::to_string_pretty(&ExportWorkflow {
