@@ -288,16 +288,16 @@ impl Builder<'_> {
         );
         self.connect(&choice, 2, &aborted);
         self.aborts.push(aborted);
-        // Anything else (a take over without every field): ask again.
+        // Anything else (a take over without every field): ask again, with what went wrong.
         let again = self.merge(
             &format!("{name} · ask again"),
-            context,
+            &what,
             &[],
             None,
             place.at(place.col + 3, place.row + 3),
         );
         self.connect(&choice, 3, &again);
-        self.connect(&again, 0, &what);
+        self.connect(&again, 0, &task);
     }
 
     /// The end of an abort: the compensations of the completed steps, latest first, each with
