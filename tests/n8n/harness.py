@@ -948,8 +948,9 @@ def posting(implementation, url):
     )
 
 
-def answer_owner(case, home, workflow, execution, mailbox, node_name, choice):
-    """Answers the owner's task of a failed step through the signed link of its email."""
+def answer_owner(case, home, workflow, execution, mailbox, node_name, choice, values=None):
+    """Answers the owner's task of a failed step through the signed link of its email (the
+    choice, then `values` by field label)."""
     node = next(n for n in workflow["nodes"] if n["name"] == node_name)
     link = signed_link(mailbox, node, execution)
     if link is None:
@@ -964,7 +965,8 @@ def answer_owner(case, home, workflow, execution, mailbox, node_name, choice):
         fail(case, f"the owner's link does not open the form with the choice {choice!r} (HTTP {status})")
         return False
     labels = form_labels(node) or []
-    body, content_type = multipart({f"field-{i}": (choice if i == 0 else "") for i, _ in enumerate(labels)})
+    values = dict(values or {})
+    body, content_type = multipart({f"field-{i}": (choice if i == 0 else values.get(label, "")) for i, label in enumerate(labels)})
     status = post(link, body, content_type)
     log(f"  the owner chose {choice} through the signed link (HTTP {status})")
     return True
@@ -999,6 +1001,8 @@ def errors_scenario(home, work, mailbox):
         "compensation.file": lambda i: stub(i, {}),
         "owner_retry: pay": lambda i: calling(i, f"{base}/flaky/owner-retry-pay"),
         "owner_retry.file": lambda i: stub(i, {}),
+        "owner_takes_over: pay": lambda i: calling(i, f"{base}/broken/owner-takes-over-pay"),
+        "owner_takes_over.file": lambda i: stub(i, {}),
     }
     flat = os.path.join(work, "errors-import")
     os.makedirs(flat)
@@ -1019,7 +1023,7 @@ def errors_scenario(home, work, mailbox):
         return
     publish(home, sorted(ids.values()))
     executions_of = {}
-    for name in ("compensation", "owner_retry"):
+    for name in ("compensation", "owner_retry", "owner_takes_over"):
         result = n8n(home, "execute", f"--id={ids[name]}", "--rawOutput")
         run = first_json(result.stdout)
         if run is None:
@@ -1039,13 +1043,14 @@ def errors_scenario(home, work, mailbox):
         log("  the irreversible step failed once, was not retried, and waits for its owner")
     with Server(home) as server:
         del server
-        for name, choice in (("compensation", "Abort"), ("owner_retry", "Retry")):
+        answers = (("compensation", "Abort", {}), ("owner_retry", "Retry", {}), ("owner_takes_over", "Take over", {"payout": "P-9"}))
+        for name, choice, values in answers:
             mail = [m for m in mailbox.to("boss@example.com") if m["subject"] == f"{name}: pay failed"]
             if not mail:
                 fail("errors", f"{name}: the owner's task never reached boss@example.com")
                 continue
             log(f"  {name}: the owner's task reached boss@example.com")
-            if not answer_owner("errors", home, workflows[name], executions_of[name], mailbox, "pay · ask the owner", choice):
+            if not answer_owner("errors", home, workflows[name], executions_of[name], mailbox, "pay · ask the owner", choice, values):
                 continue
         deadline = time.time() + 90
         while time.time() < deadline:
@@ -1078,6 +1083,13 @@ def errors_scenario(home, work, mailbox):
         fail("errors", f"after Retry the run is {retried[1]!r} and the implementation was asked {flaky} times (expected success, twice)")
     else:
         log("  Retry ran the implementation again and the work went on")
+    taken = done["owner_takes_over"]
+    if taken[1] != "success" or '"P-9"' not in taken[2] or "email boss@example.com" not in taken[2] or "file · result" not in taken[2]:
+        fail("errors", f"after Take over the run is {taken[1]!r}; expected the owner's payout P-9, answered by email boss@example.com, to reach file")
+    else:
+        log("  Take over: the owner's answer (by email boss@example.com) was the step's result and the work went on")
+    if CALLBACKS.hits.get("/broken/owner-takes-over-pay", 0) != 1:
+        fail("errors", "the implementation that the owner took over was asked more than once")
 
 
 def main():
