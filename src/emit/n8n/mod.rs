@@ -16,7 +16,9 @@
 //!   goes to the `else` step or ends: fail closed); `escalate to` an `If` on the condition whose
 //!   true branch carries the listed fields to the target's form, then joins the successors;
 //! - conditional routes become an `If` (one condition) or a `Switch` (several, every matching
-//!   output taken, `otherwise` as the fallback output); unconditional routes fan out.
+//!   output taken, `otherwise` as the fallback output); unconditional routes fan out;
+//! - a failed implementation gives the workflow owner a task (retry, take over, abort), and an
+//!   abort runs the compensations of the completed `compensable by` steps (`errors.rs`).
 //!
 //! **Invariants:** node names are unique by construction: a node is named either by a trigger's
 //! or a step's identifier alone (one scope holds both, so they differ), or by a fixed prefix or
