@@ -25,6 +25,10 @@ fn compile(source: &str, options: &Options) -> Vec<(String, String, String)> {
                 .intakes
                 .iter()
                 .map(|(file, json)| format!("== {file} (intake)\n{json}"))
+                .chain(std::iter::once(format!(
+                    "== {} (error workflow)\n{}",
+                    output.errors.0, output.errors.1
+                )))
                 .chain(
                     output
                         .implementations
@@ -192,6 +196,7 @@ workflow injection {
         let output = emit(&analysis, &Options::default()).expect("valid output");
         let docs: Vec<Value> = std::iter::once(&output.orchestration)
             .chain(output.intakes.iter().map(|(_, json)| json))
+            .chain(std::iter::once(&output.errors.1))
             .chain(output.implementations.iter().map(|i| &i.json))
             .map(|json| serde_json::from_str(json).expect("JSON"))
             .collect();
