@@ -47,13 +47,7 @@ pub(super) fn emit(
         title(&wf.name.text, &t.name.text),
         std::collections::BTreeMap::new(),
     );
-    let place = Place {
-        lane: 0,
-        depth: 0,
-        stack: 0,
-        col: 0,
-        row: 0,
-    };
+    let place = Place::lane(0);
     let (node, source) = if t.kind == TriggerKind::Manual {
         // A manual start asks whoever starts it for the fields it provides.
         let fields = b.form_fields(&ids(&t.provides));
