@@ -8,7 +8,7 @@ installed once from npm into a cache outside the clone (HANDOFF_SCREENSHOT_DIR, 
 ~/.cache/handoff-screenshot). Everything runs on 127.0.0.1.
 
 Usage: tests/n8n/screenshot.py [EXAMPLE] [PNG] [--width W] [--height H]
-       (defaults: refund, docs/images/n8n-refund.png, 2400 x 1000)
+       (defaults: refund, docs/images/n8n-refund.png, a 3840 x 1100 window at scale 2)
 """
 import argparse
 import json
@@ -68,9 +68,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("example", nargs="?", default="refund")
     parser.add_argument("png", nargs="?", default=os.path.join(ROOT, "docs", "images", "n8n-refund.png"))
-    parser.add_argument("--width", type=int, default=2400)
-    parser.add_argument("--height", type=int, default=1000)
-    parser.add_argument("--scale", type=float, default=1, help="device pixels per CSS pixel")
+    parser.add_argument("--width", type=int, default=3840)
+    parser.add_argument("--height", type=int, default=1100)
+    parser.add_argument("--scale", type=float, default=2, help="device pixels per CSS pixel")
     parser.add_argument("--clip", default="", help="only the part X,Y,W,H of the page (CSS pixels)")
     args = parser.parse_args()
     if not os.path.exists(CHROMIUM):
