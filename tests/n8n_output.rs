@@ -132,8 +132,8 @@ fn output_has_the_shape_of_an_n8n_export() {
 }
 
 /// The canvas reads left to right: no connection of an example (none has a loop) runs back, no
-/// two nodes stand closer than a node's size, and every node of an orchestration stands inside
-/// a lane, below its label.
+/// two nodes stand closer than a node's size, every node of an orchestration stands inside a
+/// lane, below its label, and the frames of two steps never overlap.
 #[test]
 fn the_canvas_reads_left_to_right_in_lanes() {
     for path in examples() {
@@ -161,9 +161,37 @@ fn the_canvas_reads_left_to_right_in_lanes() {
                     }
                 }
             }
-            let (lanes, work): (Vec<&Value>, Vec<&Value>) = nodes
+            let (stickies, work): (Vec<&Value>, Vec<&Value>) = nodes
                 .iter()
                 .partition(|n| n["type"] == "n8n-nodes-base.stickyNote");
+            let named = |prefix: &str| -> Vec<&Value> {
+                stickies
+                    .iter()
+                    .copied()
+                    .filter(|n| n["name"].as_str().is_some_and(|s| s.starts_with(prefix)))
+                    .collect()
+            };
+            let (lanes, frames) = (named("lane "), named("step "));
+            assert_eq!(lanes.len() + frames.len(), stickies.len());
+            let size = |n: &Value| {
+                (
+                    n["parameters"]["width"].as_i64().expect("width"),
+                    n["parameters"]["height"].as_i64().expect("height"),
+                )
+            };
+            for (i, a) in frames.iter().enumerate() {
+                for b in &frames[i + 1..] {
+                    let ((ax, ay), (aw, ah)) = (at(a), size(a));
+                    let ((bx, by), (bw, bh)) = (at(b), size(b));
+                    assert!(
+                        ax + aw <= bx || bx + bw <= ax || ay + ah <= by || by + bh <= ay,
+                        "{}: {} and {} overlap",
+                        path.display(),
+                        a["name"],
+                        b["name"]
+                    );
+                }
+            }
             for (i, a) in work.iter().enumerate() {
                 for b in &work[i + 1..] {
                     let (pa, pb) = (at(a), at(b));
@@ -180,9 +208,7 @@ fn the_canvas_reads_left_to_right_in_lanes() {
                 }
                 let (x, y) = at(a);
                 let inside = lanes.iter().filter(|lane| {
-                    let (lx, ly) = at(lane);
-                    let w = lane["parameters"]["width"].as_i64().expect("width");
-                    let h = lane["parameters"]["height"].as_i64().expect("height");
+                    let ((lx, ly), (w, h)) = (at(lane), size(lane));
                     x >= lx && x + 100 <= lx + w && y >= ly + 100 && y + 100 <= ly + h
                 });
                 assert_eq!(

@@ -118,7 +118,7 @@ impl Builder<'_> {
             "n8n-nodes-base.executeWorkflowTrigger",
             1.1,
             json!({ "inputSource": "passthrough" }),
-            place.at(0, 0),
+            place.alone().at(0, 0),
         );
         self.note(
             &start,
@@ -144,7 +144,7 @@ impl Builder<'_> {
             super::SWITCH,
             3.4,
             json!({ "rules": { "values": rules }, "options": {} }),
-            place.at(1, 1),
+            place.alone().at(1, 1),
         );
         self.connect(&start, 0, &switch);
         for (k, (_, node, _)) in entries.iter().enumerate() {

@@ -31,23 +31,31 @@ use serde_json::json;
 use super::{markdown_literal, uuid_of, Builder, Node, STICKY};
 use crate::ir::NodeId;
 
-/// Where a node goes: its lane, and its column and row inside its step (a hint: only the order
-/// of rows among the branches out of one node is used).
+/// Where a node goes: its lane, the step it belongs to (its index in the routing graph), and
+/// its column and row inside its step (a hint: only the order of rows among the branches out of
+/// one node is used).
 #[derive(Clone, Copy)]
 pub(super) struct Place {
     pub(super) lane: usize,
+    pub(super) step: Option<usize>,
     pub(super) col: i64,
     pub(super) row: i64,
 }
 
 impl Place {
-    /// The first place in `lane`.
+    /// The first place in `lane`, in no step.
     pub(super) fn lane(lane: usize) -> Place {
         Place {
             lane,
+            step: None,
             col: 0,
             row: 0,
         }
+    }
+
+    /// The same place, in no step.
+    pub(super) fn alone(self) -> Place {
+        Place { step: None, ..self }
     }
 
     pub(super) fn at(self, col: i64, row: i64) -> Place {
@@ -92,6 +100,11 @@ const HEADER: i64 = 120;
 /// Below a lane's last row, and between lanes.
 const FOOTER: i64 = 100;
 const GAP: i64 = 40;
+/// A step's frame: above its first row (its title), below its last row (the node names), and
+/// beside its nodes.
+const FRAME_TOP: i64 = 70;
+const FRAME_BOTTOM: i64 = 170;
+const FRAME_SIDE: i64 = 40;
 /// The longest straight connection whose cells are kept free (longer ones may cross nodes):
 /// this bounds the work per connection.
 const SPAN: usize = 8;
@@ -131,7 +144,14 @@ impl Builder<'_> {
 
     /// The first place of a trigger's or a step's nodes.
     pub(super) fn place_of(&self, node: NodeId) -> Place {
-        Place::lane(self.lane_of(node))
+        let step = match node {
+            NodeId::Step(_) => Some(self.a.graph.node(node).index()),
+            NodeId::Trigger(_) => None,
+        };
+        Place {
+            step,
+            ..Place::lane(self.lane_of(node))
+        }
     }
 
     /// Gives every node its position, and adds the lanes' labels (see the module's doc).
@@ -366,14 +386,71 @@ impl Builder<'_> {
             }
             stickies.push(self.label(lane, &name, [0, top[lane]], width, rows[lane]));
         }
+        // A frame behind each step's nodes, titled by the step, in order of the steps.
+        let mut frames: std::collections::BTreeMap<usize, [i64; 4]> =
+            std::collections::BTreeMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(step) = places[i].step {
+                let [x, y] = node.position;
+                let frame = frames.entry(step).or_insert([x, y, x, y]);
+                *frame = [
+                    frame[0].min(x),
+                    frame[1].min(y),
+                    frame[2].max(x),
+                    frame[3].max(y),
+                ];
+            }
+        }
+        let steps: HashMap<usize, crate::ir::StepId> = (0..self.wf.steps.len())
+            .filter_map(|k| u32::try_from(k).ok())
+            .map(crate::ir::StepId)
+            .map(|s| (self.a.step_node(s).index(), s))
+            .collect();
+        for (step, bounds) in frames {
+            if let Some(&s) = steps.get(&step) {
+                stickies.push(self.frame(s, bounds));
+            }
+        }
         self.nodes.splice(0..0, stickies);
+    }
+
+    /// The sticky note behind the nodes of step `s`, which stand between `[x0, y0]` and
+    /// `[x1, y1]`: it names the step by its title (and identifier).
+    fn frame(&self, s: crate::ir::StepId, [x0, y0, x1, y1]: [i64; 4]) -> Node {
+        let wf = self.wf;
+        let step = wf.step(s);
+        let name = &step.name.text;
+        let content = match &step.title {
+            Some(title) => format!("## {}\n`{name}`", markdown_literal(&title.value)),
+            None => format!("## `{name}`"),
+        };
+        // A name no other node can have (a space after a fixed prefix).
+        let sticky = format!("step {name}");
+        Node {
+            parameters: json!({
+                "content": content,
+                "height": y1 - y0 + FRAME_TOP + FRAME_BOTTOM,
+                "width": x1 - x0 + 100 + 2 * FRAME_SIDE,
+                "color": 5,
+            }),
+            id: uuid_of(&[&wf.name.text, &sticky]),
+            name: sticky,
+            kind: STICKY.to_string(),
+            type_version: json!(1),
+            position: [x0 - FRAME_SIDE, y0 - FRAME_TOP],
+            webhook_id: None,
+            credentials: None,
+            settings: None,
+            notes: None,
+            notes_in_flow: false,
+        }
     }
 
     /// The sticky note that labels lane `lane` (of the actor `name`; the triggers' for lane 0).
     fn label(&self, lane: usize, name: &str, position: [i64; 2], width: i64, rows: usize) -> Node {
         let wf = self.wf;
         let content = if lane == 0 {
-            "## Triggers\nWhere work enters the workflow.".to_string()
+            "# Triggers\nWhere work enters the workflow.".to_string()
         } else {
             let actor = wf.actors.iter().find(|a| a.name.text == name);
             let kind = actor.map_or("", |a| a.kind.keyword());
@@ -381,7 +458,7 @@ impl Builder<'_> {
                 .and_then(|a| a.title.as_ref())
                 .map(|t| format!("\n{}", markdown_literal(&t.value)))
                 .unwrap_or_default();
-            format!("## {} ({kind}){title}", markdown_literal(name))
+            format!("# {} ({kind}){title}", markdown_literal(name))
         };
         // The triggers' lane has a name no actor can have (`·` is not in identifiers).
         let sticky = if lane == 0 {

@@ -22,7 +22,7 @@
 //! or a step's identifier alone (one scope holds both, so they differ), or by a fixed prefix or
 //! a ` · ` suffix around identifiers that an identifier cannot contain (a space, `·`, `→`), with
 //! a different prefix or suffix for each kind of generated node and an index where a step has
-//! several of one kind (`lane ACTOR`, `lane · triggers`, `STEP · context`, `handoff A → B`,
+//! several of one kind (`lane ACTOR`, `step STEP`, `lane · triggers`, `STEP · context`, `handoff A → B`,
 //! `STEP · escalation to X (2)`, …), so no user name and no other generated name can produce the
 //! same text. Ids are UUID v5 of the
 //! workflow and node names, so output is byte-identical across runs; every string from the
@@ -1477,7 +1477,8 @@ impl Builder<'_> {
             || (!always.is_empty() && (!when.is_empty() || otherwise.is_some()))
             || (always.is_empty() && !exclusive);
         let source = wf.node_name(from).to_string();
-        let place = self.place_of(from).at(5, 0);
+        // The routes stand between the steps, outside the step's frame.
+        let place = self.place_of(from).alone().at(5, 0);
         for t in always {
             let target = self.reach(t, fork, place.at(5, -1));
             self.connect(exit, 0, &target);
