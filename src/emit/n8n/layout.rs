@@ -2,8 +2,9 @@
 //! a glance in n8n's editor.
 //!
 //! The builder does not place nodes. For each node it adds it gives a [`Place`]: the lane the
-//! node belongs to (the actor who owns its step, or the triggers' lane) and a hint of where it
-//! stands inside its step (its main line at row 0, side branches below). Once the last node is
+//! node belongs to (the actor who owns its step, or the triggers' lane), the step it belongs to
+//! if any, and a hint of where it stands inside its step (its main line at row 0, side branches
+//! below). Once the last node is
 //! added, [`Builder::arrange`] lays the canvas out from the connections themselves:
 //! - **columns**: a node stands one column right of the furthest node that leads to it (the
 //!   longest path over the connections; the back edges of loops, found by a depth-first search
@@ -17,11 +18,14 @@
 //!   it. A straight connection never runs behind a node: the cells it crosses are kept free;
 //! - **lanes**: a horizontal band per actor, in order of first use, below the triggers' band,
 //!   each as high as its rows, headed by a sticky note that names the actor (its kind and
-//!   title); the label stands above the band's first row, never behind a node.
+//!   title); the label stands above the band's first row, never behind a node;
+//! - **frames**: behind the nodes of each step, a sticky note titled by the step (its routes and
+//!   handoffs stand outside it, between the steps).
 //!
 //! **Invariants:** positions depend only on the order nodes were added, their places and the
 //! connections, so the output is byte-identical across runs; no two nodes share a position and
-//! no node stands on a lane's label; the work is linear in nodes plus connections (a straight
+//! no node stands on a lane's label (`tests/n8n_output.rs` also checks, on the examples, that no
+//! connection runs back and no two frames overlap); the work is linear in nodes plus connections (a straight
 //! connection keeps at most [`SPAN`] cells free).
 
 use std::collections::{HashMap, VecDeque};
