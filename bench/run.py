@@ -139,9 +139,7 @@ def main_n8n(runs):
     sizes = [1000, 10000]
     prepare(sizes)
     rows, failures, results = [], [], {}
-    # Not `twoway`: every step there has thousands of fields available, and the n8n output lists
-    # the fields each step keeps, so its size grows with steps times fields (README).
-    for shape in [s for s in SHAPES if s != "twoway"]:
+    for shape in SHAPES:
         for n in sizes:
             path = os.path.join(OUT, f"{shape}_{n}.handoff")
             size = os.path.getsize(path)

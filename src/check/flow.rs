@@ -410,6 +410,64 @@ impl ContextFlow {
         })
     }
 
+    /// The fields some route into `n` may pass that are not available on entry on every path:
+    /// `(∪ over the reached routes into n of what each passes) \ avail_in(n)`, in declaration
+    /// order. A target that keeps what a route passes and has to give `n` exactly `avail_in`
+    /// removes these on entry. The cost is the routes into `n` times the words of a field set,
+    /// and the result lists only differences, so emitting it for every step stays linear in the
+    /// routes where most context flows on unchanged (a chain removes nothing).
+    pub fn dropped_in(&self, wf: &Workflow, graph: &Graph, n: NodeIndex) -> Vec<FieldId> {
+        let words = self.avail_in.words();
+        let mut may = vec![0u64; words];
+        for e in graph.g.edges_directed(n, Direction::Incoming) {
+            let u = e.source().index();
+            if !graph.reached[u] {
+                continue;
+            }
+            match *e.weight() {
+                EdgeKind::Transition(t, TransitionKind::Handoff) => {
+                    for f in wf.transitions[t.index()]
+                        .route()
+                        .carries
+                        .iter()
+                        .filter_map(|c| c.target)
+                    {
+                        may[f.index() / 64] |= 1 << (f.index() % 64);
+                    }
+                }
+                EdgeKind::Transition(_, TransitionKind::Flow) | EdgeKind::Compensation => {
+                    for (w, a) in may.iter_mut().zip(self.avail_in.row(u)) {
+                        *w |= a;
+                    }
+                    for &f in self.provides.of(u) {
+                        may[f / 64] |= 1 << (f % 64);
+                    }
+                }
+                EdgeKind::ApprovalElse => {
+                    for (w, a) in may.iter_mut().zip(self.avail_in.row(u)) {
+                        *w |= a;
+                    }
+                }
+            }
+        }
+        for (w, a) in may.iter_mut().zip(self.avail_in.row(n.index())) {
+            *w &= !a;
+        }
+        let mut out = Vec::new();
+        for (k, &w) in may.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                let bit = w.trailing_zeros() as usize;
+                let f = k * 64 + bit;
+                if f < wf.fields.len() {
+                    out.push(FieldId(f as u32));
+                }
+                w &= w - 1;
+            }
+        }
+        out
+    }
+
     /// Runs `f` on the trace of `field`, computing it first if it is not cached.
     fn with_trace<R>(
         &self,

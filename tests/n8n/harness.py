@@ -10,14 +10,23 @@ resumed through its resume URL with n8n running, and the work must continue to t
 Last, one example is compiled as it ships (no test variant), published, and called through its
 webhook with n8n running: the request body must reach the steps.
 
+With --queue, the same cases run on n8n's queue mode instead (see `queue_mode`): PostgreSQL and
+Redis (Debian's packages, installed when missing) on free ports, one `n8n start` main and two
+`n8n worker` processes. Each case's manual trigger becomes a webhook, so that its execution goes
+through the queue as a production one does; the shipped examples are started as their users
+start them; every check above holds, and every execution must have run on a worker.
+
 n8n itself is installed once into a cache outside the clone (HANDOFF_N8N_DIR, default
 ~/.cache/handoff-n8n/2.8.4) and reused. Everything runs offline, on 127.0.0.1.
+HANDOFF_N8N_DEBUG=1 keeps the work directory and prints the servers' logs.
 
-Usage: tests/n8n/harness.py [CASE ...]
+Usage: tests/n8n/harness.py [--queue] [CASE ...]
 """
+import glob
 import json
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -84,6 +93,8 @@ BROKER_PORT = None
 N8N_PORT = None
 MAILBOX = None
 CALLBACKS = None
+# The queue-mode deployment while one runs: n8n's database is then its PostgreSQL.
+QUEUE = None
 
 
 def n8n_env(home):
@@ -114,6 +125,8 @@ def n8n_env(home):
             "TZ": "UTC",
         }
     )
+    if QUEUE is not None:
+        env.update(QUEUE.settings())
     return env
 
 
@@ -263,6 +276,9 @@ def import_credentials(home, work, mailbox):
 def publish(home, workflow_ids):
     """Publishes workflows as `n8n publish:workflow --id=ID` does (n8n 2 runs only published
     sub-workflows), in one database transaction: one CLI start per workflow would take minutes."""
+    if QUEUE is not None:
+        QUEUE.publish(workflow_ids)
+        return
     with sqlite3.connect(os.path.join(home, ".n8n", "database.sqlite")) as conn:
         for workflow_id in workflow_ids:
             updated = conn.execute(
@@ -412,6 +428,10 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
+        if QUEUE is not None:
+            # Queue mode: the deployment's main process is already serving.
+            self.process = None
+            return self
         env = n8n_env(self.home)
         self.log = open(os.path.join(self.home, "server.log"), "w")
         self.process = subprocess.Popen([N8N_BIN, "start"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -426,6 +446,8 @@ class Server:
         raise RuntimeError("n8n did not start")
 
     def __exit__(self, *exc):
+        if self.process is None:
+            return
         if os.environ.get("HANDOFF_N8N_DEBUG"):
             self.log.flush()
             print(open(os.path.join(self.home, "server.log")).read()[-4000:])
@@ -458,6 +480,8 @@ class Server:
 
 def executions(home, workflow_id):
     """(id, status, data) of the workflow's executions, newest first."""
+    if QUEUE is not None:
+        return QUEUE.executions(workflow_id)
     with sqlite3.connect(os.path.join(home, ".n8n", "database.sqlite")) as conn:
         return conn.execute(
             "select e.id, e.status, d.data from execution_entity e join execution_data d on d.executionId = e.id "
@@ -499,15 +523,11 @@ def stub(implementation, returns):
     )
 
 
-def shipped(home, work, live, mailbox):
-    """Compiles an example as it ships (no test variant), stubs its implementations, imports and
-    publishes everything with n8n's CLI, starts n8n and starts the work as its users do: a
-    webhook's intake answers 202 at once; a public form's intake answers with its completion
-    page and never leads its submitter to a person's task. The orchestration runs on its own,
-    with the request in its context, and waits at the right person's task, sent by email."""
-    name = live["name"]
-    log(f"{name} ({live['example']})")
-    out = os.path.join(work, name.replace(" ", "-"))
+def ship(work, live):
+    """Compiles an example as it ships (no test variant) and stubs its implementations. Returns
+    the build's directory and its workflow files: implementations first, then the
+    orchestration and its intakes."""
+    out = os.path.join(work, live["name"].replace(" ", "-"))
     result = subprocess.run(
         [HANDOFF, "build", os.path.join(ROOT, "examples", f"{live['example']}.handoff"), "--target", "n8n", "-o", out],
         capture_output=True, text=True,
@@ -523,7 +543,16 @@ def shipped(home, work, live, mailbox):
         json.dump(implementation, open(path, "w"))
     files = [os.path.join(directory, n) for n in sorted(os.listdir(directory))]
     files += [os.path.join(out, n) for n in sorted(os.listdir(out)) if n.endswith(".json")]
-    orchestration_id = json.load(open(os.path.join(out, f"{live['example']}.json")))["id"]
+    return out, files
+
+
+def shipped(home, work, live, mailbox):
+    """Compiles an example as it ships (no test variant), stubs its implementations, imports and
+    publishes everything with n8n's CLI, starts n8n and starts the work as its users do (see
+    `started_as_users_do`)."""
+    name = live["name"]
+    log(f"{name} ({live['example']})")
+    out, files = ship(work, live)
     for path in files:
         workflow_id = json.load(open(path))["id"]
         for args in (["import:workflow", f"--input={path}"], ["publish:workflow", f"--id={workflow_id}"]):
@@ -533,42 +562,52 @@ def shipped(home, work, live, mailbox):
                 return
     log(f"  imported and published {len(files)} workflows (orchestration, intake, implementations)")
     with Server(home) as server:
-        started = time.time()
-        if "path" in live:
-            body = json.loads(json.dumps(live["body"]).replace("{callback}", f"http://127.0.0.1:{CALLBACKS.port}"))
-            status = server.request(f"webhook/{live['path']}", json.dumps(body).encode(), "application/json")
-            log(f"  the webhook answered {status} in {time.time() - started:.1f}s")
-            if status != live["expect"]["webhook_status"]:
-                fail(name, f"the webhook answered {status}, expected {live['expect']['webhook_status']}")
-        else:
-            intake = json.load(open(os.path.join(out, f"{live['example']}.intake.{live['form']}.json")))
-            trigger = next(n for n in intake["nodes"] if n["type"] == "n8n-nodes-base.formTrigger")
-            labels = [f["fieldLabel"] for f in trigger["parameters"]["formFields"]["values"]]
-            body, content_type = multipart({f"field-{i}": live["fields"][label] for i, label in enumerate(labels)})
-            url = f"{server.base}/form/{trigger['webhookId']}"
-            for _ in range(90):
-                status, page = get(url)
-                if status not in (404, 503):
-                    break
-                time.sleep(1)
-            request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
-            try:
-                with urllib.request.urlopen(request, timeout=30) as r:
-                    status, answer = r.status, r.read().decode("utf-8", "replace")
-            except urllib.error.HTTPError as e:
-                status, answer = e.code, e.read().decode("utf-8", "replace")
-            log(f"  the public form answered {status}: {answer[:120]!r}")
-            if status != 200:
-                fail(name, f"the public form answered {status}")
-            if "form-waiting" in answer or "webhook-waiting" in answer:
-                fail(name, f"the public form led its submitter on to a task: {answer[:300]!r}")
-        deadline = time.time() + 60
-        rows = []
-        while time.time() < deadline:
-            rows = executions(home, orchestration_id)
-            if rows and rows[0][1] not in ("new", "running"):
+        started_as_users_do(server, home, out, live, mailbox)
+
+
+def started_as_users_do(server, home, out, live, mailbox):
+    """Starts a shipped example's work on a running n8n as its users do: a webhook's intake
+    answers 202 at once; a public form's intake answers with its completion page and never
+    leads its submitter to a person's task. The orchestration runs on its own, with the request
+    in its context, and waits at the right person's task, sent by email."""
+    name = live["name"]
+    orchestration_id = json.load(open(os.path.join(out, f"{live['example']}.json")))["id"]
+    started = time.time()
+    if "path" in live:
+        body = json.loads(json.dumps(live["body"]).replace("{callback}", f"http://127.0.0.1:{CALLBACKS.port}"))
+        status = server.request(f"webhook/{live['path']}", json.dumps(body).encode(), "application/json")
+        log(f"  the webhook answered {status} in {time.time() - started:.1f}s")
+        if status != live["expect"]["webhook_status"]:
+            fail(name, f"the webhook answered {status}, expected {live['expect']['webhook_status']}")
+    else:
+        intake = json.load(open(os.path.join(out, f"{live['example']}.intake.{live['form']}.json")))
+        trigger = next(n for n in intake["nodes"] if n["type"] == "n8n-nodes-base.formTrigger")
+        labels = [f["fieldLabel"] for f in trigger["parameters"]["formFields"]["values"]]
+        body, content_type = multipart({f"field-{i}": live["fields"][label] for i, label in enumerate(labels)})
+        url = f"{server.base}/form/{trigger['webhookId']}"
+        for _ in range(90):
+            status, page = get(url)
+            if status not in (404, 503):
                 break
             time.sleep(1)
+        request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as r:
+                status, answer = r.status, r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as e:
+            status, answer = e.code, e.read().decode("utf-8", "replace")
+        log(f"  the public form answered {status}: {answer[:120]!r}")
+        if status != 200:
+            fail(name, f"the public form answered {status}")
+        if "form-waiting" in answer or "webhook-waiting" in answer:
+            fail(name, f"the public form led its submitter on to a task: {answer[:300]!r}")
+    deadline = time.time() + 60
+    rows = []
+    while time.time() < deadline:
+        rows = executions(home, orchestration_id)
+        if rows and rows[0][1] not in ("new", "running"):
+            break
+        time.sleep(1)
     if not rows:
         fail(name, "the intake started no run of the orchestration")
         return
@@ -937,14 +976,522 @@ def retries(home, work):
         fail("retries", "the work went on after the step failed")
 
 
+# Queue mode: what users run when one n8n process is not enough. A main process takes webhooks,
+# forms and resumes and puts every execution on a Redis queue; workers take them off and run
+# them; all share one PostgreSQL database and one encryption key.
+
+DB_PASSWORD = "handoff-harness-db"
+
+
+def postgres_program(name):
+    """A PostgreSQL program: Debian keeps the server's out of PATH, in
+    /usr/lib/postgresql/VERSION/bin; the newest installed version is used."""
+    found = [p for p in glob.glob(f"/usr/lib/postgresql/*/bin/{name}") if p.split("/")[4].isdigit()]
+    found.sort(key=lambda p: int(p.split("/")[4]))
+    return found[-1] if found else shutil.which(name)
+
+
+def ensure_queue_services():
+    """Installs PostgreSQL and Redis from Debian's packages unless they are installed."""
+    if postgres_program("initdb") and postgres_program("pg_ctl") and shutil.which("redis-server"):
+        return
+    if os.geteuid() != 0:
+        sys.exit("error: queue mode needs PostgreSQL and Redis: apt-get install -y postgresql redis-server")
+    log("installing PostgreSQL and Redis from Debian's packages")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql", "redis-server"], env=env, check=True)
+    if not (postgres_program("initdb") and shutil.which("redis-server")):
+        sys.exit("error: apt-get installed postgresql and redis-server, but initdb or redis-server is missing")
+
+
+def as_database_owner(command):
+    """PostgreSQL refuses to run as root: as root, its programs run as Debian's `postgres` user
+    (started in the database's directory: it may not enter the caller's)."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def stop_process(process):
+    """Stops a process the harness started in a session of its own, with whatever it started
+    (n8n's task runners): SIGTERM to its process group, SIGKILL if it has not stopped in 30 s."""
+    for sent, seconds in ((signal.SIGTERM, 30), (signal.SIGKILL, 30)):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sent)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait_ready(url, process, name, seconds=180):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{name} was not ready after {seconds} s ({url})")
+
+
+class QueueDeployment:
+    """n8n in queue mode on 127.0.0.1: a PostgreSQL and a Redis of its own (free ports, data in a
+    temporary directory), one main process (`n8n start`) and two `n8n worker` processes. While
+    the `with` block lasts, the harness's n8n CLI calls, `executions` and `publish` use its
+    database; when it ends, failed or not, every process it started is stopped."""
+
+    WORKERS = 2
+
+    def __init__(self, work):
+        self.work = work
+        self.processes = []
+        self.workers = []
+        self.root = None
+        self.pg_data = None
+
+    def __enter__(self):
+        global QUEUE
+        try:
+            self.start_postgres()
+            self.start_redis()
+        except BaseException:
+            self.__exit__()
+            raise
+        QUEUE = self
+        return self
+
+    def __exit__(self, *exc):
+        global QUEUE
+        QUEUE = None
+        for name, process, output in reversed(self.processes):
+            stop_process(process)
+            output.close()
+            if os.environ.get("HANDOFF_N8N_DEBUG"):
+                print(f"--- {name}'s log (last lines)\n{open(output.name).read()[-3000:]}")
+        if self.pg_data is not None:
+            subprocess.run(
+                as_database_owner([postgres_program("pg_ctl"), "-D", self.pg_data, "-m", "fast", "-w", "stop"]),
+                capture_output=True, cwd=self.root,
+            )
+        if self.root is not None and not os.environ.get("HANDOFF_N8N_DEBUG"):
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def spawn(self, name, command, env, cwd):
+        """Starts a process in a session of its own, its output in NAME.log under the work
+        directory."""
+        output = open(os.path.join(self.work, f"{name}.log"), "w")
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append((name, process, output))
+        return process
+
+    def start_postgres(self):
+        # Its own directory outside the work directory, which only root may enter.
+        self.root = tempfile.mkdtemp(prefix="handoff-n8n-postgres-")
+        if os.geteuid() == 0:
+            import pwd
+
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.root, owner.pw_uid, owner.pw_gid)
+        self.pg_port = free_port()
+        data = os.path.join(self.root, "data")
+        result = subprocess.run(
+            as_database_owner([postgres_program("initdb"), "-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C",
+                               "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"]),
+            capture_output=True, text=True, cwd=self.root,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"initdb failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        options = f"-c listen_addresses=127.0.0.1 -c port={self.pg_port} -c unix_socket_directories={self.root} -c fsync=off"
+        result = subprocess.run(
+            as_database_owner([postgres_program("pg_ctl"), "-D", data, "-l", os.path.join(self.root, "postgres.log"),
+                               "-o", options, "-w", "-t", "60", "start"]),
+            capture_output=True, text=True, cwd=self.root,
+        )
+        self.pg_data = data
+        if result.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not start:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        result = subprocess.run(
+            [postgres_program("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.root, "-p", str(self.pg_port),
+             "-U", "postgres", "-d", "postgres",
+             "-c", f"create role n8n login password '{DB_PASSWORD}'", "-c", "create database n8n owner n8n"],
+            capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"could not create n8n's database:\n{result.stderr[-2000:]}")
+        log(f"  PostgreSQL on 127.0.0.1:{self.pg_port}")
+
+    def start_redis(self):
+        self.redis_port = free_port()
+        directory = os.path.join(self.work, "redis")
+        os.makedirs(directory)
+        process = self.spawn(
+            "redis",
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port), "--save", "", "--appendonly", "no",
+             "--dir", directory],
+            dict(os.environ), directory,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline and process.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.redis_port), timeout=2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        log(f"  Redis on 127.0.0.1:{self.redis_port}")
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("Redis did not start")
+
+    def settings(self):
+        """What every n8n process of the deployment (and the CLI) is told."""
+        return {
+            "EXECUTIONS_MODE": "queue",
+            "DB_TYPE": "postgresdb",
+            "DB_POSTGRESDB_HOST": "127.0.0.1",
+            "DB_POSTGRESDB_PORT": str(self.pg_port),
+            "DB_POSTGRESDB_DATABASE": "n8n",
+            "DB_POSTGRESDB_USER": "n8n",
+            "DB_POSTGRESDB_PASSWORD": DB_PASSWORD,
+            "QUEUE_BULL_REDIS_HOST": "127.0.0.1",
+            "QUEUE_BULL_REDIS_PORT": str(self.redis_port),
+            # Resume links and form URLs that workers write name the main, which serves them.
+            "WEBHOOK_URL": f"http://127.0.0.1:{N8N_PORT}/",
+            "OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS": "true",
+            "N8N_GRACEFUL_SHUTDOWN_TIMEOUT": "10",
+        }
+
+    def start_n8n(self, home):
+        """The main, then the workers: the main runs the database migrations first. Each worker
+        has its own folder (and so its own event log), task broker port and health port."""
+        self.home = home
+        main = self.spawn("main", [N8N_BIN, "start"], n8n_env(home), home)
+        wait_ready(f"http://127.0.0.1:{N8N_PORT}/healthz/readiness", main, "the main process")
+        for number in range(1, self.WORKERS + 1):
+            folder = os.path.join(self.work, f"worker{number}")
+            os.makedirs(folder)
+            health = free_port()
+            env = n8n_env(folder)
+            env.update(
+                {
+                    "N8N_RUNNERS_BROKER_PORT": str(free_port()),
+                    "QUEUE_HEALTH_CHECK_ACTIVE": "true",
+                    "QUEUE_HEALTH_CHECK_PORT": str(health),
+                    "N8N_WORKER_SERVER_ADDRESS": "127.0.0.1",
+                }
+            )
+            process = self.spawn(f"worker{number}", [N8N_BIN, "worker", "--concurrency=5"], env, folder)
+            self.workers.append({"name": f"worker{number}", "folder": folder, "health": health, "process": process})
+        for worker in self.workers:
+            wait_ready(f"http://127.0.0.1:{worker['health']}/healthz/readiness", worker["process"], worker["name"])
+        log(f"  n8n main on 127.0.0.1:{N8N_PORT}, {self.WORKERS} workers ready")
+
+    def check_workers(self):
+        """Every execution ran on a worker, and both workers are alive.
+
+        n8n 2.8.4's execution records do not name the process that ran an execution: neither
+        execution_entity, execution_data nor execution_metadata has such a column, and the
+        worker's id travels only in the Bull job, which is removed once done. What n8n does
+        record is its event log, which each process writes in its own folder: the main logs
+        `n8n.queue.job.enqueued` for every job it puts on the queue, a worker logs
+        `n8n.queue.job.dequeued` for every job it takes and `n8n.node.started` for every node it
+        runs, with the execution's id. So: every node in an execution's run data (the database's
+        record of what ran) must have been started on a worker and none on the main, every job
+        the main enqueued must have been taken by a worker, and both workers must have taken
+        jobs (when there were at least two each) and still answer their readiness check
+        (database and Redis connected)."""
+        name = "queue mode"
+        log("queue mode: where the executions ran")
+        rows = json.loads(self.sql(
+            "select coalesce(json_agg(json_build_array(e.id, d.data) order by e.id), '[]') "
+            "from execution_entity e join execution_data d on d.\"executionId\" = e.id"
+        ))
+        run_nodes = {str(execution): list(unflatten(data)["resultData"]["runData"]) for execution, data in rows}
+        problems = None
+        for _ in range(10):
+            # The event log is written by a thread of its own: the last lines may lag a little.
+            main = event_log(self.home)
+            started, dequeued = {}, {}
+            for worker in self.workers:
+                for event in event_log(worker["folder"]):
+                    payload = event.get("payload", {})
+                    if event["eventName"] == "n8n.node.started":
+                        started.setdefault((payload["executionId"], payload["nodeName"]), set()).add(worker["name"])
+                    elif event["eventName"] == "n8n.queue.job.dequeued":
+                        dequeued[payload["jobId"]] = worker["name"]
+            enqueued = [e["payload"]["jobId"] for e in main if e["eventName"] == "n8n.queue.job.enqueued"]
+            on_main = {}
+            for event in main:
+                if event["eventName"] == "n8n.node.started":
+                    on_main.setdefault(event["payload"]["executionId"], []).append(event["payload"]["nodeName"])
+            problems = [f"the main ran execution {execution} itself: {nodes}" for execution, nodes in on_main.items()]
+            problems += [f"no worker took job {job} off the queue" for job in enqueued if job not in dequeued]
+            for execution, nodes in run_nodes.items():
+                elsewhere = [node for node in nodes if (execution, node) not in started]
+                if elsewhere:
+                    problems.append(f"execution {execution}: {elsewhere} ran, but on no worker")
+            if not problems:
+                break
+            time.sleep(1)
+        for problem in problems:
+            fail(name, problem)
+        if not rows:
+            fail(name, "the database recorded no execution")
+        if not enqueued:
+            fail(name, "the main put no job on the queue")
+        for worker in self.workers:
+            jobs = sorted(job for job, by in dequeued.items() if by == worker["name"])
+            try:
+                status, _ = get(f"http://127.0.0.1:{worker['health']}/healthz/readiness")
+            except (urllib.error.URLError, OSError) as error:
+                status = f"unreachable: {error}"
+            if worker["process"].poll() is not None or status != 200:
+                fail(name, f"{worker['name']} is not alive (exit code {worker['process'].poll()}, readiness HTTP {status})")
+            elif not jobs and len(enqueued) >= 2 * self.WORKERS:
+                # With a few cases (a developer's subset) one worker may well take them all.
+                fail(name, f"{worker['name']} took none of the {len(enqueued)} jobs")
+            else:
+                log(f"  {worker['name']} took {len(jobs)} of the {len(enqueued)} jobs and is alive and ready")
+        if not problems:
+            nodes = sum(len(n) for n in run_nodes.values())
+            log(f"  all {len(rows)} executions ({nodes} node runs) ran on the workers; the main enqueued {len(enqueued)} jobs and ran no node")
+
+    def sql(self, query, **params):
+        """One query on n8n's database, through psql; `:'NAME'` in the query is params[NAME] as a
+        quoted literal."""
+        command = [postgres_program("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                   "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "n8n", "-d", "n8n"]
+        for name, value in params.items():
+            command += ["-v", f"{name}={value}"]
+        result = subprocess.run(command, input=query, capture_output=True, text=True,
+                                env=dict(os.environ, PGPASSWORD=DB_PASSWORD))
+        if result.returncode != 0:
+            raise RuntimeError(f"psql failed: {result.stderr[-2000:]}")
+        return result.stdout
+
+    def executions(self, workflow_id):
+        return json.loads(self.sql(
+            "select coalesce(json_agg(json_build_array(e.id, e.status, d.data) order by e.id desc), '[]') "
+            "from execution_entity e join execution_data d on d.\"executionId\" = e.id where e.\"workflowId\" = :'workflow'",
+            workflow=workflow_id,
+        ))
+
+    def publish(self, workflow_ids):
+        count = self.sql(
+            "with published as (update workflow_entity set active = true, \"activeVersionId\" = \"versionId\" "
+            "where id = any(string_to_array(:'ids', ',')) and exists (select 1 from workflow_history h "
+            "where h.\"workflowId\" = workflow_entity.id and h.\"versionId\" = workflow_entity.\"versionId\") "
+            "returning id) select count(*) from published",
+            ids=",".join(workflow_ids),
+        )
+        if int(count) != len(set(workflow_ids)):
+            sys.exit(f"error: published {count.strip()} of {len(set(workflow_ids))} workflows")
+
+
+def event_log(folder):
+    """The events n8n's event bus logged in a process's folder (the main's n8nEventLog.log, a
+    worker's n8nEventLog-worker.log, and their rotated files)."""
+    events = []
+    for path in sorted(glob.glob(os.path.join(folder, ".n8n", "n8nEventLog*.log"))):
+        with open(path) as f:
+            for line in f:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # a line being written
+                if isinstance(event, dict) and "eventName" in event:
+                    events.append(event)
+    return events
+
+
+def unflatten(text):
+    """Execution data as n8n stores it, in the `flatted` format: a JSON array whose first entry is
+    the value; inside an entry, a string stands for the entry at that index (a string, an object
+    or an array), which is how shared and cyclic references are kept."""
+    table = json.loads(text)
+    built = {}
+
+    def entry(index):
+        value = table[index]
+        if not isinstance(value, (dict, list)):
+            return value
+        if index not in built:
+            if isinstance(value, list):
+                built[index] = []
+                built[index].extend(revive(v) for v in value)
+            else:
+                built[index] = {}
+                built[index].update((k, revive(v)) for k, v in value.items())
+        return built[index]
+
+    def revive(value):
+        return entry(int(value)) if isinstance(value, str) else value
+
+    return entry(0)
+
+
+def started_by_webhook(case, workflow):
+    """Queue mode runs executions on workers only when they start in production, as a trigger
+    or a webhook does (n8n's `execute` CLI runs in its own process): the case's manual trigger
+    becomes a webhook, under the same name, that answers at once. The payload node after it
+    emits the case's payload whatever it receives."""
+    node = next(n for n in workflow["nodes"] if n["name"] == "Test start")
+    node.update(
+        {
+            "type": "n8n-nodes-base.webhook",
+            "typeVersion": 2,
+            "parameters": {"httpMethod": "POST", "path": f"handoff-queue/{case['name']}", "responseMode": "onReceived", "options": {}},
+            "webhookId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"handoff-queue/{case['name']}")),
+        }
+    )
+
+
+def finished_run(home, workflow_id, seconds=300):
+    """The workflow's newest execution once it has stopped running, shaped as n8n's CLI prints
+    one (status and data)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        rows = executions(home, workflow_id)
+        if rows and rows[0][1] not in ("new", "running"):
+            return {"id": rows[0][0], "status": rows[0][1], "data": unflatten(rows[0][2])}
+        time.sleep(1)
+    return None
+
+
+def queue_mode(cases, full, home, work, mailbox):
+    """The same cases, and the shipped examples started as their users start them, on n8n's queue
+    mode, with the same checks; then every execution must have run on a worker, and both workers
+    must still be alive."""
+    log("queue mode: PostgreSQL, Redis, one n8n main, two n8n workers")
+    with QueueDeployment(work) as deployment:
+        import_credentials(home, work, mailbox)
+        imports = os.path.join(work, "import")
+        os.makedirs(imports)
+        workflows = compile_cases(cases, work, imports, started_by_webhook)
+        lives = []
+        if full:
+            with open(os.path.join(ROOT, "tests", "n8n", "live.json")) as f:
+                for live in json.load(f):
+                    out, files = ship(work, live)
+                    for path in files:
+                        target = os.path.join(imports, f"{json.load(open(path))['id']}.json")
+                        if os.path.exists(target) and open(target).read() != open(path).read():
+                            sys.exit(f"error: {live['name']} and a case import different workflows under one id ({target})")
+                        shutil.copy(path, target)
+                    lives.append((live, out))
+        ids = import_all(home, imports)
+        # Everything is published before the main starts, which registers the webhooks.
+        publish(home, ids)
+        log(f"imported and published {len(ids)} workflows into n8n {N8N_VERSION}")
+        deployment.start_n8n(home)
+        with Server(home) as server:
+            for case in cases:
+                status = server.request(f"webhook/handoff-queue/{case['name']}", b"{}", "application/json")
+                if status != 200:
+                    fail(case["name"], f"the webhook that starts the case answered {status}")
+            log(f"started {len(cases)} cases through their webhooks")
+            for case in cases:
+                log(f"case {case['name']} ({case['example']})")
+                workflow = workflows[case["name"]]
+                check_form(case, workflow)
+                run = finished_run(home, workflow["id"])
+                if run is None:
+                    fail(case["name"], "no execution finished")
+                    continue
+                check_run(case, run)
+                if "resume" in case["expect"]:
+                    resume_waiting_form(case, workflow, home, mailbox)
+            for live, out in lives:
+                log(f"{live['name']} ({live['example']})")
+                started_as_users_do(server, home, out, live, mailbox)
+        deployment.check_workers()
+    return len(cases) + len(lives) + 1
+
+
+def compile_cases(cases, work, imports, variant=None):
+    """Compiles every case into one directory of workflows to import: the case's workflow (under
+    a name and id of its own, changed by `variant` when given) and its implementations. Returns
+    the workflows by case name."""
+    workflows = {}
+    for case in cases:
+        workflow, implementations = compile_case(case, work)
+        if variant is not None:
+            variant(case, workflow)
+        workflows[case["name"]] = workflow
+        with open(os.path.join(imports, f"{case['name']}.json"), "w") as f:
+            json.dump(workflow, f)
+        for implementation in implementations:
+            with open(os.path.join(imports, f"{implementation['id']}.json"), "w") as f:
+                json.dump(implementation, f)
+    return workflows
+
+
+def import_all(home, imports):
+    result = n8n(home, "import:workflow", "--separate", f"--input={imports}")
+    if result.returncode != 0:
+        sys.exit(f"error: n8n import failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return sorted(json.load(open(os.path.join(imports, name)))["id"] for name in os.listdir(imports))
+
+
+def single_process(cases, full, home, work, mailbox):
+    """The cases on one n8n process with SQLite, each executed with n8n's CLI."""
+    import_credentials(home, work, mailbox)
+    imports = os.path.join(work, "import")
+    os.makedirs(imports)
+    workflows = compile_cases(cases, work, imports)
+    implementation_ids = [i for i in import_all(home, imports) if i.startswith("im")]
+    publish(home, implementation_ids)
+    log(f"imported {len(cases)} workflows and {len(implementation_ids)} implementations into n8n {N8N_VERSION}")
+    for case in cases:
+        log(f"case {case['name']} ({case['example']})")
+        workflow = workflows[case["name"]]
+        check_form(case, workflow)
+        result = n8n(home, "execute", f"--id={workflow['id']}", "--rawOutput")
+        run = first_json(result.stdout)
+        if run is None:
+            fail(case["name"], f"no execution data:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+            continue
+        check_run(case, run)
+        if "resume" in case["expect"]:
+            resume_waiting_form(case, workflow, home, mailbox)
+    if full:
+        with open(os.path.join(ROOT, "tests", "n8n", "live.json")) as f:
+            for live in json.load(f):
+                shipped(home, work, live, mailbox)
+        implementation_scenario(home, work)
+        retries(home, work)
+        promises(home, work, mailbox)
+    return len(cases) + (5 if full else 0)
+
+
 def main():
+    args = sys.argv[1:]
+    queue = "--queue" in args
+    names = [a for a in args if a != "--queue"]
+    if {"-h", "--help"} & set(names):
+        print(__doc__)
+        return
+    if any(a.startswith("-") for a in names):
+        sys.exit(__doc__)
     with open(os.path.join(ROOT, "tests", "n8n", "cases.json")) as f:
         cases = json.load(f)
-    if len(sys.argv) > 1:
-        cases = [c for c in cases if c["name"] in sys.argv[1:]]
+    if names:
+        cases = [c for c in cases if c["name"] in names]
     install_n8n()
     ensure_aiosmtpd()
+    if queue:
+        ensure_queue_services()
     subprocess.run(["cargo", "build", "--quiet"], cwd=ROOT, check=True)
+    # A CI runner or a developer stopping the run with SIGTERM still stops every process the
+    # run started (the `finally` blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = tempfile.mkdtemp(prefix="handoff-n8n-")
     home = os.path.join(work, "home")
     os.makedirs(home)
@@ -953,53 +1500,17 @@ def main():
     MAILBOX = mailbox
     CALLBACKS = Callbacks()
     try:
-        import_credentials(home, work, mailbox)
-        workflows = {}
-        imports = os.path.join(work, "import")
-        os.makedirs(imports)
-        for case in cases:
-            workflow, implementations = compile_case(case, work)
-            workflows[case["name"]] = workflow
-            with open(os.path.join(imports, f"{case['name']}.json"), "w") as f:
-                json.dump(workflow, f)
-            for implementation in implementations:
-                with open(os.path.join(imports, f"{implementation['id']}.json"), "w") as f:
-                    json.dump(implementation, f)
-        result = n8n(home, "import:workflow", "--separate", f"--input={imports}")
-        if result.returncode != 0:
-            sys.exit(f"error: n8n import failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        implementation_ids = sorted(
-            {i["id"] for name in os.listdir(imports) for i in [json.load(open(os.path.join(imports, name)))] if i["id"].startswith("im")}
-        )
-        publish(home, implementation_ids)
-        log(f"imported {len(cases)} workflows and {len(implementation_ids)} implementations into n8n {N8N_VERSION}")
-        for case in cases:
-            log(f"case {case['name']} ({case['example']})")
-            workflow = workflows[case["name"]]
-            check_form(case, workflow)
-            result = n8n(home, "execute", f"--id={workflow['id']}", "--rawOutput")
-            run = first_json(result.stdout)
-            if run is None:
-                fail(case["name"], f"no execution data:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-                continue
-            check_run(case, run)
-            if "resume" in case["expect"]:
-                resume_waiting_form(case, workflow, home, mailbox)
-        if len(sys.argv) == 1:
-            with open(os.path.join(ROOT, "tests", "n8n", "live.json")) as f:
-                for live in json.load(f):
-                    shipped(home, work, live, mailbox)
-            implementation_scenario(home, work)
-            retries(home, work)
-            promises(home, work, mailbox)
+        if queue:
+            total = queue_mode(cases, not names, home, work, mailbox)
+        else:
+            total = single_process(cases, not names, home, work, mailbox)
     finally:
         mailbox.stop()
         CALLBACKS.stop()
         if not os.environ.get("HANDOFF_N8N_DEBUG"):
             shutil.rmtree(work, ignore_errors=True)
-    total = len(cases) + (5 if len(sys.argv) == 1 else 0)
     failed = len({f.split(":")[0] for f in failures})
-    print(f"n8n: {total - failed} passed, {failed} failed")
+    print(f"{'n8n-queue' if queue else 'n8n'}: {total - failed} passed, {failed} failed")
     if failures:
         print("\n".join(failures))
         sys.exit(1)

@@ -321,7 +321,15 @@ struct Builder<'a> {
     entries: Vec<(String, String, Place)>,
     /// Per graph node: whether no route reaches it (a compensating step).
     unreached: Vec<bool>,
+    /// The names of [`STEP_BOOKKEEPING`] that no declared field has: what a step's entry
+    /// removes besides the fields it must not receive.
+    bookkeeping: Vec<&'static str>,
 }
+
+/// Fields handoff writes on the work item for the step that just ran or the route just
+/// taken: how a person's task was answered, an AI's confidence, the entry of a run another run
+/// started. Routes out of the step read them; the next step's entry removes them.
+const STEP_BOOKKEEPING: &[&str] = &["_answered_by", "_answered_at", "_confidence", "_entry"];
 
 impl<'a> Builder<'a> {
     /// An empty n8n workflow named `title`, built from `a`.
@@ -343,6 +351,11 @@ impl<'a> Builder<'a> {
             title,
             entries: Vec::new(),
             unreached: Vec::new(),
+            bookkeeping: STEP_BOOKKEEPING
+                .iter()
+                .copied()
+                .filter(|b| a.wf.fields.iter().all(|f| f.name.text != *b))
+                .collect(),
         }
     }
 }
@@ -455,6 +468,33 @@ impl Builder<'_> {
             }));
         }
         self.set_node(name, &assignments, place)
+    }
+
+    /// The `Set` node where work enters a step: it stamps `_entered_at` and removes what the
+    /// step must not receive — `dropped` (fields some route into the step may pass that are
+    /// not available on every path, [`crate::check::flow::ContextFlow::dropped_in`]) and the
+    /// bookkeeping of the step before ([`STEP_BOOKKEEPING`]) — so the step receives exactly
+    /// `avail_in` (§9). Every route into a step passes at most what it may pass, so listing
+    /// what to remove, not what to keep, is exact, and the output does not grow with the
+    /// fields available at every step (a chain removes nothing).
+    fn enter(&mut self, name: &str, dropped: &[FieldId], place: Place) -> String {
+        let wf = self.wf;
+        let mut removed: Vec<&str> = self.bookkeeping.clone();
+        removed.extend(dropped.iter().map(|&f| wf.field(f).name.text.as_str()));
+        let parameters = json!({
+            "mode": "manual",
+            "assignments": { "assignments": [{
+                "id": uuid_of(&[&wf.name.text, name, "_entered_at"]),
+                "name": "_entered_at",
+                "value": "={{ $now.toISO() }}",
+                "type": "string",
+            }] },
+            "includeOtherFields": true,
+            "include": "except",
+            "excludeFields": removed.join(","),
+            "options": {},
+        });
+        self.add(name, SET, 3.4, parameters, place)
     }
 
     /// A `Set` node whose item holds exactly `assignments`.
@@ -955,14 +995,14 @@ impl Builder<'_> {
         let name = step.name.text.clone();
         let place = self.place_of(NodeId::Step(s));
         let n = self.a.step_node(s);
-        let available: Vec<FieldId> = self.a.context.fields_in(n).collect();
         let provides = ids(&step.provides);
         let owner = self.a.owner(s);
         let call = self.calls.get(&s.0).cloned();
         let person = call.is_none() && owner.is_some_and(|o| o.kind.is_person());
 
         let context = format!("{name} · context");
-        let entry = self.keep(&context, &available, None, true, place);
+        let dropped = self.a.context.dropped_in(wf, &self.a.graph, n);
+        let entry = self.enter(&context, &dropped, place);
         if let Some(doc) = &step.doc {
             self.note(&entry, doc.clone());
         }
