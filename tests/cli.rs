@@ -335,6 +335,16 @@ fn build_writes_one_n8n_workflow_per_workflow() {
     let written = std::fs::read_to_string(dir.join("refund.json")).expect("refund.json");
     let doc: serde_json::Value = serde_json::from_str(&written).expect("JSON");
     assert_eq!(doc["name"], "refund");
+    // The error workflow is written beside it, and the orchestration names it by its id.
+    let errors = std::fs::read_to_string(dir.join("refund.errors.json")).expect("errors");
+    let errors: serde_json::Value = serde_json::from_str(&errors).expect("JSON");
+    assert_eq!(errors["name"], "refund · errors");
+    assert_eq!(doc["settings"]["errorWorkflow"], errors["id"]);
+    assert!(errors["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .any(|n| n["type"] == "n8n-nodes-base.errorTrigger"));
     // The same input gives the same bytes.
     let again = scratch("build-again");
     handoff(&[

@@ -25,6 +25,10 @@ fn compile(source: &str, options: &Options) -> Vec<(String, String, String)> {
                 .intakes
                 .iter()
                 .map(|(file, json)| format!("== {file} (intake)\n{json}"))
+                .chain(std::iter::once(format!(
+                    "== {} (error workflow)\n{}",
+                    output.errors.0, output.errors.1
+                )))
                 .chain(
                     output
                         .implementations
@@ -131,7 +135,7 @@ fn output_has_the_shape_of_an_n8n_export() {
     }
 }
 
-/// The canvas reads left to right: no connection of an example (none has a loop) runs back, no
+/// The canvas reads left to right: no connection of an example runs back but a loop's, no
 /// two nodes stand closer than a node's size, every node of an orchestration stands inside a
 /// lane, below its label, and the frames of two steps never overlap.
 #[test]
@@ -149,16 +153,38 @@ fn the_canvas_reads_left_to_right_in_lanes() {
                 .iter()
                 .map(|n| (n["name"].as_str().expect("name"), at(n)))
                 .collect();
+            let mut next: std::collections::HashMap<&str, Vec<&str>> =
+                std::collections::HashMap::new();
             for (from, outputs) in doc["connections"].as_object().expect("connections") {
                 for output in outputs["main"].as_array().expect("main") {
                     for c in output.as_array().expect("targets") {
                         let to = c["node"].as_str().expect("node");
-                        assert!(
-                            positions[from.as_str()].0 < positions[to].0,
-                            "{}: `{from}` → `{to}` runs back",
-                            path.display()
-                        );
+                        next.entry(from.as_str()).or_default().push(to);
                     }
+                }
+            }
+            let reaches = |from: &str, to: &str| {
+                let mut seen = std::collections::HashSet::from([from]);
+                let mut stack = vec![from];
+                while let Some(v) = stack.pop() {
+                    for &w in next.get(v).into_iter().flatten() {
+                        if w == to {
+                            return true;
+                        }
+                        if seen.insert(w) {
+                            stack.push(w);
+                        }
+                    }
+                }
+                false
+            };
+            for (&from, targets) in &next {
+                for &to in targets {
+                    assert!(
+                        positions[from].0 < positions[to].0 || reaches(to, from),
+                        "{}: `{from}` → `{to}` runs back, and is no loop's way back",
+                        path.display()
+                    );
                 }
             }
             let (stickies, work): (Vec<&Value>, Vec<&Value>) = nodes
@@ -284,6 +310,7 @@ workflow injection {
         let output = emit(&analysis, &Options::default()).expect("valid output");
         let docs: Vec<Value> = std::iter::once(&output.orchestration)
             .chain(output.intakes.iter().map(|(_, json)| json))
+            .chain(std::iter::once(&output.errors.1))
             .chain(output.implementations.iter().map(|i| &i.json))
             .map(|json| serde_json::from_str(json).expect("JSON"))
             .collect();

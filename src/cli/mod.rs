@@ -697,6 +697,7 @@ fn build(
                 Ok(output) => {
                     outputs.push((format!("{}.json", wf.name.text), output.orchestration));
                     outputs.extend(output.intakes);
+                    outputs.push(output.errors);
                     for imp in output.implementations {
                         if !implementations.iter().any(|(file, _)| *file == imp.file) {
                             implementations.push((imp.file, imp.json));

@@ -20,7 +20,8 @@ n8n itself is installed once into a cache outside the clone (HANDOFF_N8N_DIR, de
 ~/.cache/handoff-n8n/2.8.4) and reused. Everything runs offline, on 127.0.0.1.
 HANDOFF_N8N_DEBUG=1 keeps the work directory and prints the servers' logs.
 
-Usage: tests/n8n/harness.py [--queue] [CASE ...]
+Usage: tests/n8n/harness.py [--queue] [CASE or SCENARIO ...] (scenarios: shipped,
+implementations, retries, errors, promises; with no argument, every case and every scenario)
 """
 import glob
 import json
@@ -206,7 +207,7 @@ class Callbacks:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                self.wfile.write(json.dumps({"first": "after a retry"}).encode())
+                self.wfile.write(json.dumps({"first": "after a retry", "payout": "after a retry"}).encode())
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
@@ -798,11 +799,12 @@ def implementation_scenario(home, work):
         fail("implementations", f"enrich's values did not reach qualify: {got}")
     else:
         log("  the edited enrich ran and its provides reached qualify")
-    error = run["data"]["resultData"].get("error") or {}
-    if run.get("status") != "error" or "budget" not in error.get("message", ""):
-        fail("implementations", f"a missing `budget` did not fail the step (status {run.get('status')}, {error.get('message')!r})")
+    failed = run_data.get("qualify · failed", [{}])[0].get("data", {}).get("main", [[]])[0]
+    error = failed[0]["json"].get("_error", "") if failed else ""
+    if run.get("status") != "waiting" or "budget" not in error or "qualify · ask the owner" not in run_data:
+        fail("implementations", f"a missing `budget` did not fail the step and ask its owner (status {run.get('status')}, {error!r})")
     else:
-        log(f"  qualify's missing provides failed the step: {error.get('message')}")
+        log(f"  qualify's missing provides failed the step and the owner was asked: {error}")
     if "handoff qualify → book_meeting" in run_data or "qualify · route" in run_data:
         fail("implementations", "the work went on after a missing provides")
 
@@ -919,7 +921,7 @@ def calling(implementation, url):
 def retries(home, work):
     """A reversible implementation that fails once is retried and succeeds; one that is not
     reversible (compiled as an irreversible one is) fails once, is not retried, and the run
-    stops there."""
+    waits for the workflow owner's choice."""
     log("retries: reversible retried, irreversible not")
     out = os.path.join(work, "retries")
     payload_file = os.path.join(work, "retries.payload.json")
@@ -967,11 +969,11 @@ def retries(home, work):
         fail("retries", f"the reversible step was asked {flaky} times (expected 2: a failure, then a retry that succeeds)")
     else:
         log("  the reversible step failed once, was retried and went on")
-    failed = run.get("status") == "error" and "once" in run_data and "once · returned" not in run_data
+    failed = run.get("status") == "waiting" and "once · ask the owner" in run_data and "once · returned" not in run_data
     if broken != 1 or not failed:
         fail("retries", f"the step that is not reversible was asked {broken} times (expected once) and the run is {run.get('status')!r}")
     else:
-        log("  the step that is not reversible failed once and was not retried; the run stopped there")
+        log("  the step that is not reversible failed once and was not retried; its owner was asked what now")
     if "done · context" in run_data:
         fail("retries", "the work went on after the step failed")
 
@@ -1440,7 +1442,7 @@ def import_all(home, imports):
     return sorted(json.load(open(os.path.join(imports, name)))["id"] for name in os.listdir(imports))
 
 
-def single_process(cases, full, home, work, mailbox):
+def single_process(cases, names, home, work, mailbox):
     """The cases on one n8n process with SQLite, each executed with n8n's CLI."""
     import_credentials(home, work, mailbox)
     imports = os.path.join(work, "import")
@@ -1461,14 +1463,169 @@ def single_process(cases, full, home, work, mailbox):
         check_run(case, run)
         if "resume" in case["expect"]:
             resume_waiting_form(case, workflow, home, mailbox)
-    if full:
-        with open(os.path.join(ROOT, "tests", "n8n", "live.json")) as f:
-            for live in json.load(f):
-                shipped(home, work, live, mailbox)
-        implementation_scenario(home, work)
-        retries(home, work)
-        promises(home, work, mailbox)
-    return len(cases) + (5 if full else 0)
+    # The scenarios after the cases, by name: `harness.py errors` runs only that one.
+    scenarios = {
+        "shipped": lambda: [shipped(home, work, live, mailbox) for live in json.load(open(os.path.join(ROOT, "tests", "n8n", "live.json")))],
+        "implementations": lambda: implementation_scenario(home, work),
+        "retries": lambda: retries(home, work),
+        "errors": lambda: errors_scenario(home, work, mailbox),
+        "promises": lambda: promises(home, work, mailbox),
+    }
+    chosen = [name for name in scenarios if not names or name in names]
+    for name in chosen:
+        scenarios[name]()
+    return len(cases) + len(chosen)
+def posting(implementation, url):
+    """An implementation whose work posts what it received (its inputs) to `url`."""
+    replace_body(
+        implementation, "Post", "n8n-nodes-base.httpRequest", 4.2,
+        {"method": "POST", "url": url, "sendBody": True, "specifyBody": "json",
+         "jsonBody": "={{ JSON.stringify($json) }}", "options": {}},
+    )
+
+
+def answer_owner(case, home, workflow, execution, mailbox, node_name, choice, values=None):
+    """Answers the owner's task of a failed step through the signed link of its email (the
+    choice, then `values` by field label)."""
+    node = next(n for n in workflow["nodes"] if n["name"] == node_name)
+    link = signed_link(mailbox, node, execution)
+    if link is None:
+        fail(case, f"no email to {node['parameters']['toEmail']} carries the link of `{node_name}`")
+        return False
+    for _ in range(90):
+        status, page = get(link)
+        if status not in (404, 503):
+            break
+        time.sleep(1)
+    if status != 200 or choice not in page:
+        fail(case, f"the owner's link does not open the form with the choice {choice!r} (HTTP {status})")
+        return False
+    labels = form_labels(node) or []
+    values = dict(values or {})
+    body, content_type = multipart({f"field-{i}": (choice if i == 0 else values.get(label, "")) for i, label in enumerate(labels)})
+    status = post(link, body, content_type)
+    log(f"  the owner chose {choice} through the signed link (HTTP {status})")
+    return True
+
+
+def errors_scenario(home, work, mailbox):
+    """tests/n8n/errors.handoff on a running n8n: an irreversible step whose implementation
+    fails is not retried and its owner's task arrives; abort runs the two compensations latest
+    first, each with the context recorded when its step was done (what a handoff dropped
+    included), and the run ends failed, which the error workflow tells the owner; retry runs
+    the implementation again and the work goes on."""
+    log("errors: the owner's task, abort with compensations, retry")
+    out = os.path.join(work, "errors")
+    payload_file = os.path.join(work, "errors.payload.json")
+    with open(payload_file, "w") as f:
+        json.dump({"payload": {"item": "I-1"}, "outputs": {}}, f)
+    result = subprocess.run(
+        [HANDOFF, "build", os.path.join(ROOT, "tests", "n8n", "errors.handoff"), "--target", "n8n",
+         "-o", out, "--test-payload", payload_file],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        fail("errors", f"build failed: {result.stderr[-2000:]}")
+        return
+    base = f"http://127.0.0.1:{CALLBACKS.port}"
+    bodies = {
+        "compensation.reserve": lambda i: stub(i, {"hold": "H-1"}),
+        "compensation.book": lambda i: stub(i, {"booking": "B-1"}),
+        "compensation: pay": lambda i: calling(i, f"{base}/broken/compensation-pay"),
+        "compensation.release": lambda i: posting(i, f"{base}/compensated/release"),
+        "compensation.unbook": lambda i: posting(i, f"{base}/compensated/unbook"),
+        "compensation.file": lambda i: stub(i, {}),
+        "owner_retry: pay": lambda i: calling(i, f"{base}/flaky/owner-retry-pay"),
+        "owner_retry.file": lambda i: stub(i, {}),
+        "owner_takes_over: pay": lambda i: calling(i, f"{base}/broken/owner-takes-over-pay"),
+        "owner_takes_over.file": lambda i: stub(i, {}),
+    }
+    flat = os.path.join(work, "errors-import")
+    os.makedirs(flat)
+    ids = {}
+    workflows = {}
+    for directory in (out, os.path.join(out, "implementations")):
+        for file in sorted(os.listdir(directory)):
+            if not file.endswith(".json"):
+                continue
+            workflow = json.load(open(os.path.join(directory, file)))
+            name = workflow["name"].removesuffix(" (implementation)")
+            if name in bodies:
+                bodies[name](workflow)
+            ids[workflow["name"]] = workflow["id"]
+            workflows[workflow["name"]] = workflow
+            json.dump(workflow, open(os.path.join(flat, file), "w"))
+    if not imported(home, flat, "errors"):
+        return
+    publish(home, sorted(ids.values()))
+    executions_of = {}
+    for name in ("compensation", "owner_retry", "owner_takes_over"):
+        result = n8n(home, "execute", f"--id={ids[name]}", "--rawOutput")
+        run = first_json(result.stdout)
+        if run is None:
+            fail("errors", f"{name}: no execution data:\n{result.stdout[-2000:]}")
+            return
+        run_data = run["data"]["resultData"]["runData"]
+        waiting = [n for n, r in run_data.items() if r[-1].get("executionStatus") == "waiting"]
+        if run.get("status") != "waiting" or waiting != ["pay · ask the owner"]:
+            fail("errors", f"{name}: the failed step did not wait for its owner (status {run.get('status')!r}, waiting at {waiting})")
+            return
+        rows = [r for r in executions(home, ids[name]) if r[1] == "waiting"]
+        executions_of[name] = rows[0][0]
+    broken = CALLBACKS.hits.get("/broken/compensation-pay", 0)
+    if broken != 1:
+        fail("errors", f"the irreversible step's implementation was asked {broken} times (expected once: never retried)")
+    else:
+        log("  the irreversible step failed once, was not retried, and waits for its owner")
+    with Server(home) as server:
+        del server
+        answers = (("compensation", "Abort", {}), ("owner_retry", "Retry", {}), ("owner_takes_over", "Take over", {"payout": "P-9"}))
+        for name, choice, values in answers:
+            mail = [m for m in mailbox.to("boss@example.com") if m["subject"] == f"{name}: pay failed"]
+            if not mail:
+                fail("errors", f"{name}: the owner's task never reached boss@example.com")
+                continue
+            log(f"  {name}: the owner's task reached boss@example.com")
+            if not answer_owner("errors", home, workflows[name], executions_of[name], mailbox, "pay · ask the owner", choice, values):
+                continue
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            done = {name: next(r for r in executions(home, ids[name]) if r[0] == executions_of[name]) for name in executions_of}
+            told = [m for m in mailbox.to("boss@example.com") if m["subject"] == "compensation: a run failed"]
+            if all(r[1] not in ("waiting", "running", "new") for r in done.values()) and told:
+                break
+            time.sleep(1)
+    aborted = done["compensation"]
+    if aborted[1] != "error" or "abort · end (failed)" not in aborted[2]:
+        fail("errors", f"the aborted run is {aborted[1]!r}, expected to end failed at `abort · end (failed)`")
+    else:
+        log("  the aborted run ended as failed")
+    got = [(r["path"], r.get("json")) for r in CALLBACKS.received if r["path"].startswith("/compensated/")]
+    want = [
+        ("/compensated/unbook", {"hold": "H-1", "booking": "B-1"}),
+        ("/compensated/release", {"item": "I-1", "hold": "H-1"}),
+    ]
+    if got != want:
+        fail("errors", f"the compensations received {got}, expected, latest first, {want}")
+    else:
+        log("  abort ran unbook then release, latest first, each with the context of its step (across the handoff that dropped it)")
+    if not told:
+        fail("errors", "the error workflow did not tell the owner that the aborted run failed")
+    else:
+        log(f"  the error workflow told the owner: {told[0]['body'].splitlines()[0]!r}")
+    retried = done["owner_retry"]
+    flaky = CALLBACKS.hits.get("/flaky/owner-retry-pay", 0)
+    if retried[1] != "success" or "file · result" not in retried[2] or flaky != 2:
+        fail("errors", f"after Retry the run is {retried[1]!r} and the implementation was asked {flaky} times (expected success, twice)")
+    else:
+        log("  Retry ran the implementation again and the work went on")
+    taken = done["owner_takes_over"]
+    if taken[1] != "success" or '"P-9"' not in taken[2] or "email boss@example.com" not in taken[2] or "file · result" not in taken[2]:
+        fail("errors", f"after Take over the run is {taken[1]!r}; expected the owner's payout P-9, answered by email boss@example.com, to reach file")
+    else:
+        log("  Take over: the owner's answer (by email boss@example.com) was the step's result and the work went on")
+    if CALLBACKS.hits.get("/broken/owner-takes-over-pay", 0) != 1:
+        fail("errors", "the implementation that the owner took over was asked more than once")
 
 
 def main():
@@ -1503,7 +1660,7 @@ def main():
         if queue:
             total = queue_mode(cases, not names, home, work, mailbox)
         else:
-            total = single_process(cases, not names, home, work, mailbox)
+            total = single_process(cases, names, home, work, mailbox)
     finally:
         mailbox.stop()
         CALLBACKS.stop()

@@ -47,6 +47,7 @@ pub(super) fn emit(
         title(&wf.name.text, &t.name.text),
         std::collections::BTreeMap::new(),
     );
+    b.error_workflow = Some(super::errors::error_workflow_id(&wf.name.text));
     let place = Place::lane(0);
     let (node, source) = if t.kind == TriggerKind::Manual {
         // A manual start asks whoever starts it for the fields it provides.

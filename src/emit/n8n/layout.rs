@@ -77,6 +77,8 @@ pub(super) struct Canvas {
     links: Vec<(String, String)>,
     /// Whether the workflow is drawn in labelled lanes (the orchestration; an intake is not).
     lanes: bool,
+    /// Lanes of no actor: (lane, the sticky note's name, its Markdown).
+    named: Vec<(usize, String, String)>,
 }
 
 impl Canvas {
@@ -86,6 +88,13 @@ impl Canvas {
 
     pub(super) fn link(&mut self, from: &str, to: &str) {
         self.links.push((from.to_string(), to.to_string()));
+    }
+
+    /// Labels lane `lane`, of no actor, with the sticky note `sticky` (a name no actor's lane
+    /// can have: `lane · …`) holding `content` (Markdown).
+    pub(super) fn name_lane(&mut self, lane: usize, sticky: &str, content: &str) {
+        self.named
+            .push((lane, sticky.to_string(), content.to_string()));
     }
 }
 
@@ -376,19 +385,36 @@ impl Builder<'_> {
             return;
         }
         let width = (coord(col.iter().copied().max().unwrap_or(0)) + 1) * COLUMN + COLUMN / 2;
-        let mut labels: Vec<(usize, String)> = self
+        let wf = self.wf;
+        // The triggers' lane and any other lane the builder named have names no actor's lane
+        // can have (`·` is not in identifiers).
+        let mut labels: Vec<(usize, String, String)> = self
             .lanes
             .iter()
-            .map(|(name, lane)| (*lane, name.clone()))
+            .map(|(name, lane)| {
+                let actor = wf.actors.iter().find(|a| &a.name.text == name);
+                let kind = actor.map_or("", |a| a.kind.keyword());
+                let title = actor
+                    .and_then(|a| a.title.as_ref())
+                    .map(|t| format!("\n{}", markdown_literal(&t.value)))
+                    .unwrap_or_default();
+                let content = format!("# {} ({kind}){title}", markdown_literal(name));
+                (*lane, format!("lane {name}"), content)
+            })
+            .chain(self.canvas.named.iter().cloned())
             .collect();
+        labels.push((
+            0,
+            "lane · triggers".to_string(),
+            "# Triggers\nWhere work enters the workflow.".to_string(),
+        ));
         labels.sort();
-        labels.insert(0, (0, String::new()));
         let mut stickies = Vec::new();
-        for (lane, name) in labels {
+        for (lane, sticky, content) in labels {
             if lane >= lanes || !(used[lane] || lane == 0) {
                 continue;
             }
-            stickies.push(self.label(lane, &name, [0, top[lane]], width, rows[lane]));
+            stickies.push(self.label(sticky, &content, [0, top[lane]], width, rows[lane]));
         }
         // A frame behind each step's nodes, titled by the step, in order of the steps.
         let mut frames: std::collections::BTreeMap<usize, [i64; 4]> =
@@ -450,26 +476,16 @@ impl Builder<'_> {
         }
     }
 
-    /// The sticky note that labels lane `lane` (of the actor `name`; the triggers' for lane 0).
-    fn label(&self, lane: usize, name: &str, position: [i64; 2], width: i64, rows: usize) -> Node {
+    /// The sticky note `sticky` that labels a lane with `content` (Markdown).
+    fn label(
+        &self,
+        sticky: String,
+        content: &str,
+        position: [i64; 2],
+        width: i64,
+        rows: usize,
+    ) -> Node {
         let wf = self.wf;
-        let content = if lane == 0 {
-            "# Triggers\nWhere work enters the workflow.".to_string()
-        } else {
-            let actor = wf.actors.iter().find(|a| a.name.text == name);
-            let kind = actor.map_or("", |a| a.kind.keyword());
-            let title = actor
-                .and_then(|a| a.title.as_ref())
-                .map(|t| format!("\n{}", markdown_literal(&t.value)))
-                .unwrap_or_default();
-            format!("# {} ({kind}){title}", markdown_literal(name))
-        };
-        // The triggers' lane has a name no actor can have (`·` is not in identifiers).
-        let sticky = if lane == 0 {
-            "lane · triggers".to_string()
-        } else {
-            format!("lane {name}")
-        };
         let height = HEADER + coord(rows.max(1)) * ROW + FOOTER;
         Node {
             parameters: json!({ "content": content, "height": height, "width": width + LEFT, "color": 7 }),

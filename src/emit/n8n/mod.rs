@@ -16,7 +16,9 @@
 //!   goes to the `else` step or ends: fail closed); `escalate to` an `If` on the condition whose
 //!   true branch carries the listed fields to the target's form, then joins the successors;
 //! - conditional routes become an `If` (one condition) or a `Switch` (several, every matching
-//!   output taken, `otherwise` as the fallback output); unconditional routes fan out.
+//!   output taken, `otherwise` as the fallback output); unconditional routes fan out;
+//! - a failed implementation gives the workflow owner a task (retry, take over, abort), and an
+//!   abort runs the compensations of the completed `compensable by` steps (`errors.rs`).
 //!
 //! **Invariants:** node names are unique by construction: a node is named either by a trigger's
 //! or a step's identifier alone (one scope holds both, so they differ), or by a fixed prefix or
@@ -29,6 +31,7 @@
 //! source is either a plain parameter that cannot start an expression, or a JavaScript string
 //! literal inside an expression the compiler wrote, with `{`, `}` and `$` escaped.
 
+mod errors;
 mod implementations;
 mod intake;
 mod layout;
@@ -61,6 +64,9 @@ pub struct Output {
     pub intakes: Vec<(String, String)>,
     /// The implementations the orchestration calls: written only where no file exists yet.
     pub implementations: Vec<Implementation>,
+    /// The error workflow, `<workflow>.errors.json` (file name, JSON): n8n runs it when a run
+    /// fails, and it tells the workflow owner.
+    pub errors: (String, String),
 }
 
 /// The n8n version whose node types and versions the output uses.
@@ -118,6 +124,8 @@ pub const NODE_TYPES: &[(&str, f64)] = &[
     ("n8n-nodes-base.executeWorkflow", 1.3),
     ("n8n-nodes-base.executeWorkflowTrigger", 1.1),
     ("n8n-nodes-base.httpRequest", 4.2),
+    ("n8n-nodes-base.stopAndError", 1.0),
+    ("n8n-nodes-base.errorTrigger", 1.0),
 ];
 
 const SET: &str = "n8n-nodes-base.set";
@@ -324,6 +332,12 @@ struct Builder<'a> {
     /// The names of [`STEP_BOOKKEEPING`] that no declared field has: what a step's entry
     /// removes besides the fields it must not receive.
     bookkeeping: Vec<&'static str>,
+    /// Whether the run keeps `_completed`, the compensable steps done (errors.rs).
+    compensation: bool,
+    /// The nodes where an abort starts (a failed step whose owner chose to abort).
+    aborts: Vec<String>,
+    /// The id of the workflow n8n runs when a run fails (`settings.errorWorkflow`).
+    error_workflow: Option<String>,
 }
 
 /// Fields handoff writes on the work item for the step that just ran or the route just
@@ -356,6 +370,9 @@ impl<'a> Builder<'a> {
                 .copied()
                 .filter(|b| a.wf.fields.iter().all(|f| f.name.text != *b))
                 .collect(),
+            compensation: false,
+            aborts: Vec::new(),
+            error_workflow: None,
         }
     }
 }
@@ -858,7 +875,9 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> 
     let wf = a.wf;
     let (implementations, calls) = implementations::collect(wf, options.test.as_ref());
     let mut b = Builder::new(a, options, wf.name.text.clone(), calls);
+    b.error_workflow = Some(errors::error_workflow_id(&wf.name.text));
     b.layout();
+    b.compensation = b.tracks_completed();
     b.build();
     let orchestration = b.finish()?;
     let mut intakes = Vec::new();
@@ -873,6 +892,7 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> 
         orchestration,
         intakes,
         implementations,
+        errors: errors::emit(a, options)?,
     })
 }
 
@@ -985,6 +1005,7 @@ impl Builder<'_> {
                 self.routes(NodeId::Step(StepId(i as u32)), exit_node);
             }
         }
+        self.abort_path();
         self.entry_points();
     }
 
@@ -1092,10 +1113,19 @@ impl Builder<'_> {
         };
         let mut timeout_escalation: Option<(String, usize)> = None;
         if let Some(call) = &call {
-            let (needs, returned) = self.call(s, call, &context, work_place);
+            let (needs, node, returned) = self.call_as(s, call, &context, &name, work_place);
             self.connect(&last, 0, &needs);
             let join = self.no_op(&result, place.at(col + 2, 0));
             self.connect(&returned, 0, &join);
+            // A failed implementation: the workflow owner retries, takes over or aborts.
+            self.failed(
+                s,
+                call,
+                (&node, &returned),
+                &context,
+                &join,
+                place.at(col, 2),
+            );
             col += 3;
         } else if person {
             let incoming_sla = self.incoming_sla(s);
@@ -1339,7 +1369,8 @@ impl Builder<'_> {
             output = 1;
         }
         self.connect(&current, output, &done);
-        (entry, done)
+        let exit = self.completed(s, &done, place.at(col + 5, 0));
+        (entry, exit)
     }
 
     /// The delivery of a `notify` message to the customer, beside the work: an email to the
@@ -1631,6 +1662,7 @@ impl Builder<'_> {
         let arrow = format!("{} → {}", wf.node_name(from), wf.step(to).name.text);
         let carries = ids(&transition.route().carries);
         let handoff = self.keep(&format!("handoff {arrow}"), &carries, None, false, place);
+        self.keep_run_fields(&handoff);
         let mut notes = Vec::new();
         if let Some(reason) = &transition.route().reason {
             notes.push(format!("Reason: {}", reason.value));
@@ -1718,7 +1750,10 @@ impl Builder<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let settings = json!({ "executionOrder": "v1" });
+        let mut settings = json!({ "executionOrder": "v1" });
+        if let Some(id) = &self.error_workflow {
+            settings["errorWorkflow"] = json!(id);
+        }
         let name = &self.title;
         let text = match self.options.profile {
             Profile::Export => serde_json::to_string_pretty(&ExportWorkflow {

@@ -294,18 +294,20 @@ impl Builder<'_> {
     }
 
     /// Calls the implementation of step `s` with its `needs` (and nothing else), then checks
-    /// that every `provides` came back and puts them into the context kept by `base`. Returns
-    /// the first and the last node.
-    pub(super) fn call(
+    /// that every `provides` came back and puts them into the context kept by `base`. The call
+    /// node is named `name` (the step's name, or a compensation's). Returns the first node, the
+    /// call and the last node.
+    pub(super) fn call_as(
         &mut self,
         s: StepId,
         call: &Call,
         base: &str,
+        name: &str,
         place: Place,
-    ) -> (String, String) {
+    ) -> (String, String, String) {
         let wf = self.wf;
         let step = wf.step(s);
-        let name = step.name.text.clone();
+        let name = name.to_string();
         let needs: Vec<FieldId> = step.needs.iter().filter_map(|r| r.target).collect();
         let provides: Vec<FieldId> = step.provides.iter().filter_map(|r| r.target).collect();
         let mut value = serde_json::Map::new();
@@ -394,6 +396,6 @@ impl Builder<'_> {
             place.at(place.col + 1, place.row),
         );
         self.connect(&node, 0, &check);
-        (kept, check)
+        (kept, node, check)
     }
 }
