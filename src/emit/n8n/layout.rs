@@ -281,9 +281,10 @@ impl Builder<'_> {
         // Rows: a depth-first walk from the starts, the main line first.
         let lanes = (0..n).map(|i| place(i).lane).max().unwrap_or(0) + 1;
         let mut row = vec![usize::MAX; n];
-        let mut taken: std::collections::HashSet<(usize, usize, usize)> =
-            std::collections::HashSet::new();
-        let mut resume: HashMap<(usize, usize, usize), usize> = HashMap::new();
+        // Taken cells, as a union-find over rows per (lane, column): a taken cell points to a
+        // row below it, so the first free row at or below a wanted one is found in nearly
+        // constant time however many rows are taken (a fan-out of thousands of branches).
+        let mut taken = Taken::default();
         let mut rows = vec![0usize; lanes];
         // (node, the node it came from, the row it would like)
         let mut stack: Vec<(usize, Option<usize>, usize)> = Vec::new();
@@ -308,20 +309,14 @@ impl Builder<'_> {
                     .filter(|&u| place(u).lane == lane && col[v] > col[u] + 1)
                     .filter(|&u| col[v] - col[u] <= SPAN)
                     .map(|u| (col[u], row[u]));
-                let key = (lane, col[v], wanted);
-                let mut r = resume.get(&key).copied().unwrap_or(wanted);
-                loop {
-                    let crossed = straight.is_some_and(|(c, at)| {
-                        at == r && (c + 1..col[v]).any(|x| taken.contains(&(lane, x, r)))
-                    });
-                    if taken.contains(&(lane, col[v], r)) || crossed {
-                        r += 1;
-                    } else {
-                        break;
-                    }
+                let mut r = taken.free(lane, col[v], wanted);
+                // Not across a straight connection's cells (at most one row can be its own).
+                if straight.is_some_and(|(c, at)| {
+                    at == r && (c + 1..col[v]).any(|x| taken.contains(lane, x, r))
+                }) {
+                    r = taken.free(lane, col[v], r + 1);
                 }
-                resume.insert(key, r + 1);
-                taken.insert((lane, col[v], r));
+                taken.take(lane, col[v], r);
                 row[v] = r;
                 rows[lane] = rows[lane].max(r + 1);
                 if let Some(u) = from {
@@ -505,15 +500,42 @@ impl Builder<'_> {
 
 /// Keeps free the cells that a straight connection from `from` to `to` (lane, column, row)
 /// crosses, when it is short enough to bother.
-fn keep_free(
-    taken: &mut std::collections::HashSet<(usize, usize, usize)>,
-    from: (usize, usize, usize),
-    to: (usize, usize, usize),
-) {
+fn keep_free(taken: &mut Taken, from: (usize, usize, usize), to: (usize, usize, usize)) {
     if from.0 != to.0 || from.2 != to.2 || to.1 <= from.1 + 1 || to.1 - from.1 > SPAN {
         return;
     }
     for x in from.1 + 1..to.1 {
-        taken.insert((to.0, x, to.2));
+        taken.take(to.0, x, to.2);
+    }
+}
+
+/// The taken cells of the canvas: each points at a row below it in its (lane, column), with
+/// paths compressed as they are followed.
+#[derive(Default)]
+struct Taken {
+    below: HashMap<(usize, usize, usize), usize>,
+}
+
+impl Taken {
+    fn contains(&self, lane: usize, col: usize, row: usize) -> bool {
+        self.below.contains_key(&(lane, col, row))
+    }
+
+    fn take(&mut self, lane: usize, col: usize, row: usize) {
+        self.below.entry((lane, col, row)).or_insert(row + 1);
+    }
+
+    /// The first free row at or below `row` in (lane, column).
+    fn free(&mut self, lane: usize, col: usize, row: usize) -> usize {
+        let mut r = row;
+        let mut path = Vec::new();
+        while let Some(&next) = self.below.get(&(lane, col, r)) {
+            path.push(r);
+            r = next;
+        }
+        for p in path {
+            self.below.insert((lane, col, p), r);
+        }
+        r
     }
 }
