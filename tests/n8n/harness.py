@@ -1536,6 +1536,11 @@ def answered(home, workflow_id, node_name):
     return None, []
 
 
+def times_ran(home, workflow_id, node_name):
+    """How many times the node `node_name` ran in the run that ran it most."""
+    return max([len(run_data(row).get(node_name) or []) for row in executions(home, workflow_id)] or [0])
+
+
 def until(check, seconds=90):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -1594,6 +1599,9 @@ def inboxes_scenario(home, work, mailbox):
         if answered(home, workflow["id"], "sign · answer")[1]:
             fail("inboxes", "a resumption without the secret counted as the answer")
             return
+        if times_ran(home, workflow["id"], "sign · awaiting an answer") != 2:
+            fail("inboxes", "the resumption without the secret did not make the run wait again")
+            return
         log(f"  a resumption without the secret is no answer (HTTP {status}); the run waits again")
         until(lambda: get(second[0])[0] not in (404, 503), 30)
         status = post(second[0], *form("sign · to email second@example.com", {"receipt": "from-second"}))
@@ -1617,6 +1625,14 @@ def inboxes_scenario(home, work, mailbox):
         _, stamps = answered(home, workflow["id"], "stamp · answer")
         if len(items) != 1 or items[0].get("receipt") != "from-second" or stamps:
             fail("inboxes", f"the late answer changed the run: {items} {stamps}")
+            return
+        # It did reach the run (now waiting for `stamp`, with another secret), which waited again.
+        if times_ran(home, workflow["id"], "stamp · awaiting an answer") != 2:
+            fail("inboxes", "the late answer never reached the run, so the test proves nothing")
+            return
+        failed = [r for r in executions(home, workflow["id"]) if r[1] == "error" and "stamp · to slack #clerks" in run_data(r)]
+        if not failed:
+            fail("inboxes", "no Slack delivery run failed: the test proves nothing about it")
             return
         log("  the late answer changed nothing")
         status = post(mixed[0], *form("stamp · to email mixed@example.com", {"stamp": "stamped"}))
