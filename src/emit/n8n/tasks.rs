@@ -3,14 +3,16 @@
 //! A person's task (a step, an approval, an escalation, a fallback's cover) is sent to the
 //! actor's inbox with n8n's *send and wait* operation: the message carries a signed link to a
 //! form (or Approve/Decline buttons) that only that message has, and the run waits until it is
-//! answered or the time limit runs out. An actor with an email inbox gets an email
-//! (`emailSend` 2.1); one with only a Slack inbox a Slack message (`slack` 2.4); an actor with no
-//! inbox falls back to a `Wait` node resuming on an unsigned form (W206 warns about it).
+//! answered or the time limit runs out. An email inbox gets an email (`emailSend` 2.1), a Slack
+//! inbox a Slack message (`slack` 2.4); an actor with several inboxes gets the task in every one
+//! (see [`Builder::task_everywhere`]); an actor with no inbox falls back to a `Wait` node
+//! resuming on an unsigned form (W206 warns about it).
 //!
 //! **Invariants:** every node that waits for a person receives an item holding `_entered_at`;
 //! a wait that ends by its time limit passes that item on unchanged, while an answer is a new
 //! item (the form's fields, or `data` for send-and-wait) without it. So `answered?` tells a
-//! timeout from an answer by how the wait ended, never by the values of context fields.
+//! timeout from an answer by how the wait ended, never by the values of context fields. A task
+//! sent to several inboxes counts a resumption as an answer only with its own secret.
 
 use serde_json::{json, Value};
 
@@ -96,7 +98,7 @@ impl Task {
 const STARTED_BY_ANOTHER_RUN: &str = "started by another run";
 
 impl Builder<'_> {
-    /// The inbox a task goes to: the actor's first email inbox, else its first Slack inbox.
+    /// The inbox of an actor's task when it has one: its email inbox, else its Slack inbox.
     fn inbox_of(actor: &Actor) -> Option<(InboxChannel, String)> {
         actor
             .inboxes
