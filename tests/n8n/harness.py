@@ -1564,9 +1564,15 @@ def inboxes_scenario(home, work, mailbox):
     )
     if result.returncode != 0:
         sys.exit(f"error: handoff build failed:\n{result.stderr}")
+    ids = []
+    for file in glob.glob(os.path.join(out, "implementations", "*.json")):
+        implementation = json.load(open(file))
+        stub(implementation, {"note": "prepared"})
+        json.dump(implementation, open(os.path.join(out, os.path.basename(file)), "w"))
     if not imported(home, out, "inboxes"):
         return
     workflow = json.load(open(os.path.join(out, "inboxes.json")))
+    late = json.load(open(os.path.join(out, "inboxes_late.json")))
     ids = [json.load(open(f))["id"] for f in glob.glob(os.path.join(out, "*.json"))]
     publish(home, sorted(ids))
     nodes = {n["name"]: n for n in workflow["nodes"]}
@@ -1641,6 +1647,21 @@ def inboxes_scenario(home, work, mailbox):
             fail("inboxes", f"the email answer of the mixed actor was not taken: {stamps}")
             return
         log("  the mixed actor's email answer continued the work")
+        # Nobody answers in any inbox: past the deadline the fallback gets the task. n8n looks
+        # for runs whose time ran out once a minute.
+        status = server.request("webhook/inboxes/late", json.dumps({"item": "item-late"}).encode(), "application/json")
+        late_nodes = {n["name"]: n for n in late["nodes"]}
+        if not until(lambda: task_links(mailbox, late_nodes["sign · to email second@example.com"]), 60):
+            fail("inboxes", "the late workflow's task never reached second@example.com")
+            return
+        covered = until(lambda: [m for m in mailbox.to("backup@example.com") if "time ran out" in m["subject"]], 180)
+        if not covered:
+            fail("inboxes", "nobody answered in any inbox, yet the fallback never got the task")
+            return
+        if answered(home, late["id"], "sign · answer")[1]:
+            fail("inboxes", "the run ran out of time, yet the task counted as answered")
+            return
+        log("  nobody answered in any inbox: past the deadline the fallback (backup@example.com) got the task")
 
 
 def errors_scenario(home, work, mailbox):
