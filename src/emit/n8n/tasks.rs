@@ -317,7 +317,8 @@ impl Builder<'_> {
             "n8n-nodes-base.executeWorkflow",
             1.3,
             json!({
-                "workflowId": { "__rl": true, "value": super::workflow_id(&workflow), "mode": "id", "cachedResultName": workflow },
+                // This very workflow, whatever id n8n gave it (an import or a copy may change it).
+                "workflowId": { "__rl": true, "value": "={{ $workflow.id }}", "mode": "id", "cachedResultName": workflow },
                 "workflowInputs": {
                     "mappingMode": "defineBelow",
                     "value": { "_entry": "={{ $json[\"_deliver\"] }}" },
