@@ -135,6 +135,120 @@ fn output_has_the_shape_of_an_n8n_export() {
     }
 }
 
+/// The canvas reads left to right: no connection of an example runs back but a loop's, no
+/// two nodes stand closer than a node's size, every node of an orchestration stands inside a
+/// lane, below its label, and the frames of two steps never overlap.
+#[test]
+fn the_canvas_reads_left_to_right_in_lanes() {
+    for path in examples() {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        for (_, json, _) in compile(&source, &Options::default()) {
+            let doc: Value = serde_json::from_str(&json).expect("JSON");
+            let nodes = doc["nodes"].as_array().expect("nodes");
+            let at = |n: &Value| {
+                let p = n["position"].as_array().expect("position");
+                (p[0].as_i64().expect("x"), p[1].as_i64().expect("y"))
+            };
+            let positions: std::collections::HashMap<&str, (i64, i64)> = nodes
+                .iter()
+                .map(|n| (n["name"].as_str().expect("name"), at(n)))
+                .collect();
+            let mut next: std::collections::HashMap<&str, Vec<&str>> =
+                std::collections::HashMap::new();
+            for (from, outputs) in doc["connections"].as_object().expect("connections") {
+                for output in outputs["main"].as_array().expect("main") {
+                    for c in output.as_array().expect("targets") {
+                        let to = c["node"].as_str().expect("node");
+                        next.entry(from.as_str()).or_default().push(to);
+                    }
+                }
+            }
+            let reaches = |from: &str, to: &str| {
+                let mut seen = std::collections::HashSet::from([from]);
+                let mut stack = vec![from];
+                while let Some(v) = stack.pop() {
+                    for &w in next.get(v).into_iter().flatten() {
+                        if w == to {
+                            return true;
+                        }
+                        if seen.insert(w) {
+                            stack.push(w);
+                        }
+                    }
+                }
+                false
+            };
+            for (&from, targets) in &next {
+                for &to in targets {
+                    assert!(
+                        positions[from].0 < positions[to].0 || reaches(to, from),
+                        "{}: `{from}` → `{to}` runs back, and is no loop's way back",
+                        path.display()
+                    );
+                }
+            }
+            let (stickies, work): (Vec<&Value>, Vec<&Value>) = nodes
+                .iter()
+                .partition(|n| n["type"] == "n8n-nodes-base.stickyNote");
+            let named = |prefix: &str| -> Vec<&Value> {
+                stickies
+                    .iter()
+                    .copied()
+                    .filter(|n| n["name"].as_str().is_some_and(|s| s.starts_with(prefix)))
+                    .collect()
+            };
+            let (lanes, frames) = (named("lane "), named("step "));
+            assert_eq!(lanes.len() + frames.len(), stickies.len());
+            let size = |n: &Value| {
+                (
+                    n["parameters"]["width"].as_i64().expect("width"),
+                    n["parameters"]["height"].as_i64().expect("height"),
+                )
+            };
+            for (i, a) in frames.iter().enumerate() {
+                for b in &frames[i + 1..] {
+                    let ((ax, ay), (aw, ah)) = (at(a), size(a));
+                    let ((bx, by), (bw, bh)) = (at(b), size(b));
+                    assert!(
+                        ax + aw <= bx || bx + bw <= ax || ay + ah <= by || by + bh <= ay,
+                        "{}: {} and {} overlap",
+                        path.display(),
+                        a["name"],
+                        b["name"]
+                    );
+                }
+            }
+            for (i, a) in work.iter().enumerate() {
+                for b in &work[i + 1..] {
+                    let (pa, pb) = (at(a), at(b));
+                    assert!(
+                        (pa.0 - pb.0).abs() >= 160 || (pa.1 - pb.1).abs() >= 160,
+                        "{}: `{}` and `{}` overlap",
+                        path.display(),
+                        a["name"],
+                        b["name"]
+                    );
+                }
+                if lanes.is_empty() {
+                    continue;
+                }
+                let (x, y) = at(a);
+                let inside = lanes.iter().filter(|lane| {
+                    let ((lx, ly), (w, h)) = (at(lane), size(lane));
+                    x >= lx && x + 100 <= lx + w && y >= ly + 100 && y + 100 <= ly + h
+                });
+                assert_eq!(
+                    inside.count(),
+                    1,
+                    "{}: {} is in one lane",
+                    path.display(),
+                    a["name"]
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_api_profile_has_only_what_the_api_accepts() {
     let source = include_str!("../examples/refund.handoff");

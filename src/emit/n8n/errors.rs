@@ -309,15 +309,15 @@ impl Builder<'_> {
             return;
         }
         let wf = self.wf;
-        let depth = self.depth.iter().copied().max().unwrap_or(0) + 2;
+        // A lane of its own, after the actors' lanes.
         let lane = self.lanes.len() + 1;
-        let place = Place {
-            lane,
-            depth,
-            stack: 0,
-            col: 0,
-            row: 0,
+        let label = if self.compensation {
+            "# Abort\nWhere a failed run ends when the owner aborts it, once the completed steps are compensated, latest first."
+        } else {
+            "# Abort\nWhere a failed run ends when the owner aborts it."
         };
+        self.canvas.name_lane(lane, "lane · abort", label);
+        let place = Place::lane(lane);
         let message = if self.compensation {
             format!("The owner of {} aborted the run after a step failed; the completed steps that can be undone were compensated, latest first.", wf.name.text)
         } else {
@@ -447,13 +447,7 @@ pub(super) fn emit(a: &Analysis<'_>, options: &Options) -> Result<(String, Strin
         title(&wf.name.text),
         std::collections::BTreeMap::new(),
     );
-    let place = Place {
-        lane: 0,
-        depth: 0,
-        stack: 0,
-        col: 0,
-        row: 0,
-    };
+    let place = Place::lane(0);
     let trigger = b.add(
         "a run failed",
         "n8n-nodes-base.errorTrigger",

@@ -48,13 +48,7 @@ pub(super) fn emit(
         std::collections::BTreeMap::new(),
     );
     b.error_workflow = Some(super::errors::error_workflow_id(&wf.name.text));
-    let place = Place {
-        lane: 0,
-        depth: 0,
-        stack: 0,
-        col: 0,
-        row: 0,
-    };
+    let place = Place::lane(0);
     let (node, source) = if t.kind == TriggerKind::Manual {
         // A manual start asks whoever starts it for the fields it provides.
         let fields = b.form_fields(&ids(&t.provides));
@@ -125,7 +119,7 @@ impl Builder<'_> {
             "n8n-nodes-base.executeWorkflowTrigger",
             1.1,
             json!({ "inputSource": "passthrough" }),
-            place.at(0, 0),
+            place.alone().at(0, 0),
         );
         self.note(
             &start,
@@ -151,7 +145,7 @@ impl Builder<'_> {
             super::SWITCH,
             3.4,
             json!({ "rules": { "values": rules }, "options": {} }),
-            place.at(1, 1),
+            place.alone().at(1, 1),
         );
         self.connect(&start, 0, &switch);
         for (k, (_, node, _)) in entries.iter().enumerate() {

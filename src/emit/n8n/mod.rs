@@ -24,7 +24,7 @@
 //! or a step's identifier alone (one scope holds both, so they differ), or by a fixed prefix or
 //! a ` · ` suffix around identifiers that an identifier cannot contain (a space, `·`, `→`), with
 //! a different prefix or suffix for each kind of generated node and an index where a step has
-//! several of one kind (`lane ACTOR`, `lane · triggers`, `STEP · context`, `handoff A → B`,
+//! several of one kind (`lane ACTOR`, `step STEP`, `lane · triggers`, `STEP · context`, `handoff A → B`,
 //! `STEP · escalation to X (2)`, …), so no user name and no other generated name can produce the
 //! same text. Ids are UUID v5 of the
 //! workflow and node names, so output is byte-identical across runs; every string from the
@@ -34,6 +34,7 @@
 mod errors;
 mod implementations;
 mod intake;
+mod layout;
 mod tasks;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,8 @@ use crate::ir::{
     Cond, CondKind, FieldId, Guard, NodeId, ReversibilityKind, StepId, TransitionKind, TriggerKind,
     Type, Value as Operand, ValueKind, Workflow,
 };
+
+use layout::{coord, Canvas, Place};
 
 pub use implementations::Implementation;
 pub use tasks::{FROM_ADDRESS, SLACK_CREDENTIAL, SMTP_CREDENTIAL};
@@ -308,15 +311,6 @@ fn operand_js(wf: &Workflow, v: &Operand) -> String {
 // The builder.
 // ---------------------------------------------------------------------------------------------
 
-/// A count as a canvas coordinate.
-fn coord(x: usize) -> i64 {
-    i64::try_from(x).unwrap_or(i64::MAX / 4)
-}
-
-/// Grid of the canvas.
-const COLUMN: i64 = 240;
-const ROW: i64 = 200;
-
 struct Builder<'a> {
     wf: &'a Workflow,
     a: &'a Analysis<'a>,
@@ -325,15 +319,8 @@ struct Builder<'a> {
     connections: BTreeMap<String, Vec<Vec<(String, u32)>>>,
     /// Lane (row band) of each owner; triggers have lane 0.
     lanes: BTreeMap<String, usize>,
-    /// Column (by depth) of each step and trigger.
-    depth: Vec<usize>,
-    /// How many steps already stand in each (lane, depth) cell, to stack them.
-    cells: BTreeMap<(usize, usize), usize>,
-    /// Canvas positions already taken.
-    occupied: std::collections::HashSet<[i64; 2]>,
-    /// Per wanted position: where the search for a free one goes on (so that many nodes
-    /// wanting one place cost linear time, not quadratic).
-    next_free: std::collections::HashMap<[i64; 2], [i64; 2]>,
+    /// The places of the nodes, for the layout (`layout.rs`).
+    canvas: Canvas,
     /// The implementation each step calls, by step index.
     calls: BTreeMap<u32, implementations::Call>,
     /// The n8n workflow's name: the workflow's, or its intake's.
@@ -359,22 +346,6 @@ struct Builder<'a> {
 /// started. Routes out of the step read them; the next step's entry removes them.
 const STEP_BOOKKEEPING: &[&str] = &["_answered_by", "_answered_at", "_confidence", "_entry"];
 
-/// Where a node goes: a cell of a step and an offset inside it.
-#[derive(Clone, Copy)]
-struct Place {
-    lane: usize,
-    depth: usize,
-    stack: usize,
-    col: i64,
-    row: i64,
-}
-
-impl Place {
-    fn at(self, col: i64, row: i64) -> Place {
-        Place { col, row, ..self }
-    }
-}
-
 impl<'a> Builder<'a> {
     /// An empty n8n workflow named `title`, built from `a`.
     fn new(
@@ -390,10 +361,7 @@ impl<'a> Builder<'a> {
             nodes: Vec::new(),
             connections: BTreeMap::new(),
             lanes: BTreeMap::new(),
-            depth: Vec::new(),
-            cells: BTreeMap::new(),
-            occupied: std::collections::HashSet::new(),
-            next_free: std::collections::HashMap::new(),
+            canvas: Canvas::default(),
             calls,
             title,
             entries: Vec::new(),
@@ -411,12 +379,6 @@ impl<'a> Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn position(place: Place) -> [i64; 2] {
-        let x = 300 + coord(place.depth) * 6 * COLUMN + place.col * COLUMN;
-        let y = coord(place.lane) * 8 * ROW + coord(place.stack) * 3 * ROW + place.row * ROW;
-        [x, y]
-    }
-
     fn add(
         &mut self,
         name: &str,
@@ -431,24 +393,15 @@ impl Builder<'_> {
         } else {
             json!(version)
         };
-        // Nothing overlaps: a node whose place is taken moves down to the next free row.
-        let mut position = Self::position(place);
-        let wanted = position;
-        if let Some(next) = self.next_free.get(&wanted) {
-            position = *next;
-        }
-        while !self.occupied.insert(position) {
-            position[1] += ROW;
-        }
-        self.next_free
-            .insert(wanted, [position[0], position[1] + ROW]);
+        // Positioned once the last node is added (`layout.rs`).
+        self.canvas.place(place);
         self.nodes.push(Node {
             parameters,
             id: uuid_of(&[&self.title, name]),
             name: name.to_string(),
             kind: kind.to_string(),
             type_version,
-            position,
+            position: [0, 0],
             webhook_id: None,
             credentials: None,
             settings: None,
@@ -949,130 +902,32 @@ pub fn emit(a: &Analysis<'_>, options: &Options) -> Result<Output, Vec<String>> 
 }
 
 impl Builder<'_> {
-    /// Depths by a breadth-first search from the triggers; lanes by owner, in order of first use.
+    /// Which steps no route reaches (a breadth-first search from the triggers), and the lanes.
     fn layout(&mut self) {
         let g = &self.a.graph;
         let n = g.g.node_count();
-        let mut depth = vec![usize::MAX; n];
+        let mut reached = vec![false; n];
         let mut queue = std::collections::VecDeque::new();
-        for (t, d) in depth.iter_mut().enumerate().take(g.triggers) {
-            *d = 0;
+        for (t, r) in reached.iter_mut().enumerate().take(g.triggers) {
+            *r = true;
             queue.push_back(petgraph::graph::NodeIndex::new(t));
         }
         while let Some(v) = queue.pop_front() {
-            for (_, w, kind) in g.routes_out(v) {
-                let _ = kind;
-                if depth[w.index()] == usize::MAX {
-                    depth[w.index()] = depth[v.index()] + 1;
+            for (_, w, _) in g.routes_out(v) {
+                if !reached[w.index()] {
+                    reached[w.index()] = true;
                     queue.push_back(w);
                 }
             }
         }
         // Steps no route reaches (compensations) are not part of the run: no node of the
         // output is unreachable.
-        self.unreached = depth.iter().map(|d| *d == usize::MAX).collect();
-        let max = depth
-            .iter()
-            .copied()
-            .filter(|d| *d != usize::MAX)
-            .max()
-            .unwrap_or(0);
-        for d in &mut depth {
-            if *d == usize::MAX {
-                *d = max + 1;
-            }
-        }
-        self.depth = depth;
-        for step in &self.wf.steps {
-            if let Some(owner) = step.owner.and_then(|o| o.target) {
-                let name = self.wf.actor(owner).name.text.clone();
-                let next = self.lanes.len() + 1;
-                self.lanes.entry(name).or_insert(next);
-            }
-        }
-    }
-
-    /// The lane of a trigger or step: triggers have lane 0, steps their owner's lane.
-    fn lane_of(&self, node: NodeId) -> usize {
-        match node {
-            NodeId::Trigger(_) => 0,
-            NodeId::Step(s) => self
-                .a
-                .owner(s)
-                .and_then(|o| self.lanes.get(&o.name.text).copied())
-                .unwrap_or(0),
-        }
-    }
-
-    fn place_of(&mut self, node: NodeId) -> Place {
-        let index = self.a.graph.node(node).index();
-        let lane = self.lane_of(node);
-        let depth = self.depth[index];
-        let cell = self.cells.entry((lane, depth)).or_insert(0);
-        let stack = *cell;
-        *cell += 1;
-        Place {
-            lane,
-            depth,
-            stack,
-            col: 0,
-            row: 0,
-        }
+        self.unreached = reached.iter().map(|r| !r).collect();
+        self.lanes();
     }
 
     fn build(&mut self) {
         let wf = self.wf;
-        // Lane labels.
-        let mut lanes: Vec<(String, usize)> =
-            self.lanes.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        lanes.sort_by_key(|(_, lane)| *lane);
-        lanes.insert(0, (String::new(), 0));
-        for (name, lane) in &lanes {
-            let content = if *lane == 0 {
-                "## Triggers\nWhere work enters the workflow.".to_string()
-            } else {
-                let actor = wf.actors.iter().find(|a| &a.name.text == name);
-                let kind = actor.map_or("", |a| a.kind.keyword());
-                let title = actor
-                    .and_then(|a| a.title.as_ref())
-                    .map(|t| format!("\n{}", markdown_literal(&t.value)))
-                    .unwrap_or_default();
-                format!("## {} ({kind}){title}", markdown_literal(name))
-            };
-            let place = Place {
-                lane: *lane,
-                depth: 0,
-                stack: 0,
-                col: -1,
-                row: -1,
-            };
-            let position = Self::position(place);
-            let height = 8 * ROW - 40;
-            let width = {
-                let deepest = coord(self.depth.iter().copied().max().unwrap_or(0));
-                (deepest + 1) * 6 * COLUMN + COLUMN
-            };
-            // The triggers' lane has a name no actor can have (`·` is not in identifiers).
-            let sticky = if *lane == 0 {
-                "lane · triggers".to_string()
-            } else {
-                format!("lane {name}")
-            };
-            self.nodes.push(Node {
-                parameters: json!({ "content": content, "height": height, "width": width, "color": 7 }),
-                id: uuid_of(&[&wf.name.text, &sticky]),
-                name: sticky,
-                kind: STICKY.to_string(),
-                type_version: json!(1),
-                position,
-                webhook_id: None,
-                credentials: None,
-                settings: None,
-                notes: None,
-                notes_in_flow: false,
-            });
-        }
-
         // Entries of steps, built first so that routes can point at them.
         let mut exit: Vec<Option<String>> = Vec::new();
         for i in 0..wf.steps.len() {
@@ -1698,13 +1553,8 @@ impl Builder<'_> {
             || (!always.is_empty() && (!when.is_empty() || otherwise.is_some()))
             || (always.is_empty() && !exclusive);
         let source = wf.node_name(from).to_string();
-        let place = Place {
-            lane: self.lane_of(from),
-            depth: self.depth[node.index()],
-            stack: 0,
-            col: 5,
-            row: 0,
-        };
+        // The routes stand between the steps, outside the step's frame.
+        let place = self.place_of(from).alone().at(5, 0);
         for t in always {
             let target = self.reach(t, fork, place.at(5, -1));
             self.connect(exit, 0, &target);
@@ -1791,6 +1641,8 @@ impl Builder<'_> {
         let key = format!("route:{}", t.index());
         let title = self.title.clone();
         let node = self.start_run(&name, &title, &key, place.at(place.col - 1, place.row));
+        // The branch reads on from the fork, though it runs apart.
+        self.canvas.link(&node, &arrival);
         self.note(
             &node,
             "Starts this branch as a run of its own, without waiting: a person's open task on one branch never holds up another.".to_string(),
@@ -1854,8 +1706,9 @@ impl Builder<'_> {
         handoff
     }
 
-    /// Checks the output and serializes it.
-    fn finish(self) -> Result<String, Vec<String>> {
+    /// Lays the canvas out, checks the output and serializes it.
+    fn finish(mut self) -> Result<String, Vec<String>> {
+        self.arrange();
         let mut errors = Vec::new();
         let mut names = std::collections::BTreeSet::new();
         for node in &self.nodes {

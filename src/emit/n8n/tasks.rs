@@ -400,7 +400,10 @@ impl Builder<'_> {
         // The delivery runs: one per inbox.
         for (k, inbox) in actor.inboxes.iter().enumerate() {
             let row = i64::try_from(k).unwrap_or(i64::MAX / 4).saturating_mul(2);
-            let at = place.at(place.col + 1, place.row.saturating_add(4 + row));
+            // A delivery run is no part of the step's frame: it starts apart, from the entry.
+            let at = place
+                .at(place.col + 1, place.row.saturating_add(4 + row))
+                .alone();
             let address = inbox.address.value.clone();
             let who = format!("{} {address}", inbox.channel.keyword());
             let (send, _) = self.send(
