@@ -21,7 +21,7 @@ n8n itself is installed once into a cache outside the clone (HANDOFF_N8N_DIR, de
 HANDOFF_N8N_DEBUG=1 keeps the work directory and prints the servers' logs.
 
 Usage: tests/n8n/harness.py [--queue] [CASE or SCENARIO ...] (scenarios: shipped,
-implementations, retries, errors, promises; with no argument, every case and every scenario)
+implementations, retries, errors, promises, inboxes; with no argument, every case and every scenario)
 """
 import glob
 import json
@@ -389,11 +389,21 @@ def form_labels(node):
     return None
 
 
+def person_node(workflow, name):
+    """The node that asks the person of task `name`: the task's own node, or, for a task sent to
+    every inbox (a `Wait` resumed by its delivery runs), the send-and-wait of its first email
+    inbox."""
+    node = next((n for n in workflow["nodes"] if n["name"] == name), None)
+    if node and node["type"] == "n8n-nodes-base.wait" and node["parameters"].get("resume") == "webhook":
+        return next((n for n in workflow["nodes"] if n["name"].startswith(f"{name} · to email ")), None)
+    return node
+
+
 def check_form(case, workflow):
     form = case["expect"].get("form")
     if not form:
         return
-    node = next((n for n in workflow["nodes"] if n["name"] == form["node"]), None)
+    node = person_node(workflow, form["node"])
     labels = form_labels(node) if node else None
     if labels is None:
         fail(case["name"], f"`{form['node']}` is not a person's task with a form")
@@ -605,7 +615,8 @@ def started_as_users_do(server, home, out, live, mailbox):
     deadline = time.time() + 60
     rows = []
     while time.time() < deadline:
-        rows = executions(home, orchestration_id)
+        # The intake's run is the first; a task sent to every inbox starts delivery runs after it.
+        rows = executions(home, orchestration_id)[-1:]
         if rows and rows[0][1] not in ("new", "running"):
             break
         time.sleep(1)
@@ -677,18 +688,24 @@ def resume_waiting_form(case, workflow, home, mailbox):
     received (a tampered link must be refused), or through the form URL of an actor with no
     inbox. The work must continue to the next step, and the answer records the inbox."""
     resume = case["expect"]["resume"]
-    waiting = [row for row in executions(home, workflow["id"]) if row[1] == "waiting"]
+    # The run waiting at the task (not one of its delivery runs, which wait at their inbox's).
+    waiting = [
+        row for row in executions(home, workflow["id"])
+        if row[1] == "waiting" and case["expect"]["waiting_at"] in run_data(row)
+    ]
     if not waiting:
         fail(case["name"], "no waiting execution to resume")
         return
     execution = waiting[0][0]
-    node = next(n for n in workflow["nodes"] if n["name"] == case["expect"]["waiting_at"])
+    node = person_node(workflow, case["expect"]["waiting_at"])
+    every_inbox = node["name"] != case["expect"]["waiting_at"]
     labels = form_labels(node) or []
     body, content_type = multipart({f"field-{i}": resume["values"].get(label, "") for i, label in enumerate(labels)})
     emailed = node["parameters"].get("operation") == "sendAndWait"
     with Server(home) as server:
         if emailed:
-            link = signed_link(mailbox, node, execution)
+            # A task sent to every inbox: the link comes from a delivery run of its own.
+            link = (until(lambda: task_links(mailbox, node), 60) or [None])[0] if every_inbox else signed_link(mailbox, node, execution)
             if link is None:
                 fail(case["name"], f"no email to {node['parameters']['toEmail']} carries the link of `{node['name']}`")
                 return
@@ -1449,7 +1466,10 @@ def single_process(cases, names, home, work, mailbox):
     os.makedirs(imports)
     workflows = compile_cases(cases, work, imports)
     implementation_ids = [i for i in import_all(home, imports) if i.startswith("im")]
-    publish(home, implementation_ids)
+    # A workflow that starts runs of itself (a task to every inbox of its person) is published:
+    # n8n 2 starts only published workflows from another run.
+    started = [w["id"] for w in workflows.values() if any(n["type"] == "n8n-nodes-base.executeWorkflowTrigger" for n in w["nodes"])]
+    publish(home, implementation_ids + sorted(started))
     log(f"imported {len(cases)} workflows and {len(implementation_ids)} implementations into n8n {N8N_VERSION}")
     for case in cases:
         log(f"case {case['name']} ({case['example']})")
@@ -1470,6 +1490,7 @@ def single_process(cases, names, home, work, mailbox):
         "retries": lambda: retries(home, work),
         "errors": lambda: errors_scenario(home, work, mailbox),
         "promises": lambda: promises(home, work, mailbox),
+        "inboxes": lambda: inboxes_scenario(home, work, mailbox),
     }
     chosen = [name for name in scenarios if not names or name in names]
     for name in chosen:
@@ -1506,6 +1527,161 @@ def answer_owner(case, home, workflow, execution, mailbox, node_name, choice, va
     status = post(link, body, content_type)
     log(f"  the owner chose {choice} through the signed link (HTTP {status})")
     return True
+
+
+def task_links(mailbox, node):
+    """The resume links of every email a send-and-wait node sent (any execution)."""
+    import html
+    import re
+
+    links = []
+    for message in mailbox.to(node["parameters"]["toEmail"]):
+        for url in re.findall(r'href="([^"]+)"', message["body"]):
+            url = html.unescape(url)
+            if f"/{node['id']}" in url and url not in links:
+                links.append(url)
+    return links
+
+
+def run_data(row):
+    return unflatten(row[2]).get("resultData", {}).get("runData", {})
+
+
+def answered(home, workflow_id, node_name):
+    """The items the node `node_name` put out in the run that has run it (the main run)."""
+    for row in executions(home, workflow_id):
+        runs = run_data(row).get(node_name)
+        if runs:
+            return row, [i["json"] for r in runs for i in (r.get("data", {}).get("main") or [[]])[0]]
+    return None, []
+
+
+def times_ran(home, workflow_id, node_name):
+    """How many times the node `node_name` ran in the run that ran it most."""
+    return max([len(run_data(row).get(node_name) or []) for row in executions(home, workflow_id)] or [0])
+
+
+def until(check, seconds=90):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(1)
+    return check()
+
+
+def inboxes_scenario(home, work, mailbox):
+    """Every inbox of a person (tests/n8n/inboxes.handoff): each email arrives with a link of its
+    own; the answer through the second inbox continues the work and records that inbox; a
+    later answer through the first changes nothing; a resumption of the run without the
+    delivery runs' secret is no answer; a Slack delivery that fails does not stop the email one."""
+    log("inboxes: a task to every inbox of its person")
+    out = os.path.join(work, "inboxes")
+    result = subprocess.run(
+        [HANDOFF, "build", os.path.join(ROOT, "tests", "n8n", "inboxes.handoff"), "--target", "n8n", "-o", out],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"error: handoff build failed:\n{result.stderr}")
+    ids = []
+    for file in glob.glob(os.path.join(out, "implementations", "*.json")):
+        implementation = json.load(open(file))
+        stub(implementation, {"note": "prepared"})
+        json.dump(implementation, open(os.path.join(out, os.path.basename(file)), "w"))
+    if not imported(home, out, "inboxes"):
+        return
+    workflow = json.load(open(os.path.join(out, "inboxes.json")))
+    late = json.load(open(os.path.join(out, "inboxes_late.json")))
+    ids = [json.load(open(f))["id"] for f in glob.glob(os.path.join(out, "*.json"))]
+    publish(home, sorted(ids))
+    nodes = {n["name"]: n for n in workflow["nodes"]}
+
+    def form(node_name, values):
+        labels = form_labels(nodes[node_name]) or []
+        return multipart({f"field-{i}": values.get(label, "") for i, label in enumerate(labels)})
+
+    with Server(home) as server:
+        status = server.request("webhook/inboxes/start", json.dumps({"item": "item-1"}).encode(), "application/json")
+        if status != 202:
+            fail("inboxes", f"the webhook answered {status}, expected 202")
+            return
+        first = until(lambda: task_links(mailbox, nodes["sign · to email first@example.com"]))
+        second = until(lambda: task_links(mailbox, nodes["sign · to email second@example.com"]))
+        if len(first) != 1 or len(second) != 1:
+            fail("inboxes", f"expected one link in each inbox, got {first} and {second}")
+            return
+        if first[0] == second[0]:
+            fail("inboxes", "both inboxes got the same link")
+            return
+        log("  both inboxes received the task, each with a link of its own")
+        # Someone who learns the run's id but not the secret cannot answer.
+        main, _ = answered(home, workflow["id"], "sign · secret")
+        if main is None:
+            fail("inboxes", "no run made the task's secret")
+            return
+        status = post(f"{server.base}/webhook-waiting/{main[0]}", json.dumps({"_secret": "guess", "data": {"receipt": "forged"}}).encode(), "application/json")
+        time.sleep(3)
+        if answered(home, workflow["id"], "sign · answer")[1]:
+            fail("inboxes", "a resumption without the secret counted as the answer")
+            return
+        if times_ran(home, workflow["id"], "sign · awaiting an answer") != 2:
+            fail("inboxes", "the resumption without the secret did not make the run wait again")
+            return
+        log(f"  a resumption without the secret is no answer (HTTP {status}); the run waits again")
+        until(lambda: get(second[0])[0] not in (404, 503), 30)
+        status = post(second[0], *form("sign · to email second@example.com", {"receipt": "from-second"}))
+        log(f"  answered through the second inbox (HTTP {status})")
+        row, items = until(lambda: (lambda r: r if r[1] else None)(answered(home, workflow["id"], "sign · answer")), 60) or (None, [])
+        if not items or items[0].get("_answered_by") != "email second@example.com" or items[0].get("receipt") != "from-second":
+            fail("inboxes", f"the answer does not record the second inbox: {items}")
+            return
+        log(f"  the answer records `email second@example.com` at {items[0].get('_answered_at')}")
+        # The mixed actor's Slack delivery fails offline; its email still arrives.
+        mixed = until(lambda: task_links(mailbox, nodes["stamp · to email mixed@example.com"]))
+        if not mixed:
+            fail("inboxes", "the work did not continue to `stamp` by email (did the Slack delivery stop it?)")
+            return
+        log("  the work continued: `stamp` reached mixed@example.com although its Slack delivery failed")
+        until(lambda: get(first[0])[0] not in (404, 503), 30)
+        status = post(first[0], *form("sign · to email first@example.com", {"receipt": "from-first"}))
+        log(f"  answered late through the first inbox (HTTP {status})")
+        time.sleep(8)
+        _, items = answered(home, workflow["id"], "sign · answer")
+        _, stamps = answered(home, workflow["id"], "stamp · answer")
+        if len(items) != 1 or items[0].get("receipt") != "from-second" or stamps:
+            fail("inboxes", f"the late answer changed the run: {items} {stamps}")
+            return
+        # It did reach the run (now waiting for `stamp`, with another secret), which waited again.
+        if times_ran(home, workflow["id"], "stamp · awaiting an answer") != 2:
+            fail("inboxes", "the late answer never reached the run, so the test proves nothing")
+            return
+        failed = [r for r in executions(home, workflow["id"]) if r[1] == "error" and "stamp · to slack #clerks" in run_data(r)]
+        if not failed:
+            fail("inboxes", "no Slack delivery run failed: the test proves nothing about it")
+            return
+        log("  the late answer changed nothing")
+        status = post(mixed[0], *form("stamp · to email mixed@example.com", {"stamp": "stamped"}))
+        _, stamps = until(lambda: (lambda r: r if r[1] else None)(answered(home, workflow["id"], "stamp · answer")), 60) or (None, [])
+        if not stamps or stamps[0].get("_answered_by") != "email mixed@example.com":
+            fail("inboxes", f"the email answer of the mixed actor was not taken: {stamps}")
+            return
+        log("  the mixed actor's email answer continued the work")
+        # Nobody answers in any inbox: past the deadline the fallback gets the task. n8n looks
+        # for runs whose time ran out once a minute.
+        status = server.request("webhook/inboxes/late", json.dumps({"item": "item-late"}).encode(), "application/json")
+        late_nodes = {n["name"]: n for n in late["nodes"]}
+        if not until(lambda: task_links(mailbox, late_nodes["sign · to email second@example.com"]), 60):
+            fail("inboxes", "the late workflow's task never reached second@example.com")
+            return
+        covered = until(lambda: [m for m in mailbox.to("backup@example.com") if "time ran out" in m["subject"]], 180)
+        if not covered:
+            fail("inboxes", "nobody answered in any inbox, yet the fallback never got the task")
+            return
+        if answered(home, late["id"], "sign · answer")[1]:
+            fail("inboxes", "the run ran out of time, yet the task counted as answered")
+            return
+        log("  nobody answered in any inbox: past the deadline the fallback (backup@example.com) got the task")
 
 
 def errors_scenario(home, work, mailbox):

@@ -213,7 +213,7 @@ impl Builder<'_> {
             None,
             place.at(place.col + 1, place.row),
         );
-        self.connect(&what, 0, &task);
+        self.connect(&what, 0, &task.entry);
         // The answer: a send-and-wait form's fields are under `data`, n8n's own form's at the top.
         let answer = "($json[\"data\"] ?? $json)";
         let given: Vec<String> = provides
@@ -257,7 +257,7 @@ impl Builder<'_> {
             "Take over needs every field the step provides; an answer without them asks again."
                 .to_string(),
         );
-        self.connect(&task, 0, &choice);
+        self.connect(&task.exit, 0, &choice);
         // Retry: the step's context again, into the call.
         let retry = self.merge(
             &format!("{name} · retry"),
@@ -297,7 +297,7 @@ impl Builder<'_> {
             place.at(place.col + 3, place.row + 3),
         );
         self.connect(&choice, 3, &again);
-        self.connect(&again, 0, &task);
+        self.connect(&again, 0, &task.entry);
     }
 
     /// The end of an abort: the compensations of the completed steps, latest first, each with
@@ -430,9 +430,9 @@ impl Builder<'_> {
             Some(Answer::of(delivery.as_ref())),
             place.at(place.col + 1, place.row),
         );
-        self.connect(&task, 0, &answer);
+        self.connect(&task.exit, 0, &answer);
         self.connect(&answer, 0, NEXT);
-        task
+        task.entry
     }
 }
 

@@ -126,6 +126,7 @@ pub const NODE_TYPES: &[(&str, f64)] = &[
     ("n8n-nodes-base.httpRequest", 4.2),
     ("n8n-nodes-base.stopAndError", 1.0),
     ("n8n-nodes-base.errorTrigger", 1.0),
+    ("n8n-nodes-base.crypto", 2.0),
 ];
 
 const SET: &str = "n8n-nodes-base.set";
@@ -771,6 +772,10 @@ impl Builder<'_> {
                 "item.json",
                 "\n  out._answered_by = \"n8n form\";\n  out._answered_at = new Date().toISOString();".to_string(),
             ),
+            Some(tasks::Answer::Inbox(d)) if d.every_inbox => (
+                "(item.json.data ?? {})",
+                "\n  out._answered_by = item.json._answered_by;\n  out._answered_at = item.json._answered_at ?? new Date().toISOString();".to_string(),
+            ),
             Some(tasks::Answer::Inbox(d)) => (
                 "(item.json.data ?? {})",
                 format!(
@@ -1049,7 +1054,7 @@ impl Builder<'_> {
                     approval.within.map(|d| d.seconds),
                     place.at(col, 1),
                 );
-                self.connect(&last, 0, &form);
+                self.connect(&last, 0, &form.entry);
                 // An answer is a new item; a wait that ran out passes `_entered_at` on.
                 let approved = if delivery.is_some() {
                     format!(
@@ -1064,7 +1069,7 @@ impl Builder<'_> {
                     &approved,
                     place.at(col + 1, 1),
                 );
-                self.connect(&form, 0, &check);
+                self.connect(&form.exit, 0, &check);
                 ifs.push(check.clone());
                 let restore = self.merge(
                     &format!("{name} · approved context by {who}"),
@@ -1155,7 +1160,7 @@ impl Builder<'_> {
                 limit,
                 work_place,
             );
-            self.connect(&last, 0, &task);
+            self.connect(&last, 0, &task.entry);
             let join = self.no_op(&result, place.at(col + 3, 0));
             let answer = self.merge(
                 &format!("{name} · answer"),
@@ -1167,7 +1172,7 @@ impl Builder<'_> {
             self.connect(&answer, 0, &join);
             if limit.is_some() {
                 let answered = self.answered(&format!("{name} · answered?"), place.at(col + 1, 0));
-                self.connect(&task, 0, &answered);
+                self.connect(&task.exit, 0, &answered);
                 self.connect(&answered, 0, &answer);
                 match (elapsed_limit, sla) {
                     (Some((k, secs)), sla) if sla.is_none_or(|sla| secs <= sla) => {
@@ -1193,7 +1198,7 @@ impl Builder<'_> {
                     }
                 }
             } else {
-                self.connect(&task, 0, &answer);
+                self.connect(&task.exit, 0, &answer);
             }
             col += 4;
         } else {
@@ -1321,7 +1326,7 @@ impl Builder<'_> {
             } else {
                 self.connect(&check, 0, &carry);
             }
-            self.connect(&carry, 0, &form);
+            self.connect(&carry, 0, &form.entry);
             let merged = self.merge(
                 &format!("{name} · escalation result ({})", k + 1),
                 &context,
@@ -1334,7 +1339,7 @@ impl Builder<'_> {
                     &format!("{name} · taken over in time? ({})", k + 1),
                     place.at(col + 3, row),
                 );
-                self.connect(&form, 0, &answered);
+                self.connect(&form.exit, 0, &answered);
                 self.connect(&answered, 0, &merged);
                 let fallback = esc
                     .route
@@ -1361,7 +1366,7 @@ impl Builder<'_> {
                     place.at(col + 3, row + 1),
                 );
             } else {
-                self.connect(&form, 0, &merged);
+                self.connect(&form.exit, 0, &merged);
             }
             self.connect(&merged, 0, &done);
             // The false branch goes on to the next escalation, or to `done`.

@@ -3,14 +3,16 @@
 //! A person's task (a step, an approval, an escalation, a fallback's cover) is sent to the
 //! actor's inbox with n8n's *send and wait* operation: the message carries a signed link to a
 //! form (or Approve/Decline buttons) that only that message has, and the run waits until it is
-//! answered or the time limit runs out. An actor with an email inbox gets an email
-//! (`emailSend` 2.1); one with only a Slack inbox a Slack message (`slack` 2.4); an actor with no
-//! inbox falls back to a `Wait` node resuming on an unsigned form (W206 warns about it).
+//! answered or the time limit runs out. An email inbox gets an email (`emailSend` 2.1), a Slack
+//! inbox a Slack message (`slack` 2.4); an actor with several inboxes gets the task in every one
+//! (see [`Builder::task_everywhere`]); an actor with no inbox falls back to a `Wait` node
+//! resuming on an unsigned form (W206 warns about it).
 //!
 //! **Invariants:** every node that waits for a person receives an item holding `_entered_at`;
 //! a wait that ends by its time limit passes that item on unchanged, while an answer is a new
 //! item (the form's fields, or `data` for send-and-wait) without it. So `answered?` tells a
-//! timeout from an answer by how the wait ended, never by the values of context fields.
+//! timeout from an answer by how the wait ended, never by the values of context fields. A task
+//! sent to several inboxes counts a resumption as an answer only with its own secret.
 
 use serde_json::{json, Value};
 
@@ -71,10 +73,32 @@ impl<'d> Answer<'d> {
 #[derive(Clone)]
 pub(super) struct Delivery {
     pub inbox: String,
+    /// Whether the task went to every inbox of the actor: the answer then names the inbox it
+    /// came from (`_answered_by`) and when (`_answered_at`).
+    pub every_inbox: bool,
 }
 
+/// The nodes of a person's task: where the work goes in, and where the answer (or the item of a
+/// wait that ran out) comes out. One node for a task sent to one inbox.
+pub(super) struct Task {
+    pub entry: String,
+    pub exit: String,
+}
+
+impl Task {
+    fn one(node: String) -> Self {
+        Task {
+            entry: node.clone(),
+            exit: node,
+        }
+    }
+}
+
+/// The node that starts a run of the orchestration from another run (intake.rs).
+const STARTED_BY_ANOTHER_RUN: &str = "started by another run";
+
 impl Builder<'_> {
-    /// The inbox a task goes to: the actor's first email inbox, else its first Slack inbox.
+    /// The inbox of an actor's task when it has one: its email inbox, else its Slack inbox.
     fn inbox_of(actor: &Actor) -> Option<(InboxChannel, String)> {
         actor
             .inboxes
@@ -96,8 +120,32 @@ impl Builder<'_> {
         ask: &Ask<'_>,
         limit: Option<u64>,
         place: Place,
+    ) -> (Task, Option<Delivery>) {
+        if let Some(actor) = actor.filter(|a| a.inboxes.len() > 1) {
+            // Only the orchestration can start runs of itself at an entry.
+            if self.title == self.wf.name.text {
+                return self.task_everywhere(name, actor, title, description, ask, limit, place);
+            }
+        }
+        let inbox = actor.and_then(Self::inbox_of);
+        let (node, delivery) = self.send(name, inbox, title, description, ask, limit, place);
+        (Task::one(node), delivery)
+    }
+
+    /// A task sent to `inbox` with send and wait, or a `Wait` form without one. Returns the
+    /// waiting node and how it was delivered.
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &mut self,
+        name: &str,
+        inbox: Option<(InboxChannel, String)>,
+        title: &str,
+        description: &str,
+        ask: &Ask<'_>,
+        limit: Option<u64>,
+        place: Place,
     ) -> (String, Option<Delivery>) {
-        let Some((channel, address)) = actor.and_then(Self::inbox_of) else {
+        let Some((channel, address)) = inbox else {
             let fields = match ask {
                 Ask::Form(fields) => fields.to_vec(),
                 Ask::Approval => vec![json!({
@@ -196,7 +244,225 @@ impl Builder<'_> {
         self.listen(&node);
         self.credential(&node, credential.0, credential.1);
         let inbox = format!("{} {address}", channel.keyword());
-        (node, Some(Delivery { inbox }))
+        (
+            node,
+            Some(Delivery {
+                inbox,
+                every_inbox: false,
+            }),
+        )
+    }
+
+    /// A task for an actor with several inboxes, sent to every one of them. One n8n run waits at
+    /// one node at a time, so each inbox gets a delivery run of its own (this workflow, started
+    /// at `deliver:«task»:«k»` without waiting) that sends the task with send and wait (its own
+    /// signed link) and hands the answer to this run's resume URL; this run waits on a `Wait`
+    /// resumed by webhook, with the task's time limit as a deadline.
+    ///
+    /// n8n does not sign a `Wait` node's resume URL (only send and wait's), and execution ids
+    /// are sequential: so this run makes a random secret (`«task» · secret`), gives it only to its
+    /// delivery runs, and takes a resumption as an answer only when it carries that secret;
+    /// anything else waits again until the same deadline. A late answer from another inbox
+    /// finds this run finished or waiting for another task (another secret): it changes nothing.
+    #[allow(clippy::too_many_arguments)]
+    fn task_everywhere(
+        &mut self,
+        name: &str,
+        actor: &Actor,
+        title: &str,
+        description: &str,
+        ask: &Ask<'_>,
+        limit: Option<u64>,
+        place: Place,
+    ) -> (Task, Option<Delivery>) {
+        let secret = self.add(
+            &format!("{name} · secret"),
+            "n8n-nodes-base.crypto",
+            2.0,
+            json!({
+                "action": "generate",
+                "dataPropertyName": "_task_secret",
+                "encodingType": "hex",
+                "stringLength": 64,
+            }),
+            place,
+        );
+        let keys: Vec<String> = (0..actor.inboxes.len())
+            .map(|k| format!("deliver:{name}:{k}"))
+            .collect();
+        let deadline = limit.map_or("undefined".to_string(), |seconds| {
+            format!(
+                "new Date(Math.min(Date.now() + {}, 8640000000000000)).toISOString()",
+                seconds.saturating_mul(1000)
+            )
+        });
+        let code = format!(
+            "// Generated by handoff: one delivery run per inbox, each told where and with which secret to hand the answer back.\n\
+             const item = $input.first().json;\n\
+             const deadline = {deadline};\n\
+             return [{keys}].map((entry) => ({{ json: {{ ...item, _task_deadline: deadline, _resume: $execution.resumeUrl, _deliver: entry }} }}));",
+            keys = keys.iter().map(|k| js_string(k)).collect::<Vec<_>>().join(", "),
+        );
+        let deliveries = self.add(
+            &format!("{name} · deliveries"),
+            CODE,
+            2.0,
+            json!({ "jsCode": code }),
+            place.at(place.col, place.row + 1),
+        );
+        self.connect(&secret, 0, &deliveries);
+        let workflow = self.wf.name.text.clone();
+        let start = self.add(
+            &format!("{name} · deliver to every inbox"),
+            "n8n-nodes-base.executeWorkflow",
+            1.3,
+            json!({
+                // This very workflow, whatever id n8n gave it (an import or a copy may change it).
+                "workflowId": { "__rl": true, "value": "={{ $workflow.id }}", "mode": "id", "cachedResultName": workflow },
+                "workflowInputs": {
+                    "mappingMode": "defineBelow",
+                    "value": { "_entry": "={{ $json[\"_deliver\"] }}" },
+                    "matchingColumns": [],
+                    "schema": [],
+                    "attemptToConvertTypes": false,
+                    "convertFieldsToString": false,
+                },
+                "mode": "each",
+                "options": { "waitForSubWorkflow": false },
+            }),
+            place.at(place.col, place.row + 2),
+        );
+        self.connect(&deliveries, 0, &start);
+        let code = format!(
+            "// Generated by handoff: the work as it came to the task (with its deadline), without what only the delivery runs need.\n\
+             const out = {{ ...$({deliveries}).first().json }};\n\
+             delete out._task_secret;\n\
+             delete out._resume;\n\
+             delete out._deliver;\n\
+             return [{{ json: out }}];",
+            deliveries = js_string(&deliveries),
+        );
+        let awaiting = self.add(
+            &format!("{name} · awaiting an answer"),
+            CODE,
+            2.0,
+            json!({ "jsCode": code }),
+            place.at(place.col, place.row + 3),
+        );
+        self.connect(&start, 0, &awaiting);
+        let mut parameters = json!({
+            "resume": "webhook",
+            "httpMethod": "POST",
+            "options": {},
+        });
+        if limit.is_some() {
+            parameters["limitWaitTime"] = json!(true);
+            parameters["limitType"] = json!("atSpecifiedTime");
+            parameters["maxDateAndTime"] = json!("={{ $json[\"_task_deadline\"] }}");
+        }
+        let wait = self.add(
+            name,
+            super::WAIT,
+            1.1,
+            parameters,
+            place.at(place.col + 1, place.row),
+        );
+        self.listen(&wait);
+        self.connect(&awaiting, 0, &wait);
+        let genuine = self.if_node(
+            &format!("{name} · from a delivery?"),
+            &format!(
+                "$json[\"_entered_at\"] !== undefined || ($json[\"body\"] ?? {{}})[\"_secret\"] === $({secret}).first().json[\"_task_secret\"]",
+                secret = js_string(&secret)
+            ),
+            place.at(place.col + 2, place.row),
+        );
+        self.note(
+            &genuine,
+            "n8n does not sign this wait's resume URL: only a resumption with the secret given to this task's delivery runs is an answer; anything else waits again.".to_string(),
+        );
+        self.connect(&wait, 0, &genuine);
+        self.connect(&genuine, 1, &awaiting);
+        let code = "// Generated by handoff: an answer as send and wait gives it (`data`), with the inbox it came from; a wait that ran out passes on as it is.\n\
+             return $input.all().map((item) => {\n\
+             \x20 if (item.json._entered_at !== undefined) return item;\n\
+             \x20 const body = item.json.body ?? {};\n\
+             \x20 return { json: { data: body.data ?? {}, _answered_by: body.answered_by, _answered_at: body.answered_at } };\n\
+             });";
+        let answer = self.add(
+            &format!("{name} · the answer"),
+            CODE,
+            2.0,
+            json!({ "jsCode": code }),
+            place.at(place.col + 3, place.row),
+        );
+        self.connect(&genuine, 0, &answer);
+        // The delivery runs: one per inbox.
+        for (k, inbox) in actor.inboxes.iter().enumerate() {
+            let row = i64::try_from(k).unwrap_or(i64::MAX / 4).saturating_mul(2);
+            // A delivery run is no part of the step's frame: it starts apart, from the entry.
+            let at = place
+                .at(place.col + 1, place.row.saturating_add(4 + row))
+                .alone();
+            let address = inbox.address.value.clone();
+            let who = format!("{} {address}", inbox.channel.keyword());
+            let (send, _) = self.send(
+                &format!("{name} · to {who}"),
+                Some((inbox.channel, address)),
+                title,
+                description,
+                ask,
+                limit,
+                at,
+            );
+            self.entries.push((keys[k].clone(), send.clone(), at));
+            let answered = self.answered(
+                &format!("{name} · answered by {who}?"),
+                at.at(at.col + 1, at.row),
+            );
+            self.connect(&send, 0, &answered);
+            let started = js_string(STARTED_BY_ANOTHER_RUN);
+            let hand = self.add(
+                &format!("{name} · hand back the answer from {who}"),
+                "n8n-nodes-base.httpRequest",
+                4.2,
+                json!({
+                    "method": "POST",
+                    "url": format!("={{{{ $({started}).first().json[\"_resume\"] }}}}"),
+                    "sendBody": true,
+                    "specifyBody": "json",
+                    "jsonBody": format!(
+                        "={{{{ JSON.stringify({{ _secret: $({started}).first().json[\"_task_secret\"], data: $json[\"data\"] ?? {{}}, answered_by: {who}, answered_at: new Date().toISOString() }}) }}}}",
+                        who = js_string(&who)
+                    ),
+                    "options": {},
+                }),
+                at.at(at.col + 2, at.row),
+            );
+            // A late answer finds the run finished (n8n answers 409) or waiting for another
+            // task: it changes nothing, and this delivery run ends quietly.
+            self.settings(
+                &hand,
+                json!({ "retryOnFail": true, "maxTries": 3, "waitBetweenTries": 2000, "onError": "continueRegularOutput" }),
+            );
+            self.connect(&answered, 0, &hand);
+        }
+        let inbox = actor
+            .inboxes
+            .iter()
+            .map(|i| format!("{} {}", i.channel.keyword(), i.address.value))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (
+            Task {
+                entry: secret,
+                exit: answer,
+            },
+            Some(Delivery {
+                inbox,
+                every_inbox: true,
+            }),
+        )
     }
 
     /// The fallback's task after a wait ran out (from `timed_out`, a node and its output): the
@@ -225,7 +491,7 @@ impl Builder<'_> {
             cover.limit,
             place,
         );
-        self.connect(timed_out.0, timed_out.1, &task);
+        self.connect(timed_out.0, timed_out.1, &task.entry);
         let answer = self.merge(
             &format!("{what} · answer from {who}"),
             cover.base,
@@ -239,12 +505,12 @@ impl Builder<'_> {
                 &format!("{what} · covered in time?"),
                 place.at(place.col + 1, place.row),
             );
-            self.connect(&task, 0, &answered);
+            self.connect(&task.exit, 0, &answered);
             self.connect(&answered, 0, &answer);
             let breach = self.breach(what, place.at(place.col + 1, place.row + 1));
             self.connect(&answered, 1, &breach);
         } else {
-            self.connect(&task, 0, &answer);
+            self.connect(&task.exit, 0, &answer);
         }
     }
 
