@@ -1373,13 +1373,14 @@ def started_by_webhook(case, workflow):
 
 
 def finished_run(home, workflow_id, seconds=300):
-    """The workflow's newest execution once it has stopped running, shaped as n8n's CLI prints
-    one (status and data)."""
+    """The workflow's first execution (the case's run: the runs it starts itself, such as a
+    task's delivery to each inbox, come after it) once it has stopped running, shaped as n8n's
+    CLI prints one (status and data)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         rows = executions(home, workflow_id)
-        if rows and rows[0][1] not in ("new", "running"):
-            return {"id": rows[0][0], "status": rows[0][1], "data": unflatten(rows[0][2])}
+        if rows and rows[-1][1] not in ("new", "running"):
+            return {"id": rows[-1][0], "status": rows[-1][1], "data": unflatten(rows[-1][2])}
         time.sleep(1)
     return None
 
