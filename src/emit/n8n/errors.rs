@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use super::implementations::Call;
 use super::tasks::{Answer, Ask, FROM_ADDRESS, SMTP_CREDENTIAL};
 use super::{
-    ids, js_string, plain, switch_rule, uuid_of, workflow_id, Builder, Options, Place, CODE, SWITCH,
+    ids, js_string, plain, switch_rule, uuid_of, workflow_id, Builder, Options, Place, SWITCH,
 };
 use crate::ast::InboxChannel;
 use crate::check::Analysis;
@@ -114,13 +114,7 @@ impl Builder<'_> {
             comp = wf.step(c).name.text,
             fields = fields.join(", "),
         );
-        let node = self.add(
-            &format!("{name} · completed"),
-            CODE,
-            2.0,
-            json!({ "jsCode": code }),
-            place,
-        );
+        let node = self.code_node(&format!("{name} · completed"), &code, place);
         self.note(
             &node,
             format!(
@@ -166,13 +160,7 @@ impl Builder<'_> {
              }});",
             context = js_string(context),
         );
-        let what = self.add(
-            &format!("{name} · failed"),
-            CODE,
-            2.0,
-            json!({ "jsCode": code }),
-            place,
-        );
+        let what = self.code_node(&format!("{name} · failed"), &code, place);
         self.connect(failed.0, 1, &what);
         self.connect(failed.1, 1, &what);
         let mut fields = vec![json!({
@@ -346,7 +334,7 @@ impl Builder<'_> {
              \x20 if (last === undefined) return { json: { _compensating: null } };\n\
              \x20 return { json: { ...last.context, _completed: completed, _compensating: last.step } };\n\
              });";
-        let next = self.add(NEXT, CODE, 2.0, json!({ "jsCode": code }), place);
+        let next = self.code_node(NEXT, code, place);
         for node in &aborts {
             self.connect(node, 0, &next);
         }

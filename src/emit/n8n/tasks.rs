@@ -17,7 +17,7 @@
 use serde_json::{json, Value};
 
 use super::implementations::Call;
-use super::{duration_unit, js_string, n8n_type, plain, Builder, Place, CODE};
+use super::{duration_unit, js_string, n8n_type, plain, Builder, Place};
 use crate::ast::InboxChannel;
 use crate::ir::{Actor, FieldId, StepId};
 
@@ -303,11 +303,9 @@ impl Builder<'_> {
              return [{keys}].map((entry) => ({{ json: {{ ...item, _task_deadline: deadline, _resume: $execution.resumeUrl, _deliver: entry }} }}));",
             keys = keys.iter().map(|k| js_string(k)).collect::<Vec<_>>().join(", "),
         );
-        let deliveries = self.add(
+        let deliveries = self.code_node(
             &format!("{name} · deliveries"),
-            CODE,
-            2.0,
-            json!({ "jsCode": code }),
+            &code,
             place.at(place.col, place.row + 1),
         );
         self.connect(&secret, 0, &deliveries);
@@ -342,11 +340,9 @@ impl Builder<'_> {
              return [{{ json: out }}];",
             deliveries = js_string(&deliveries),
         );
-        let awaiting = self.add(
+        let awaiting = self.code_node(
             &format!("{name} · awaiting an answer"),
-            CODE,
-            2.0,
-            json!({ "jsCode": code }),
+            &code,
             place.at(place.col, place.row + 3),
         );
         self.connect(&start, 0, &awaiting);
@@ -389,11 +385,9 @@ impl Builder<'_> {
              \x20 const body = item.json.body ?? {};\n\
              \x20 return { json: { data: body.data ?? {}, _answered_by: body.answered_by, _answered_at: body.answered_at } };\n\
              });";
-        let answer = self.add(
+        let answer = self.code_node(
             &format!("{name} · the answer"),
-            CODE,
-            2.0,
-            json!({ "jsCode": code }),
+            code,
             place.at(place.col + 3, place.row),
         );
         self.connect(&genuine, 0, &answer);
@@ -654,11 +648,9 @@ impl Builder<'_> {
             base = js_string(base),
             required = required.join(", "),
         );
-        let check = self.add(
+        let check = self.code_node(
             &format!("{name} · returned"),
-            CODE,
-            2.0,
-            json!({ "jsCode": code }),
+            &code,
             place.at(place.col + 1, place.row),
         );
         self.connect(&node, 0, &check);
