@@ -31,8 +31,10 @@
     clippy::cast_possible_wrap
 )]
 
+use smallvec::SmallVec;
+
 use crate::ast::{CmpOp, PrimType};
-use crate::ir::{Cond, CondKind, FieldId, Type, Value, ValueKind, Workflow};
+use crate::ir::{Cond, CondKind, FieldId, Name, Type, Value, ValueKind, Workflow};
 
 /// The most boxes a set of cases may hold before the analysis of a node gives up.
 pub const MAX_BOXES: usize = 4096;
@@ -47,9 +49,10 @@ pub const MAX_DEPTH: usize = 512;
 /// A concrete case: one value per field that matters, rendered as source text.
 pub type Case = Vec<(FieldId, String)>;
 
-/// The kind of values an axis ranges over.
+/// The kind of values an axis ranges over. Names borrow the workflow, so building a node's
+/// axes allocates no strings.
 #[derive(Clone, Debug, PartialEq)]
-enum Domain {
+enum Domain<'w> {
     /// Reals (numbers and money), cut by points.
     Number(Vec<f64>),
     /// Seconds, cut by points.
@@ -60,12 +63,12 @@ enum Domain {
     Datetime(Vec<f64>),
     Bool,
     /// The members of an enum.
-    Enum(Vec<String>),
+    Enum(&'w [Name]),
     /// The strings named, then one region for every other text.
-    Text(Vec<String>),
+    Text(Vec<&'w str>),
 }
 
-impl Domain {
+impl Domain<'_> {
     fn points(&self) -> Option<&[f64]> {
         match self {
             Domain::Number(p) | Domain::Duration(p) | Domain::Date(p) | Domain::Datetime(p) => {
@@ -98,17 +101,25 @@ impl Domain {
     }
 }
 
-/// A set of regions of one axis, as bits.
-type Regions = Vec<u64>;
+/// A set of regions of one axis, as bits (inline up to 128 regions).
+type Regions = SmallVec<[u64; 2]>;
+
+/// The words of a box, inline up to [`INLINE_WORDS`] (eight axes of up to 64 regions each):
+/// the analysis builds and drops boxes by the thousand per node, and most fit.
+const INLINE_WORDS: usize = 8;
+type Words = SmallVec<[u64; INLINE_WORDS]>;
+
+/// A set of boxes (the cases where a condition holds): most are one box, kept inline.
+type Set = SmallVec<[CaseBox; 1]>;
 
 fn words(n: usize) -> usize {
     n.div_ceil(64)
 }
 
 /// The axes of one node's conditions.
-struct Space {
+struct Space<'w> {
     fields: Vec<FieldId>,
-    domains: Vec<Domain>,
+    domains: Vec<Domain<'w>>,
     /// Where each axis's words start in a box, and (last) how many words a box has.
     offsets: Vec<usize>,
     /// For each axis, the regions that hold at least one value (a box of every case).
@@ -116,15 +127,16 @@ struct Space {
 }
 
 /// A box: one set of regions per axis, the axes' words one after the other (the axis `a`
-/// holds the words `offsets[a]..offsets[a + 1]` of [`Space`]), so a box is one allocation.
+/// holds the words `offsets[a]..offsets[a + 1]` of [`Space`]), so a box is one allocation at
+/// most, and none when it fits inline.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct CaseBox(Vec<u64>);
+struct CaseBox(Words);
 
 /// A set of boxes being built, each once, at most [`MAX_BOXES`]: short sets are searched
 /// directly, and a hash set is built once a set grows long, so building stays linear.
 #[derive(Default)]
 struct Boxes {
-    list: Vec<CaseBox>,
+    list: Set,
     seen: Option<rustc_hash::FxHashSet<CaseBox>>,
 }
 
@@ -154,7 +166,7 @@ impl Boxes {
 #[derive(Debug)]
 struct TooBig;
 
-impl Space {
+impl Space<'_> {
     fn all(&self) -> CaseBox {
         self.full.clone()
     }
@@ -187,12 +199,7 @@ impl Space {
         Some(CaseBox(a.0.iter().zip(&b.0).map(|(p, q)| p & q).collect()))
     }
 
-    fn intersect(
-        &self,
-        mut a: Vec<CaseBox>,
-        b: &[CaseBox],
-        steps: &mut usize,
-    ) -> Result<Vec<CaseBox>, TooBig> {
+    fn intersect(&self, mut a: Set, b: &[CaseBox], steps: &mut usize) -> Result<Set, TooBig> {
         // One box with one box (most of `and`): intersected in place, nothing allocated.
         if let ([x], [y]) = (a.as_mut_slice(), b) {
             *steps += 1;
@@ -200,7 +207,7 @@ impl Space {
                 return Err(TooBig);
             }
             if !self.meet(x, y) {
-                return Ok(Vec::new());
+                return Ok(Set::new());
             }
             for (p, q) in x.0.iter_mut().zip(&y.0) {
                 *p &= q;
@@ -223,7 +230,7 @@ impl Space {
     }
 
     /// The union of two sets of boxes, each without repeats (as every set `eval` builds is).
-    fn union(a: Vec<CaseBox>, b: Vec<CaseBox>) -> Result<Vec<CaseBox>, TooBig> {
+    fn union(a: Set, b: Set) -> Result<Set, TooBig> {
         if a.is_empty() {
             return Ok(b);
         }
@@ -240,7 +247,7 @@ impl Space {
     /// The regions of one axis, from a predicate on region indices.
     fn regions_where(&self, axis: usize, keep: impl Fn(usize) -> bool) -> Regions {
         let full = &self.full.0[self.axis(axis)];
-        let mut set = vec![0u64; full.len()];
+        let mut set: Regions = SmallVec::from_elem(0, full.len());
         for r in 0..self.domains[axis].regions() {
             if keep(r) && full[r / 64] & (1 << (r % 64)) != 0 {
                 set[r / 64] |= 1 << (r % 64);
@@ -252,12 +259,12 @@ impl Space {
 
 /// A constant of a comparison, as the analysis sees it.
 #[derive(Clone, Debug, PartialEq)]
-enum Constant {
+enum Constant<'w> {
     Real(f64),
     Bool(bool),
     /// A member of an enum, by its index.
     Index(usize),
-    Text(String),
+    Text(&'w str),
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
@@ -404,16 +411,21 @@ fn string_text(s: &str) -> String {
     out
 }
 
-/// The decidable comparisons of a condition, found while the axes are collected.
+/// The decidable comparisons of a node's conditions, found while the axes are collected.
 struct Collector<'w> {
     wf: &'w Workflow,
     fields: Vec<FieldId>,
-    domains: Vec<Domain>,
+    domains: Vec<Domain<'w>>,
+    /// The atoms of every condition, in the order [`eval`] meets them (depth first, left to
+    /// right): one flat list instead of a tree per condition, so collecting allocates little.
+    atoms: Vec<Atom>,
+    /// The constants of the `in` atoms (an [`Atom::In`] holds a range of them).
+    constants: Vec<Constant<'w>>,
     /// Set when the conditions test more than [`MAX_AXES`] fields.
     overflow: bool,
 }
 
-impl Collector<'_> {
+impl<'w> Collector<'w> {
     /// The axis of a field, creating it for a field of a type the analysis decides.
     fn axis(&mut self, f: FieldId) -> Option<usize> {
         if let Some(i) = self.fields.iter().position(|&g| g == f) {
@@ -432,7 +444,7 @@ impl Collector<'_> {
             Type::Prim(PrimType::Text | PrimType::Email | PrimType::Url | PrimType::Summary) => {
                 Domain::Text(Vec::new())
             }
-            Type::Enum(members) => Domain::Enum(members.iter().map(|m| m.text.clone()).collect()),
+            Type::Enum(members) => Domain::Enum(members),
             Type::List(_) => return None,
         };
         self.fields.push(f);
@@ -441,7 +453,7 @@ impl Collector<'_> {
     }
 
     /// The constant of a value on an axis, if it is one the axis can hold.
-    fn constant(&self, axis: usize, v: &Value) -> Option<Constant> {
+    fn constant(&self, axis: usize, v: &'w Value) -> Option<Constant<'w>> {
         Some(match (&self.domains[axis], &v.kind) {
             (Domain::Number(_), ValueKind::Number(x)) => Constant::Real(*x + 0.0),
             (Domain::Duration(_), ValueKind::Duration(x)) => Constant::Real(*x as f64),
@@ -449,22 +461,22 @@ impl Collector<'_> {
             (Domain::Datetime(_), ValueKind::String(s)) => Constant::Real(parse_datetime(s)?),
             (Domain::Bool, ValueKind::Bool(b)) => Constant::Bool(*b),
             (Domain::Enum(members), ValueKind::Member(m)) => {
-                Constant::Index(members.iter().position(|x| x == m)?)
+                Constant::Index(members.iter().position(|x| x.text == *m)?)
             }
-            (Domain::Text(_), ValueKind::String(s)) => Constant::Text(s.clone()),
+            (Domain::Text(_), ValueKind::String(s)) => Constant::Text(s),
             _ => return None,
         })
     }
 
     /// Registers a constant on its axis.
-    fn note(&mut self, axis: usize, c: &Constant) {
+    fn note(&mut self, axis: usize, c: &Constant<'w>) {
         match (&mut self.domains[axis], c) {
             (
                 Domain::Number(p) | Domain::Duration(p) | Domain::Date(p) | Domain::Datetime(p),
                 Constant::Real(x),
             ) => p.push(*x),
             // Sorted and made unique once every constant is known.
-            (Domain::Text(s), Constant::Text(t)) => s.push(t.clone()),
+            (Domain::Text(s), Constant::Text(t)) => s.push(t),
             _ => {}
         }
     }
@@ -472,8 +484,10 @@ impl Collector<'_> {
 
 /// A comparison reduced to one field and constants.
 enum Atom {
-    Cmp(usize, CmpOp, Constant),
-    In(usize, Vec<Constant>),
+    /// An axis, an operator and the index of the constant in [`Collector::constants`].
+    Cmp(usize, CmpOp, usize),
+    /// An axis and the range of its constants in [`Collector::constants`].
+    In(usize, usize, usize),
     Unknown,
 }
 
@@ -496,7 +510,7 @@ fn orient<'v>(a: &'v Value, op: CmpOp, b: &'v Value) -> Option<(FieldId, CmpOp, 
     }
 }
 
-fn atom(col: &mut Collector<'_>, cond: &Cond) -> Atom {
+fn atom<'w>(col: &mut Collector<'w>, cond: &'w Cond) -> Atom {
     match &cond.kind {
         CondKind::Compare(a, op, b) => {
             let Some((f, op, other)) = orient(a, *op, b) else {
@@ -509,7 +523,8 @@ fn atom(col: &mut Collector<'_>, cond: &Cond) -> Atom {
                 return Atom::Unknown;
             };
             col.note(axis, &k);
-            Atom::Cmp(axis, op, k)
+            col.constants.push(k);
+            Atom::Cmp(axis, op, col.constants.len() - 1)
         }
         CondKind::In(a, items) => {
             let ValueKind::Field(Some(f)) = a.kind else {
@@ -518,22 +533,25 @@ fn atom(col: &mut Collector<'_>, cond: &Cond) -> Atom {
             let Some(axis) = col.axis(f) else {
                 return Atom::Unknown;
             };
-            let mut ks = Vec::with_capacity(items.len());
+            let start = col.constants.len();
             for item in items {
                 let Some(k) = col.constant(axis, item) else {
+                    col.constants.truncate(start);
                     return Atom::Unknown;
                 };
-                ks.push(k);
+                col.constants.push(k);
             }
-            for k in &ks {
-                col.note(axis, k);
+            for i in start..col.constants.len() {
+                let k = col.constants[i].clone();
+                col.note(axis, &k);
             }
-            Atom::In(axis, ks)
+            Atom::In(axis, start, col.constants.len())
         }
         CondKind::Bare(v) => match v.kind {
             ValueKind::Field(Some(f)) => match col.axis(f) {
-                Some(axis) if col.domains[axis] == Domain::Bool => {
-                    Atom::Cmp(axis, CmpOp::Eq, Constant::Bool(true))
+                Some(axis) if matches!(col.domains[axis], Domain::Bool) => {
+                    col.constants.push(Constant::Bool(true));
+                    Atom::Cmp(axis, CmpOp::Eq, col.constants.len() - 1)
                 }
                 _ => Atom::Unknown,
             },
@@ -543,34 +561,48 @@ fn atom(col: &mut Collector<'_>, cond: &Cond) -> Atom {
     }
 }
 
-/// A condition with its comparisons reduced to atoms (same shape as [`Cond`]).
-enum Shape {
-    Or(Vec<Shape>),
-    And(Vec<Shape>),
-    Not(Box<Shape>),
-    Atom(Atom),
-    /// `true` or `false` written as a whole condition.
-    Const(bool),
-}
-
-fn shape(c: &mut Collector<'_>, cond: &Cond) -> Shape {
-    match &cond.kind {
-        CondKind::Or(parts) => Shape::Or(parts.iter().map(|p| shape(c, p)).collect()),
-        CondKind::And(parts) => Shape::And(parts.iter().map(|p| shape(c, p)).collect()),
-        CondKind::Not(inner) => Shape::Not(Box::new(shape(c, inner))),
+/// Whether a condition is `true` or `false` written as a whole (it has no atom).
+fn constant_condition(cond: &Cond) -> Option<bool> {
+    match cond.kind {
         CondKind::Bare(Value {
             kind: ValueKind::Bool(b),
             ..
-        }) => Shape::Const(*b),
-        _ => Shape::Atom(atom(c, cond)),
+        }) => Some(b),
+        _ => None,
     }
 }
 
+/// Collects the atoms of a condition, in the order [`eval`] walks it.
+fn collect<'w>(c: &mut Collector<'w>, cond: &'w Cond) {
+    match &cond.kind {
+        CondKind::Or(parts) | CondKind::And(parts) => {
+            for p in parts {
+                collect(c, p);
+            }
+        }
+        CondKind::Not(inner) => collect(c, inner),
+        _ if constant_condition(cond).is_some() => {}
+        _ => {
+            let a = atom(c, cond);
+            c.atoms.push(a);
+        }
+    }
+}
+
+/// What [`eval`] reads: the axes, and the atoms and constants in the order it meets them.
+struct Reader<'c, 'w> {
+    space: &'c Space<'w>,
+    atoms: &'c [Atom],
+    constants: &'c [Constant<'w>],
+    /// The next atom to meet.
+    next: usize,
+}
+
 /// The routing of one node, decided.
-pub struct Decided {
-    space: Space,
+pub struct Decided<'w> {
+    space: Space<'w>,
     /// `T(c)` of each condition, in the order given.
-    certain: Vec<Vec<CaseBox>>,
+    certain: Vec<Set>,
     /// The hull of each `T(c)`: per axis, every region one of its boxes holds. Two conditions
     /// whose hulls do not meet cannot overlap, which most pairs show at once.
     hulls: Vec<Option<CaseBox>>,
@@ -578,16 +610,20 @@ pub struct Decided {
     pub has_unknown: bool,
 }
 
-impl Decided {
+impl<'w> Decided<'w> {
     /// Decides the conditions of one node's routes; `None` when it would take too long.
-    pub fn new(wf: &Workflow, conditions: &[&Cond]) -> Option<Self> {
+    pub fn new(wf: &'w Workflow, conditions: &[&'w Cond]) -> Option<Self> {
         let mut c = Collector {
             wf,
             fields: Vec::new(),
             domains: Vec::new(),
+            atoms: Vec::new(),
+            constants: Vec::new(),
             overflow: false,
         };
-        let shapes: Vec<Shape> = conditions.iter().map(|cond| shape(&mut c, cond)).collect();
+        for cond in conditions {
+            collect(&mut c, cond);
+        }
         if c.overflow {
             return None;
         }
@@ -599,12 +635,12 @@ impl Decided {
                 p.dedup();
             }
             if let Domain::Text(t) = d {
-                t.sort();
+                t.sort_unstable();
                 t.dedup();
             }
         }
         let mut offsets = Vec::with_capacity(c.domains.len() + 1);
-        let mut full = Vec::new();
+        let mut full = Words::new();
         for d in &c.domains {
             let at = full.len();
             offsets.push(at);
@@ -624,14 +660,20 @@ impl Decided {
         };
         let mut has_unknown = false;
         let mut steps = 0;
-        let mut certain = Vec::with_capacity(shapes.len());
-        for s in &shapes {
-            let (t, _) = eval(&space, s, &mut has_unknown, &mut steps).ok()?;
+        let mut certain = Vec::with_capacity(conditions.len());
+        let mut atoms = Reader {
+            space: &space,
+            atoms: &c.atoms,
+            constants: &c.constants,
+            next: 0,
+        };
+        for cond in conditions {
+            let (t, _) = eval(&mut atoms, cond, &mut has_unknown, &mut steps).ok()?;
             certain.push(t);
         }
         let hulls = certain
             .iter()
-            .map(|boxes: &Vec<CaseBox>| {
+            .map(|boxes: &Set| {
                 let (first, rest) = boxes.split_first()?;
                 let mut hull = first.clone();
                 for b in rest {
@@ -779,14 +821,14 @@ fn search(
 fn representative(d: &Domain, r: usize) -> String {
     match d {
         Domain::Bool => (if r == 1 { "true" } else { "false" }).into(),
-        Domain::Enum(m) => m.get(r).cloned().unwrap_or_default(),
+        Domain::Enum(m) => m.get(r).map(|n| n.text.clone()).unwrap_or_default(),
         Domain::Text(s) => {
             if let Some(t) = s.get(r) {
                 return string_text(t);
             }
             let mut other = String::from("other");
             let mut n = 1;
-            while s.contains(&other) {
+            while s.contains(&other.as_str()) {
                 n += 1;
                 other = format!("other{n}");
             }
@@ -826,24 +868,23 @@ fn representative(d: &Domain, r: usize) -> String {
 
 /// `T(c)` and `F(c)` of a condition.
 fn eval(
-    space: &Space,
-    s: &Shape,
+    at: &mut Reader<'_, '_>,
+    cond: &Cond,
     has_unknown: &mut bool,
     steps: &mut usize,
-) -> Result<(Vec<CaseBox>, Vec<CaseBox>), TooBig> {
-    Ok(match s {
-        Shape::Const(true) => (vec![space.all()], Vec::new()),
-        Shape::Const(false) => (Vec::new(), vec![space.all()]),
-        Shape::Not(inner) => {
-            let (t, f) = eval(space, inner, has_unknown, steps)?;
+) -> Result<(Set, Set), TooBig> {
+    let space = at.space;
+    Ok(match &cond.kind {
+        CondKind::Not(inner) => {
+            let (t, f) = eval(at, inner, has_unknown, steps)?;
             (f, t)
         }
-        Shape::And(parts) | Shape::Or(parts) => {
-            let is_and = matches!(s, Shape::And(_));
-            let mut t: Option<Vec<CaseBox>> = None;
-            let mut f: Option<Vec<CaseBox>> = None;
+        CondKind::And(parts) | CondKind::Or(parts) => {
+            let is_and = matches!(cond.kind, CondKind::And(_));
+            let mut t: Option<Set> = None;
+            let mut f: Option<Set> = None;
             for p in parts {
-                let (pt, pf) = eval(space, p, has_unknown, steps)?;
+                let (pt, pf) = eval(at, p, has_unknown, steps)?;
                 // and: T = ∩T, F = ∪F; or: T = ∪T, F = ∩F.
                 let (meet, join) = if is_and {
                     (&mut t, &mut f)
@@ -862,25 +903,41 @@ fn eval(
             }
             (t.unwrap_or_default(), f.unwrap_or_default())
         }
-        Shape::Atom(Atom::Unknown) => {
-            *has_unknown = true;
-            (Vec::new(), Vec::new())
-        }
-        Shape::Atom(atom) => {
-            let (axis, set) = atom_set(space, atom);
+        _ => {
+            if let Some(b) = constant_condition(cond) {
+                let all: Set = smallvec::smallvec![space.all()];
+                return Ok(if b {
+                    (all, Set::new())
+                } else {
+                    (Set::new(), all)
+                });
+            }
+            let Some(atom) = at.atoms.get(at.next) else {
+                *has_unknown = true;
+                return Ok((Set::new(), Set::new()));
+            };
+            at.next += 1;
+            let Some((axis, set)) = atom_set(space, atom, at.constants) else {
+                *has_unknown = true;
+                return Ok((Set::new(), Set::new()));
+            };
             let (mut t, mut f) = (space.all(), space.all());
             let range = space.axis(axis);
             for ((tw, fw), s) in t.0[range.clone()].iter_mut().zip(&mut f.0[range]).zip(&set) {
                 *tw = *s;
                 *fw &= !s;
             }
-            (vec![t], vec![f])
+            (smallvec::smallvec![t], smallvec::smallvec![f])
         }
     })
 }
 
-/// The regions where an atom holds.
-fn atom_set(space: &Space, atom: &Atom) -> (usize, Regions) {
+/// The regions where an atom holds (`None` for an unknown one).
+fn atom_set(
+    space: &Space<'_>,
+    atom: &Atom,
+    constants: &[Constant<'_>],
+) -> Option<(usize, Regions)> {
     let index = |axis: usize, k: &Constant| -> usize {
         match (&space.domains[axis], k) {
             (d, Constant::Real(x)) => {
@@ -893,10 +950,10 @@ fn atom_set(space: &Space, atom: &Atom) -> (usize, Regions) {
             _ => 0,
         }
     };
-    match atom {
+    match *atom {
         Atom::Cmp(axis, op, k) => {
-            let at = index(*axis, k);
-            let set = space.regions_where(*axis, |r| match op {
+            let at = index(axis, &constants[k]);
+            let set = space.regions_where(axis, |r| match op {
                 CmpOp::Eq => r == at,
                 CmpOp::Ne => r != at,
                 CmpOp::Lt => r < at,
@@ -904,13 +961,16 @@ fn atom_set(space: &Space, atom: &Atom) -> (usize, Regions) {
                 CmpOp::Gt => r > at,
                 CmpOp::Ge => r >= at,
             });
-            (*axis, set)
+            Some((axis, set))
         }
-        Atom::In(axis, ks) => {
-            let at: Vec<usize> = ks.iter().map(|k| index(*axis, k)).collect();
-            (*axis, space.regions_where(*axis, |r| at.contains(&r)))
+        Atom::In(axis, start, end) => {
+            let at: SmallVec<[usize; 8]> = constants[start..end]
+                .iter()
+                .map(|k| index(axis, k))
+                .collect();
+            Some((axis, space.regions_where(axis, |r| at.contains(&r))))
         }
-        Atom::Unknown => (0, Vec::new()),
+        Atom::Unknown => None,
     }
 }
 
