@@ -9,6 +9,7 @@
 //! number of fields in bit-set words, in the size of the workflow.
 
 pub mod bits;
+pub mod conditions;
 pub mod fixes;
 pub mod flow;
 pub mod graph;
@@ -25,6 +26,7 @@ use crate::ir::{
 };
 use crate::rules;
 use crate::span::Span;
+use conditions::{CondRef, Conditions};
 use flow::{Cause, ContextFlow, Missing};
 use graph::{EdgeKind, Graph};
 
@@ -95,6 +97,8 @@ pub struct Analysis<'a> {
     pub settings: &'a Settings,
     pub graph: Graph,
     pub context: ContextFlow,
+    /// The operands and soundness of every condition, from one walk over them.
+    pub conditions: Conditions,
     routes: Vec<RouteRef<'a>>,
     /// The transitions out of each node in source order, those that failed included, as
     /// `out_ids[out_start[n]..out_start[n + 1]]` for the graph node `n`.
@@ -149,6 +153,7 @@ impl<'a> Analysis<'a> {
         let graph = Graph::new(wf);
         let context = ContextFlow::new(wf, &graph);
         let routes = Self::collect_routes(wf, &graph);
+        let conditions = Conditions::new(wf);
         let nodes = graph.g.node_count();
         let node_of = |id: NodeId| graph.node(id).index();
         // Transitions out of each node, in source order (counting sort: linear).
@@ -171,7 +176,7 @@ impl<'a> Analysis<'a> {
                 fill[n] += 1;
                 let failed = t.rejected
                     || !matches!(t.to.target, Some(NodeId::Step(_)))
-                    || matches!(&t.guard, Guard::When(c) if !types::is_sound(wf, c));
+                    || !conditions.is_sound(CondRef::Guard(TransitionId(i as u32)));
                 broken[n] |= failed;
             }
         }
@@ -188,6 +193,7 @@ impl<'a> Analysis<'a> {
             settings,
             graph,
             context,
+            conditions,
             routes,
             out_start,
             out_ids,

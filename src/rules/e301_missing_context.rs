@@ -7,7 +7,8 @@ use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
 use petgraph::graph::NodeIndex;
 
-use crate::ir::{Cond, FieldId, Guard, StepId, ValueKind};
+use crate::check::conditions::CondRef;
+use crate::ir::{Cond, FieldId, Guard, StepId, TransitionId, ValueKind};
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -93,8 +94,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         // Escalation conditions are evaluated after the owner's attempt: `avail_in ∪ provides`.
-        for esc in &step.escalations {
-            for (f, span) in tested(&esc.condition) {
+        for k in 0..step.escalations.len() {
+            let cond = CondRef::Escalation(StepId(i as u32), k);
+            for (f, span) in a.conditions.fields(cond) {
                 if !a.context.may_have_out(n, f) {
                     add(
                         f,
@@ -110,15 +112,16 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     // Transition conditions are evaluated after the source ran.
-    for t in &wf.transitions {
-        let (Guard::When(cond), Some((from, _))) = (&t.guard, t.ends()) else {
+    for (i, t) in wf.transitions.iter().enumerate() {
+        let (Guard::When(_), Some((from, _))) = (&t.guard, t.ends()) else {
             continue;
         };
+        let cond = CondRef::Guard(TransitionId(i as u32));
         let n = a.graph.node(from);
         if !a.graph.reached[n.index()] {
             continue;
         }
-        for (f, span) in tested(cond) {
+        for (f, span) in a.conditions.fields(cond) {
             if !a.context.may_have_out(n, f) {
                 add(
                     f,

@@ -1,9 +1,10 @@
 //! E303 type-mismatch: a condition compares incompatible types, or names a member its enum lacks.
 
+use crate::check::conditions::CondRef;
 use crate::check::types::{problems, type_of, OpType, Problem};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Edit, Fix, Severity};
-use crate::ir::{Cond, Guard, Type, Value, ValueKind};
+use crate::ir::{Cond, Guard, StepId, TransitionId, Type, Value, ValueKind};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -49,13 +50,27 @@ Compare like with like: `tier == enterprise`, `intent > 70`.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
+    // A sound condition has no type error (`Conditions` has type-checked it): only the others
+    // are checked again here, for their diagnostics.
     let mut conditions: Vec<&Cond> = Vec::new();
-    for step in &wf.steps {
-        conditions.extend(step.escalations.iter().map(|e| &e.condition));
+    for (i, step) in wf.steps.iter().enumerate() {
+        for (k, e) in step.escalations.iter().enumerate() {
+            if !a
+                .conditions
+                .is_sound(CondRef::Escalation(StepId(i as u32), k))
+            {
+                conditions.push(&e.condition);
+            }
+        }
     }
-    for t in &wf.transitions {
+    for (i, t) in wf.transitions.iter().enumerate() {
         if let Guard::When(c) = &t.guard {
-            conditions.push(c);
+            if !a
+                .conditions
+                .is_sound(CondRef::Guard(TransitionId(i as u32)))
+            {
+                conditions.push(c);
+            }
         }
     }
     for cond in conditions {

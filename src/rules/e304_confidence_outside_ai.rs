@@ -1,9 +1,10 @@
 //! E304 confidence-outside-ai: `confidence` is used on a step not owned by an `ai` actor.
 
 use crate::ast::ActorKind;
+use crate::check::conditions::{CondRef, Operand};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{Cond, Guard, NodeId, StepId, ValueKind};
+use crate::ir::{Guard, NodeId, StepId, TransitionId};
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -44,14 +45,13 @@ Test something the owner does produce (a field, `attempts`, `elapsed`), or give 
     check: Some(check),
 };
 
-fn confidence_spans(cond: &Cond) -> Vec<Span> {
-    let mut spans = Vec::new();
-    cond.for_each_value(&mut |v| {
-        if matches!(v.kind, ValueKind::Confidence) {
-            spans.push(v.span);
-        }
-    });
-    spans
+/// Where a condition tests `confidence`, in source order.
+fn confidence_spans<'a>(a: &'a Analysis<'_>, cond: CondRef) -> impl Iterator<Item = Span> + 'a {
+    a.conditions
+        .operands(cond)
+        .iter()
+        .filter(|(o, _)| *o == Operand::Confidence)
+        .map(|&(_, span)| span)
 }
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
@@ -93,21 +93,22 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         out.push(d);
     };
     for (i, step) in wf.steps.iter().enumerate() {
-        for esc in &step.escalations {
-            for span in confidence_spans(&esc.condition) {
+        for k in 0..step.escalations.len() {
+            for span in confidence_spans(a, CondRef::Escalation(StepId(i as u32), k)) {
                 report(span, Some(StepId(i as u32)), &step.name.text);
             }
         }
     }
-    for t in &wf.transitions {
-        let (Guard::When(cond), Some(from)) = (&t.guard, t.from.target) else {
+    for (i, t) in wf.transitions.iter().enumerate() {
+        let (Guard::When(_), Some(from)) = (&t.guard, t.from.target) else {
             continue;
         };
+        let cond = CondRef::Guard(TransitionId(i as u32));
         let step = match from {
             NodeId::Step(s) => Some(s),
             NodeId::Trigger(_) => None,
         };
-        for span in confidence_spans(cond) {
+        for span in confidence_spans(a, cond) {
             report(span, step, wf.node_name(from));
         }
     }

@@ -1,8 +1,9 @@
 //! W301 unused-field: a context field is never provided, or provided but never used.
 
+use crate::check::conditions::Operand;
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{Cond, FieldId, Guard, Ref, ValueKind};
+use crate::ir::{FieldId, Ref};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -47,14 +48,6 @@ fn mark(refs: &[Ref<FieldId>], seen: &mut [bool]) {
     }
 }
 
-fn mark_cond(cond: &Cond, seen: &mut [bool]) {
-    cond.for_each_value(&mut |v| {
-        if let ValueKind::Field(Some(f)) = v.kind {
-            seen[f.index()] = true;
-        }
-    });
-}
-
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     // An item dropped for a syntax error (E001) may have supplied what looks absent.
     if a.wf.recovered {
@@ -71,13 +64,15 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         mark(&s.needs, &mut used);
         for e in &s.escalations {
             mark(&e.route.carries, &mut used);
-            mark_cond(&e.condition, &mut used);
         }
     }
     for t in &wf.transitions {
         mark(&t.route().carries, &mut used);
-        if let Guard::When(c) = &t.guard {
-            mark_cond(c, &mut used);
+    }
+    // The fields every condition tests, read from the one walk over the conditions.
+    for (o, _) in a.conditions.all_operands() {
+        if let Operand::Field(f) = o {
+            used[f.index()] = true;
         }
     }
     if let Some(c) = wf.customer {

@@ -1,0 +1,159 @@
+//! One walk over every condition of a workflow, for the rules that read conditions.
+//!
+//! Several rules read the operands of every condition: E301 (the fields a condition tests),
+//! W301 (which fields are used), E304 (where `confidence` is tested), E303 and the routing
+//! analysis (whether a condition is free of reported mistakes). Each walking the condition
+//! trees again cost more than the rules themselves on large workflows (the trees are spread
+//! over the heap), so the trees are walked once here, and the rules read the compact result.
+//!
+//! **Invariant:** the operands of a condition are in source order; a field appears once per
+//! condition (at its first use), `confidence` at every use.
+
+use crate::ir::{Cond, FieldId, Guard, StepId, TransitionId, ValueKind, Workflow};
+use crate::span::Span;
+
+use super::types;
+
+/// An operand that a rule reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operand {
+    /// A resolved context field.
+    Field(FieldId),
+    /// `confidence`.
+    Confidence,
+}
+
+/// One condition of a workflow.
+#[derive(Clone, Copy, Debug)]
+pub enum CondRef {
+    /// The `when` of a transition.
+    Guard(TransitionId),
+    /// The condition of a step's escalation (the step, and the index of the escalation).
+    Escalation(StepId, usize),
+}
+
+/// The operands and soundness of every condition of a workflow.
+#[derive(Default)]
+pub struct Conditions {
+    /// Per step, the number of its first escalation among all escalations (one more entry at
+    /// the end). Empty when the workflow has no condition at all.
+    esc_start: Vec<u32>,
+    /// Per condition (every escalation in step order, then one per transition, with or without
+    /// a `when`), where its operands start in `operands` (one more entry at the end).
+    start: Vec<u32>,
+    operands: Vec<(Operand, Span)>,
+    /// Per condition: whether it is free of mistakes already reported ([`types::is_sound`]).
+    sound: Vec<bool>,
+}
+
+impl Conditions {
+    /// Walks every condition of a workflow once.
+    pub fn new(wf: &Workflow) -> Self {
+        let has_guard = wf
+            .transitions
+            .iter()
+            .any(|t| matches!(t.guard, Guard::When(_)));
+        if !has_guard && wf.steps.iter().all(|s| s.escalations.is_empty()) {
+            return Conditions::default();
+        }
+        let mut c = Conditions {
+            esc_start: Vec::with_capacity(wf.steps.len() + 1),
+            ..Conditions::default()
+        };
+        let mut esc = 0u32;
+        for step in &wf.steps {
+            c.esc_start.push(esc);
+            esc += step.escalations.len() as u32;
+        }
+        c.esc_start.push(esc);
+        let count = esc as usize + wf.transitions.len();
+        c.start.reserve_exact(count + 1);
+        c.sound.reserve_exact(count);
+        let mut scratch = Vec::new();
+        for step in &wf.steps {
+            for e in &step.escalations {
+                c.add(wf, Some(&e.condition), &mut scratch);
+            }
+        }
+        for t in &wf.transitions {
+            match &t.guard {
+                Guard::When(cond) => c.add(wf, Some(cond), &mut scratch),
+                _ => c.add(wf, None, &mut scratch),
+            }
+        }
+        c.start.push(c.operands.len() as u32);
+        c
+    }
+
+    fn add<'a>(
+        &mut self,
+        wf: &'a Workflow,
+        cond: Option<&'a Cond>,
+        scratch: &mut Vec<types::Problem<'a>>,
+    ) {
+        let first = self.operands.len();
+        self.start.push(first as u32);
+        let Some(cond) = cond else {
+            self.sound.push(true);
+            return;
+        };
+        let mut sound = true;
+        let operands = &mut self.operands;
+        cond.for_each_value(&mut |v| match v.kind {
+            ValueKind::Field(Some(f)) => {
+                sound &= !wf.field(f).declared_twice;
+                let field = Operand::Field(f);
+                if !operands[first..].iter().any(|(o, _)| *o == field) {
+                    operands.push((field, v.span));
+                }
+            }
+            ValueKind::Field(None) => sound = false,
+            ValueKind::Confidence => operands.push((Operand::Confidence, v.span)),
+            _ => {}
+        });
+        if sound {
+            // The tree was just walked, so this second walk reads it from the cache.
+            scratch.clear();
+            types::problems(wf, cond, scratch);
+            sound = scratch.is_empty();
+        }
+        self.sound.push(sound);
+    }
+
+    fn index(&self, c: CondRef) -> Option<usize> {
+        if self.start.is_empty() {
+            return None;
+        }
+        Some(match c {
+            CondRef::Escalation(s, k) => self.esc_start[s.index()] as usize + k,
+            CondRef::Guard(t) => self.esc_start[self.esc_start.len() - 1] as usize + t.index(),
+        })
+    }
+
+    /// The operands of a condition, in source order (each field once).
+    pub fn operands(&self, c: CondRef) -> &[(Operand, Span)] {
+        match self.index(c) {
+            Some(i) => &self.operands[self.start[i] as usize..self.start[i + 1] as usize],
+            None => &[],
+        }
+    }
+
+    /// The resolved fields a condition tests, with their spans, in source order, each once.
+    pub fn fields(&self, c: CondRef) -> impl Iterator<Item = (FieldId, Span)> + '_ {
+        self.operands(c).iter().filter_map(|&(o, span)| match o {
+            Operand::Field(f) => Some((f, span)),
+            Operand::Confidence => None,
+        })
+    }
+
+    /// Every operand of every condition.
+    pub fn all_operands(&self) -> &[(Operand, Span)] {
+        &self.operands
+    }
+
+    /// Whether a condition is free of mistakes already reported: every field resolved, none
+    /// declared twice, no type error (true for a transition without a condition).
+    pub fn is_sound(&self, c: CondRef) -> bool {
+        self.index(c).is_none_or(|i| self.sound[i])
+    }
+}
