@@ -1,28 +1,45 @@
-//! A matrix of bits: one row of a fixed number of bits per node, in a single allocation.
+//! A matrix of bits: one row of a fixed number of bits per node, in blocks of rows.
 //!
 //! The context analysis keeps several field sets per node. One `Vec` per set would cost an
-//! allocation and some fifty bytes of bookkeeping per node; rows of one flat vector cost
-//! `ceil(fields / 64)` words each and nothing more.
+//! allocation and some fifty bytes of bookkeeping per node; rows of a few flat vectors cost
+//! `ceil(fields / 64)` words each and nothing more. The rows are kept in blocks of at most
+//! [`BLOCK_WORDS`] words (64 KB) rather than in one vector: a large matrix (10,000 nodes by
+//! 4,000 fields is 5 MB) then reuses the memory that parsing and resolution freed, where one
+//! allocation of its size would be fresh memory on top of it (it set the peak of the process).
 //!
 //! **Invariant:** bits past the number of columns are always zero, so rows compare equal exactly
 //! when they hold the same fields.
+
+/// The most words in one block of rows (64 KB, under the size from which the allocator maps
+/// fresh memory for a request).
+pub const BLOCK_WORDS: usize = 8192;
 
 /// Rows of `columns` bits each.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BitMatrix {
     columns: usize,
     words: usize,
-    data: Vec<u64>,
+    /// Each block holds `1 << shift` rows (the last one fewer).
+    shift: u32,
+    blocks: Vec<Vec<u64>>,
 }
 
 impl BitMatrix {
     /// `rows` rows of `columns` bits, all clear, or all set when `full`.
     pub fn new(rows: usize, columns: usize, full: bool) -> Self {
         let words = columns.div_ceil(64);
+        // The most rows, a power of two (at least one), whose words fit in a block.
+        let per_block = (BLOCK_WORDS / words.max(1)).max(1);
+        let shift = usize::BITS - 1 - per_block.leading_zeros();
+        let per_block = 1usize << shift;
+        let blocks = (0..rows.div_ceil(per_block))
+            .map(|b| vec![0; (rows - b * per_block).min(per_block) * words])
+            .collect();
         let mut m = BitMatrix {
             columns,
             words,
-            data: vec![0; rows * words],
+            shift,
+            blocks,
         };
         if full {
             let row = Self::full_row(columns);
@@ -50,25 +67,33 @@ impl BitMatrix {
         self.words
     }
 
+    /// The block of a row and where the row starts in it.
+    fn at(&self, r: usize) -> (usize, usize) {
+        (r >> self.shift, (r & ((1 << self.shift) - 1)) * self.words)
+    }
+
     /// A row.
     pub fn row(&self, r: usize) -> &[u64] {
-        &self.data[r * self.words..(r + 1) * self.words]
+        let (b, at) = self.at(r);
+        &self.blocks[b][at..at + self.words]
     }
 
     /// A row, for writing.
     pub fn row_mut(&mut self, r: usize) -> &mut [u64] {
-        &mut self.data[r * self.words..(r + 1) * self.words]
+        let (b, at) = self.at(r);
+        let words = self.words;
+        &mut self.blocks[b][at..at + words]
     }
 
     /// Whether row `r` holds column `c`.
     pub fn contains(&self, r: usize, c: usize) -> bool {
-        c < self.columns && self.data[r * self.words + c / 64] & (1 << (c % 64)) != 0
+        c < self.columns && self.row(r)[c / 64] & (1 << (c % 64)) != 0
     }
 
     /// Sets column `c` of row `r`.
     pub fn insert(&mut self, r: usize, c: usize) {
         if c < self.columns {
-            self.data[r * self.words + c / 64] |= 1 << (c % 64);
+            self.row_mut(r)[c / 64] |= 1 << (c % 64);
         }
     }
 
@@ -116,6 +141,14 @@ mod tests {
         assert_eq!(m.ones(1).collect::<Vec<_>>(), vec![0, 69]);
         let full = BitMatrix::new(1, 70, true);
         assert_eq!(full.ones(0).count(), 70);
+        // Rows across several blocks, and rows without columns.
+        let mut big = BitMatrix::new(1000, 4000, false);
+        big.insert(999, 3999);
+        big.insert(128, 5);
+        assert!(big.contains(999, 3999) && big.contains(128, 5) && !big.contains(127, 5));
+        assert_eq!(big.ones(999).collect::<Vec<_>>(), vec![3999]);
+        let empty = BitMatrix::new(5, 0, true);
+        assert!(empty.row(4).is_empty());
         let mut row = full.row(0).to_vec();
         intersect(&mut row, m.row(1));
         assert_eq!(row, m.row(1));
