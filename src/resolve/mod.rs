@@ -523,6 +523,21 @@ fn resolve_workflow(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Workflow {
     let mut scope = top_scope.clone();
+    // Sized once for every name the workflow declares: growing a table of 100,000 names
+    // rehashes it a dozen times.
+    let names = decl
+        .items
+        .iter()
+        .filter(|item| {
+            matches!(
+                item.kind,
+                WorkflowItemKind::Actor(_)
+                    | WorkflowItemKind::Trigger(_)
+                    | WorkflowItemKind::Step(_)
+            )
+        })
+        .count();
+    scope.symbols.reserve(names);
     let mut actors: Vec<Actor> = top_actors.to_vec();
     let mut local_actor_decls = Vec::new();
     let mut fields: Vec<Field> = Vec::new();
