@@ -640,8 +640,6 @@ fn resolve_workflow(
         })
         .sum();
     let mut transitions = Vec::with_capacity(transition_count);
-    let mut edges: HashMap<(NodeId, NodeId), Span> =
-        HashMap::with_capacity_and_hasher(transition_count, rustc_hash::FxBuildHasher);
     let mut triggers: Vec<Trigger> = Vec::with_capacity(trigger_count as usize);
     let mut steps: Vec<Step> = Vec::with_capacity(step_count as usize);
     let ast::WorkflowDecl {
@@ -680,10 +678,10 @@ fn resolve_workflow(
                 }
             }
             WorkflowItemKind::Flow(flow) => {
-                resolve_flow(&mut ctx, flow, &mut transitions, &mut edges);
+                resolve_flow(&mut ctx, flow, &mut transitions);
             }
             WorkflowItemKind::Handoff(handoff) => {
-                resolve_handoff(&mut ctx, handoff, &mut transitions, &mut edges);
+                resolve_handoff(&mut ctx, handoff, &mut transitions);
             }
             WorkflowItemKind::Trigger(t) if symbol.is_some() => {
                 triggers.push(resolve_trigger(&mut ctx, t));
@@ -697,6 +695,7 @@ fn resolve_workflow(
 
     let suggested = std::mem::take(&mut ctx.suggested);
     drop(ctx);
+    reject_duplicate_links(&mut transitions, &triggers, &steps, diagnostics);
     for id in suggested {
         fields[id.index()].suggested = true;
     }
@@ -953,36 +952,62 @@ fn resolve_guard(ctx: &mut Ctx<'_>, guard: Option<&ast::Guard>) -> Guard {
     }
 }
 
-/// Records an edge, reporting E102 if the same `from -> to` was declared before.
-fn record_edge(
-    ctx: &mut Ctx<'_>,
-    edges: &mut HashMap<(NodeId, NodeId), Span>,
-    from: &Ref<NodeId>,
-    to: &Ref<NodeId>,
-    from_name: &str,
-    to_name: &str,
-) -> bool {
-    let (Some(a), Some(b)) = (from.target, to.target) else {
-        return true;
+/// Reports E102 on every transition whose `from -> to` was declared before, and rejects it:
+/// a duplicate is kept, rejected, so that its source knows it has a route that failed (and a
+/// chain's condition stays on its first link). Transitions whose ends did not resolve, or that
+/// were rejected already, take no part.
+///
+/// The links are sorted by their ends rather than entered in a hash table as they are met: on
+/// 100,000 transitions a sort is one sequential pass over a compact array, where the table
+/// was a cache miss per transition (and a megabyte held through resolution).
+fn reject_duplicate_links(
+    transitions: &mut [Transition],
+    triggers: &[Trigger],
+    steps: &[Step],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let node = |n: NodeId| -> u64 {
+        match n {
+            NodeId::Trigger(t) => u64::from(t.0),
+            NodeId::Step(s) => triggers.len() as u64 + u64::from(s.0),
+        }
     };
-    let span = from.span.to(to.span);
-    if let Some(&first) = edges.get(&(a, b)) {
-        ctx.diagnostics
-            .push(e102_duplicate_definition::duplicate_transition(
-                from_name, to_name, first, span,
-            ));
-        return false;
+    let mut links: Vec<(u64, u32)> = transitions
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.rejected)
+        .filter_map(|(i, t)| Some(((node(t.from.target?) << 32) | node(t.to.target?), i as u32)))
+        .collect();
+    links.sort_unstable();
+    let name = |n: NodeId| match n {
+        NodeId::Trigger(t) => triggers[t.index()].name.text.as_str(),
+        NodeId::Step(s) => steps[s.index()].name.text.as_str(),
+    };
+    let span = |t: &Transition| t.from.span.to(t.to.span);
+    for pair in links.windows(2) {
+        let ((key, _), (next_key, i)) = (pair[0], pair[1]);
+        if key != next_key {
+            continue;
+        }
+        // The first of a run of equal links is its first declaration (indices are in source
+        // order, and sorting puts the smallest first).
+        let first = links[links.partition_point(|&(k, _)| k < key)].1;
+        let first_span = span(&transitions[first as usize]);
+        let t = &mut transitions[i as usize];
+        t.rejected = true;
+        let (Some(a), Some(b)) = (t.from.target, t.to.target) else {
+            continue;
+        };
+        diagnostics.push(e102_duplicate_definition::duplicate_transition(
+            name(a),
+            name(b),
+            first_span,
+            span(t),
+        ));
     }
-    edges.insert((a, b), span);
-    true
 }
 
-fn resolve_flow(
-    ctx: &mut Ctx<'_>,
-    flow: &ast::FlowDecl,
-    out: &mut Vec<Transition>,
-    edges: &mut HashMap<(NodeId, NodeId), Span>,
-) {
+fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transition>) {
     // Resolve every name once, even where it is the end of one link and the start of the next.
     // Most flows are one link: their two ends need no allocation.
     let two: [Ref<NodeId>; 2];
@@ -995,18 +1020,10 @@ fn resolve_flow(
         &many
     };
     let mut guard = Some(resolve_guard(ctx, flow.guard.as_ref()));
-    for (i, pair) in refs.windows(2).enumerate() {
+    for pair in refs.windows(2) {
         let (from, to) = (pair[0], pair[1]);
-        // A duplicate link is kept, rejected, so that its source knows it has a route that
-        // failed (and the chain's condition stays on its first link).
-        let rejected = !record_edge(
-            ctx,
-            edges,
-            &from,
-            &to,
-            flow.chain[i].name,
-            flow.chain[i + 1].name,
-        );
+        // A duplicate link is rejected once every transition is known.
+        let rejected = false;
         out.push(Transition {
             kind: TransitionKind::Flow,
             from,
@@ -1020,12 +1037,7 @@ fn resolve_flow(
     }
 }
 
-fn resolve_handoff(
-    ctx: &mut Ctx<'_>,
-    handoff: &ast::HandoffDecl,
-    out: &mut Vec<Transition>,
-    edges: &mut HashMap<(NodeId, NodeId), Span>,
-) {
+fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<Transition>) {
     let from = ctx.node(&handoff.from);
     let to = ctx.node(&handoff.to);
     let mut rejected = false;
@@ -1046,11 +1058,8 @@ fn resolve_handoff(
     let (from_name, to_name) = (handoff.from.name, handoff.to.name);
     let block = move || format!("the handoff `{from_name} -> {to_name}`");
     let route = resolve_route(ctx, &handoff.body, handoff.body_span, &block);
-    // A rejected edge has had its diagnostic; it takes no part in duplicate detection. A
-    // duplicate is kept, rejected, so that its source knows it has a route that failed.
-    if !rejected && !record_edge(ctx, edges, &from, &to, handoff.from.name, handoff.to.name) {
-        rejected = true;
-    }
+    // A rejected edge has had its diagnostic; it takes no part in duplicate detection
+    // (`reject_duplicate_links`, once every transition is known).
     out.push(Transition {
         kind: TransitionKind::Handoff,
         from,
