@@ -244,13 +244,31 @@ impl Space<'_> {
         Ok(out.list)
     }
 
-    /// The regions of one axis, from a predicate on region indices.
-    fn regions_where(&self, axis: usize, keep: impl Fn(usize) -> bool) -> Regions {
+    /// The regions `lo..hi` of one axis that hold a value, a word at a time; with `except`,
+    /// every region of the axis but those.
+    fn regions_between(&self, axis: usize, lo: usize, hi: usize, except: bool) -> Regions {
+        let full = &self.full.0[self.axis(axis)];
+        full.iter()
+            .enumerate()
+            .map(|(w, &f)| {
+                let (lo, hi) = (lo.clamp(64 * w, 64 * w + 64), hi.clamp(64 * w, 64 * w + 64));
+                let below = |n: usize| match n - 64 * w {
+                    64 => u64::MAX,
+                    k => (1u64 << k) - 1,
+                };
+                let mask = below(hi) & !below(lo);
+                f & if except { !mask } else { mask }
+            })
+            .collect()
+    }
+
+    /// The regions of one axis among `at`.
+    fn regions_at(&self, axis: usize, at: &[usize]) -> Regions {
         let full = &self.full.0[self.axis(axis)];
         let mut set: Regions = SmallVec::from_elem(0, full.len());
-        for r in 0..self.domains[axis].regions() {
-            if keep(r) && full[r / 64] & (1 << (r % 64)) != 0 {
-                set[r / 64] |= 1 << (r % 64);
+        for &r in at {
+            if let Some(w) = set.get_mut(r / 64) {
+                *w |= full[r / 64] & (1 << (r % 64));
             }
         }
         set
@@ -953,14 +971,14 @@ fn atom_set(
     match *atom {
         Atom::Cmp(axis, op, k) => {
             let at = index(axis, &constants[k]);
-            let set = space.regions_where(axis, |r| match op {
-                CmpOp::Eq => r == at,
-                CmpOp::Ne => r != at,
-                CmpOp::Lt => r < at,
-                CmpOp::Le => r <= at,
-                CmpOp::Gt => r > at,
-                CmpOp::Ge => r >= at,
-            });
+            let set = match op {
+                CmpOp::Eq => space.regions_between(axis, at, at + 1, false),
+                CmpOp::Ne => space.regions_between(axis, at, at + 1, true),
+                CmpOp::Lt => space.regions_between(axis, 0, at, false),
+                CmpOp::Le => space.regions_between(axis, 0, at + 1, false),
+                CmpOp::Gt => space.regions_between(axis, at + 1, usize::MAX, false),
+                CmpOp::Ge => space.regions_between(axis, at, usize::MAX, false),
+            };
             Some((axis, set))
         }
         Atom::In(axis, start, end) => {
@@ -968,7 +986,7 @@ fn atom_set(
                 .iter()
                 .map(|k| index(axis, k))
                 .collect();
-            Some((axis, space.regions_where(axis, |r| at.contains(&r))))
+            Some((axis, space.regions_at(axis, &at)))
         }
         Atom::Unknown => None,
     }
