@@ -972,12 +972,16 @@ fn reject_duplicate_links(
             NodeId::Step(s) => triggers.len() as u64 + u64::from(s.0),
         }
     };
-    let mut links: Vec<(u64, u32)> = transitions
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !t.rejected)
-        .filter_map(|(i, t)| Some(((node(t.from.target?) << 32) | node(t.to.target?), i as u32)))
-        .collect();
+    let mut links: Vec<(u64, u32)> = Vec::with_capacity(transitions.len());
+    links.extend(
+        transitions
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.rejected)
+            .filter_map(|(i, t)| {
+                Some(((node(t.from.target?) << 32) | node(t.to.target?), i as u32))
+            }),
+    );
     links.sort_unstable();
     let name = |n: NodeId| match n {
         NodeId::Trigger(t) => triggers[t.index()].name.text.as_str(),
