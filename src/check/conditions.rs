@@ -39,15 +39,18 @@ pub struct Conditions {
     /// the end). Empty when the workflow has no condition at all.
     esc_start: Vec<u32>,
     /// Per condition (every escalation in step order, then one per transition, with or without
-    /// a `when`), where its operands start in `operands` (one more entry at the end).
-    start: Vec<u32>,
+    /// a `when`), where its operands are in `operands`. The guards are walked in the order the
+    /// caller asks ([`Conditions::walk_guard`]), so a condition's operands need not follow the
+    /// previous one's.
+    range: Vec<(u32, u32)>,
     operands: Vec<(Operand, Span)>,
     /// Per condition: whether it is free of mistakes already reported ([`types::is_sound`]).
     sound: Vec<bool>,
 }
 
 impl Conditions {
-    /// Walks every condition of a workflow once.
+    /// Walks the escalation conditions of a workflow, and makes room for its guards, which
+    /// [`Conditions::walk_guard`] walks (a guard not walked has no operands and is sound).
     pub fn new(wf: &Workflow) -> Self {
         let has_guard = wf
             .transitions
@@ -67,36 +70,30 @@ impl Conditions {
         }
         c.esc_start.push(esc);
         let count = esc as usize + wf.transitions.len();
-        c.start.reserve_exact(count + 1);
-        c.sound.reserve_exact(count);
-        let mut scratch = Vec::new();
+        c.range = vec![(0, 0); count];
+        c.sound = vec![true; count];
+        let mut k = 0;
         for step in &wf.steps {
             for e in &step.escalations {
-                c.add(wf, Some(&e.condition), &mut scratch);
+                c.add(wf, k, &e.condition);
+                k += 1;
             }
         }
-        for t in &wf.transitions {
-            match &t.guard {
-                Guard::When(cond) => c.add(wf, Some(cond), &mut scratch),
-                _ => c.add(wf, None, &mut scratch),
-            }
-        }
-        c.start.push(c.operands.len() as u32);
         c
     }
 
-    fn add<'a>(
-        &mut self,
-        wf: &'a Workflow,
-        cond: Option<&'a Cond>,
-        scratch: &mut Vec<types::Problem<'a>>,
-    ) {
+    /// Walks the condition of a transition, if it has one (once per transition).
+    pub fn walk_guard(&mut self, wf: &Workflow, t: TransitionId) {
+        if let (Some(i), Guard::When(cond)) = (
+            self.index(CondRef::Guard(t)),
+            &wf.transitions[t.index()].guard,
+        ) {
+            self.add(wf, i, cond);
+        }
+    }
+
+    fn add(&mut self, wf: &Workflow, i: usize, cond: &Cond) {
         let first = self.operands.len();
-        self.start.push(first as u32);
-        let Some(cond) = cond else {
-            self.sound.push(true);
-            return;
-        };
         let mut sound = true;
         let operands = &mut self.operands;
         cond.for_each_value(&mut |v| match v.kind {
@@ -113,15 +110,16 @@ impl Conditions {
         });
         if sound {
             // The tree was just walked, so this second walk reads it from the cache.
-            scratch.clear();
-            types::problems(wf, cond, scratch);
-            sound = scratch.is_empty();
+            let mut found = Vec::new();
+            types::problems(wf, cond, &mut found);
+            sound = found.is_empty();
         }
-        self.sound.push(sound);
+        self.range[i] = (first as u32, self.operands.len() as u32);
+        self.sound[i] = sound;
     }
 
     fn index(&self, c: CondRef) -> Option<usize> {
-        if self.start.is_empty() {
+        if self.range.is_empty() {
             return None;
         }
         Some(match c {
@@ -133,7 +131,10 @@ impl Conditions {
     /// The operands of a condition, in source order (each field once).
     pub fn operands(&self, c: CondRef) -> &[(Operand, Span)] {
         match self.index(c) {
-            Some(i) => &self.operands[self.start[i] as usize..self.start[i + 1] as usize],
+            Some(i) => {
+                let (start, end) = self.range[i];
+                &self.operands[start as usize..end as usize]
+            }
             None => &[],
         }
     }

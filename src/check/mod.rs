@@ -174,9 +174,9 @@ impl<'a> Analysis<'a> {
                 let n = node_of(from);
                 out_ids[fill[n] as usize] = TransitionId(i as u32);
                 fill[n] += 1;
-                let failed = t.rejected
-                    || !matches!(t.to.target, Some(NodeId::Step(_)))
-                    || !conditions.is_sound(CondRef::Guard(TransitionId(i as u32)));
+                // A condition with a mistake breaks the node too: known once the node's
+                // conditions are walked, below.
+                let failed = t.rejected || !matches!(t.to.target, Some(NodeId::Step(_)));
                 broken[n] |= failed;
             }
         }
@@ -200,9 +200,28 @@ impl<'a> Analysis<'a> {
             broken,
             routing: Vec::new(),
         };
-        analysis.routing = (0..nodes)
-            .map(|n| analysis.decide_routing(n).map(Box::new))
-            .collect();
+        // Node by node: walk the conditions of the routes out of the node, then decide its
+        // routing while those condition trees are still in the cache (one cold walk over
+        // them, not two).
+        analysis.routing.reserve_exact(nodes);
+        for n in 0..nodes {
+            let range = analysis.out_start[n] as usize..analysis.out_start[n + 1] as usize;
+            for k in range {
+                let t = analysis.out_ids[k];
+                analysis.conditions.walk_guard(wf, t);
+                analysis.broken[n] |= !analysis.conditions.is_sound(CondRef::Guard(t));
+            }
+            let decided = analysis.decide_routing(n).map(Box::new);
+            analysis.routing.push(decided);
+        }
+        // The conditions of transitions whose source did not resolve (out of no node).
+        if analysis.out_ids.len() < wf.transitions.len() {
+            for (i, t) in wf.transitions.iter().enumerate() {
+                if t.from.target.is_none() {
+                    analysis.conditions.walk_guard(wf, TransitionId(i as u32));
+                }
+            }
+        }
         analysis
     }
 
