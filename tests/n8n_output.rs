@@ -249,6 +249,69 @@ fn the_canvas_reads_left_to_right_in_lanes() {
     }
 }
 
+/// n8n (execution order v1) runs the branches of an output from the top of the canvas down: an
+/// audit row (a data table node beside the work) stands above every other node its output leads
+/// to, so it is written before the work goes on — before a wait can hold the rest back. Checked
+/// on the examples and the harness's workflows.
+#[test]
+fn an_audit_row_is_written_before_the_work_goes_on() {
+    let harness = std::fs::read_dir("tests/n8n")
+        .expect("tests/n8n")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "handoff"));
+    let mut audits = 0;
+    for path in examples().into_iter().chain(harness) {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        for (_, json, _) in compile(&source, &Options::default()) {
+            let doc: Value = serde_json::from_str(&json).expect("JSON");
+            let nodes: std::collections::HashMap<&str, &Value> = doc["nodes"]
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| (n["name"].as_str().expect("name"), n))
+                .collect();
+            let at = |name: &str| {
+                let p = nodes[name]["position"].as_array().expect("position");
+                (p[1].as_i64().expect("y"), p[0].as_i64().expect("x"))
+            };
+            // A row, or the creation of the table beside where a run starts.
+            let is_row = |name: &str| nodes[name]["type"] == "n8n-nodes-base.dataTable";
+            for (from, outputs) in doc["connections"].as_object().expect("connections") {
+                for output in outputs["main"].as_array().expect("main") {
+                    let targets: Vec<&str> = output
+                        .as_array()
+                        .expect("targets")
+                        .iter()
+                        .map(|c| c["node"].as_str().expect("node"))
+                        .collect();
+                    for &row in targets.iter().filter(|t| is_row(t)) {
+                        audits += 1;
+                        assert!(
+                            !doc["connections"]
+                                .as_object()
+                                .expect("connections")
+                                .contains_key(row),
+                            "{}: the audit row `{row}` leads on",
+                            path.display()
+                        );
+                        for &other in targets.iter().filter(|t| !is_row(t)) {
+                            assert!(
+                                at(row) < at(other),
+                                "{}: `{from}` runs `{other}` before its audit row `{row}`",
+                                path.display()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        audits > 100,
+        "only {audits} audit rows in all the workflows"
+    );
+}
+
 #[test]
 fn the_api_profile_has_only_what_the_api_accepts() {
     let source = include_str!("../examples/refund.handoff");
@@ -323,7 +386,11 @@ workflow injection {
             // braces or `$env`, and every literal inside them is an escaped JavaScript string.
             if s.starts_with('=') {
                 assert!(!s.contains("$env"), "{s}");
-                assert!(!s.contains("$execution"), "{s}");
+                // The audit's run column is the compiler's one use of `$execution`.
+                assert!(
+                    !s.contains("$execution") || *s == "={{ $execution.id }}",
+                    "{s}"
+                );
                 let inner = s.trim_start_matches("={{").trim_end_matches("}}");
                 assert!(!inner.contains("{{") && !inner.contains("}}"), "{s}");
             }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validates every compiled n8n file with n8n's official validator, npm `@n8n/workflow-sdk`:
 # `validateWorkflow(json, { strictMode: true })` (tests/n8n/validate.mjs) on the output of
-# `handoff build --target n8n` for every example and for tests/n8n/{promises,injection,errors,inboxes}.handoff:
+# `handoff build --target n8n` for every example and for tests/n8n/{promises,injection,errors,inboxes,audit}.handoff:
 # each main workflow, each intake workflow and each starting implementation. Fails on any error
 # or warning, informational ones included.
 #
@@ -44,7 +44,7 @@ WORK=target/n8n-sdk
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-for source in examples/*.handoff tests/n8n/promises.handoff tests/n8n/injection.handoff tests/n8n/errors.handoff tests/n8n/inboxes.handoff; do
+for source in examples/*.handoff tests/n8n/promises.handoff tests/n8n/injection.handoff tests/n8n/errors.handoff tests/n8n/inboxes.handoff tests/n8n/audit.handoff; do
   out=$WORK/$(basename "$source" .handoff)
   # Warnings of `handoff` itself are not this check's business; the build must succeed.
   if ! cargo run --locked --quiet -- build "$source" --target n8n -o "$out" >"$out.log" 2>&1; then

@@ -11,7 +11,12 @@ pub const SET_VARIABLE: Known = ("util:SetVariable2", 1);
 pub const ROUTER: Known = ("builtin:BasicRouter", 1);
 pub const HTTP: Known = ("http:MakeRequest", 4);
 pub const ADD_RECORD: Known = ("datastore:AddRecord", 1);
+/// Loads one record (`mapper: {key, returnWrapped: false}`); its fields are read back as
+/// `{{N.field}}`.
 pub const GET_RECORD: Known = ("datastore:GetRecord", 1);
+/// Finds records (`parameters: {continueWhenNoRes, limit}`, `mapper: {filter, sort}`, the
+/// filter naming record fields bare); each record found is read back as `{{N.key}}` and
+/// `{{N.data.field}}`.
 pub const SEARCH_RECORDS: Known = ("datastore:SearchRecord", 1);
 pub const EMAIL: Known = ("google-email:ActionSendEmail", 2);
 pub const SLACK: Known = ("slack:CreateMessage", 4);

@@ -19,6 +19,7 @@
 
 use serde_json::{json, Value};
 
+use super::audit::Row;
 use super::implementations::Call;
 use super::tasks::{Answer, Ask, FROM_ADDRESS, SMTP_CREDENTIAL};
 use super::{
@@ -163,6 +164,14 @@ impl Builder<'_> {
         let what = self.code_node(&format!("{name} · failed"), &code, place);
         self.connect(failed.0, 1, &what);
         self.connect(failed.1, 1, &what);
+        let owner_name = wf
+            .owner
+            .and_then(|o| o.target)
+            .map(|a| wf.actor(a).name.text.clone());
+        let row = Row::new("error", &name)
+            .actors(owner_name)
+            .detail(&format!("the implementation {} failed", call.name));
+        self.audit(&what, 0, row);
         let mut fields = vec![json!({
             "fieldLabel": CHOICE,
             "fieldType": "dropdown",
@@ -373,6 +382,12 @@ impl Builder<'_> {
             let row = 2 * super::coord(k) + 2;
             let first = self.compensate(*s, *c, place.at(2, row));
             self.connect(&which, k, &first);
+            let by = wf.step(*c);
+            let audit = Row::new("compensation", &wf.step(*s).name.text)
+                .actors(self.a.owner(*c).map(|o| o.name.text.clone()))
+                .fields(&super::ids(&by.needs))
+                .detail(&format!("undone by {}", by.name.text));
+            self.audit(WHICH, k, audit);
         }
     }
 
@@ -489,6 +504,21 @@ pub(super) fn emit(a: &Analysis<'_>, options: &Options) -> Result<(String, Strin
         );
         b.connect(&trigger, 0, &end);
     }
+    // The failure on the audit trail, under the failed run's id; the owner is told even when
+    // the trail cannot be written (a store that is down may be why the run failed).
+    let owner_name = owner.map(|o| o.name.text.clone());
+    let row = Row::new("error", "")
+        .of_run(
+            "String($json.execution?.id ?? \"\")",
+            "String($json.execution?.lastNodeExecuted ?? \"\")",
+        )
+        .actors(owner_name)
+        .detail("the run failed");
+    let audit = b.audit(&trigger, 0, row);
+    b.settings(
+        &audit,
+        json!({ "retryOnFail": true, "maxTries": 3, "waitBetweenTries": 1000, "onError": "continueRegularOutput" }),
+    );
     let text = b.finish()?;
     Ok((format!("{}.errors.json", wf.name.text), text))
 }

@@ -125,6 +125,7 @@ impl Builder<'_> {
             &start,
             "An intake (a form or webhook trigger's own workflow) or a fork of this workflow starts a run here.".to_string(),
         );
+        self.audit_table(&start);
         if entries.len() == 1 {
             self.connect(&start, 0, first);
             return;

@@ -44,6 +44,9 @@ pub(super) struct Place {
     pub(super) step: Option<usize>,
     pub(super) col: i64,
     pub(super) row: i64,
+    /// An audit node (`audit.rs`): it stands in its lane's audit row, above the work, not in
+    /// the grid of the work's nodes.
+    pub(super) audit: bool,
 }
 
 impl Place {
@@ -54,6 +57,7 @@ impl Place {
             step: None,
             col: 0,
             row: 0,
+            audit: false,
         }
     }
 
@@ -64,6 +68,15 @@ impl Place {
 
     pub(super) fn at(self, col: i64, row: i64) -> Place {
         Place { col, row, ..self }
+    }
+
+    /// The place of an audit node: its lane's audit row (the lane and column are found from its
+    /// connection when the canvas is laid out).
+    pub(super) fn audit() -> Place {
+        Place {
+            audit: true,
+            ..Place::lane(0)
+        }
     }
 }
 
@@ -106,6 +119,8 @@ pub(super) fn coord(x: usize) -> i64 {
 /// The grid, in n8n's canvas units (a node is 100 × 100, its name written under it).
 const COLUMN: i64 = 200;
 const ROW: i64 = 180;
+/// A lane's audit row, above its first row of work (clear of the steps' frames).
+const AUDIT_ROW: i64 = 220;
 /// Left of the first column, where a lane's label begins.
 const LEFT: i64 = 60;
 /// Above a lane's first row: its label.
@@ -185,6 +200,10 @@ impl Builder<'_> {
             for (output, targets) in outputs.iter().enumerate() {
                 for (to, _) in targets {
                     if let Some(&w) = index.get(to.as_str()) {
+                        // Audit nodes stand apart, in their lane's audit row (below).
+                        if place(w).audit || place(v).audit {
+                            continue;
+                        }
                         let k = out[v].len();
                         out[v].push(Edge {
                             to: w,
@@ -289,7 +308,7 @@ impl Builder<'_> {
         // (node, the node it came from, the row it would like)
         let mut stack: Vec<(usize, Option<usize>, usize)> = Vec::new();
         for &root in &roots {
-            if row[root] != usize::MAX {
+            if row[root] != usize::MAX || place(root).audit {
                 continue;
             }
             stack.push((root, None, 0));
@@ -347,11 +366,59 @@ impl Builder<'_> {
             }
         }
 
+        // Audit nodes: each in the audit row of the highest lane among its source's and its
+        // siblings' (the other nodes the same output leads to), one column right of its source
+        // or the next free column of that row. n8n (execution order v1) runs the branches out
+        // of a node from the top of the canvas down, so a row is written before the work goes
+        // on, and before a wait can hold the rest of the branch back.
+        let mut lane_of: Vec<usize> = (0..n).map(|i| place(i).lane).collect();
+        let mut audit_row = vec![false; lanes];
+        {
+            let index: HashMap<&str, usize> = self
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(i, node)| (node.name.as_str(), i))
+                .collect();
+            let mut free = Taken::default();
+            for (from, outputs) in &self.connections {
+                let Some(&u) = index.get(from.as_str()) else {
+                    continue;
+                };
+                for targets in outputs {
+                    let lane = targets
+                        .iter()
+                        .filter_map(|(to, _)| index.get(to.as_str()))
+                        .filter(|&&w| !place(w).audit)
+                        .map(|&w| lane_of[w])
+                        .chain([lane_of[u]])
+                        .min()
+                        .unwrap_or(0);
+                    for (to, _) in targets {
+                        let Some(&w) = index.get(to.as_str()) else {
+                            continue;
+                        };
+                        if !place(w).audit {
+                            continue;
+                        }
+                        // Columns of the audit row, found as rows are (`usize::MAX` is no column).
+                        let c = free.free(lane, usize::MAX, col[u] + 1);
+                        free.take(lane, usize::MAX, c);
+                        col[w] = c;
+                        row[w] = 0;
+                        lane_of[w] = lane;
+                        audit_row[lane] = true;
+                    }
+                }
+            }
+        }
+        let audit_height = |lane: usize| if audit_row[lane] { AUDIT_ROW } else { 0 };
+
         // Lanes: bands as high as their rows, empty ones left out.
         let used: Vec<bool> = {
             let mut used = vec![false; lanes];
-            for i in 0..n {
-                used[place(i).lane] = true;
+            for &lane in &lane_of {
+                used[lane] = true;
             }
             used
         };
@@ -360,7 +427,7 @@ impl Builder<'_> {
         for lane in 0..lanes {
             top[lane] = y;
             if used[lane] || (self.canvas.lanes && lane == 0) {
-                y += HEADER + coord(rows[lane].max(1)) * ROW + FOOTER + GAP;
+                y += HEADER + audit_height(lane) + coord(rows[lane].max(1)) * ROW + FOOTER + GAP;
             }
         }
         let places: Vec<Place> = (0..n).map(place).collect();
@@ -370,11 +437,13 @@ impl Builder<'_> {
             (0, 0)
         };
         for (i, node) in self.nodes.iter_mut().enumerate() {
-            let lane = places[i].lane;
-            node.position = [
-                left + coord(col[i]) * COLUMN,
-                top[lane] + header + coord(row[i]) * ROW,
-            ];
+            let lane = lane_of[i];
+            let below = if places[i].audit {
+                0
+            } else {
+                audit_height(lane) + coord(row[i]) * ROW
+            };
+            node.position = [left + coord(col[i]) * COLUMN, top[lane] + header + below];
         }
         if !self.canvas.lanes {
             return;
@@ -409,7 +478,13 @@ impl Builder<'_> {
             if lane >= lanes || !(used[lane] || lane == 0) {
                 continue;
             }
-            stickies.push(self.label(sticky, &content, [0, top[lane]], width, rows[lane]));
+            stickies.push(self.label(
+                sticky,
+                &content,
+                [0, top[lane]],
+                width,
+                audit_height(lane) + coord(rows[lane].max(1)) * ROW,
+            ));
         }
         // A frame behind each step's nodes, titled by the step, in order of the steps.
         let mut frames: std::collections::BTreeMap<usize, [i64; 4]> =
@@ -471,17 +546,18 @@ impl Builder<'_> {
         }
     }
 
-    /// The sticky note `sticky` that labels a lane with `content` (Markdown).
+    /// The sticky note `sticky` that labels a lane with `content` (Markdown); `rows` is the
+    /// height of the lane's rows.
     fn label(
         &self,
         sticky: String,
         content: &str,
         position: [i64; 2],
         width: i64,
-        rows: usize,
+        rows: i64,
     ) -> Node {
         let wf = self.wf;
-        let height = HEADER + coord(rows.max(1)) * ROW + FOOTER;
+        let height = HEADER + rows + FOOTER;
         Node {
             parameters: json!({ "content": content, "height": height, "width": width + LEFT, "color": 7 }),
             id: uuid_of(&[&wf.name.text, &sticky]),

@@ -31,6 +31,7 @@
 //! source is either a plain parameter that cannot start an expression, or a JavaScript string
 //! literal inside an expression the compiler wrote, with `{`, `}` and `$` escaped.
 
+mod audit;
 mod errors;
 mod implementations;
 mod intake;
@@ -49,6 +50,7 @@ use crate::ir::{
     Type, Value as Operand, ValueKind, Workflow,
 };
 
+use audit::Row;
 use layout::{coord, Canvas, Place};
 
 pub use implementations::Implementation;
@@ -127,6 +129,7 @@ pub const NODE_TYPES: &[(&str, f64)] = &[
     ("n8n-nodes-base.stopAndError", 1.0),
     ("n8n-nodes-base.errorTrigger", 1.0),
     ("n8n-nodes-base.crypto", 2.0),
+    ("n8n-nodes-base.dataTable", 1.1),
 ];
 
 const SET: &str = "n8n-nodes-base.set";
@@ -971,6 +974,7 @@ impl Builder<'_> {
                 );
                 let payload_node = self.code_node("Test payload", &code, place.at(1, 0));
                 self.connect(&start, 0, &payload_node);
+                self.audit_table(&start);
                 let kept = self.keep(&context, &provides, None, false, place.at(2, 0));
                 self.connect(&payload_node, 0, &kept);
                 trigger_exit.push(Some(kept));
@@ -989,6 +993,7 @@ impl Builder<'_> {
             if let Some(doc) = &t.doc {
                 self.note(&node, doc.clone());
             }
+            self.audit_table(&node);
             let kept = if matches!(t.kind, TriggerKind::Schedule(_)) {
                 self.schedule_context(&context, &provides, place.at(1, 0))
             } else {
@@ -1069,6 +1074,24 @@ impl Builder<'_> {
                     place.at(col + 1, 1),
                 );
                 self.connect(&form.exit, 0, &check);
+                // The decision, with a fingerprint of the values the approver saw.
+                let row = Row::new("approval", &name)
+                    .actors([who.as_str()])
+                    .fields(&needs)
+                    .fingerprint(&context, &needs);
+                self.audit(&check, 0, row.detail("approved"));
+                let row = Row::new("approval", &name)
+                    .actors([who.as_str()])
+                    .fields(&needs)
+                    .fingerprint(&context, &needs);
+                self.audit(
+                    &check,
+                    1,
+                    row.detail_js(&format!(
+                        "{} ? \"rejected\" : \"no answer in time\"",
+                        tasks::ANSWERED
+                    )),
+                );
                 ifs.push(check.clone());
                 let restore = self.merge(
                     &format!("{name} · approved context by {who}"),
@@ -1184,6 +1207,7 @@ impl Builder<'_> {
                             (&answered, 1),
                             fallback,
                             &tasks::Cover {
+                                step: &name,
                                 title: &title,
                                 description: &description,
                                 fields: &fields,
@@ -1289,12 +1313,24 @@ impl Builder<'_> {
                 true,
                 place.at(col + 1, row),
             );
+            let owner_name = owner.map(|o| o.name.text.clone());
+            let escalation = |detail: &str| {
+                Row::new("escalation", &name)
+                    .actors(owner_name.iter().cloned().chain([who.clone()]))
+                    .fields(&carried)
+                    .detail(detail)
+            };
+            let written = crate::emit::docs::text::condition(wf, &esc.condition);
+            let when = escalation(&format!("to {who} when {written}"));
+            let timed_out = escalation(&format!("to {who}: no answer in time ({written})"));
             if let Some((answered, at)) = &timeout_escalation {
                 if *at == k {
                     // The person did not answer in time: the work escalates with what it has.
                     self.connect(answered, 1, &carry);
+                    self.audit(answered, 1, timed_out);
                 }
             }
+            self.audit(&check, 0, when);
             let description = self.context_description(
                 &format!("{who}: the step {name} was escalated to you."),
                 &carried,
@@ -1354,6 +1390,7 @@ impl Builder<'_> {
                     (&answered, 1),
                     fallback,
                     &tasks::Cover {
+                        step: &name,
                         title: &format!("Take over {name}"),
                         description: &description,
                         fields: &fields,
@@ -1399,6 +1436,10 @@ impl Builder<'_> {
             .title
             .as_ref()
             .map_or(wf.name.text.as_str(), |t| t.value.as_str());
+        let how = match customer.map(|f| &f.ty) {
+            Some(Type::Prim(PrimType::Email)) => "emailed to the customer",
+            _ => "posted to the customer's url",
+        };
         let node = match customer.map(|f| (&f.ty, &f.name.text)) {
             Some((Type::Prim(PrimType::Email), field)) => {
                 let node = self.add(
@@ -1460,6 +1501,9 @@ impl Builder<'_> {
                     "No `customer` field: send `customer_message` on a channel of your own."
                         .to_string(),
                 );
+                let row = Row::new("notice", ends.0)
+                    .detail("kept in customer_message: the workflow has no customer field");
+                self.audit(&node, 0, row);
                 return (node.clone(), node);
             }
         };
@@ -1469,12 +1513,12 @@ impl Builder<'_> {
                 "retryOnFail": true,
                 "maxTries": 3,
                 "waitBetweenTries": 1000,
-                "onError": "continueRegularOutput",
+                "onError": "continueErrorOutput",
             }),
         );
         self.note(
             &node,
-            "Tells the customer; a failed delivery is retried and never stops the work."
+            "Tells the customer; a failed delivery is retried, audited and never stops the work."
                 .to_string(),
         );
         let code = format!(
@@ -1487,6 +1531,11 @@ impl Builder<'_> {
             place.at(place.col + 1, place.row),
         );
         self.connect(&node, 0, &told);
+        self.connect(&node, 1, &told);
+        self.audit(&node, 0, Row::new("notice", ends.0).detail(how));
+        let failed = Row::new("notice failed", ends.0)
+            .detail(&format!("not {how}: the delivery failed three times"));
+        self.audit(&node, 1, failed);
         (node, told)
     }
 
@@ -1555,6 +1604,7 @@ impl Builder<'_> {
         for t in always {
             let target = self.reach(t, fork, place.at(5, -1));
             self.connect(exit, 0, &target);
+            self.audit_route(t, exit, 0);
         }
         if when.is_empty() && otherwise.is_none() {
             return;
@@ -1571,10 +1621,12 @@ impl Builder<'_> {
             if let Some(t) = when.first() {
                 let target = self.reach(*t, fork, place.at(5, 1));
                 self.connect(&check, 0, &target);
+                self.audit_route(*t, &check, 0);
             }
             if let Some(t) = otherwise {
                 let target = self.reach(t, fork, place.at(5, 2));
                 self.connect(&check, 1, &target);
+                self.audit_route(t, &check, 1);
             }
             return;
         }
@@ -1615,11 +1667,52 @@ impl Builder<'_> {
         for (k, t) in when.iter().enumerate() {
             let target = self.reach(*t, fork, place.at(5, 1 + coord(k)));
             self.connect(&switch, k, &target);
+            self.audit_route(*t, &switch, k);
         }
         if let Some(t) = otherwise {
             let target = self.reach(t, fork, place.at(5, 1 + coord(when.len())));
             self.connect(&switch, when.len(), &target);
+            self.audit_route(t, &switch, when.len());
         }
+    }
+
+    /// The audit row of route `t`, taken from `from`'s output `output`: a `handoff` names the
+    /// fields it carries; a `route` (the same owner) carries no field across a boundary.
+    fn audit_route(&mut self, t: crate::ir::TransitionId, from: &str, output: usize) {
+        let wf = self.wf;
+        let transition = &wf.transitions[t.index()];
+        let Some((source, NodeId::Step(to))) = transition.ends() else {
+            return;
+        };
+        let target = &wf.step(to).name.text;
+        let owner_of = |n: NodeId| match n {
+            NodeId::Step(s) => self.a.owner(s).map(|o| o.name.text.clone()),
+            NodeId::Trigger(_) => None,
+        };
+        let mut actors: Vec<String> = owner_of(source).into_iter().collect();
+        if let Some(o) = owner_of(NodeId::Step(to)) {
+            if !actors.contains(&o) {
+                actors.push(o);
+            }
+        }
+        let (event, fields) = match transition.kind {
+            TransitionKind::Handoff => ("handoff", ids(&transition.route().carries)),
+            TransitionKind::Flow => ("route", Vec::new()),
+        };
+        let detail = match &transition.guard {
+            Guard::Always => format!("to {target}"),
+            Guard::When(c) => format!(
+                "to {target} when {}",
+                crate::emit::docs::text::condition(wf, c)
+            ),
+            Guard::Otherwise(_) => format!("to {target} otherwise"),
+        };
+        let row = Row::new(event, wf.node_name(source))
+            .actors(actors)
+            .fields(&fields)
+            .detail(&detail);
+        let name = format!("audit {} → {target}", wf.node_name(source));
+        self.audit_as(&name, from, output, row);
     }
 
     /// The node the work goes to for route `t`: where the route arrives, or, when `fork`, a node

@@ -16,6 +16,7 @@
 
 use serde_json::{json, Value};
 
+use super::audit::Row;
 use super::implementations::Call;
 use super::{duration_unit, js_string, n8n_type, plain, Builder, Place};
 use crate::ast::InboxChannel;
@@ -42,6 +43,8 @@ pub(super) enum Ask<'f> {
 
 /// A task that covers for one nobody answered in time.
 pub(super) struct Cover<'c> {
+    /// The step whose task it is (for the audit).
+    pub step: &'c str,
     pub title: &'c str,
     pub description: &'c str,
     pub fields: &'c [Value],
@@ -473,9 +476,15 @@ impl Builder<'_> {
         let Some(fallback) = fallback else {
             let breach = self.breach(what, place);
             self.connect(timed_out.0, timed_out.1, &breach);
+            let row = Row::new("sla breach", cover.step).detail("no answer in time, no fallback");
+            self.audit(timed_out.0, timed_out.1, row);
             return;
         };
         let who = fallback.name.text.clone();
+        let row = Row::new("fallback", cover.step)
+            .actors([who.as_str()])
+            .detail(&format!("no answer in time: {who} takes over"));
+        self.audit(timed_out.0, timed_out.1, row);
         let (task, delivery) = self.task(
             &format!("{what} · covered by {who}"),
             Some(fallback),
@@ -503,6 +512,10 @@ impl Builder<'_> {
             self.connect(&answered, 0, &answer);
             let breach = self.breach(what, place.at(place.col + 1, place.row + 1));
             self.connect(&answered, 1, &breach);
+            let row = Row::new("sla breach", cover.step)
+                .actors([who.as_str()])
+                .detail(&format!("no answer in time from the fallback {who}"));
+            self.audit(&answered, 1, row);
         } else {
             self.connect(&task.exit, 0, &answer);
         }
