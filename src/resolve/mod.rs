@@ -641,6 +641,8 @@ fn resolve_workflow(
         })
         .sum();
     let mut transitions = Vec::with_capacity(transition_count);
+    // The ends of each transition, noted while it is in the cache (see `reject_duplicate_links`).
+    let mut links: Vec<(u64, u32)> = Vec::with_capacity(transition_count);
     let mut triggers: Vec<Trigger> = Vec::with_capacity(trigger_count as usize);
     let mut steps: Vec<Step> = Vec::with_capacity(step_count as usize);
     let ast::WorkflowDecl {
@@ -679,10 +681,14 @@ fn resolve_workflow(
                 }
             }
             WorkflowItemKind::Flow(flow) => {
+                let first = transitions.len();
                 resolve_flow(&mut ctx, flow, &mut transitions);
+                note_links(&mut links, &transitions, first, trigger_count);
             }
             WorkflowItemKind::Handoff(handoff) => {
+                let first = transitions.len();
                 resolve_handoff(&mut ctx, handoff, &mut transitions);
+                note_links(&mut links, &transitions, first, trigger_count);
             }
             WorkflowItemKind::Trigger(t) if symbol.is_some() => {
                 triggers.push(resolve_trigger(&mut ctx, t));
@@ -696,7 +702,7 @@ fn resolve_workflow(
 
     let suggested = std::mem::take(&mut ctx.suggested);
     drop(ctx);
-    reject_duplicate_links(&mut transitions, &triggers, &steps, diagnostics);
+    reject_duplicate_links(&mut transitions, links, &triggers, &steps, diagnostics);
     for id in suggested {
         fields[id.index()].suggested = true;
     }
@@ -953,6 +959,28 @@ fn resolve_guard(ctx: &mut Ctx<'_>, guard: Option<&ast::Guard>) -> Guard {
     }
 }
 
+/// Notes the packed ends `(from, to)` and the index of each transition from `first` on, for
+/// [`reject_duplicate_links`]: those whose ends resolved and that were not rejected already.
+/// Nodes are numbered as in the routing graph: triggers first, then steps.
+fn note_links(
+    links: &mut Vec<(u64, u32)>,
+    transitions: &[Transition],
+    first: usize,
+    triggers: u32,
+) {
+    let node = |n: NodeId| -> u64 {
+        match n {
+            NodeId::Trigger(t) => u64::from(t.0),
+            NodeId::Step(s) => u64::from(triggers) + u64::from(s.0),
+        }
+    };
+    for (i, t) in transitions.iter().enumerate().skip(first) {
+        if let (false, Some(a), Some(b)) = (t.rejected, t.from.target, t.to.target) {
+            links.push(((node(a) << 32) | node(b), i as u32));
+        }
+    }
+}
+
 /// Reports E102 on every transition whose `from -> to` was declared before, and rejects it:
 /// a duplicate is kept, rejected, so that its source knows it has a route that failed (and a
 /// chain's condition stays on its first link). Transitions whose ends did not resolve, or that
@@ -963,26 +991,11 @@ fn resolve_guard(ctx: &mut Ctx<'_>, guard: Option<&ast::Guard>) -> Guard {
 /// was a cache miss per transition (and a megabyte held through resolution).
 fn reject_duplicate_links(
     transitions: &mut [Transition],
+    mut links: Vec<(u64, u32)>,
     triggers: &[Trigger],
     steps: &[Step],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let node = |n: NodeId| -> u64 {
-        match n {
-            NodeId::Trigger(t) => u64::from(t.0),
-            NodeId::Step(s) => triggers.len() as u64 + u64::from(s.0),
-        }
-    };
-    let mut links: Vec<(u64, u32)> = Vec::with_capacity(transitions.len());
-    links.extend(
-        transitions
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.rejected)
-            .filter_map(|(i, t)| {
-                Some(((node(t.from.target?) << 32) | node(t.to.target?), i as u32))
-            }),
-    );
     links.sort_unstable();
     let name = |n: NodeId| match n {
         NodeId::Trigger(t) => triggers[t.index()].name.text.as_str(),
