@@ -1819,6 +1819,28 @@ def audit_scenario(home, work, mailbox):
         fail("audit", f"the approval's fingerprint is {approval_row['fingerprint']!r}, expected the SHA-256 of the values approved, {fingerprint}")
     else:
         log("  the approval row holds the SHA-256 fingerprint of the values approved")
+    # A second run, which the approver rejects: it ends there, and says so.
+    before = {row[0] for row in executions(home, workflow["id"])}
+    with Server(home) as server:
+        status = server.request("webhook/audited/start", json.dumps({"item": "I-8", "amount": 990, "contact": callback}).encode(), "application/json")
+        second = until(lambda: [r for r in executions(home, workflow["id"]) if r[0] not in before and r[1] == "waiting"])
+        if not second:
+            fail("audit", f"a second run did not wait for the approver (webhook {status})")
+            return
+        run = second[-1][0]
+        reject = until(lambda: [u for u in task_links(mailbox, approval) if f"/{run}/" in u and "approved=false" in u])
+        if not reject:
+            fail("audit", "the second run's approval email has no reject link")
+            return
+        status, _ = get(reject[0])
+        log(f"  boss rejected the second run through the signed link (HTTP {status})")
+        expected = [
+            ("route", "start", "clerk", "", "to pay"),
+            ("approval", "pay", "boss", "item, amount", "rejected"),
+        ]
+        until(lambda: len(audit_rows(home, run)) >= len(expected), 30)
+        time.sleep(2)  # any row too many
+    check_trail("audit (rejected)", audit_rows(home, run), expected, ["I-8", "990", callback], "audited", "2.0.1")
 
 
 def inboxes_scenario(home, work, mailbox):
