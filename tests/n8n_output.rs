@@ -277,30 +277,31 @@ fn an_audit_row_is_written_before_the_work_goes_on() {
             // A row, or the creation of the table beside where a run starts.
             let is_row = |name: &str| nodes[name]["type"] == "n8n-nodes-base.dataTable";
             for (from, outputs) in doc["connections"].as_object().expect("connections") {
-                for output in outputs["main"].as_array().expect("main") {
-                    let targets: Vec<&str> = output
-                        .as_array()
-                        .expect("targets")
-                        .iter()
-                        .map(|c| c["node"].as_str().expect("node"))
-                        .collect();
-                    for &row in targets.iter().filter(|t| is_row(t)) {
-                        audits += 1;
+                // Every output: a Switch taking every matching output runs all their branches
+                // in one order.
+                let targets: Vec<&str> = outputs["main"]
+                    .as_array()
+                    .expect("main")
+                    .iter()
+                    .flat_map(|o| o.as_array().expect("targets"))
+                    .map(|c| c["node"].as_str().expect("node"))
+                    .collect();
+                for &row in targets.iter().filter(|t| is_row(t)) {
+                    audits += 1;
+                    assert!(
+                        !doc["connections"]
+                            .as_object()
+                            .expect("connections")
+                            .contains_key(row),
+                        "{}: the audit row `{row}` leads on",
+                        path.display()
+                    );
+                    for &other in targets.iter().filter(|t| !is_row(t)) {
                         assert!(
-                            !doc["connections"]
-                                .as_object()
-                                .expect("connections")
-                                .contains_key(row),
-                            "{}: the audit row `{row}` leads on",
+                            at(row) < at(other),
+                            "{}: `{from}` runs `{other}` before its audit row `{row}`",
                             path.display()
                         );
-                        for &other in targets.iter().filter(|t| !is_row(t)) {
-                            assert!(
-                                at(row) < at(other),
-                                "{}: `{from}` runs `{other}` before its audit row `{row}`",
-                                path.display()
-                            );
-                        }
                     }
                 }
             }

@@ -942,6 +942,32 @@ def promises(home, work, mailbox):
         problem = check()
         if problem is not None:
             fail("promises", f"{name}: {problem}")
+    # The trails of the runs nobody answered: written after waits that ran out.
+    trails = {
+        "breach": [
+            ("route", "start", "bot", "", "to prepare"),
+            ("handoff", "prepare", "bot, clerk", "item, note", "to sign"),
+            ("fallback", "sign", "backup", "item, note", "no answer in time: backup takes over"),
+            ("sla breach", "sign", "backup", "", "no answer in time from the fallback backup"),
+        ],
+        "unanswered_escalation": [
+            ("route", "start", "bot", "", "to judge"),
+            ("escalation", "judge", "bot, clerk", "item, verdict", "to clerk when confidence < 0.5"),
+            ("fallback", "judge", "backup", "item, verdict", "no answer in time: backup takes over"),
+            ("sla breach", "judge", "backup", "", "no answer in time from the fallback backup"),
+        ],
+        "elapsed_escalation": [
+            ("route", "start", "clerk", "", "to sign"),
+            ("escalation", "sign", "clerk, backup", "item", "to backup: no answer in time (elapsed > 5s)"),
+            ("notice", "sign", "", "", "kept in customer_message: the workflow has no customer field"),
+        ],
+    }
+    for name, expected in trails.items():
+        rows = executions(home, ids[name])
+        if not rows:
+            fail("promises", f"{name}: no run")
+            continue
+        check_trail(f"promises ({name})", audit_rows(home, rows[-1][0]), expected, ["item-"], name, "")
 
 
 def runs(home, workflow_id):
@@ -1793,6 +1819,28 @@ def audit_scenario(home, work, mailbox):
         fail("audit", f"the approval's fingerprint is {approval_row['fingerprint']!r}, expected the SHA-256 of the values approved, {fingerprint}")
     else:
         log("  the approval row holds the SHA-256 fingerprint of the values approved")
+    # A second run, which the approver rejects: it ends there, and says so.
+    before = {row[0] for row in executions(home, workflow["id"])}
+    with Server(home) as server:
+        status = server.request("webhook/audited/start", json.dumps({"item": "I-8", "amount": 990, "contact": callback}).encode(), "application/json")
+        second = until(lambda: [r for r in executions(home, workflow["id"]) if r[0] not in before and r[1] == "waiting"])
+        if not second:
+            fail("audit", f"a second run did not wait for the approver (webhook {status})")
+            return
+        run = second[-1][0]
+        reject = until(lambda: [u for u in task_links(mailbox, approval) if f"/{run}/" in u and "approved=false" in u])
+        if not reject:
+            fail("audit", "the second run's approval email has no reject link")
+            return
+        status, _ = get(reject[0])
+        log(f"  boss rejected the second run through the signed link (HTTP {status})")
+        expected = [
+            ("route", "start", "clerk", "", "to pay"),
+            ("approval", "pay", "boss", "item, amount", "rejected"),
+        ]
+        until(lambda: len(audit_rows(home, run)) >= len(expected), 30)
+        time.sleep(2)  # any row too many
+    check_trail("audit (rejected)", audit_rows(home, run), expected, ["I-8", "990", callback], "audited", "2.0.1")
 
 
 def inboxes_scenario(home, work, mailbox):
@@ -2019,9 +2067,10 @@ def errors_scenario(home, work, mailbox):
         ("route", "start", "bot", "", "to reserve"),
         ("route", "reserve", "bot", "", "to book"),
         ("handoff", "book", "bot, clerk", "booking", "to pay"),
-        ("error", "pay", "boss", "", "the implementation compensation: pay failed"),
-        ("compensation", "book", "bot", "hold, booking", "undone by unbook"),
-        ("compensation", "reserve", "bot", "item, hold", "undone by release"),
+        ("error", "pay", "boss", "booking", "the implementation compensation: pay failed"),
+        ("decision", "pay", "boss", "", "the owner chose: Abort"),
+        ("compensation", "book", "bot", "hold, booking", "undo with unbook"),
+        ("compensation", "reserve", "bot", "item, hold", "undo with release"),
         # Written by the error workflow, under the failed run's id.
         ("error", "abort · end (failed)", "boss", "", "the run failed"),
     ], ["I-1", "H-1", "B-1"], "compensation", "")

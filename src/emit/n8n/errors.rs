@@ -169,7 +169,8 @@ impl Builder<'_> {
             .and_then(|o| o.target)
             .map(|a| wf.actor(a).name.text.clone());
         let row = Row::new("error", &name)
-            .actors(owner_name)
+            .actors(owner_name.clone())
+            .fields(&needs)
             .detail(&format!("the implementation {} failed", call.name));
         self.audit(&what, 0, row);
         let mut fields = vec![json!({
@@ -255,6 +256,21 @@ impl Builder<'_> {
                 .to_string(),
         );
         self.connect(&task.exit, 0, &choice);
+        // The owner's decision; taking over, the owner's answers are the step's results.
+        for (k, (choice_name, fields)) in [
+            (RETRY, &[][..]),
+            (TAKE_OVER, &provides[..]),
+            (ABORT, &[][..]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let row = Row::new("decision", &name)
+                .actors(owner_name.clone())
+                .fields(fields)
+                .detail(&format!("the owner chose: {choice_name}"));
+            self.audit(&choice, k, row);
+        }
         // Retry: the step's context again, into the call.
         let retry = self.merge(
             &format!("{name} · retry"),
@@ -386,7 +402,7 @@ impl Builder<'_> {
             let audit = Row::new("compensation", &wf.step(*s).name.text)
                 .actors(self.a.owner(*c).map(|o| o.name.text.clone()))
                 .fields(&super::ids(&by.needs))
-                .detail(&format!("undone by {}", by.name.text));
+                .detail(&format!("undo with {}", by.name.text));
             self.audit(WHICH, k, audit);
         }
     }
@@ -507,6 +523,8 @@ pub(super) fn emit(a: &Analysis<'_>, options: &Options) -> Result<(String, Strin
     // The failure on the audit trail, under the failed run's id; the owner is told even when
     // the trail cannot be written (a store that is down may be why the run failed).
     let owner_name = owner.map(|o| o.name.text.clone());
+    // An intake may fail before any run created the table.
+    b.audit_table(&trigger);
     let row = Row::new("error", "")
         .of_run(
             "String($json.execution?.id ?? \"\")",

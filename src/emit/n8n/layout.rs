@@ -367,7 +367,7 @@ impl Builder<'_> {
         }
 
         // Audit nodes: each in the audit row of the highest lane among its source's and its
-        // siblings' (the other nodes the same output leads to), one column right of its source
+        // siblings' (the other nodes its source leads to), one column right of its source
         // or the next free column of that row. n8n (execution order v1) runs the branches out
         // of a node from the top of the canvas down, so a row is written before the work goes
         // on, and before a wait can hold the rest of the branch back.
@@ -385,15 +385,18 @@ impl Builder<'_> {
                 let Some(&u) = index.get(from.as_str()) else {
                     continue;
                 };
+                // Over every output: a Switch that takes every matching output runs their
+                // branches in one order too.
+                let lane = outputs
+                    .iter()
+                    .flatten()
+                    .filter_map(|(to, _)| index.get(to.as_str()))
+                    .filter(|&&w| !place(w).audit)
+                    .map(|&w| lane_of[w])
+                    .chain([lane_of[u]])
+                    .min()
+                    .unwrap_or(0);
                 for targets in outputs {
-                    let lane = targets
-                        .iter()
-                        .filter_map(|(to, _)| index.get(to.as_str()))
-                        .filter(|&&w| !place(w).audit)
-                        .map(|&w| lane_of[w])
-                        .chain([lane_of[u]])
-                        .min()
-                        .unwrap_or(0);
                     for (to, _) in targets {
                         let Some(&w) = index.get(to.as_str()) else {
                             continue;

@@ -1112,6 +1112,20 @@ impl Builder<'_> {
             if let Some(other) = approval.else_step.and_then(|r| r.target) {
                 let target = format!("{} · context", wf.step(other).name.text);
                 self.connect(&restore, 0, &target);
+                // The work moves to the `else` step with the step's context: what its owner
+                // reads there is that step's `needs`.
+                let to_owner = self.a.owner(other).map(|o| o.name.text.clone());
+                let mut actors: Vec<String> =
+                    owner.map(|o| o.name.text.clone()).into_iter().collect();
+                if let Some(o) = to_owner.filter(|o| !actors.contains(o)) {
+                    actors.push(o);
+                }
+                let event = if actors.len() > 1 { "handoff" } else { "route" };
+                let row = Row::new(event, &name)
+                    .actors(actors)
+                    .fields(&ids(&wf.step(other).needs))
+                    .detail(&format!("to {}: not approved", wf.step(other).name.text));
+                self.audit(&restore, 0, row);
             } else {
                 let end = self.no_op(
                     &format!("{name} · not approved (end)"),
@@ -1208,6 +1222,7 @@ impl Builder<'_> {
                             fallback,
                             &tasks::Cover {
                                 step: &name,
+                                shown: &ids(&step.needs),
                                 title: &title,
                                 description: &description,
                                 fields: &fields,
@@ -1314,20 +1329,37 @@ impl Builder<'_> {
                 place.at(col + 1, row),
             );
             let owner_name = owner.map(|o| o.name.text.clone());
-            let escalation = |detail: &str| {
+            let escalation = |detail: &str, fields: &[FieldId]| {
                 Row::new("escalation", &name)
                     .actors(owner_name.iter().cloned().chain([who.clone()]))
-                    .fields(&carried)
+                    .fields(fields)
                     .detail(detail)
             };
             let written = crate::emit::docs::text::condition(wf, &esc.condition);
-            let when = escalation(&format!("to {who} when {written}"));
-            let timed_out = escalation(&format!("to {who}: no answer in time ({written})"));
-            if let Some((answered, at)) = &timeout_escalation {
-                if *at == k {
-                    // The person did not answer in time: the work escalates with what it has.
-                    self.connect(answered, 1, &carry);
-                    self.audit(answered, 1, timed_out);
+            let when = escalation(&format!("to {who} when {written}"), &carried);
+            // Nobody answered: only the carried fields exist to cross.
+            let timed_out = escalation(
+                &format!("to {who}: no answer in time ({written})"),
+                &ids(&esc.route.carries),
+            );
+            if let Some((answered, at)) = timeout_escalation.clone() {
+                if at == k {
+                    // The person did not answer in time: the work escalates with what it has,
+                    // and the customer is told on the way.
+                    self.audit(&answered, 1, timed_out);
+                    if let Some(message) = &esc.route.notify {
+                        let (notify, told) = self.notify(
+                            &format!("{name} · notify on timeout ({})", k + 1),
+                            &message.value,
+                            (&name, &who),
+                            (&answered, 1),
+                            place.at(col + 1, row + 2),
+                        );
+                        self.connect(&answered, 1, &notify);
+                        self.connect(&told, 0, &carry);
+                    } else {
+                        self.connect(&answered, 1, &carry);
+                    }
                 }
             }
             self.audit(&check, 0, when);
@@ -1353,7 +1385,7 @@ impl Builder<'_> {
                     &format!("{name} · notify on escalation ({})", k + 1),
                     &message.value,
                     (&name, &who),
-                    &check,
+                    (&check, 0),
                     place.at(col + 1, row + 1),
                 );
                 self.connect(&check, 0, &notify);
@@ -1391,6 +1423,7 @@ impl Builder<'_> {
                     fallback,
                     &tasks::Cover {
                         step: &name,
+                        shown: &carried,
                         title: &format!("Take over {name}"),
                         description: &description,
                         fields: &fields,
@@ -1427,7 +1460,7 @@ impl Builder<'_> {
         name: &str,
         message: &str,
         ends: (&str, &str),
-        before: &str,
+        before: (&str, usize),
         place: Place,
     ) -> (String, String) {
         let wf = self.wf;
@@ -1522,8 +1555,9 @@ impl Builder<'_> {
                 .to_string(),
         );
         let code = format!(
-            "// Generated by handoff: the work goes on as it was before the customer was told.\nreturn $({}).all().map((item) => ({{ json: item.json }}));",
-            js_string(before)
+            "// Generated by handoff: the work goes on as it was before the customer was told.\nreturn $({}).all({}).map((item) => ({{ json: item.json }}));",
+            js_string(before.0),
+            if before.1 == 0 { String::new() } else { before.1.to_string() }
         );
         let told = self.code_node(
             &format!("{name} · sent"),
@@ -1786,7 +1820,7 @@ impl Builder<'_> {
                 &format!("notify {arrow}"),
                 &message.value,
                 (wf.node_name(from), &wf.step(to).name.text),
-                &crossing,
+                (&crossing, 0),
                 place.at(place.col, place.row + 1),
             );
             self.connect(&crossing, 0, &notify);

@@ -43,8 +43,9 @@ pub(super) enum Ask<'f> {
 
 /// A task that covers for one nobody answered in time.
 pub(super) struct Cover<'c> {
-    /// The step whose task it is (for the audit).
+    /// The step whose task it is, and the fields its task shows (for the audit).
     pub step: &'c str,
+    pub shown: &'c [FieldId],
     pub title: &'c str,
     pub description: &'c str,
     pub fields: &'c [Value],
@@ -483,6 +484,7 @@ impl Builder<'_> {
         let who = fallback.name.text.clone();
         let row = Row::new("fallback", cover.step)
             .actors([who.as_str()])
+            .fields(cover.shown)
             .detail(&format!("no answer in time: {who} takes over"));
         self.audit(timed_out.0, timed_out.1, row);
         let (task, delivery) = self.task(
