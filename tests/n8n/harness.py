@@ -968,6 +968,28 @@ def promises(home, work, mailbox):
             fail("promises", f"{name}: no run")
             continue
         check_trail(f"promises ({name})", audit_rows(home, rows[-1][0]), expected, ["item-"], name, "")
+    # Branches: the run that forks writes its routes; each branch's run starts its own trail by
+    # naming the run that forked it.
+    runs_ = executions(home, ids["branches"])
+    if runs_:
+        main = runs_[-1][0]
+        check_trail("promises (branches)", audit_rows(home, main), [
+            ("route", "start", "bot", "", "to split"),
+            ("handoff", "split", "bot, clerk", "item, note", "to sign"),
+            ("route", "split", "bot", "", "to log"),
+        ], ["item-"], "branches", "")
+        firsts = sorted(
+            (r["event"], r["step"], r["actors"], r["detail"])
+            for other in runs_[:-1] for r in audit_rows(home, other[0])[:1]
+        )
+        want = [
+            ("fork", "log", "bot", f"from split, started by run {main}"),
+            ("fork", "sign", "clerk", f"from split, started by run {main}"),
+        ]
+        if firsts != want:
+            fail("promises", f"branches: the forked runs' trails begin {firsts}, expected {want}")
+        else:
+            log(f"  each branch's trail begins by naming the run that forked it ({main})")
 
 
 def runs(home, workflow_id):

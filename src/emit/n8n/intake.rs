@@ -88,6 +88,7 @@ pub(super) fn emit(
         "start the work",
         &wf.name.text,
         &format!("intake:{}", t.name.text),
+        false,
         place.at(2, 0),
     );
     b.connect(&kept, 0, &start);
@@ -128,6 +129,7 @@ impl Builder<'_> {
         self.audit_table(&start);
         if entries.len() == 1 {
             self.connect(&start, 0, first);
+            self.audit_fork(&entries[0].0, &start, 0);
             return;
         }
         let rules: Vec<serde_json::Value> = entries
@@ -149,8 +151,32 @@ impl Builder<'_> {
             place.alone().at(1, 1),
         );
         self.connect(&start, 0, &switch);
-        for (k, (_, node, _)) in entries.iter().enumerate() {
+        for (k, (key, node, _)) in entries.iter().enumerate() {
             self.connect(&switch, k, node);
+            self.audit_fork(key, &switch, k);
         }
+    }
+
+    /// The first row of a forked run (entry `key` `route:T`, from `from`'s output `output`):
+    /// which run forked it, so that the trails of the branches of one piece of work link up.
+    fn audit_fork(&mut self, key: &str, from: &str, output: usize) {
+        let wf = self.wf;
+        let Some(t) = key
+            .strip_prefix("route:")
+            .and_then(|t| t.parse::<usize>().ok())
+            .and_then(|t| wf.transitions.get(t))
+        else {
+            return;
+        };
+        let Some((source, crate::ir::NodeId::Step(to))) = t.ends() else {
+            return;
+        };
+        let row = super::audit::Row::new("fork", &wf.step(to).name.text)
+            .actors(self.a.owner(to).map(|o| o.name.text.clone()))
+            .detail_js(&format!(
+                "{} + String($json[\"_parent\"] ?? \"\")",
+                js_string(&format!("from {}, started by run ", wf.node_name(source)))
+            ));
+        self.audit(from, output, row);
     }
 }

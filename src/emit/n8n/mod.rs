@@ -346,8 +346,15 @@ struct Builder<'a> {
 
 /// Fields handoff writes on the work item for the step that just ran or the route just
 /// taken: how a person's task was answered, an AI's confidence, the entry of a run another run
-/// started. Routes out of the step read them; the next step's entry removes them.
-const STEP_BOOKKEEPING: &[&str] = &["_answered_by", "_answered_at", "_confidence", "_entry"];
+/// started and, for a fork, the run that started it. Routes out of the step read them; the
+/// next step's entry removes them.
+const STEP_BOOKKEEPING: &[&str] = &[
+    "_answered_by",
+    "_answered_at",
+    "_confidence",
+    "_entry",
+    "_parent",
+];
 
 impl<'a> Builder<'a> {
     /// An empty n8n workflow named `title`, built from `a`.
@@ -535,8 +542,20 @@ impl Builder<'_> {
     }
 
     /// An Execute Workflow node that starts a run of the workflow `workflow` of this output at
-    /// its entry `entry` (`_entry`), with the item as it is, and does not wait for it.
-    fn start_run(&mut self, name: &str, workflow: &str, entry: &str, place: Place) -> String {
+    /// its entry `entry` (`_entry`), with the item as it is, and does not wait for it. A fork
+    /// also passes this run's id (`_parent`), which the new run's audit trail names.
+    fn start_run(
+        &mut self,
+        name: &str,
+        workflow: &str,
+        entry: &str,
+        fork: bool,
+        place: Place,
+    ) -> String {
+        let mut inputs = json!({ "_entry": entry });
+        if fork {
+            inputs["_parent"] = json!("={{ $execution.id }}");
+        }
         self.add(
             name,
             "n8n-nodes-base.executeWorkflow",
@@ -545,7 +564,7 @@ impl Builder<'_> {
                 "workflowId": { "__rl": true, "value": workflow_id(workflow), "mode": "id", "cachedResultName": workflow },
                 "workflowInputs": {
                     "mappingMode": "defineBelow",
-                    "value": { "_entry": entry },
+                    "value": inputs,
                     "matchingColumns": [],
                     "schema": [],
                     "attemptToConvertTypes": false,
@@ -1764,7 +1783,13 @@ impl Builder<'_> {
         let name = format!("{} · fork → {}", wf.node_name(from), wf.step(to).name.text);
         let key = format!("route:{}", t.index());
         let title = self.title.clone();
-        let node = self.start_run(&name, &title, &key, place.at(place.col - 1, place.row));
+        let node = self.start_run(
+            &name,
+            &title,
+            &key,
+            true,
+            place.at(place.col - 1, place.row),
+        );
         // The branch reads on from the fork, though it runs apart.
         self.canvas.link(&node, &arrival);
         self.note(
