@@ -69,7 +69,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         let start = pair.as_span().start();
         let mut last = pair.clone();
         while last.as_rule() != Rule::string {
-            let Some(child) = last.clone().into_inner().last() else {
+            let Some(child) = last.clone().into_inner().next_back() else {
                 break;
             };
             last = child;
