@@ -3,16 +3,17 @@
 
 For every case of tests/n8n/cases.json: compile the example's test variant (its first trigger
 becomes a manual trigger emitting the case's payload; AI and system placeholders emit the case's
-outputs), import it into a fresh n8n, execute it with the n8n CLI, and assert from the execution
-data: the run ends `success` or `waiting` at the expected person's form, routing followed the
-conditions, each handoff's output holds exactly the carried fields. Then one waiting form is
+outputs; the manual trigger then becomes a webhook, `as_webhook`), import it into a fresh n8n,
+start it through that webhook on the running server, and assert from the execution data: the
+run ends `success` or `waiting` at the expected person's form, routing followed the conditions,
+each handoff's output holds exactly the carried fields, its audit trail holds no value. Then one waiting form is
 resumed through its resume URL with n8n running, and the work must continue to the next step.
 Last, one example is compiled as it ships (no test variant), published, and called through its
 webhook with n8n running: the request body must reach the steps.
 
 With --queue, the same cases run on n8n's queue mode instead (see `queue_mode`): PostgreSQL and
 Redis (Debian's packages, installed when missing) on free ports, one `n8n start` main and two
-`n8n worker` processes. Each case's manual trigger becomes a webhook, so that its execution goes
+`n8n worker` processes. Each case starts through its webhook, so that its execution goes
 through the queue as a production one does; the shipped examples are started as their users
 start them; every check above holds, and every execution must have run on a worker.
 
@@ -140,14 +141,6 @@ def n8n(home, *args, timeout=300):
     return subprocess.run(
         [N8N_BIN, *args], capture_output=True, text=True, env=n8n_env(home), timeout=timeout
     )
-
-
-def first_json(text):
-    start = text.find("{")
-    if start < 0:
-        return None
-    value, _ = json.JSONDecoder().raw_decode(text[start:])
-    return value
 
 
 class Mailbox:
@@ -315,13 +308,18 @@ def implementations_of(out):
     return found
 
 
+def case_source(case):
+    """The path, under the repository, of the workflow a case runs."""
+    return case.get("source", os.path.join("examples", f"{case['example']}.handoff"))
+
+
 def compile_case(case, directory):
     payload = {"payload": case["payload"], "outputs": case.get("outputs", {})}
     payload_file = os.path.join(directory, f"{case['name']}.payload.json")
     with open(payload_file, "w") as f:
         json.dump(payload, f)
     out = os.path.join(directory, case["name"])
-    source = case.get("source", os.path.join("examples", f"{case['example']}.handoff"))
+    source = case_source(case)
     result = subprocess.run(
         [HANDOFF, "build", os.path.join(ROOT, source),
          "--target", "n8n", "-o", out, "--test-payload", payload_file],
@@ -346,7 +344,7 @@ def check_case_trail(case, home, run):
         return
     # A value the source itself writes (a constant of a route's condition, which the row
     # names) is no value of the run.
-    text = open(os.path.join(ROOT, case.get("source", os.path.join("examples", f"{case['example']}.handoff")))).read()
+    text = open(os.path.join(ROOT, case_source(case))).read()
     values = []
     for source in (case.get("payload", {}), *case.get("outputs", {}).values()):
         if isinstance(source, dict):
@@ -357,12 +355,10 @@ def check_case_trail(case, home, run):
                 if isinstance(v, (str, int, float)) and not isinstance(v, bool) and len(str(v)) >= 4
                 and any(c.isdigit() or c in "@ " for c in str(v)) and str(v) not in text
             ]
-    for row in rows:
-        for column, cell in row.items():
-            hit = next((v for v in values if column != "time" and v in str(cell)), None)
-            if hit is not None:
-                fail(case["name"], f"the audit row {row['event']} holds the value {hit!r} in `{column}`")
-                return
+    hit = holding(rows, values)
+    if hit is not None:
+        fail(case["name"], f"the audit row {hit[0]['event']} holds the value {hit[2]!r} in `{hit[1]}`")
+        return
     log(f"  its audit trail: {', '.join(r['event'] for r in rows)} (names, no values)")
 
 
@@ -1475,11 +1471,6 @@ def as_webhook(workflow):
     )
 
 
-def started_by_webhook(case, workflow):
-    del case
-    as_webhook(workflow)
-
-
 def stop_lingering():
     global LINGERING
     if LINGERING is not None:
@@ -1497,25 +1488,36 @@ def execute(home, workflow, seconds=300):
     if not SERVING and QUEUE is None:
         LINGERING = Server(home).__enter__()
     with Server(home) as server:
-        status = server.request(f"webhook/handoff-run/{workflow['id']}", b"{}", "application/json")
-        if status != 200:
+        if not start_case(server, workflow):
             return None
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            rows = [row for row in executions(home, workflow["id"]) if row[0] not in before]
-            if rows and rows[-1][1] not in ("new", "running"):
-                return {"id": rows[-1][0], "status": rows[-1][1], "data": unflatten(rows[-1][2])}
-            time.sleep(1)
-    return None
+        return finished_run(home, workflow["id"], seconds, before)
 
 
-def finished_run(home, workflow_id, seconds=300):
-    """The workflow's first execution (the case's run: the runs it starts itself, such as a
-    task's delivery to each inbox, come after it) once it has stopped running, shaped as n8n's
-    CLI prints one (status and data)."""
+def start_case(server, workflow):
+    """POSTs to the webhook of a test variant (`as_webhook`); whether it answered 200."""
+    return server.request(f"webhook/handoff-run/{workflow['id']}", b"{}", "application/json") == 200
+
+
+def check_case(case, workflow, home, mailbox):
+    """A case's run, once it stopped: what it did, its audit trail, and the task it waits at
+    answered as its person would."""
+    run = finished_run(home, workflow["id"])
+    if run is None:
+        fail(case["name"], "no execution finished")
+        return
+    check_run(case, run)
+    check_case_trail(case, home, run)
+    if "resume" in case["expect"]:
+        resume_waiting_form(case, workflow, home, mailbox)
+
+
+def finished_run(home, workflow_id, seconds=300, before=()):
+    """The workflow's first execution but those in `before` (the case's run: the runs it starts
+    itself, such as a task's delivery to each inbox, come after it) once it has stopped running,
+    shaped as n8n's CLI prints one (status and data)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
-        rows = executions(home, workflow_id)
+        rows = [row for row in executions(home, workflow_id) if row[0] not in before]
         if rows and rows[-1][1] not in ("new", "running"):
             return {"id": rows[-1][0], "status": rows[-1][1], "data": unflatten(rows[-1][2])}
         time.sleep(1)
@@ -1531,7 +1533,7 @@ def queue_mode(cases, full, home, work, mailbox):
         import_credentials(home, work, mailbox)
         imports = os.path.join(work, "import")
         os.makedirs(imports)
-        workflows = compile_cases(cases, work, imports, started_by_webhook)
+        workflows = compile_cases(cases, work, imports)
         lives = []
         if full:
             with open(os.path.join(ROOT, "tests", "n8n", "live.json")) as f:
@@ -1550,22 +1552,14 @@ def queue_mode(cases, full, home, work, mailbox):
         deployment.start_n8n(home)
         with Server(home) as server:
             for case in cases:
-                status = server.request(f"webhook/handoff-run/{workflows[case['name']]['id']}", b"{}", "application/json")
-                if status != 200:
-                    fail(case["name"], f"the webhook that starts the case answered {status}")
+                if not start_case(server, workflows[case["name"]]):
+                    fail(case["name"], "the webhook that starts the case did not answer 200")
             log(f"started {len(cases)} cases through their webhooks")
             for case in cases:
                 log(f"case {case['name']} ({case['example']})")
                 workflow = workflows[case["name"]]
                 check_form(case, workflow)
-                run = finished_run(home, workflow["id"])
-                if run is None:
-                    fail(case["name"], "no execution finished")
-                    continue
-                check_run(case, run)
-                check_case_trail(case, home, run)
-                if "resume" in case["expect"]:
-                    resume_waiting_form(case, workflow, home, mailbox)
+                check_case(case, workflow, home, mailbox)
             for live, out in lives:
                 log(f"{live['name']} ({live['example']})")
                 started_as_users_do(server, home, out, live, mailbox)
@@ -1573,15 +1567,14 @@ def queue_mode(cases, full, home, work, mailbox):
     return len(cases) + len(lives) + 1
 
 
-def compile_cases(cases, work, imports, variant=None):
+def compile_cases(cases, work, imports):
     """Compiles every case into one directory of workflows to import: the case's workflow (under
-    a name and id of its own, changed by `variant` when given) and its implementations. Returns
-    the workflows by case name."""
+    a name and id of its own, started through its webhook: `as_webhook`) and its
+    implementations. Returns the workflows by case name."""
     workflows = {}
     for case in cases:
         workflow, implementations = compile_case(case, work)
-        if variant is not None:
-            variant(case, workflow)
+        as_webhook(workflow)
         workflows[case["name"]] = workflow
         with open(os.path.join(imports, f"{case['name']}.json"), "w") as f:
             json.dump(workflow, f)
@@ -1605,7 +1598,7 @@ def single_process(cases, names, home, work, mailbox):
     import_credentials(home, work, mailbox)
     imports = os.path.join(work, "import")
     os.makedirs(imports)
-    workflows = compile_cases(cases, work, imports, started_by_webhook)
+    workflows = compile_cases(cases, work, imports)
     ids = import_all(home, imports)
     # Published before the server starts, which registers the webhooks (n8n 2 also starts only
     # published workflows from another run).
@@ -1617,18 +1610,10 @@ def single_process(cases, names, home, work, mailbox):
                 log(f"case {case['name']} ({case['example']})")
                 workflow = workflows[case["name"]]
                 check_form(case, workflow)
-                status = server.request(f"webhook/handoff-run/{workflows[case['name']]['id']}", b"{}", "application/json")
-                if status != 200:
-                    fail(case["name"], f"the webhook that starts the case answered {status}")
+                if not start_case(server, workflow):
+                    fail(case["name"], "the webhook that starts the case did not answer 200")
                     continue
-                run = finished_run(home, workflow["id"])
-                if run is None:
-                    fail(case["name"], "no execution finished")
-                    continue
-                check_run(case, run)
-                check_case_trail(case, home, run)
-                if "resume" in case["expect"]:
-                    resume_waiting_form(case, workflow, home, mailbox)
+                check_case(case, workflow, home, mailbox)
     # The scenarios after the cases, by name: `harness.py errors` runs only that one.
     scenarios = {
         "shipped": lambda: [shipped(home, work, live, mailbox) for live in json.load(open(os.path.join(ROOT, "tests", "n8n", "live.json")))],
@@ -1744,6 +1729,17 @@ def audit_rows(home, run):
     return [dict(zip(AUDIT_COLUMNS, row)) for row in rows]
 
 
+def holding(rows, values):
+    """The first (row, column, value) where an audit row holds one of `values` (its time
+    aside), or None."""
+    for row in rows:
+        for column, cell in row.items():
+            for value in values:
+                if column != "time" and value in str(cell):
+                    return row, column, value
+    return None
+
+
 def check_trail(name, rows, expected, values, workflow, version):
     """The audit rows of one run are exactly `expected` ((event, step, actors, fields, detail)
     each), of `workflow` at `version`, with a time each, and none holds any of `values`."""
@@ -1756,11 +1752,10 @@ def check_trail(name, rows, expected, values, workflow, version):
         if row["workflow"] != workflow or row["version"] != version or not row["time"].endswith("Z"):
             fail(name, f"an audit row does not name the workflow {workflow} {version} and a UTC time: {row}")
             return False
-        for column, cell in row.items():
-            for value in values:
-                if column != "time" and value in str(cell):
-                    fail(name, f"the audit row {row['event']} holds the value {value!r} in `{column}`")
-                    return False
+    hit = holding(rows, values)
+    if hit is not None:
+        fail(name, f"the audit row {hit[0]['event']} holds the value {hit[2]!r} in `{hit[1]}`")
+        return False
     log(f"  the audit trail of the run is exactly the {len(rows)} expected events, with field names and no values")
     return True
 

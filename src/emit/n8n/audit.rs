@@ -44,6 +44,7 @@ const DATA_TABLE: &str = "n8n-nodes-base.dataTable";
 
 /// One row, as the builder knows it: literal text but for `detail` and `fingerprint`, which may
 /// be expressions the compiler wrote (`=…`).
+#[derive(Clone)]
 pub(super) struct Row {
     pub(super) event: &'static str,
     /// A parameter: literal text, or an expression the compiler wrote.

@@ -164,10 +164,8 @@ impl Builder<'_> {
         let what = self.code_node(&format!("{name} · failed"), &code, place);
         self.connect(failed.0, 1, &what);
         self.connect(failed.1, 1, &what);
-        let owner_name = wf
-            .owner
-            .and_then(|o| o.target)
-            .map(|a| wf.actor(a).name.text.clone());
+        let owner = wf.owner.and_then(|o| o.target).map(|a| wf.actor(a));
+        let owner_name = owner.map(|o| o.name.text.clone());
         let row = Row::new("error", &name)
             .actors(owner_name.clone())
             .fields(&needs)
@@ -183,7 +181,6 @@ impl Builder<'_> {
             field["requiredField"] = json!(false);
             fields.push(field);
         }
-        let owner = wf.owner.and_then(|o| o.target).map(|a| wf.actor(a));
         let undo = if self.compensation {
             ", which undoes the completed steps that can be undone, latest first"
         } else {
@@ -533,10 +530,9 @@ pub(super) fn emit(a: &Analysis<'_>, options: &Options) -> Result<(String, Strin
         .actors(owner_name)
         .detail("the run failed");
     let audit = b.audit(&trigger, 0, row);
-    b.settings(
-        &audit,
-        json!({ "retryOnFail": true, "maxTries": 3, "waitBetweenTries": 1000, "onError": "continueRegularOutput" }),
-    );
+    if let Some(settings) = b.node_mut(&audit).and_then(|n| n.settings.as_mut()) {
+        settings["onError"] = json!("continueRegularOutput");
+    }
     let text = b.finish()?;
     Ok((format!("{}.errors.json", wf.name.text), text))
 }

@@ -193,6 +193,10 @@ impl Builder<'_> {
             .map(|(i, node)| (node.name.as_str(), i))
             .collect();
         let mut out: Vec<Vec<Edge>> = (0..n).map(|_| Vec::new()).collect();
+        // Audit nodes, with the node they hang off, in the order of the connections; and per
+        // node the highest lane among its own and the nodes it leads to that are no audit.
+        let mut audits: Vec<(usize, usize)> = Vec::new();
+        let mut highest: Vec<usize> = (0..n).map(|i| place(i).lane).collect();
         for (from, outputs) in &self.connections {
             let Some(&v) = index.get(from.as_str()) else {
                 continue;
@@ -201,9 +205,11 @@ impl Builder<'_> {
                 for (to, _) in targets {
                     if let Some(&w) = index.get(to.as_str()) {
                         // Audit nodes stand apart, in their lane's audit row (below).
-                        if place(w).audit || place(v).audit {
+                        if place(w).audit {
+                            audits.push((w, v));
                             continue;
                         }
+                        highest[v] = highest[v].min(place(w).lane);
                         let k = out[v].len();
                         out[v].push(Edge {
                             to: w,
@@ -373,47 +379,16 @@ impl Builder<'_> {
         // on, and before a wait can hold the rest of the branch back.
         let mut lane_of: Vec<usize> = (0..n).map(|i| place(i).lane).collect();
         let mut audit_row = vec![false; lanes];
-        {
-            let index: HashMap<&str, usize> = self
-                .nodes
-                .iter()
-                .enumerate()
-                .map(|(i, node)| (node.name.as_str(), i))
-                .collect();
-            let mut free = Taken::default();
-            for (from, outputs) in &self.connections {
-                let Some(&u) = index.get(from.as_str()) else {
-                    continue;
-                };
-                // Over every output: a Switch that takes every matching output runs their
-                // branches in one order too.
-                let lane = outputs
-                    .iter()
-                    .flatten()
-                    .filter_map(|(to, _)| index.get(to.as_str()))
-                    .filter(|&&w| !place(w).audit)
-                    .map(|&w| lane_of[w])
-                    .chain([lane_of[u]])
-                    .min()
-                    .unwrap_or(0);
-                for targets in outputs {
-                    for (to, _) in targets {
-                        let Some(&w) = index.get(to.as_str()) else {
-                            continue;
-                        };
-                        if !place(w).audit {
-                            continue;
-                        }
-                        // Columns of the audit row, found as rows are (`usize::MAX` is no column).
-                        let c = free.free(lane, usize::MAX, col[u] + 1);
-                        free.take(lane, usize::MAX, c);
-                        col[w] = c;
-                        row[w] = 0;
-                        lane_of[w] = lane;
-                        audit_row[lane] = true;
-                    }
-                }
-            }
+        // The free columns of the audit rows, found as rows are (`usize::MAX` is no column).
+        let mut free = Taken::default();
+        for &(w, u) in &audits {
+            let lane = highest[u];
+            let c = free.free(lane, usize::MAX, col[u] + 1);
+            free.take(lane, usize::MAX, c);
+            col[w] = c;
+            row[w] = 0;
+            lane_of[w] = lane;
+            audit_row[lane] = true;
         }
         let audit_height = |lane: usize| if audit_row[lane] { AUDIT_ROW } else { 0 };
 

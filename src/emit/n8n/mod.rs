@@ -1098,11 +1098,7 @@ impl Builder<'_> {
                     .actors([who.as_str()])
                     .fields(&needs)
                     .fingerprint(&context, &needs);
-                self.audit(&check, 0, row.detail("approved"));
-                let row = Row::new("approval", &name)
-                    .actors([who.as_str()])
-                    .fields(&needs)
-                    .fingerprint(&context, &needs);
+                self.audit(&check, 0, row.clone().detail("approved"));
                 self.audit(
                     &check,
                     1,
@@ -1133,12 +1129,7 @@ impl Builder<'_> {
                 self.connect(&restore, 0, &target);
                 // The work moves to the `else` step with the step's context: what its owner
                 // reads there is that step's `needs`.
-                let to_owner = self.a.owner(other).map(|o| o.name.text.clone());
-                let mut actors: Vec<String> =
-                    owner.map(|o| o.name.text.clone()).into_iter().collect();
-                if let Some(o) = to_owner.filter(|o| !actors.contains(o)) {
-                    actors.push(o);
-                }
+                let actors = self.owners(NodeId::Step(s), other);
                 let event = if actors.len() > 1 { "handoff" } else { "route" };
                 let row = Row::new(event, &name)
                     .actors(actors)
@@ -1366,18 +1357,16 @@ impl Builder<'_> {
                     // The person did not answer in time: the work escalates with what it has,
                     // and the customer is told on the way.
                     self.audit(&answered, 1, timed_out);
-                    if let Some(message) = &esc.route.notify {
-                        let (notify, told) = self.notify(
+                    match &esc.route.notify {
+                        Some(message) => self.notify(
                             &format!("{name} · notify on timeout ({})", k + 1),
                             &message.value,
                             (&name, &who),
                             (&answered, 1),
+                            &carry,
                             place.at(col + 1, row + 2),
-                        );
-                        self.connect(&answered, 1, &notify);
-                        self.connect(&told, 0, &carry);
-                    } else {
-                        self.connect(&answered, 1, &carry);
+                        ),
+                        None => self.connect(&answered, 1, &carry),
                     }
                 }
             }
@@ -1399,18 +1388,16 @@ impl Builder<'_> {
             // The customer is told when the work crosses the boundary, from what the escalating
             // step holds (its context and its results), beside the work: a delivery never
             // holds it up.
-            if let Some(message) = &esc.route.notify {
-                let (notify, told) = self.notify(
+            match &esc.route.notify {
+                Some(message) => self.notify(
                     &format!("{name} · notify on escalation ({})", k + 1),
                     &message.value,
                     (&name, &who),
                     (&check, 0),
+                    &carry,
                     place.at(col + 1, row + 1),
-                );
-                self.connect(&check, 0, &notify);
-                self.connect(&told, 0, &carry);
-            } else {
-                self.connect(&check, 0, &carry);
+                ),
+                None => self.connect(&check, 0, &carry),
             }
             self.connect(&carry, 0, &form.entry);
             let merged = self.merge(
@@ -1472,16 +1459,18 @@ impl Builder<'_> {
     /// is retried (three tries) and never fails or holds up the work. Without a `customer`
     /// field (W207) the message is only kept, in `customer_message`, for a channel of the
     /// user's own.
-    /// Returns the delivery node and the node after it, which passes on the work as it was
-    /// at `before` (a delivery's own output is the mail server's or the callback's answer).
+    /// The delivery stands between `before` (a node and its output) and `then`; the node after
+    /// it passes on the work as it was at `before` (a delivery's own output is the mail
+    /// server's or the callback's answer).
     fn notify(
         &mut self,
         name: &str,
         message: &str,
         ends: (&str, &str),
         before: (&str, usize),
+        then: &str,
         place: Place,
-    ) -> (String, String) {
+    ) {
         let wf = self.wf;
         let customer = wf.customer.and_then(|c| c.target).map(|f| wf.field(f));
         let title = wf
@@ -1556,7 +1545,9 @@ impl Builder<'_> {
                 let row = Row::new("notice", ends.0)
                     .detail("kept in customer_message: the workflow has no customer field");
                 self.audit(&node, 0, row);
-                return (node.clone(), node);
+                self.connect(before.0, before.1, &node);
+                self.connect(&node, 0, then);
+                return;
             }
         };
         self.settings(
@@ -1583,13 +1574,14 @@ impl Builder<'_> {
             &code,
             place.at(place.col + 1, place.row),
         );
+        self.connect(before.0, before.1, &node);
         self.connect(&node, 0, &told);
         self.connect(&node, 1, &told);
+        self.connect(&told, 0, then);
         self.audit(&node, 0, Row::new("notice", ends.0).detail(how));
         let failed = Row::new("notice failed", ends.0)
             .detail(&format!("not {how}: the delivery failed three times"));
         self.audit(&node, 1, failed);
-        (node, told)
     }
 
     /// The shortest `sla` of the handoffs into a step, and who covers it when it runs out: the
@@ -1729,6 +1721,19 @@ impl Builder<'_> {
         }
     }
 
+    /// The owners of the two ends of a route, by name, once each (a trigger has none).
+    fn owners(&self, from: NodeId, to: StepId) -> Vec<String> {
+        let of = |n: NodeId| match n {
+            NodeId::Step(s) => self.a.owner(s).map(|o| o.name.text.clone()),
+            NodeId::Trigger(_) => None,
+        };
+        let mut actors: Vec<String> = of(from).into_iter().collect();
+        if let Some(o) = of(NodeId::Step(to)).filter(|o| !actors.contains(o)) {
+            actors.push(o);
+        }
+        actors
+    }
+
     /// The audit row of route `t`, taken from `from`'s output `output`: a `handoff` names the
     /// fields it carries; a `route` (the same owner) carries no field across a boundary.
     fn audit_route(&mut self, t: crate::ir::TransitionId, from: &str, output: usize) {
@@ -1738,16 +1743,7 @@ impl Builder<'_> {
             return;
         };
         let target = &wf.step(to).name.text;
-        let owner_of = |n: NodeId| match n {
-            NodeId::Step(s) => self.a.owner(s).map(|o| o.name.text.clone()),
-            NodeId::Trigger(_) => None,
-        };
-        let mut actors: Vec<String> = owner_of(source).into_iter().collect();
-        if let Some(o) = owner_of(NodeId::Step(to)) {
-            if !actors.contains(&o) {
-                actors.push(o);
-            }
-        }
+        let actors = self.owners(source, to);
         let (event, fields) = match transition.kind {
             TransitionKind::Handoff => ("handoff", ids(&transition.route().carries)),
             TransitionKind::Flow => ("route", Vec::new()),
@@ -1841,15 +1837,14 @@ impl Builder<'_> {
         // (before `carries` cuts it), beside the work: a delivery never holds it up.
         if let Some(message) = &transition.route().notify {
             let crossing = self.no_op(&arrow, place.at(place.col - 1, place.row));
-            let (notify, told) = self.notify(
+            self.notify(
                 &format!("notify {arrow}"),
                 &message.value,
                 (wf.node_name(from), &wf.step(to).name.text),
                 (&crossing, 0),
+                &handoff,
                 place.at(place.col, place.row + 1),
             );
-            self.connect(&crossing, 0, &notify);
-            self.connect(&told, 0, &handoff);
             return crossing;
         }
         handoff
