@@ -66,6 +66,30 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     /// the span ends where the last token inside it ends. A string is one token: its inner
     /// pair stops before the closing quote, so the descent stops at the string.
     fn span(&self, pair: &Pair<'i, Rule>) -> Span {
+        let whole = pair.as_span();
+        let start = whole.start();
+        // What a rule consumes after its last token is whitespace and comments only, and no
+        // token but a doc comment (which holds `/`) ends in whitespace. So a pair whose text,
+        // without its trailing ASCII whitespace, ends in a visible ASCII character with no `/`
+        // on its last line (no comment there) ends at that character: the common case, answered
+        // without walking the pairs. (A rule that parses a whole input ends in the empty token
+        // at its end, after any whitespace: a pair that reaches the end of its input takes the
+        // walk.)
+        let text = whole.as_str();
+        let trimmed = text.trim_end_matches([' ', '\t', '\r', '\n']);
+        let last_line = trimmed.rfind('\n').map_or(trimmed, |i| &trimmed[i + 1..]);
+        if whole.end() < pair.get_input().len()
+            && trimmed.as_bytes().last().is_some_and(u8::is_ascii_graphic)
+            && !last_line.contains('/')
+        {
+            return Span::new(self.base + start, self.base + start + trimmed.len());
+        }
+        self.span_by_descent(pair)
+    }
+
+    /// The span of a pair up to the end of its deepest last token, found by descending into
+    /// the last child of each level.
+    fn span_by_descent(&self, pair: &Pair<'i, Rule>) -> Span {
         let start = pair.as_span().start();
         let mut last = pair.clone();
         while last.as_rule() != Rule::string {
@@ -633,8 +657,11 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         self.or_expr(inner)
     }
 
+    // Spans of conditions are built from their parts (the first token's start to the last
+    // token's end), never by walking the pairs again: a condition nests six rules deep for every
+    // comparison, and a walk at every level would cost the square of the depth.
+
     fn or_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
-        let span = self.span(&pair);
         let mut parts: Vec<Expr<'i>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::and_expr)
@@ -643,6 +670,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         if parts.len() == 1 {
             return parts.pop();
         }
+        let span = Span::new(parts.first()?.span.start(), parts.last()?.span.end());
         Some(Expr {
             kind: ExprKind::Or(parts),
             span,
@@ -650,7 +678,6 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     }
 
     fn and_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
-        let span = self.span(&pair);
         let mut parts: Vec<Expr<'i>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::not_expr)
@@ -659,6 +686,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         if parts.len() == 1 {
             return parts.pop();
         }
+        let span = Span::new(parts.first()?.span.start(), parts.last()?.span.end());
         Some(Expr {
             kind: ExprKind::And(parts),
             span,
@@ -666,12 +694,12 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     }
 
     fn not_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
-        let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let first = inner.next()?;
         match first.as_rule() {
             Rule::kw_not => {
                 let operand = self.not_expr(inner.next()?)?;
+                let span = Span::new(self.token_span(&first).start(), operand.span.end());
                 Some(Expr {
                     kind: ExprKind::Not(Box::new(operand)),
                     span,
@@ -682,26 +710,36 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     }
 
     fn compare(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
-        let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let first = inner.next()?;
         if first.as_rule() == Rule::lparen {
             let nested = inner.next()?;
             let mut expr = self.or_expr(nested)?;
             // The parentheses belong to the span of what they group.
-            expr.span = span;
+            let close = inner.next()?;
+            expr.span = Span::new(
+                self.token_span(&first).start(),
+                self.token_span(&close).end(),
+            );
             return Some(expr);
         }
         let lhs = self.operand(first)?;
-        let kind = match inner.next() {
-            None => ExprKind::Bare(lhs),
+        let start = lhs.span.start();
+        let (kind, end) = match inner.next() {
+            None => {
+                let end = lhs.span.end();
+                (ExprKind::Bare(lhs), end)
+            }
             Some(tail) if tail.as_rule() == Rule::in_tail => {
-                let items = tail
-                    .into_inner()
-                    .filter(|p| p.as_rule() == Rule::operand)
-                    .filter_map(|p| self.operand(p))
-                    .collect();
-                ExprKind::In(lhs, items)
+                let mut end = lhs.span.end();
+                let mut items = Vec::new();
+                for p in tail.into_inner() {
+                    end = self.token_span(&p).end();
+                    if p.as_rule() == Rule::operand {
+                        items.extend(self.operand(p));
+                    }
+                }
+                (ExprKind::In(lhs, items), end)
             }
             Some(tail) => {
                 let mut parts = tail.into_inner();
@@ -714,15 +752,20 @@ impl<'d, 'i> Lowerer<'d, 'i> {
                     _ => CmpOp::Ge,
                 };
                 let rhs = self.operand(parts.next()?)?;
-                ExprKind::Compare(lhs, op, rhs)
+                let end = rhs.span.end();
+                (ExprKind::Compare(lhs, op, rhs), end)
             }
         };
-        Some(Expr { kind, span })
+        Some(Expr {
+            kind,
+            span: Span::new(start, end),
+        })
     }
 
     fn operand(&mut self, pair: Pair<'i, Rule>) -> Option<Operand<'i>> {
-        let span = self.span(&pair);
         let inner = pair.into_inner().next()?;
+        // Every operand is one token (a string with both its quotes).
+        let span = self.token_span(&inner);
         let kind = match inner.as_rule() {
             Rule::duration => OperandKind::Duration(self.duration(&inner).seconds),
             Rule::number => OperandKind::Number(self.number(&inner)?),
@@ -875,5 +918,53 @@ impl<'d, 'i> Lowerer<'d, 'i> {
             seconds: total,
             span,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pest::Parser;
+
+    use super::*;
+    use crate::parse::grammar::HandoffParser;
+
+    /// The quick answer of `span` agrees with the descent on every pair, trailing comments,
+    /// strings with slashes and missing optional parts included.
+    #[test]
+    fn the_quick_span_is_the_span_by_descent() {
+        let src = concat!(
+            "actor a: human { inbox email \"a@x.io\" } // note {x}\n",
+            "actor b: ai\n",
+            "/// doc\n",
+            "workflow w { // open\n",
+            "  context { f: text // trailing\n  g: enum(x, y) }\n",
+            "  trigger t: webhook \"/in\" { provides f }\n",
+            "  step s { owner a needs f // why\n  }\n",
+            "  step u { owner b provides g approve by a within 1h }\n",
+            "  flow t -> s when f == \"http://x\" // a comment } with a brace\n",
+            "  flow s -> u when (g == x or not (f in [\"a\", \"b\"])) and attempts < 3\n",
+            "  handoff u -> s otherwise { carries f  sla 1h }   \n",
+            "  flow s -> u\n",
+            "}\n",
+        );
+        // A piece of a workflow body may end in a comment with no line break after it.
+        let piece = "  step s { owner a }\n  flow s -> u when x == 1 // end }";
+        let mut diagnostics = Vec::new();
+        let lowerer = Lowerer::new(0, &mut diagnostics);
+        let mut checked = 0;
+        for (rule, src) in [(Rule::file, src), (Rule::workflow_body, piece)] {
+            let pairs = HandoffParser::parse(rule, src).expect("the source parses");
+            for pair in pairs.flatten() {
+                assert_eq!(
+                    lowerer.span(&pair),
+                    lowerer.span_by_descent(&pair),
+                    "{:?} {:?}",
+                    pair.as_rule(),
+                    pair.as_str()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
     }
 }

@@ -157,9 +157,34 @@ fn near_word(word: &str, words: &[&str]) -> bool {
     word.len() <= 20
         && !words.contains(&word)
         && words.iter().any(|kw| {
+            // Most words are rejected by a lower bound before the distance (which allocates) is
+            // computed.
+            if edits_at_least(word.as_bytes(), kw.as_bytes()) > 2 {
+                return false;
+            }
             let d = strsim::damerau_levenshtein(word, kw);
             d <= 2 && d < kw.len() / 2 + 1
         })
+}
+
+/// A lower bound of the edit distance (insertions, deletions, substitutions and transpositions)
+/// between two short words: the letters of one that the other lacks, counted with repetition.
+/// An insertion or a deletion adds one such letter to one side, a substitution one to each side,
+/// a transposition none. Words longer than 32 bytes count as a length difference only.
+fn edits_at_least(a: &[u8], b: &[u8]) -> usize {
+    let by_length = a.len().abs_diff(b.len());
+    if a.len() > 32 || b.len() > 32 {
+        return by_length;
+    }
+    let mut used = [false; 32];
+    let mut matched = 0;
+    for x in a {
+        if let Some(j) = (0..b.len()).find(|&j| !used[j] && b[j] == *x) {
+            used[j] = true;
+            matched += 1;
+        }
+    }
+    (a.len() - matched).max(b.len() - matched)
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -449,6 +474,26 @@ pub fn scan(src: &str) -> Scan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lower_bound_never_exceeds_the_edit_distance() {
+        let words = [
+            "r0", "flw", "stpe", "hadnoff", "hnadoff", "s1", "xyz", "owenr", "needz", "prvides",
+            "ab", "", "ttitle", "contxet", "aaaa", "wolf", "pets", "customre", "f0",
+        ];
+        let mut tight = 0;
+        for kw in ITEM_WORDS.iter().chain(STEP_WORDS) {
+            for word in words.iter().chain(ITEM_WORDS).chain(STEP_WORDS) {
+                let bound = edits_at_least(word.as_bytes(), kw.as_bytes());
+                let distance = strsim::damerau_levenshtein(word, kw);
+                assert!(bound <= distance, "{word} / {kw}: {bound} > {distance}");
+                tight += usize::from(bound == distance);
+            }
+        }
+        // The bound is exact for most near misses (one deletion, one insertion, a swap).
+        assert!(tight > 100, "{tight}");
+        assert!(near_item_word("hadnoff") && near_item_word("flw") && !near_item_word("r0"));
+    }
 
     #[test]
     fn finds_declaration_starts_with_their_docs() {
