@@ -30,9 +30,9 @@
 //! about context at a step no trigger reaches (that is E501); `(n, absent)` is reachable in the
 //! search exactly when the field is not in `avail_in(n)`.
 
-use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::sync::{Mutex, PoisonError};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -177,8 +177,8 @@ pub struct ContextFlow {
     /// analysis where such a list holds every field, so that nothing is reported missing that
     /// the unresolved name may have been (one mistake, one diagnostic).
     lenient: Option<(BitMatrix, Provides)>,
-    /// Per-field searches, computed when first asked for.
-    traces: RefCell<Vec<(FieldId, Vec<Option<Reach>>)>>,
+    /// Per-field searches, computed when first asked for (rules run in parallel: a lock).
+    traces: Mutex<Vec<(FieldId, Vec<Option<Reach>>)>>,
 }
 
 /// How many per-field traces are kept at once.
@@ -223,7 +223,7 @@ impl ContextFlow {
             avail_in,
             provides,
             lenient,
-            traces: RefCell::new(Vec::new()),
+            traces: Mutex::new(Vec::new()),
         }
     }
 
@@ -476,7 +476,7 @@ impl ContextFlow {
         field: FieldId,
         f: impl FnOnce(&[Option<Reach>]) -> R,
     ) -> R {
-        let mut traces = self.traces.borrow_mut();
+        let mut traces = self.traces.lock().unwrap_or_else(PoisonError::into_inner);
         let pos = if let Some(pos) = traces.iter().position(|(g, _)| *g == field) {
             pos
         } else {

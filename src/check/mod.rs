@@ -17,6 +17,7 @@ pub mod routing;
 pub mod types;
 
 use petgraph::graph::NodeIndex;
+use rayon::prelude::*;
 
 use crate::ast::ActorKind;
 use crate::diagnostics::{Diagnostic, Label};
@@ -138,22 +139,37 @@ pub fn check(module: &Module, settings: &Settings) -> Vec<Diagnostic> {
     rules::w206_invisible_queue::check_module(module, &mut out);
     for wf in &module.workflows {
         let analysis = Analysis::new(wf, settings);
-        for rule in rules::ALL {
-            if let Some(check) = rule.check {
-                check(&analysis, &mut out);
-            }
-        }
+        // The rules only read the analysis: they run in parallel, and their findings are
+        // joined in the order of the registry, as one after the other would give them.
+        let found: Vec<Vec<Diagnostic>> = rules::ALL
+            .par_iter()
+            .filter_map(|rule| rule.check)
+            .map(|check| {
+                let mut found = Vec::new();
+                check(&analysis, &mut found);
+                found
+            })
+            .collect();
+        out.extend(found.into_iter().flatten());
     }
     out
 }
 
-impl<'a> Analysis<'a> {
-    /// Analyses one workflow.
-    pub fn new(wf: &'a Workflow, settings: &'a Settings) -> Self {
-        let graph = Graph::new(wf);
-        let context = ContextFlow::new(wf, &graph);
-        let routes = Self::collect_routes(wf, &graph);
-        let conditions = Conditions::new(wf);
+/// The part of the analysis about routes: the transitions out of each node, the conditions
+/// and the routing decisions.
+struct RoutingParts<'a> {
+    routes: Vec<RouteRef<'a>>,
+    conditions: Conditions,
+    out_start: Vec<u32>,
+    out_ids: Vec<TransitionId>,
+    broken: Vec<bool>,
+    routing: Vec<Option<Box<Routing>>>,
+}
+
+impl<'a> RoutingParts<'a> {
+    fn new(wf: &'a Workflow, graph: &Graph) -> Self {
+        let routes = Analysis::collect_routes(wf, graph);
+        let mut conditions = Conditions::new(wf);
         let nodes = graph.g.node_count();
         let node_of = |id: NodeId| graph.node(id).index();
         // Transitions out of each node, in source order (counting sort: linear).
@@ -188,41 +204,58 @@ impl<'a> Analysis<'a> {
                 .is_some_and(|r| r.target.is_none());
             broken[node_of(NodeId::Step(StepId(i as u32)))] |= else_failed;
         }
-        let mut analysis = Analysis {
+        for n in 0..nodes {
+            for &t in &out_ids[out_start[n] as usize..out_start[n + 1] as usize] {
+                conditions.walk_guard(wf, t);
+                broken[n] |= !conditions.is_sound(CondRef::Guard(t));
+            }
+        }
+        // Each node's routing is decided on its own: in parallel, in node order.
+        let routing = (0..nodes)
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|n| Analysis::decide_routing(wf, &broken, &out_start, &out_ids, n).map(Box::new))
+            .collect();
+        // The conditions of transitions whose source did not resolve (out of no node).
+        if out_ids.len() < wf.transitions.len() {
+            for (i, t) in wf.transitions.iter().enumerate() {
+                if t.from.target.is_none() {
+                    conditions.walk_guard(wf, TransitionId(i as u32));
+                }
+            }
+        }
+        RoutingParts {
+            routes,
+            conditions,
+            out_start,
+            out_ids,
+            broken,
+            routing,
+        }
+    }
+}
+
+impl<'a> Analysis<'a> {
+    /// Analyses one workflow. The context analysis and the routing analysis read the graph
+    /// and nothing of each other: they run side by side.
+    pub fn new(wf: &'a Workflow, settings: &'a Settings) -> Self {
+        let graph = Graph::new(wf);
+        let (context, routing) = rayon::join(
+            || ContextFlow::new(wf, &graph),
+            || RoutingParts::new(wf, &graph),
+        );
+        Analysis {
             wf,
             settings,
             graph,
             context,
-            conditions,
-            routes,
-            out_start,
-            out_ids,
-            broken,
-            routing: Vec::new(),
-        };
-        // Node by node: walk the conditions of the routes out of the node, then decide its
-        // routing while those condition trees are still in the cache (one cold walk over
-        // them, not two).
-        analysis.routing.reserve_exact(nodes);
-        for n in 0..nodes {
-            let range = analysis.out_start[n] as usize..analysis.out_start[n + 1] as usize;
-            for k in range {
-                let t = analysis.out_ids[k];
-                analysis.conditions.walk_guard(wf, t);
-                analysis.broken[n] |= !analysis.conditions.is_sound(CondRef::Guard(t));
-            }
-            let decided = analysis.decide_routing(n).map(Box::new);
-            analysis.routing.push(decided);
+            conditions: routing.conditions,
+            routes: routing.routes,
+            out_start: routing.out_start,
+            out_ids: routing.out_ids,
+            broken: routing.broken,
+            routing: routing.routing,
         }
-        // The conditions of transitions whose source did not resolve (out of no node).
-        if analysis.out_ids.len() < wf.transitions.len() {
-            for (i, t) in wf.transitions.iter().enumerate() {
-                if t.from.target.is_none() {
-                    analysis.conditions.walk_guard(wf, TransitionId(i as u32));
-                }
-            }
-        }
-        analysis
     }
 
     /// The transitions out of a node in source order, including those that failed.
@@ -264,13 +297,19 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn decide_routing(&self, n: usize) -> Option<Routing> {
-        let n = NodeIndex::new(n);
-        if self.broken[n.index()] {
+    /// Decides the routing of node `n` from what it reads only (the workflow, the broken nodes
+    /// and the transitions out of each node), so that nodes are decided in parallel.
+    fn decide_routing(
+        wf: &Workflow,
+        broken: &[bool],
+        out_start: &[u32],
+        out_ids: &[TransitionId],
+        n: usize,
+    ) -> Option<Routing> {
+        if broken[n] {
             return None;
         }
-        let wf = self.wf;
-        let outs = self.transitions_out(n);
+        let outs = &out_ids[out_start[n] as usize..out_start[n + 1] as usize];
         let mut conditional = Vec::new();
         let mut conditions: Vec<&Cond> = Vec::new();
         for &t in outs {
