@@ -314,7 +314,8 @@ pub struct EscalateDecl<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowDecl<'a> {
     pub doc: Option<String>,
-    pub chain: Vec<Ident<'a>>,
+    /// Most flows link two steps: those are kept inline, without an allocation.
+    pub chain: smallvec::SmallVec<[Ident<'a>; 2]>,
     pub guard: Option<Guard<'a>>,
     pub span: Span,
 }

@@ -557,7 +557,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
 
     fn flow(&mut self, pair: Pair<'i, Rule>, doc: Option<String>) -> FlowDecl<'i> {
         let span = self.span(&pair);
-        let mut chain = Vec::new();
+        let mut chain = smallvec::SmallVec::new();
         let mut guard = None;
         for p in pair.into_inner() {
             match p.as_rule() {
