@@ -662,15 +662,25 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     // comparison, and a walk at every level would cost the square of the depth.
 
     fn or_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
+        let whole = pair.clone();
+        let mut missing = false;
         let mut parts: Vec<Expr<'i>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::and_expr)
-            .filter_map(|p| self.and_expr(p))
+            .filter_map(|p| {
+                let part = self.and_expr(p);
+                missing |= part.is_none();
+                part
+            })
             .collect();
         if parts.len() == 1 {
             return parts.pop();
         }
-        let span = Span::new(parts.first()?.span.start(), parts.last()?.span.end());
+        // A part that did not lower (its error is reported) leaves the span to the pair.
+        let span = match (parts.first(), parts.last()) {
+            (Some(first), Some(last)) if !missing => Span::new(first.span.start(), last.span.end()),
+            _ => self.span(&whole),
+        };
         Some(Expr {
             kind: ExprKind::Or(parts),
             span,
@@ -678,15 +688,25 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     }
 
     fn and_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
+        let whole = pair.clone();
+        let mut missing = false;
         let mut parts: Vec<Expr<'i>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::not_expr)
-            .filter_map(|p| self.not_expr(p))
+            .filter_map(|p| {
+                let part = self.not_expr(p);
+                missing |= part.is_none();
+                part
+            })
             .collect();
         if parts.len() == 1 {
             return parts.pop();
         }
-        let span = Span::new(parts.first()?.span.start(), parts.last()?.span.end());
+        // A part that did not lower (its error is reported) leaves the span to the pair.
+        let span = match (parts.first(), parts.last()) {
+            (Some(first), Some(last)) if !missing => Span::new(first.span.start(), last.span.end()),
+            _ => self.span(&whole),
+        };
         Some(Expr {
             kind: ExprKind::And(parts),
             span,
@@ -927,6 +947,47 @@ mod tests {
 
     use super::*;
     use crate::parse::grammar::HandoffParser;
+
+    /// A comparison that does not lower (a number too large, reported as E001) leaves an empty
+    /// `and` in an `or`, and is left out of an `and`; spans stay those of the pairs, as before
+    /// conditions' spans were built from their parts.
+    #[test]
+    fn a_part_that_does_not_lower_keeps_the_rest_of_the_condition() {
+        let big = format!("1{}", "0".repeat(309));
+        for joint in ["or", "and"] {
+            let failed = format!("attempts < {big}");
+            let condition = format!("{failed} {joint} attempts < 3");
+            let src = format!(
+                "workflow w {{\n  trigger t: manual\n  step s {{ owner a }}\n  flow t -> s when {condition}\n}}\n"
+            );
+            let parsed = crate::parse::parse(&src);
+            assert_eq!(parsed.diagnostics.len(), 1, "{:?}", parsed.diagnostics);
+            let start = src.find("attempts").expect("the condition is there");
+            let crate::ast::TopItem::Workflow(w) = &parsed.file.items[0] else {
+                panic!("not a workflow")
+            };
+            let guard = w.items.iter().find_map(|item| match &item.kind {
+                WorkflowItemKind::Flow(f) => f.guard.as_ref(),
+                _ => None,
+            });
+            let Some(Guard::When(expr, _)) = guard else {
+                panic!("no condition: {guard:?}")
+            };
+            let last = start + condition.len() - "attempts < 3".len();
+            match (&expr.kind, joint) {
+                (ExprKind::Or(parts), "or") => {
+                    assert_eq!(expr.span, Span::new(start, start + condition.len()));
+                    assert!(matches!(&parts[0].kind, ExprKind::And(p) if p.is_empty()));
+                    assert_eq!(parts[0].span, Span::new(start, start + failed.len()));
+                    assert_eq!(parts[1].span, Span::new(last, start + condition.len()));
+                }
+                (ExprKind::Compare(..), "and") => {
+                    assert_eq!(expr.span, Span::new(last, start + condition.len()));
+                }
+                (other, _) => panic!("{joint}: {other:?}"),
+            }
+        }
+    }
 
     /// The quick answer of `span` agrees with the descent on every pair, trailing comments,
     /// strings with slashes and missing optional parts included.
