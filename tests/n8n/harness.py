@@ -759,10 +759,12 @@ def resume_waiting_form(case, workflow, home, mailbox):
                 return
             log(f"  {node['parameters']['toEmail']} received the task with a signed link")
             # The server registers its routes shortly after it reports ready (404 or 503 until
-            # then, longer on a loaded machine).
+            # then, longer on a loaded machine). In queue mode the execution may still read as
+            # running for a moment after its waiting state was listed (409 "is running
+            # already"): a person who opens the link a second later gets the form.
             for _ in range(90):
                 status, page = get(link)
-                if status not in (404, 503):
+                if status not in (404, 409, 503):
                     break
                 time.sleep(1)
             if status != 200 or "form" not in page:
@@ -1645,9 +1647,11 @@ def answer_owner(case, home, workflow, execution, mailbox, node_name, choice, va
     if link is None:
         fail(case, f"no email to {node['parameters']['toEmail']} carries the link of `{node_name}`")
         return False
+    # As in `resume_waiting_form`: 404/503 until the routes are registered, 409 while the execution
+    # still reads as running in queue mode.
     for _ in range(90):
         status, page = get(link)
-        if status not in (404, 503):
+        if status not in (404, 409, 503):
             break
         time.sleep(1)
     if status != 200 or choice not in page:
