@@ -662,39 +662,29 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     // comparison, and a walk at every level would cost the square of the depth.
 
     fn or_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
-        let whole = pair.clone();
-        let mut missing = false;
-        let mut parts: Vec<Expr<'i>> = pair
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::and_expr)
-            .filter_map(|p| {
-                let part = self.and_expr(p);
-                missing |= part.is_none();
-                part
-            })
-            .collect();
-        if parts.len() == 1 {
-            return parts.pop();
-        }
-        // A part that did not lower (its error is reported) leaves the span to the pair.
-        let span = match (parts.first(), parts.last()) {
-            (Some(first), Some(last)) if !missing => Span::new(first.span.start(), last.span.end()),
-            _ => self.span(&whole),
-        };
-        Some(Expr {
-            kind: ExprKind::Or(parts),
-            span,
-        })
+        self.joined(pair, Rule::and_expr, Self::and_expr, ExprKind::Or)
     }
 
     fn and_expr(&mut self, pair: Pair<'i, Rule>) -> Option<Expr<'i>> {
+        self.joined(pair, Rule::not_expr, Self::not_expr, ExprKind::And)
+    }
+
+    /// `a or b or …` and `a and b and …`: the parts (`part` pairs, lowered by `lower`), or the
+    /// one part alone.
+    fn joined(
+        &mut self,
+        pair: Pair<'i, Rule>,
+        part: Rule,
+        lower: fn(&mut Self, Pair<'i, Rule>) -> Option<Expr<'i>>,
+        kind: fn(Vec<Expr<'i>>) -> ExprKind<'i>,
+    ) -> Option<Expr<'i>> {
         let whole = pair.clone();
         let mut missing = false;
         let mut parts: Vec<Expr<'i>> = pair
             .into_inner()
-            .filter(|p| p.as_rule() == Rule::not_expr)
+            .filter(|p| p.as_rule() == part)
             .filter_map(|p| {
-                let part = self.not_expr(p);
+                let part = lower(self, p);
                 missing |= part.is_none();
                 part
             })
@@ -708,7 +698,7 @@ impl<'d, 'i> Lowerer<'d, 'i> {
             _ => self.span(&whole),
         };
         Some(Expr {
-            kind: ExprKind::And(parts),
+            kind: kind(parts),
             span,
         })
     }
@@ -751,14 +741,13 @@ impl<'d, 'i> Lowerer<'d, 'i> {
                 (ExprKind::Bare(lhs), end)
             }
             Some(tail) if tail.as_rule() == Rule::in_tail => {
-                let mut end = lhs.span.end();
-                let mut items = Vec::new();
-                for p in tail.into_inner() {
-                    end = self.token_span(&p).end();
-                    if p.as_rule() == Rule::operand {
-                        items.extend(self.operand(p));
-                    }
-                }
+                // The list ends in its `]`.
+                let end = self.span(&tail).end();
+                let items = tail
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::operand)
+                    .filter_map(|p| self.operand(p))
+                    .collect();
                 (ExprKind::In(lhs, items), end)
             }
             Some(tail) => {

@@ -638,11 +638,7 @@ def started_as_users_do(server, home, out, live, mailbox):
         labels = [f["fieldLabel"] for f in trigger["parameters"]["formFields"]["values"]]
         body, content_type = multipart({f"field-{i}": live["fields"][label] for i, label in enumerate(labels)})
         url = f"{server.base}/form/{trigger['webhookId']}"
-        for _ in range(90):
-            status, page = get(url)
-            if status not in (404, 503):
-                break
-            time.sleep(1)
+        opened(url)
         request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
         try:
             with urllib.request.urlopen(request, timeout=30) as r:
@@ -720,6 +716,19 @@ def get(url):
         return e.code, e.read().decode("utf-8", "replace")
 
 
+def opened(url):
+    """GETs a page of the running server as a person would, again for up to 90 seconds while
+    it answers 404 or 503 (the server registers its routes shortly after it reports ready,
+    later on a loaded machine) or 409 (in queue mode a run listed as waiting may still read as
+    running for a moment: a person who opens the link a second later gets the page)."""
+    for _ in range(90):
+        status, page = get(url)
+        if status not in (404, 409, 503):
+            break
+        time.sleep(1)
+    return status, page
+
+
 def post(url, body, content_type):
     request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
     try:
@@ -758,15 +767,7 @@ def resume_waiting_form(case, workflow, home, mailbox):
                 fail(case["name"], f"no email to {node['parameters']['toEmail']} carries the link of `{node['name']}`")
                 return
             log(f"  {node['parameters']['toEmail']} received the task with a signed link")
-            # The server registers its routes shortly after it reports ready (404 or 503 until
-            # then, longer on a loaded machine). In queue mode the execution may still read as
-            # running for a moment after its waiting state was listed (409 "is running
-            # already"): a person who opens the link a second later gets the form.
-            for _ in range(90):
-                status, page = get(link)
-                if status not in (404, 409, 503):
-                    break
-                time.sleep(1)
+            status, page = opened(link)
             if status != 200 or "form" not in page:
                 fail(case["name"], f"the signed link does not open the form (HTTP {status})")
             tampered = link[:-4] + ("0000" if not link.endswith("0000") else "1111")
@@ -1647,13 +1648,7 @@ def answer_owner(case, home, workflow, execution, mailbox, node_name, choice, va
     if link is None:
         fail(case, f"no email to {node['parameters']['toEmail']} carries the link of `{node_name}`")
         return False
-    # As in `resume_waiting_form`: 404/503 until the routes are registered, 409 while the execution
-    # still reads as running in queue mode.
-    for _ in range(90):
-        status, page = get(link)
-        if status not in (404, 409, 503):
-            break
-        time.sleep(1)
+    status, page = opened(link)
     if status != 200 or choice not in page:
         fail(case, f"the owner's link does not open the form with the choice {choice!r} (HTTP {status})")
         return False
