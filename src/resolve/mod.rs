@@ -11,9 +11,12 @@
 //! packed ends that finds duplicate links (n log n on a compact array).
 
 mod conditions;
+mod names;
 pub(crate) mod suggest;
 
 use rustc_hash::FxHashMap as HashMap;
+
+use names::Names;
 
 use crate::ast::{
     self, ActorDecl, ActorItemKind, RouteItem, RouteItemKind, StepItemKind, TopItem, TypeKind,
@@ -61,7 +64,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         }
     }
     let mut budget = SUGGESTION_BUDGET;
-    let no_fields = HashMap::default();
+    let no_fields = Names::default();
     let mut ctx = Ctx {
         scope: &top_scope,
         field_ids: &no_fields,
@@ -121,7 +124,7 @@ impl Symbol {
 /// Names borrow the source text, so building a scope allocates no strings.
 #[derive(Clone, Default)]
 struct Scope<'s> {
-    symbols: HashMap<&'s str, (Symbol, Span)>,
+    symbols: Names<'s, (Symbol, Span)>,
 }
 
 impl<'s> Scope<'s> {
@@ -133,14 +136,15 @@ impl<'s> Scope<'s> {
         what: &str,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> bool {
-        if let Some((_, first)) = self.symbols.get(name.name) {
-            diagnostics.push(e102_duplicate_definition::duplicate(
-                what, name.name, *first, name.span,
-            ));
-            return false;
+        match self.symbols.insert(name.name, (symbol, name.span)) {
+            Ok(()) => true,
+            Err((_, first)) => {
+                diagnostics.push(e102_duplicate_definition::duplicate(
+                    what, name.name, first, name.span,
+                ));
+                false
+            }
         }
-        self.symbols.insert(name.name, (symbol, name.span));
-        true
     }
 }
 
@@ -254,7 +258,7 @@ fn actor_fallback(ctx: &mut Ctx<'_>, decl: &ActorDecl) -> Option<Ref<ActorId>> {
 /// What resolving one workflow needs to look names up and report.
 struct Ctx<'a> {
     scope: &'a Scope<'a>,
-    field_ids: &'a HashMap<&'a str, FieldId>,
+    field_ids: &'a Names<'a, FieldId>,
     fields: &'a [Field],
     diagnostics: &'a mut Vec<Diagnostic>,
     budget: &'a mut usize,
@@ -285,7 +289,7 @@ impl Ctx<'_> {
                 name.name,
                 fields.iter().map(|f| (f.name.text.as_str(), f.name.span)),
             );
-            if let Some(&id) = found.and_then(|(n, _, _)| self.field_ids.get(n)) {
+            if let Some(id) = found.and_then(|(n, _, _)| self.field_ids.get(n)) {
                 self.suggested.push(id);
             }
             found
@@ -295,8 +299,8 @@ impl Ctx<'_> {
                 scope
                     .symbols
                     .iter()
-                    .filter(|(_, (s, _))| want(*s))
-                    .map(|(n, (_, span))| (*n, *span)),
+                    .filter(|&(_, (s, _))| want(s))
+                    .map(|(n, (_, span))| (n, span)),
             )
         };
         let hint = match kind {
@@ -333,14 +337,14 @@ impl Ctx<'_> {
         accept: fn(Symbol) -> Option<T>,
         want: fn(Symbol) -> bool,
     ) -> Ref<T> {
-        let target = if let Some(&(symbol, decl)) = self.scope.symbols.get(name.name) {
+        let target = if let Some((symbol, decl)) = self.scope.symbols.get(name.name) {
             let target = accept(symbol);
             if target.is_none() {
                 self.wrong_kind(name, expected, symbol.kind(), decl);
             }
             target
         } else {
-            if let Some(&id) = self.field_ids.get(name.name) {
+            if let Some(id) = self.field_ids.get(name.name) {
                 let decl = self.fields[id.index()].name.span;
                 self.wrong_kind(name, expected, "context field", decl);
             } else {
@@ -399,11 +403,11 @@ impl Ctx<'_> {
 
     /// A reference that must name a context field.
     fn field(&mut self, name: &ast::Ident) -> Ref<FieldId> {
-        let target = if let Some(&id) = self.field_ids.get(name.name) {
+        let target = if let Some(id) = self.field_ids.get(name.name) {
             Some(id)
         } else {
             if let Some((symbol, decl)) = self.scope.symbols.get(name.name) {
-                let (kind, decl) = (symbol.kind(), *decl);
+                let kind = symbol.kind();
                 self.wrong_kind(name, "context field", kind, decl);
             } else {
                 self.undefined("field", name, |_| false);
@@ -542,7 +546,7 @@ fn resolve_workflow(
     let mut actors: Vec<Actor> = top_actors.to_vec();
     let mut local_actor_decls = Vec::new();
     let mut fields: Vec<Field> = Vec::new();
-    let mut field_ids: HashMap<&str, FieldId> = HashMap::default();
+    let mut field_ids: Names<FieldId> = Names::default();
     // For each item, the trigger or step it declares (if it was not a duplicate).
     let mut declared: Vec<Option<Symbol>> = vec![None; decl.items.len()];
     let (mut trigger_count, mut step_count) = (0u32, 0u32);
@@ -565,8 +569,8 @@ fn resolve_workflow(
                     continue;
                 }
                 for f in decls {
-                    if let Some(&first) = field_ids.get(f.name.name) {
-                        let first: FieldId = first;
+                    let id = FieldId(fields.len() as u32);
+                    if let Err(first) = field_ids.insert(f.name.name, id) {
                         diagnostics.push(e102_duplicate_definition::duplicate(
                             "field",
                             f.name.name,
@@ -576,8 +580,6 @@ fn resolve_workflow(
                         fields[first.index()].declared_twice = true;
                         continue;
                     }
-                    let id = FieldId(fields.len() as u32);
-                    field_ids.insert(f.name.name, id);
                     fields.push(Field {
                         name: Name {
                             text: f.name.name.to_string(),
@@ -1064,7 +1066,7 @@ fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<
             .scope
             .symbols
             .get(handoff.from.name)
-            .map_or(handoff.from.span, |(_, span)| *span);
+            .map_or(handoff.from.span, |(_, span)| span);
         ctx.diagnostics.push(e103_wrong_kind::handoff_from_trigger(
             handoff.from.name,
             handoff.from.span,
