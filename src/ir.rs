@@ -281,6 +281,9 @@ pub struct Step {
     /// Whether an item of the step was dropped for a syntax error: the rules about a missing
     /// item (no owner, no approval, no reversibility class) stay silent about it.
     pub recovered: bool,
+    /// Whether an E101 "did you mean" suggested this step for a misspelt name: the misspelt
+    /// route was probably meant to lead here, so it is not reported as unreachable.
+    pub suggested: bool,
     pub needs: Vec<Ref<FieldId>>,
     pub provides: Vec<Ref<FieldId>>,
     pub actions: Vec<Capability>,

@@ -374,7 +374,7 @@ fn mutated_inputs_never_panic_and_format_idempotently() {
         .spawn(move || {
             let mut failures = Vec::new();
             let mut formatted = 0;
-            for index in 0..200 {
+            for index in 0..400 {
                 let input = mutate::case(7, index, &seeds, limits);
                 match std::panic::catch_unwind(|| format(&input)) {
                     Err(_) => failures.push(format!("case {index}: panic")),
@@ -393,6 +393,7 @@ fn mutated_inputs_never_panic_and_format_idempotently() {
                     Ok(Err(Error::Syntax(_))) => {}
                 }
             }
+            // About one mutated case in ten still parses; a handful is not a test of `format`.
             assert!(formatted > 20, "only {formatted} cases parsed");
             failures
         })

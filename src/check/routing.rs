@@ -88,12 +88,17 @@ impl Domain<'_> {
         }
     }
 
-    /// Whether a region holds no value at all (an open interval between two consecutive days).
+    /// Whether a region holds no value at all: an open interval between two consecutive days,
+    /// or seconds (a duration is a whole number of seconds), or the durations below zero.
     fn region_is_empty(&self, r: usize) -> bool {
-        let Domain::Date(points) = self else {
+        let (Domain::Date(points) | Domain::Duration(points)) = self else {
             return false;
         };
-        if r % 2 == 1 || r == 0 || r / 2 >= points.len() {
+        if r == 0 {
+            return matches!(self, Domain::Duration(_))
+                && points.first().is_some_and(|&p| p <= 0.0);
+        }
+        if r % 2 == 1 || r / 2 >= points.len() {
             return false;
         }
         let (lo, hi) = (points[r / 2 - 1], points[r / 2]);
@@ -357,14 +362,42 @@ fn parse_datetime(s: &str) -> Option<f64> {
     Some(days as f64 * 86_400.0 + h * 3600.0 + m * 60.0 + sec + frac - offset)
 }
 
-/// A real number as the source would write it.
+/// A real number as the source would write it: every digit it takes to read back as the same
+/// value (`1.00000005`, not a rounded `1`, which may lie on the other side of a constant).
 fn real_text(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
-        let s = format!("{x:.6}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        format!("{x}")
     }
+}
+
+/// The number with the fewest decimals strictly between `lo` and `hi` (`1.00000001` between 1
+/// and `1.0000001`), or their midpoint when no decimal of up to 17 digits is.
+fn shortest_between(lo: f64, hi: f64) -> f64 {
+    for digits in 0..=17 {
+        let scale = 10f64.powi(digits);
+        let x = ((lo * scale).floor() + 1.0) / scale;
+        if x > lo && x < hi {
+            return x;
+        }
+    }
+    lo.midpoint(hi)
+}
+
+/// The datetime with the fewest decimals of a second strictly between `lo` and `hi`, to the
+/// microsecond (what seconds since 1970 keep exactly in 64 bits), or their midpoint when they
+/// are closer than that.
+fn datetime_between(lo: f64, hi: f64) -> f64 {
+    let (a, b) = ((lo * 1e6).round() as i64, (hi * 1e6).round() as i64);
+    for digits in 0..=6 {
+        let step = 10i64.pow(6 - digits);
+        let x = (a.div_euclid(step) + 1) * step;
+        if x < b {
+            return x as f64 / 1e6;
+        }
+    }
+    lo.midpoint(hi)
 }
 
 /// A number of seconds as a duration literal.
@@ -397,18 +430,23 @@ fn date_text(days: i64) -> String {
     format!("\"{y:04}-{m:02}-{d:02}\"")
 }
 
+/// A datetime in UTC, to the microsecond (what a 64-bit value of seconds since 1970 keeps),
+/// with no more fraction digits than it needs.
 fn datetime_text(secs: f64) -> String {
-    let days = (secs / 86_400.0).floor();
-    let rest = secs - days * 86_400.0;
-    let (y, mo, d) = civil_from_days(days as i64);
-    let whole = rest.floor() as i64;
+    const TICKS: i64 = 1_000_000;
+    let ticks = (secs * TICKS as f64).round() as i64;
+    let days = ticks.div_euclid(86_400 * TICKS);
+    let rest = ticks.rem_euclid(86_400 * TICKS);
+    let (y, mo, d) = civil_from_days(days);
+    let whole = rest / TICKS;
     let (h, mi, s) = (whole / 3600, whole % 3600 / 60, whole % 60);
-    let frac = rest - rest.floor();
-    if frac > 0.0 {
-        let ms = (frac * 1000.0).round() as i64;
-        format!("\"{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z\"")
-    } else {
+    let fraction = rest % TICKS;
+    if fraction == 0 {
         format!("\"{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z\"")
+    } else {
+        let digits = format!("{fraction:06}");
+        let digits = digits.trim_end_matches('0');
+        format!("\"{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{digits}Z\"")
     }
 }
 
@@ -745,12 +783,13 @@ impl<'w> Decided<'w> {
             .map(|found| found.map(|b| self.case(&b)))
     }
 
-    /// One concrete case inside a box: a representative value per constrained axis.
+    /// One concrete case inside a box: a representative value per constrained axis, or of the
+    /// first axis when the box constrains none (every value of it is such a case).
     fn case(&self, b: &CaseBox) -> Case {
         let mut out = Vec::new();
         for (axis, range) in self.space.axes().enumerate() {
             let set = &b.0[range.clone()];
-            if set == &self.space.full.0[range] {
+            if set == &self.space.full.0[range] && (axis > 0 || !self.constrains_none(b)) {
                 continue;
             }
             let Some(r) = (0..self.space.domains[axis].regions())
@@ -764,6 +803,15 @@ impl<'w> Decided<'w> {
             ));
         }
         out
+    }
+}
+
+impl Decided<'_> {
+    /// Whether a box holds every region of every axis.
+    fn constrains_none(&self, b: &CaseBox) -> bool {
+        self.space
+            .axes()
+            .all(|range| b.0[range.clone()] == self.space.full.0[range])
     }
 }
 
@@ -858,7 +906,8 @@ fn representative(d: &Domain, r: usize) -> String {
                 0.0
             } else if r % 2 == 1 {
                 points[r / 2]
-            } else if r == 0 && matches!(d, Domain::Duration(_)) && points[0] > 1.0 {
+            } else if r == 0 && matches!(d, Domain::Duration(_)) {
+                // Region 0 of a duration is `[0s, first)`, not empty when it is looked at.
                 (points[0] / 2.0).floor()
             } else if r == 0 {
                 points[0] - 1.0
@@ -866,12 +915,14 @@ fn representative(d: &Domain, r: usize) -> String {
                 points[points.len() - 1] + 1.0
             } else {
                 let (lo, hi) = (points[r / 2 - 1], points[r / 2]);
-                if matches!(d, Domain::Date(_)) {
+                if matches!(d, Domain::Date(_) | Domain::Duration(_)) {
                     lo + 1.0
+                } else if matches!(d, Domain::Datetime(_)) {
+                    datetime_between(lo, hi)
                 } else if hi - lo > 2.0 && (lo + 1.0).fract() == 0.0 {
                     lo.midpoint(hi).floor()
                 } else {
-                    lo.midpoint(hi)
+                    shortest_between(lo, hi)
                 }
             };
             match d {
@@ -1027,6 +1078,25 @@ mod tests {
         assert_eq!(real_text(600.0), "600");
         assert_eq!(date_text(0), "\"1970-01-01\"");
         assert_eq!(datetime_text(3661.0), "\"1970-01-01T01:01:01Z\"");
+        // Every digit that matters, so that a case next to a constant is read on its side.
+        assert_eq!(real_text(1.000_000_05), "1.00000005");
+        assert_eq!(real_text(shortest_between(1.0, 1.000_000_1)), "1.00000001");
+        assert_eq!(real_text(shortest_between(0.1, 0.2)), "0.11");
+        let day = parse_datetime("2026-01-01T00:00:00Z").expect("a datetime");
+        assert_eq!(
+            datetime_text(datetime_between(day, day + 0.001)),
+            "\"2026-01-01T00:00:00.0001Z\""
+        );
+        assert_eq!(real_text(-0.25), "-0.25");
+        for text in [
+            "\"2026-01-01T00:00:00.0001Z\"",
+            "\"2026-01-01T00:00:00.001Z\"",
+            "\"1969-12-31T23:59:59.5Z\"",
+            "\"2026-03-01T12:30:00Z\"",
+        ] {
+            let secs = parse_datetime(text.trim_matches('"')).expect("a datetime");
+            assert_eq!(datetime_text(secs), text);
+        }
         assert_eq!(string_text("a\"b"), "\"a\\\"b\"");
     }
 }

@@ -105,8 +105,22 @@ pub fn is_iso_date(s: &str) -> bool {
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+        && {
+            let year = s[0..4].parse::<u32>().unwrap_or(0);
+            let month = s[5..7].parse::<u32>().unwrap_or(0);
+            let day = s[8..10].parse::<u32>().unwrap_or(0);
+            (1..=12).contains(&month) && (1..=days_in_month(year, month)).contains(&day)
+        }
+}
+
+/// The days of a month of the proleptic Gregorian calendar (`2024-02-30` is no date).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Whether a string is a datetime in ISO 8601 form (`YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]`).

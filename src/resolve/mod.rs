@@ -72,6 +72,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         diagnostics,
         budget: &mut budget,
         suggested: Vec::new(),
+        suggested_steps: Vec::new(),
     };
     let fallbacks: Vec<_> = kept
         .iter()
@@ -264,6 +265,8 @@ struct Ctx<'a> {
     budget: &'a mut usize,
     /// Fields that a "did you mean" suggested: they are not reported as unused (W301).
     suggested: Vec<FieldId>,
+    /// Steps that a "did you mean" suggested: they are not reported as unreachable (E501).
+    suggested_steps: Vec<StepId>,
 }
 
 impl Ctx<'_> {
@@ -294,14 +297,18 @@ impl Ctx<'_> {
             }
             found
         } else {
-            self.suggest(
+            let found = self.suggest(
                 name.name,
                 scope
                     .symbols
                     .iter()
                     .filter(|&(_, (s, _))| want(s))
                     .map(|(n, (_, span))| (n, span)),
-            )
+            );
+            if let Some((Symbol::Step(id), _)) = found.and_then(|(n, _, _)| scope.symbols.get(n)) {
+                self.suggested_steps.push(id);
+            }
+            found
         };
         let hint = match kind {
             "actor" => format!(
@@ -565,9 +572,9 @@ fn resolve_workflow(
                 }
             }
             WorkflowItemKind::Context(decls) => {
-                if !once.first("context", item.span, diagnostics) {
-                    continue;
-                }
+                // A second block is E104, and its fields are declared all the same: the names
+                // that use them are not the mistake.
+                once.first("context", item.span, diagnostics);
                 for f in decls {
                     let id = FieldId(fields.len() as u32);
                     if let Err(first) = field_ids.insert(f.name.name, id) {
@@ -620,6 +627,7 @@ fn resolve_workflow(
         diagnostics,
         budget: &mut budget,
         suggested: Vec::new(),
+        suggested_steps: Vec::new(),
     };
 
     // Pass 2: references.
@@ -703,8 +711,12 @@ fn resolve_workflow(
     }
 
     let suggested = std::mem::take(&mut ctx.suggested);
+    let suggested_steps = std::mem::take(&mut ctx.suggested_steps);
     drop(ctx);
     reject_duplicate_links(&mut transitions, links, &triggers, &steps, diagnostics);
+    for id in suggested_steps {
+        steps[id.index()].suggested = true;
+    }
     for id in suggested {
         fields[id.index()].suggested = true;
     }
@@ -799,6 +811,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
         title: None,
         owner: None,
         recovered: decl.recovered,
+        suggested: false,
         needs: Vec::new(),
         provides: Vec::new(),
         actions: Vec::new(),

@@ -54,8 +54,13 @@ fn report(actors: &[Actor], r: &Ref<ActorId>, what: &str, help: &str, out: &mut 
         Diagnostic::new(
             &RULE,
             format!(
-                "{what} `{}` is an `{}` actor, not a person",
+                "{what} `{}` is {} `{}` actor, not a person",
                 actor.name.text,
+                if actor.kind.keyword().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                },
                 actor.kind.keyword()
             ),
             r.span,

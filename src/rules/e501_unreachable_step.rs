@@ -21,7 +21,10 @@ pub static RULE: Rule = Rule {
 Reports a step that no path from a trigger reaches. A step named in `compensable by` counts as
 reached with the step it compensates, and the `else` step of an approval with the approving
 step. Unreachable steps that follow one another are reported once, at the first of them. Not
-reported when the workflow has no trigger at all (that is E502).
+reported when the workflow has no trigger at all (that is E502), nor for a step at the end of a
+route that was rejected or whose source did not resolve, nor for a step that an E101 suggested
+for a misspelt name (`flow a -> reveiw` is E101, "did you mean `review`?", and `review` is not
+also unreachable).
 
 ## Why it matters
 An unreachable step is usually a forgotten transition: the step that was meant to tell the
@@ -66,6 +69,15 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 reached[n.index()] = true;
                 queue.push_back(n);
             }
+        }
+    }
+    // So is a step that a "did you mean" suggested for a name that did not resolve: the
+    // misspelt route was probably meant to lead there.
+    for (i, step) in wf.steps.iter().enumerate() {
+        let n = a.graph.node(NodeId::Step(crate::ir::StepId(i as u32)));
+        if step.suggested && !reached[n.index()] {
+            reached[n.index()] = true;
+            queue.push_back(n);
         }
     }
     spread(g, &mut reached, queue);

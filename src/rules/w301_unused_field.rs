@@ -15,8 +15,10 @@ pub static RULE: Rule = Rule {
 ## What it does
 Reports a field of `context` that no trigger or step provides and nothing uses, and a field that
 is provided but never needed by a step, carried across a handoff or escalation, tested by a
-condition, or named by `customer`. A field that an E101 "did you mean" suggests for a misspelt
-name is not reported: the misspelt use was probably meant for it. (A field that is used but never provided is reported where it is used, by E301 or
+condition, or named by `customer`. A field named by `customer` that nothing provides is reported
+too, unless the workflow sends a `notify` (then E307 reports the notice that cannot reach it).
+A field that an E101 "did you mean" suggests for a misspelt name is not reported: the misspelt
+use was probably meant for it. (A field that is used but never provided is reported where it is used, by E301 or
 E302.)
 
 ## Why it matters
@@ -75,15 +77,38 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             used[f.index()] = true;
         }
     }
-    if let Some(c) = wf.customer {
-        mark(&[c], &mut used);
-    }
+    // Naming a field in `customer` uses it once it is provided. A customer field that is never
+    // provided is reported here unless a `notify` would have to reach it: E307 reports that.
+    let customer = wf.customer.and_then(|c| c.target);
+    let notices = wf.transitions.iter().any(|t| t.route().notify.is_some())
+        || wf
+            .steps
+            .iter()
+            .flat_map(|s| &s.escalations)
+            .any(|e| e.route.notify.is_some());
     for (i, field) in wf.fields.iter().enumerate() {
         // A misspelt use that E101 suggested this field for was probably meant for it.
         if field.suggested {
             continue;
         }
-        let (message, label) = match (provided[i], used[i]) {
+        let named = customer.is_some_and(|c| c.index() == i);
+        if named && !provided[i] && !used[i] && !notices {
+            out.push(Diagnostic::new(
+                &RULE,
+                format!(
+                    "the customer field `{}` is never provided",
+                    field.name.text
+                ),
+                field.name.span,
+                "named by `customer`, filled by no trigger or step",
+                format!(
+                    "provide `{}` where the work starts (for example `provides {}` on a trigger), or remove `customer`",
+                    field.name.text, field.name.text
+                ),
+            ));
+            continue;
+        }
+        let (message, label) = match (provided[i], used[i] || named) {
             (_, true) => continue,
             (false, false) => (
                 format!("the field `{}` is never provided nor used", field.name.text),

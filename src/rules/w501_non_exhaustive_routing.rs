@@ -78,16 +78,29 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             crate::ir::NodeId::Step(s) => wf.step(s).name.span,
         };
         let (message, help) = if case.is_empty() {
+            // No field is decided: either every condition is known only at run time, or none
+            // can hold at all (`when false`).
+            let why = if routing.has_unknown {
+                "is certain to be taken: its conditions are known only when the work runs"
+            } else {
+                "is ever taken: none of its conditions can hold"
+            };
             (
+                format!("no route out of {what} `{name}` {why}"),
                 format!(
-                    "no route out of {what} `{name}` is certain to be taken: its conditions are known only when the work runs"
+                    "make one route out of `{name}` `otherwise`, so that the work always goes on"
                 ),
-                format!("make one route out of `{name}` `otherwise`, so that the work always goes on"),
             )
         } else {
             let case = case_text(wf, case);
+            // With a comparison known only at run time, a route may still be taken there.
+            let taken = if routing.has_unknown {
+                "is certain to be taken"
+            } else {
+                "is taken"
+            };
             (
-                format!("no route out of {what} `{name}` is taken when {case}"),
+                format!("no route out of {what} `{name}` {taken} when {case}"),
                 format!(
                     "make one route out of `{name}` `otherwise`, or add a route for the remaining cases (such as {case})"
                 ),

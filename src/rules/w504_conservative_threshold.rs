@@ -47,8 +47,9 @@ Lower the threshold (`confidence < 0.7`) and measure how many cases escalate.
     check: Some(check),
 };
 
-/// The thresholds of `confidence <`/`<=` comparisons in a condition, with their spans.
-fn thresholds(cond: &Cond, out: &mut Vec<(f64, Span)>) {
+/// The thresholds of `confidence <`/`<=` comparisons in a condition, with their spans and
+/// whether the threshold itself escalates (`<=`).
+fn thresholds(cond: &Cond, out: &mut Vec<(f64, bool, Span)>) {
     match &cond.kind {
         CondKind::Or(parts) | CondKind::And(parts) => {
             for p in parts {
@@ -56,9 +57,9 @@ fn thresholds(cond: &Cond, out: &mut Vec<(f64, Span)>) {
             }
         }
         CondKind::Compare(l, op, r) => match (&l.kind, op, &r.kind) {
-            (ValueKind::Confidence, CmpOp::Lt | CmpOp::Le, ValueKind::Number(x))
-            | (ValueKind::Number(x), CmpOp::Gt | CmpOp::Ge, ValueKind::Confidence) => {
-                out.push((*x, cond.span));
+            (ValueKind::Confidence, op @ (CmpOp::Lt | CmpOp::Le), ValueKind::Number(x))
+            | (ValueKind::Number(x), op @ (CmpOp::Gt | CmpOp::Ge), ValueKind::Confidence) => {
+                out.push((*x, matches!(op, CmpOp::Le | CmpOp::Ge), cond.span));
             }
             _ => {}
         },
@@ -78,13 +79,14 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         for esc in &step.escalations {
             let mut found = Vec::new();
             thresholds(&esc.condition, &mut found);
-            for (x, span) in found {
+            for (x, inclusive, span) in found {
                 if x < limit {
                     continue;
                 }
+                let below = if inclusive { "at or below" } else { "below" };
                 out.push(Diagnostic::new(
                     &RULE,
-                    format!("this escalation fires whenever confidence is below {x}"),
+                    format!("this escalation fires whenever confidence is {below} {x}"),
                     span,
                     "nearly every case will escalate",
                     format!("lower the threshold below {limit}, for example `confidence < 0.7`"),
