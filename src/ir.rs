@@ -90,6 +90,9 @@ pub struct Workflow {
     /// something absent (an unreachable step, no trigger, an unused field, a cycle without exit,
     /// a case no route takes) stay silent, since the dropped item may have supplied it.
     pub recovered: bool,
+    /// Whether a trigger's declaration was rejected (E102): the workflow is not reported as
+    /// having no trigger (E502), which would send the user to add what they wrote.
+    pub rejected_trigger: bool,
     /// `customer FIELD`: the field that reaches the customer.
     pub customer: Option<Ref<FieldId>>,
     pub actors: Vec<Actor>,

@@ -126,6 +126,9 @@ impl Symbol {
 #[derive(Clone, Default)]
 struct Scope<'s> {
     symbols: Names<'s, (Symbol, Span)>,
+    /// Declarations rejected because their name was taken by a declaration of another kind
+    /// (E102): a reference that expects the rejected kind is not reported again as E103.
+    clashes: Names<'s, Symbol>,
 }
 
 impl<'s> Scope<'s> {
@@ -139,6 +142,17 @@ impl<'s> Scope<'s> {
     ) -> bool {
         match self.symbols.insert(name.name, (symbol, name.span)) {
             Ok(()) => true,
+            Err((taken, first)) if taken.kind() != what => {
+                diagnostics.push(e102_duplicate_definition::name_taken(
+                    what,
+                    taken.kind(),
+                    name.name,
+                    first,
+                    name.span,
+                ));
+                let _ = self.clashes.insert(name.name, symbol);
+                false
+            }
             Err((_, first)) => {
                 diagnostics.push(e102_duplicate_definition::duplicate(
                     what, name.name, first, name.span,
@@ -345,8 +359,12 @@ impl Ctx<'_> {
         want: fn(Symbol) -> bool,
     ) -> Ref<T> {
         let target = if let Some((symbol, decl)) = self.scope.symbols.get(name.name) {
+            // A name means its first declaration. When that is of the wrong kind and a
+            // declaration of a kind wanted here was rejected under the name (E102), the
+            // reference is to the rejected one: the clash is its one diagnostic.
             let target = accept(symbol);
-            if target.is_none() {
+            let clashed = || self.scope.clashes.get(name.name).is_some_and(want);
+            if target.is_none() && !clashed() {
                 self.wrong_kind(name, expected, symbol.kind(), decl);
             }
             target
@@ -560,6 +578,7 @@ fn resolve_workflow(
     let workflow_name = decl.name.name;
     let block = move || format!("workflow `{workflow_name}`");
     let mut once = Once::new(&block);
+    let mut rejected_trigger = false;
 
     // Pass 1: declarations.
     for (i, item) in decl.items.iter().enumerate() {
@@ -606,6 +625,8 @@ fn resolve_workflow(
                 if scope.declare(&t.name, symbol, "trigger", diagnostics) {
                     declared[i] = Some(symbol);
                     trigger_count += 1;
+                } else {
+                    rejected_trigger = true;
                 }
             }
             WorkflowItemKind::Step(s) => {
@@ -736,6 +757,7 @@ fn resolve_workflow(
         owner,
         customer_facing,
         recovered,
+        rejected_trigger,
         customer,
         actors,
         fields,

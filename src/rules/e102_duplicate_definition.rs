@@ -52,6 +52,26 @@ pub fn duplicate(what: &str, name: &str, first: Span, second: Span) -> Diagnosti
     .with_label(first, format!("{} is first declared here", tick(name)))
 }
 
+/// A declaration takes a name that a declaration of another kind holds (actors, triggers and
+/// steps share one scope): `what` is the later one's kind, `taken` the first one's.
+pub fn name_taken(what: &str, taken: &str, name: &str, first: Span, second: Span) -> Diagnostic {
+    Diagnostic::new(
+        &RULE,
+        format!(
+            "the {what} {} takes the name of the {taken} {}",
+            tick(name),
+            tick(name)
+        ),
+        second,
+        format!("this {what} is not kept"),
+        format!("rename the {what} or the {taken}: actors, triggers and steps share one scope"),
+    )
+    .with_label(
+        first,
+        format!("the {taken} {} is declared here", tick(name)),
+    )
+}
+
 /// The transition `from -> to` is declared twice.
 pub fn duplicate_transition(from: &str, to: &str, first: Span, second: Span) -> Diagnostic {
     Diagnostic::new(

@@ -38,7 +38,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let wf = a.wf;
-    if !wf.triggers.is_empty() {
+    if !wf.triggers.is_empty() || wf.rejected_trigger {
         return;
     }
     let first = wf
