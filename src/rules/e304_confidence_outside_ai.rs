@@ -85,7 +85,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             ),
             span,
             label,
-            "test a field, `attempts` or `elapsed` instead, or give the step to an `ai` actor",
+            if step.is_some() {
+                "test a field, `attempts` or `elapsed` instead, or give the step to an `ai` actor"
+            } else {
+                "test a field the trigger provides instead, or route to an `ai` step that sets its confidence first"
+            },
         );
         if let Some((span, message)) = decl {
             d = d.with_label(span, message);

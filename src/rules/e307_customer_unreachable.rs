@@ -23,7 +23,8 @@ in what the source step received plus what it provides (for a handoff), or in wh
 step received plus what it provides (for an escalation).
 
 The rule reports a `notify` sent where the field may be missing, naming a path on which it is
-and the boundary that dropped it, and a `customer` field of another type.
+and the boundary that dropped it, and a `customer` field of another type. A notice sent after a
+step that itself needs the field is not reported: E301 reports that step.
 
 ## Why it matters
 A notice that has no address to go to is never delivered: the customer who was promised a call
@@ -97,6 +98,12 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         let Some(source) = r.source else { continue };
         let n = a.graph.node(NodeId::Step(source));
         if !a.graph.reached[n.index()] || a.context.may_have_out(n, field) {
+            continue;
+        }
+        // A source step that needs the field and lacks it is E301, which names the boundary
+        // that dropped it: the notice after it is not reported again (as E302 is not).
+        let needs = &wf.step(source).needs;
+        if needs.iter().any(|r| r.target == Some(field)) {
             continue;
         }
         let what = r.what(a);
