@@ -6,7 +6,7 @@
 
 use super::Ctx;
 use crate::ast::{self, ExprKind, OperandKind};
-use crate::ir::{Cond, CondKind, Type, Value, ValueKind};
+use crate::ir::{Cond, CondKind, FieldId, Type, Value, ValueKind};
 
 /// Resolves a condition. Nesting is bounded by the parser, so recursion here is bounded too.
 pub(super) fn resolve(ctx: &mut Ctx<'_>, expr: &ast::Expr) -> Cond {
@@ -18,7 +18,13 @@ pub(super) fn resolve(ctx: &mut Ctx<'_>, expr: &ast::Expr) -> Cond {
         ExprKind::Compare(lhs, op, rhs) => {
             let lhs_enum = is_enum_field(ctx, lhs);
             let rhs_enum = !lhs_enum && is_enum_field(ctx, rhs);
-            CondKind::Compare(value(ctx, lhs, rhs_enum), *op, value(ctx, rhs, lhs_enum))
+            // A misspelt operand is not "meant" to be the other one: `s == x` is not `s == s`.
+            ctx.not_suggested = field_of(ctx, rhs);
+            let left = value(ctx, lhs, rhs_enum);
+            ctx.not_suggested = field_of(ctx, lhs);
+            let right = value(ctx, rhs, lhs_enum);
+            ctx.not_suggested = None;
+            CondKind::Compare(left, *op, right)
         }
         ExprKind::In(lhs, items) => {
             let lhs_enum = is_enum_field(ctx, lhs);
@@ -29,6 +35,14 @@ pub(super) fn resolve(ctx: &mut Ctx<'_>, expr: &ast::Expr) -> Cond {
     Cond {
         kind,
         span: expr.span,
+    }
+}
+
+/// The field an operand names, if it names one.
+fn field_of(ctx: &Ctx<'_>, op: &ast::Operand) -> Option<FieldId> {
+    match op.kind {
+        OperandKind::Name(name) => ctx.field_ids.get(name),
+        _ => None,
     }
 }
 

@@ -73,6 +73,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         budget: &mut budget,
         suggested: Vec::new(),
         suggested_steps: Vec::new(),
+        not_suggested: None,
     };
     let fallbacks: Vec<_> = kept
         .iter()
@@ -281,6 +282,9 @@ struct Ctx<'a> {
     suggested: Vec<FieldId>,
     /// Steps that a "did you mean" suggested: they are not reported as unreachable (E501).
     suggested_steps: Vec<StepId>,
+    /// A field that "did you mean" must not suggest: the other side of the comparison being
+    /// resolved.
+    not_suggested: Option<FieldId>,
 }
 
 impl Ctx<'_> {
@@ -301,10 +305,14 @@ impl Ctx<'_> {
     fn undefined(&mut self, kind: &'static str, name: &ast::Ident, want: fn(Symbol) -> bool) {
         let scope = self.scope;
         let suggestion = if kind == "field" {
-            let fields = self.fields;
+            let (fields, avoid) = (self.fields, self.not_suggested.map(FieldId::index));
             let found = self.suggest(
                 name.name,
-                fields.iter().map(|f| (f.name.text.as_str(), f.name.span)),
+                fields
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| avoid != Some(i))
+                    .map(|(_, f)| (f.name.text.as_str(), f.name.span)),
             );
             if let Some(id) = found.and_then(|(n, _, _)| self.field_ids.get(n)) {
                 self.suggested.push(id);
@@ -649,6 +657,7 @@ fn resolve_workflow(
         budget: &mut budget,
         suggested: Vec::new(),
         suggested_steps: Vec::new(),
+        not_suggested: None,
     };
 
     // Pass 2: references.
