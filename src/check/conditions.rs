@@ -32,6 +32,15 @@ pub enum CondRef {
     Escalation(StepId, usize),
 }
 
+/// Guards walked apart from the [`Conditions`] they belong to (see
+/// [`Conditions::walk_guards`]).
+#[derive(Default)]
+pub struct WalkedGuards {
+    operands: Vec<(Operand, Span)>,
+    /// Per guard: its transition, where its operands end, whether it is sound.
+    guards: Vec<(TransitionId, u32, bool)>,
+}
+
 /// The operands and soundness of every condition of a workflow.
 #[derive(Default)]
 pub struct Conditions {
@@ -92,10 +101,48 @@ impl Conditions {
         }
     }
 
+    /// The guards of `transitions` walked apart (on any thread), to be put in with
+    /// [`Conditions::put_guards`]: their operands, one after the other, and per guard where its
+    /// operands end and whether it is sound.
+    pub fn walk_guards(wf: &Workflow, transitions: &[TransitionId]) -> WalkedGuards {
+        let mut walked = WalkedGuards::default();
+        for &t in transitions {
+            if let Guard::When(cond) = &wf.transitions[t.index()].guard {
+                let sound = Self::walk(wf, cond, &mut walked.operands);
+                walked.guards.push((t, walked.operands.len() as u32, sound));
+            }
+        }
+        walked
+    }
+
+    /// Puts in guards walked by [`Conditions::walk_guards`]; returns whether all are sound.
+    pub fn put_guards(&mut self, walked: WalkedGuards) -> bool {
+        let offset = self.operands.len() as u32;
+        self.operands.extend(walked.operands);
+        let mut start = offset;
+        let mut all_sound = true;
+        for (t, end, sound) in walked.guards {
+            if let Some(i) = self.index(CondRef::Guard(t)) {
+                self.range[i] = (start, offset + end);
+                self.sound[i] = sound;
+            }
+            start = offset + end;
+            all_sound &= sound;
+        }
+        all_sound
+    }
+
     fn add(&mut self, wf: &Workflow, i: usize, cond: &Cond) {
         let first = self.operands.len();
+        let sound = Self::walk(wf, cond, &mut self.operands);
+        self.range[i] = (first as u32, self.operands.len() as u32);
+        self.sound[i] = sound;
+    }
+
+    /// Appends the operands of a condition to `operands`; returns whether it is sound.
+    fn walk(wf: &Workflow, cond: &Cond, operands: &mut Vec<(Operand, Span)>) -> bool {
+        let first = operands.len();
         let mut sound = true;
-        let operands = &mut self.operands;
         cond.for_each_value(&mut |v| match v.kind {
             ValueKind::Field(Some(f)) => {
                 sound &= !wf.field(f).declared_twice;
@@ -114,8 +161,12 @@ impl Conditions {
             types::problems(wf, cond, &mut found);
             sound = found.is_empty();
         }
-        self.range[i] = (first as u32, self.operands.len() as u32);
-        self.sound[i] = sound;
+        sound
+    }
+
+    /// Whether the workflow has no condition at all.
+    pub fn is_empty(&self) -> bool {
+        self.range.is_empty()
     }
 
     fn index(&self, c: CondRef) -> Option<usize> {
