@@ -159,6 +159,49 @@ fn build_says_when_an_input_holds_no_workflow() {
 }
 
 #[test]
+fn docs_say_when_there_is_no_workflow_and_never_overwrite_a_page() {
+    let input = scratch("docs-empty-in");
+    std::fs::write(input.join("actors.handoff"), "actor a: human\n").expect("write");
+    let dir = scratch("docs-empty-out");
+    for args in [vec!["build", "--target", "docs"], vec!["doc"]] {
+        let mut args = args.clone();
+        args.extend([
+            input.to_str().expect("utf-8"),
+            "-o",
+            dir.to_str().expect("utf-8"),
+        ]);
+        let out = handoff(&args);
+        let err = stderr(&out);
+        assert!(err.contains("holds no workflow"), "{err}");
+        assert!(err.contains("no workflow to document"), "{err}");
+        assert_eq!(out.status.code(), Some(2));
+    }
+    // A workflow named `index` beside another: its page and the index would be one file.
+    let source = std::fs::read_to_string("examples/refund.handoff").expect("example");
+    let renamed = source.replacen("workflow refund", "workflow index", 1);
+    assert_ne!(renamed, source, "the example declares `workflow refund`");
+    std::fs::write(input.join("index.handoff"), renamed).expect("write");
+    std::fs::copy(
+        "examples/lead_qualification.handoff",
+        input.join("leads.handoff"),
+    )
+    .expect("copy");
+    let out = handoff(&[
+        "doc",
+        input.to_str().expect("utf-8"),
+        "-o",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("would be overwritten"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("index.md").exists());
+}
+
+#[test]
 fn bad_arguments_exit_2() {
     assert_eq!(
         handoff(&["check", "--format", "xml"]).status.code(),

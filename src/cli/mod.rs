@@ -817,6 +817,12 @@ fn doc(path: &Path, out: &Path, config: Option<&Path>) -> i32 {
     let mut pages: Vec<(String, String)> = Vec::new();
     let mut entries: Vec<(String, Option<String>, usize)> = Vec::new();
     for ((source, c), config) in sources.iter().zip(&checked).zip(&configs) {
+        if c.module.workflows.is_empty() {
+            eprintln!(
+                "warning: `{}` holds no workflow; no page is written for it",
+                source.display
+            );
+        }
         for wf in &c.module.workflows {
             let file = format!("{}.md", wf.name.text);
             if pages.iter().any(|(f, _)| *f == file) {
@@ -836,7 +842,18 @@ fn doc(path: &Path, out: &Path, config: Option<&Path>) -> i32 {
             pages.push((file, docs::page(&analysis, &source.text, &diags)));
         }
     }
+    if pages.is_empty() {
+        eprintln!("error: no workflow to document; nothing was written");
+        return CANNOT_RUN;
+    }
     if pages.len() > 1 {
+        // The index is `index.md`: a workflow named `index` would be overwritten by it.
+        if entries.iter().any(|e| e.0 == "index") {
+            eprintln!(
+                "error: the page of the workflow `index` would be overwritten by the index of the pages; rename the workflow"
+            );
+            return CANNOT_RUN;
+        }
         let files: Vec<String> = entries.iter().map(|e| format!("{}.md", e.0)).collect();
         let index: Vec<docs::IndexEntry> = entries
             .iter()
