@@ -37,7 +37,7 @@ workflow refunds {
 ```
 
 ## Fix
-Do what the message says at the place it points to: here, write `owner finance`.
+Do what the message says at the place it points to: here, replace `titel` with `title`.
 "#,
     check: None,
 };

@@ -26,7 +26,7 @@ workflow orders {
   actor shop: system { can orders.write }
   trigger order: webhook "/orders"
   step reserve { owner shop action orders.write compensable by release }
-  step release { owner shop action orders.write compensable by reserve }
+  step release { owner shop }
   flow order -> reserve
 }
 ```
