@@ -38,6 +38,9 @@ pub struct Capability<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct File<'a> {
     pub items: Vec<TopItem<'a>>,
+    /// The names that broken declarations (E001) seem to declare (`stpe review {`, `x: nubmer`,
+    /// `actor a: humam`): a reference to one of them is not also reported undefined (E101).
+    pub broken_names: Vec<&'a str>,
 }
 
 /// A top-level declaration.

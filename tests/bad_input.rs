@@ -204,6 +204,20 @@ fn an_unclosed_brace_resynchronises_at_the_next_line_starting_declaration() {
 }
 
 #[test]
+fn a_broken_declaration_next_to_non_ascii_text_never_panics() {
+    // The name a broken field seems to declare is read back from the line (to spare its uses an
+    // E101): a letter of several bytes before the `:` once cut a character in two.
+    for source in [
+        "workflow w {\n  context { email: email  n\u{e1}me: nubmer }\n}\n",
+        "workflow w {\n  context { email: email \u{fffd}name: x }\n}\n",
+        "\u{e9}tep s {\n",
+        "workflow w {\n  st\u{e9}p s { owner a }\n  flow t -> s\n}\n",
+    ] {
+        assert!(codes(source).contains(&"E001"), "{source}");
+    }
+}
+
+#[test]
 fn garbage_of_every_byte_never_panics() {
     // A crude fuzz over short inputs built from the language's own punctuation and words.
     let atoms = [

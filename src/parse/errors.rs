@@ -224,6 +224,7 @@ fn truncate(word: &str) -> &str {
 fn keywords(rule: Rule) -> &'static [&'static str] {
     match rule {
         Rule::file | Rule::top_item => &["actor", "workflow"],
+        Rule::workflow_head => &["workflow"],
         Rule::actor_kind => &["human", "team", "ai", "system"],
         Rule::inbox_channel => &["email", "slack"],
         Rule::prim_type => &[

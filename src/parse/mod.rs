@@ -66,7 +66,58 @@ pub fn parse(source: &str) -> Parsed<'_> {
         return parsed;
     }
     recover(source, &scan, &mut parsed);
+    parsed.file.broken_names = parsed
+        .diagnostics
+        .iter()
+        .filter_map(|d| {
+            let at = char_floor(source, d.span.start());
+            // An error found at the start of the next line (a `}` missing after `step s {`)
+            // belongs to the declaration on the line before.
+            declared_near(source, at).or_else(|| {
+                let line_start = source[..at].rfind('\n')?;
+                let before = source[..line_start].trim_end();
+                declared_near(source, before.len()).filter(|_| !before.is_empty())
+            })
+        })
+        .collect();
     parsed
+}
+
+/// The words whose declarations name something: the name follows the (possibly misspelt)
+/// keyword.
+const DECLARING: &[&str] = &["actor", "trigger", "step"];
+
+/// The name a broken declaration on the line of offset `at` seems to declare: the word after a
+/// declaring keyword that begins the line (misspelt or not: `stpe review {`), or else the name
+/// before the last `:` ahead of `at` (a field, `x: nubmer`).
+fn declared_near(source: &str, at: usize) -> Option<&str> {
+    let at = char_floor(source, at);
+    let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+    let line = source.get(line_start..line_end)?;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut words = line
+        .split(|c: char| !is_word(c))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'));
+    let first = words.next()?;
+    if DECLARING.contains(&first) || scan::near_declaring_word(first) {
+        return words.next();
+    }
+    let before = source.get(line_start..at)?;
+    let colon = before.rfind(':')?;
+    let name = before[..colon].trim_end();
+    name.rsplit(|c: char| !is_word(c))
+        .next()
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+}
+
+/// The largest character boundary of `s` at or before `at`.
+fn char_floor(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// Why pest was not given, or did not accept, a piece of text.
@@ -372,15 +423,58 @@ fn recover_workflow<'a>(
     parsed: &mut Parsed<'a>,
 ) -> Option<WorkflowDecl<'a>> {
     let head_src = &source[start..=body.open];
-    let head = match pest_parse(Rule::workflow_head, head_src) {
-        Ok(head) => head,
+    let (doc, name, kw_start) = match pest_parse(Rule::workflow_head, head_src) {
+        Ok(head) => lower::Lowerer::new(start, &mut parsed.diagnostics).workflow_head(head)?,
         Err(failure) => {
             parsed.diagnostics.push(failure.diagnostic(head_src, start));
-            return None;
+            // `wrkflow name {`: the keyword is misspelt (the scanner only opens a body after a
+            // near miss of `workflow`); the items are still parsed and checked, under the name.
+            let (name, kw_start) = misspelt_head(head_src, start)?;
+            let decl = recover_body(source, name, kw_start, end, body, parsed);
+            return Some(WorkflowDecl {
+                recovered: true,
+                ..decl
+            });
         }
     };
-    let (doc, name, kw_start) =
-        lower::Lowerer::new(start, &mut parsed.diagnostics).workflow_head(head)?;
+    let decl = recover_body(source, name, kw_start, end, body, parsed);
+    Some(WorkflowDecl { doc, ..decl })
+}
+
+/// The name and keyword offset of a workflow head `KEYWORD NAME {` whose keyword pest did not
+/// accept.
+fn misspelt_head(head: &str, base: usize) -> Option<(crate::ast::Ident<'_>, usize)> {
+    let kw_start = head.len() - head.trim_start().len();
+    let mut words = head.trim_start().splitn(2, char::is_whitespace);
+    words.next()?;
+    let rest = words.next()?;
+    let name_start = head.len() - rest.trim_start().len();
+    let name: &str = rest
+        .trim_start()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()?;
+    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && head[name_start + name.len()..].trim() == "{";
+    valid.then(|| {
+        (
+            crate::ast::Ident {
+                name,
+                span: Span::new(base + name_start, base + name_start + name.len()),
+            },
+            base + kw_start,
+        )
+    })
+}
+
+/// Recovers the items and tail of a workflow whose head was read.
+fn recover_body<'a>(
+    source: &'a str,
+    name: crate::ast::Ident<'a>,
+    kw_start: usize,
+    end: usize,
+    body: &scan::Body,
+    parsed: &mut Parsed<'a>,
+) -> WorkflowDecl<'a> {
     let first = body.open + 1;
     let mut cuts = vec![first];
     cuts.extend(
@@ -409,13 +503,13 @@ fn recover_workflow<'a>(
             .diagnostics
             .push(failure.diagnostic(tail_src, body.close));
     }
-    Some(WorkflowDecl {
-        doc,
+    WorkflowDecl {
+        doc: None,
         name,
         items,
         recovered,
         span: Span::new(kw_start, body.close + 1),
-    })
+    }
 }
 
 /// How much source one pest call parses at least when a workflow is parsed piece by piece.

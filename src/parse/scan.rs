@@ -140,11 +140,30 @@ pub(crate) const ITEM_WORDS: &[&str] = &[
     "handoff",
 ];
 
+/// The words that start a top-level declaration.
+const TOP_WORDS: &[&str] = &["actor", "workflow"];
+
+/// Whether a name follows offset `i` on the same line (after spaces or tabs).
+fn name_follows(bytes: &[u8], mut i: usize) -> bool {
+    while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+        i += 1;
+    }
+    i > 0
+        && bytes.get(i).copied().is_some_and(is_ident_start)
+        && matches!(bytes[i - 1], b' ' | b'\t')
+}
+
 /// A workflow body being scanned.
 struct OpenBody {
     open: Option<usize>,
     items: Vec<usize>,
     near_items: Vec<usize>,
+}
+
+/// Whether `word` is one or two edits away from a keyword that declares a name (`actor`,
+/// `trigger`, `step`) without being one.
+pub(crate) fn near_declaring_word(word: &str) -> bool {
+    near_word(word, &["actor", "trigger", "step"])
 }
 
 /// Whether `word` is one or two edits away from an item keyword without being one.
@@ -390,11 +409,21 @@ pub fn scan(src: &str) -> Scan {
                     i += 1;
                 }
                 let word = &src[start..i];
-                if (word == "actor" || word == "workflow") && (braces == 0 || at_line_start) {
+                // A misspelt `actor` or `workflow` at the top level (`acter boss: human`) starts
+                // a declaration too, so that its E001 does not swallow the next declaration.
+                let near_top = braces == 0
+                    && first_on_line
+                    && near_word(word, TOP_WORDS)
+                    && name_follows(bytes, i);
+                if ((word == "actor" || word == "workflow") && (braces == 0 || at_line_start))
+                    || near_top
+                {
                     if out.bodies.len() < out.starts.len() {
                         out.bodies.push(None);
                     }
-                    body = (word == "workflow").then(|| OpenBody {
+                    let workflow =
+                        word == "workflow" || (near_top && near_word(word, &["workflow"]));
+                    body = workflow.then(|| OpenBody {
                         open: None,
                         items: Vec::new(),
                         near_items: Vec::new(),
@@ -544,6 +573,17 @@ mod tests {
         assert!(too_deep(&deep).is_some());
         let fine = format!("flow a -> b when {}x", "not a and ".repeat(400));
         assert!(too_deep(&fine).is_none());
+    }
+
+    #[test]
+    fn a_misspelt_top_level_keyword_starts_a_declaration() {
+        let src = "acter boss: human\nactr helper: ai\nwrkflow w {\n  step s { owner boss }\n}\n";
+        let scan = super::scan(src);
+        assert_eq!(scan.starts, vec![0, 18, 34]);
+        assert!(scan.bodies[2].is_some(), "{scan:?}");
+        // Not inside a body, not without a name after it, not a word far from both.
+        assert_eq!(super::scan("workflow w {\n  actr x\n}\n").starts, vec![0]);
+        assert_eq!(super::scan("acter\nzebra x\n").starts, Vec::<usize>::new());
     }
 
     #[test]

@@ -45,6 +45,10 @@ const SUGGESTION_BUDGET: usize = 64;
 pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
     let mut top_actors: Vec<ActorDecl> = Vec::new();
     let mut workflows: Vec<ast::WorkflowDecl> = Vec::new();
+    // Names that broken declarations seem to declare, sorted for lookup.
+    let mut broken = file.broken_names;
+    broken.sort_unstable();
+    broken.dedup();
     for item in file.items {
         match item {
             TopItem::Actor(a) => top_actors.push(a),
@@ -74,6 +78,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         suggested: Vec::new(),
         suggested_steps: Vec::new(),
         not_suggested: None,
+        broken: &broken,
     };
     let fallbacks: Vec<_> = kept
         .iter()
@@ -96,9 +101,13 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
             continue;
         }
         workflow_names.insert(decl.name.name, decl.name.span);
-        module
-            .workflows
-            .push(resolve_workflow(decl, &top_scope, &actors, diagnostics));
+        module.workflows.push(resolve_workflow(
+            decl,
+            &top_scope,
+            &actors,
+            &broken,
+            diagnostics,
+        ));
     }
     module.actors = actors;
     module
@@ -282,6 +291,8 @@ struct Ctx<'a> {
     suggested: Vec<FieldId>,
     /// Steps that a "did you mean" suggested: they are not reported as unreachable (E501).
     suggested_steps: Vec<StepId>,
+    /// The names broken declarations seem to declare, sorted ([`ast::File::broken_names`]).
+    broken: &'a [&'a str],
     /// A field that "did you mean" must not suggest: the other side of the comparison being
     /// resolved.
     not_suggested: Option<FieldId>,
@@ -303,6 +314,10 @@ impl Ctx<'_> {
     }
 
     fn undefined(&mut self, kind: &'static str, name: &ast::Ident, want: fn(Symbol) -> bool) {
+        // A declaration of this name was broken (E001): that is the one diagnostic.
+        if self.broken.binary_search(&name.name).is_ok() {
+            return;
+        }
         let scope = self.scope;
         let suggestion = if kind == "field" {
             let (fields, avoid) = (self.fields, self.not_suggested.map(FieldId::index));
@@ -558,6 +573,7 @@ fn resolve_workflow(
     decl: ast::WorkflowDecl,
     top_scope: &Scope,
     top_actors: &[Actor],
+    broken: &[&str],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Workflow {
     let mut scope = top_scope.clone();
@@ -658,6 +674,7 @@ fn resolve_workflow(
         suggested: Vec::new(),
         suggested_steps: Vec::new(),
         not_suggested: None,
+        broken,
     };
 
     // Pass 2: references.
