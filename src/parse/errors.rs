@@ -339,6 +339,24 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     if let Some(d) = unterminated_string(input, pos, base) {
         return d;
     }
+    // `x: text sensitve  y: text`: the misspelt flag reads as the next field's name, and the
+    // error as a missing `:` after it. Point at the word, which is the mistake.
+    if expected == ["`:`"] {
+        let before = input[..pos.min(input.len())].trim_end();
+        let previous = before
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        let start = before.len() - previous.len();
+        if closest_keyword(previous, &["sensitive"]).is_some() {
+            return e001_syntax_error::expected(
+                Span::new(base + start, base + before.len()),
+                "`sensitive`, `,` or the next field",
+                &format!("`{previous}`"),
+                format!("did you mean `sensitive`? replace `{previous}` with `sensitive`"),
+            );
+        }
+    }
     let (found, len) = found_at(input, pos);
     let span = Span::new(base + pos, base + pos + len);
     let expected_text = join_or(&expected);
