@@ -258,7 +258,19 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
 }
 
 /// Words people write for a keyword that are not misspellings of it.
-const SYNONYMS: &[(&str, &str)] = &[("if", "when"), ("else", "otherwise")];
+const SYNONYMS: &[(&str, &str)] = &[
+    ("if", "when"),
+    ("else", "otherwise"),
+    ("carry", "carries"),
+    ("need", "needs"),
+    ("boolean", "bool"),
+    ("string", "text"),
+    ("str", "text"),
+    ("int", "number"),
+    ("integer", "number"),
+    ("float", "number"),
+    ("decimal", "number"),
+];
 
 /// The keyword among `candidates` closest to a misspelt word, if any is close: the same word in
 /// another case, a word people use for it (`if` for `when`), or one at edit distance 1 or 2.
@@ -274,7 +286,7 @@ fn closest_keyword<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     if let Some(kw) = candidates.iter().find(|kw| **kw == lower && **kw != word) {
         return Some(kw);
     }
-    if let Some(&(_, kw)) = SYNONYMS.iter().find(|(w, _)| *w == word) {
+    if let Some(&(_, kw)) = SYNONYMS.iter().find(|(w, _)| *w == lower) {
         if let Some(kw) = candidates.iter().find(|c| **c == kw) {
             return Some(kw);
         }
