@@ -321,6 +321,38 @@ fn unterminated_string(input: &str, pos: usize, base: usize) -> Option<Diagnosti
     )))
 }
 
+/// A string at `pos` that closes on its line but holds an escape the language does not have:
+/// the diagnostic points at the escape.
+fn invalid_escape(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let rest = input.get(pos..)?.strip_prefix('"')?;
+    let mut chars = rest.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' | '\n' | '\r' => return None,
+            '\\' => {
+                let after = &rest[i + 1..];
+                let valid = after.starts_with(['"', '\\', 'n', 't'])
+                    || after.strip_prefix("u{").is_some_and(|hex| {
+                        let digits = hex.find('}').unwrap_or(usize::MAX);
+                        (1..=6).contains(&digits)
+                            && hex[..digits].chars().all(|c| c.is_ascii_hexdigit())
+                    });
+                if !valid {
+                    let len = 1 + after.chars().next().map_or(0, char::len_utf8);
+                    let at = base + pos + 1 + i;
+                    return Some(e001_syntax_error::invalid_escape(
+                        Span::new(at, at + len),
+                        &rest[i..i + len],
+                    ));
+                }
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Builds the E001 diagnostic for a pest error on `input`, which starts at `base` in the file.
 pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Diagnostic {
     let pos = match err.location {
@@ -348,7 +380,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     if expected.len() > 1 {
         expected.retain(|p| *p != "end of file");
     }
-    if let Some(d) = unterminated_string(input, pos, base) {
+    if let Some(d) =
+        unterminated_string(input, pos, base).or_else(|| invalid_escape(input, pos, base))
+    {
         return d;
     }
     // `x: text sensitve  y: text`: the misspelt flag reads as the next field's name, and the

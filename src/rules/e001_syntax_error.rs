@@ -64,6 +64,17 @@ pub fn unterminated_string(span: Span) -> Diagnostic {
     )
 }
 
+/// A string holds an escape the language does not have (`\q`).
+pub fn invalid_escape(span: Span, escape: &str) -> Diagnostic {
+    Diagnostic::new(
+        &RULE,
+        format!("`{escape}` is not an escape of a string"),
+        span,
+        "not an escape",
+        "write `\\\\` for a backslash; the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{HEX}`",
+    )
+}
+
 /// The file is not UTF-8.
 pub fn invalid_utf8(offset: usize, byte: u8) -> Diagnostic {
     Diagnostic::new(
