@@ -202,6 +202,22 @@ fn docs_say_when_there_is_no_workflow_and_never_overwrite_a_page() {
 }
 
 #[test]
+fn the_human_location_counts_characters_as_json_does() {
+    let dir = scratch("columns");
+    let file = dir.join("col.handoff");
+    std::fs::write(
+        &file,
+        "workflow w { title \"\u{e9}\u{e9}\u{e9}\u{e9}\" stpe x { } }\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("utf-8");
+    let human = stdout(&handoff(&["check", path]));
+    assert!(human.contains(&format!("{path}:1:27]")), "{human}");
+    let json = stdout(&handoff(&["check", "--format", "json", path]));
+    assert!(json.contains("\"column\":27"), "{json}");
+}
+
+#[test]
 fn bad_arguments_exit_2() {
     assert_eq!(
         handoff(&["check", "--format", "xml"]).status.code(),

@@ -69,7 +69,9 @@ impl SourceCode for Indexed<'_> {
             data,
             miette::SourceSpan::new(offset.into(), inner.span().len()),
             inner.line() + from_line,
-            inner.column(),
+            // miette counts the column in bytes; the header shows characters, as JSON, SARIF
+            // and GitHub annotations do.
+            self.index.line_col(self.source, offset).column - 1,
             // miette merges two labels' snippets when the first one's lines reach the second;
             // its own reader counts lines from the start of the text here, which merged every
             // snippet of a diagnostic and quoted everything between distant labels.
