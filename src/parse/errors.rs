@@ -6,7 +6,7 @@
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::grammar::Rule;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Edit, Fix};
 use crate::rules::e001_syntax_error;
 use crate::span::Span;
 
@@ -395,12 +395,18 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             .unwrap_or("");
         let start = before.len() - previous.len();
         if closest_keyword(previous, &["sensitive"]).is_some() {
+            let span = Span::new(base + start, base + before.len());
             return e001_syntax_error::expected(
-                Span::new(base + start, base + before.len()),
+                span,
                 "`sensitive`, `,` or the next field",
                 &format!("`{previous}`"),
                 format!("did you mean `sensitive`? replace `{previous}` with `sensitive`"),
-            );
+            )
+            .with_fix(Fix::new(
+                format!("replace `{previous}` with `sensitive`"),
+                vec![Edit::replace(span, "sensitive")],
+                false,
+            ));
         }
     }
     let (found, len) = found_at(input, pos);
@@ -415,7 +421,14 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     } else if expected.contains(&"`}`") && STARTS_ITEM.contains(&word) {
         format!("a `}}` is probably missing: close the block above before `{word}`")
     } else if let Some(kw) = closest_keyword(word, &candidates) {
-        format!("did you mean `{kw}`? replace `{word}` with `{kw}`")
+        // The help names an exact edit: it is offered as a fix too (not applied by `--fix`:
+        // the word may have been meant as something else altogether).
+        let help = format!("did you mean `{kw}`? replace `{word}` with `{kw}`");
+        return e001_syntax_error::expected(span, &expected_text, &found, help).with_fix(Fix::new(
+            format!("replace `{word}` with `{kw}`"),
+            vec![Edit::replace(span, kw)],
+            false,
+        ));
     } else if expected.len() == 1 && expected[0].starts_with('`') && expected[0].len() <= 5 {
         format!("insert {} here", expected[0])
     } else {
