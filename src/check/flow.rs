@@ -489,6 +489,68 @@ impl ContextFlow {
         f(&traces[pos].1)
     }
 
+    /// Every boundary at which `field` is lost on some path into node `n` (where it is
+    /// absent): the handoffs that drop it or pass it on absent without carrying it, and the
+    /// triggers that start a path on which nothing provides it. Adding the field to all of them
+    /// makes it available at `n` on every path. Linear in the size of the graph (a backward
+    /// search over the states the field's trace reached).
+    pub fn boundaries(
+        &self,
+        wf: &Workflow,
+        graph: &Graph,
+        n: NodeIndex,
+        field: FieldId,
+    ) -> (Vec<TransitionId>, Vec<TriggerId>) {
+        let f = field.index();
+        self.with_trace(wf, graph, field, |states| {
+            let mut handoffs = Vec::new();
+            let mut triggers = Vec::new();
+            let mut seen = vec![false; graph.g.node_count()];
+            let mut queue = VecDeque::from([n]);
+            seen[n.index()] = true;
+            while let Some(v) = queue.pop_front() {
+                if let NodeId::Trigger(t) = graph.id(v) {
+                    triggers.push(t);
+                    continue;
+                }
+                for e in graph.g.edges_directed(v, Direction::Incoming) {
+                    let u = e.source();
+                    for present in [false, true] {
+                        if states[2 * u.index() + usize::from(present)].is_none() {
+                            continue;
+                        }
+                        let after = present || self.provides.contains(u.index(), f);
+                        let passes = match *e.weight() {
+                            EdgeKind::Transition(_, TransitionKind::Flow)
+                            | EdgeKind::Compensation => after,
+                            EdgeKind::Transition(t, TransitionKind::Handoff) => {
+                                carries(wf, t, field)
+                            }
+                            EdgeKind::ApprovalElse => present,
+                        };
+                        if passes {
+                            continue;
+                        }
+                        if let EdgeKind::Transition(t, TransitionKind::Handoff) = *e.weight() {
+                            if !handoffs.contains(&t) {
+                                handoffs.push(t);
+                            }
+                        }
+                        // Absent before the edge too: the field was lost further back.
+                        if !after && !seen[u.index()] {
+                            seen[u.index()] = true;
+                            queue.push_back(u);
+                        }
+                    }
+                }
+            }
+            handoffs.sort_unstable();
+            triggers.sort_unstable();
+            triggers.dedup();
+            (handoffs, triggers)
+        })
+    }
+
     /// Where `field` was lost on the way into node `n`: constant time once the field's trace
     /// exists.
     fn cause_in(

@@ -547,6 +547,51 @@ impl<'a> Analysis<'a> {
         (label, help)
     }
 
+    /// The rest of the fix when `field` is lost at `n` on other paths than the one `missing`
+    /// explains (two branches of a join, two routes back in a loop, a second trigger): the
+    /// handoffs and triggers its help does not name yet, as a clause to append to it, or
+    /// nothing.
+    pub fn other_boundaries(&self, field: FieldId, n: NodeIndex, missing: &Missing) -> String {
+        let wf = self.wf;
+        let f = self.field_name(field);
+        let (handoffs, triggers) = self.context.boundaries(wf, &self.graph, n, field);
+        let named_handoff = |t: &TransitionId| {
+            missing.cause == Cause::Handoff(*t) || missing.also_dropped_by.contains(t)
+        };
+        let handoffs: Vec<String> = handoffs
+            .iter()
+            .filter(|t| !named_handoff(t))
+            .map(|t| format!("`{}`", self.arrow(&wf.transitions[t.index()])))
+            .collect();
+        let triggers: Vec<String> = triggers
+            .iter()
+            .filter(|&&t| missing.cause != Cause::NotProvided(t))
+            .map(|&t| format!("`{}`", wf.trigger(t).name.text))
+            .collect();
+        let mut parts = Vec::new();
+        if !handoffs.is_empty() {
+            parts.push(format!("to `carries` of {}", handoffs.join(", ")));
+        }
+        if !triggers.is_empty() {
+            let what = if triggers.len() == 1 {
+                "trigger"
+            } else {
+                "triggers"
+            };
+            parts.push(format!(
+                "to `provides` of the {what} {}",
+                triggers.join(", ")
+            ));
+        }
+        if parts.is_empty() {
+            return String::new();
+        }
+        format!(
+            "; `{f}` is lost on other paths too: add it {}",
+            parts.join(", and ")
+        )
+    }
+
     /// Every handoff and escalation of the workflow (the places where work changes hands), in
     /// source order; computed once per workflow.
     pub fn routes(&self) -> &[RouteRef<'a>] {

@@ -23,7 +23,9 @@ Computes, for every step, the context fields present on every path from a trigge
 passes everything, a `handoff` exactly its `carries`, an approval's `else` route what the step
 received, since it did not run; escalations take nothing away from the work that continues),
 and reports a `needs` of a field that is missing on some path. The diagnostic names one concrete
-path on which the field is missing and points at the boundary where it was dropped. A field
+path on which the field is missing and points at the boundary where it was dropped; its help
+also names the other handoffs and triggers that lose the field on other paths, so that doing
+what it says makes the field available everywhere. A field
 tested by a condition must be available where the condition is evaluated, and is reported the
 same way.
 
@@ -153,7 +155,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         };
         let mut d = match &missing {
             Some(m) => {
-                let (label, help) = a.explain_cause(field, m);
+                let (label, mut help) = a.explain_cause(field, m);
+                help.push_str(&a.other_boundaries(field, n, m));
                 let d = Diagnostic::new(
                     &RULE,
                     format!(
