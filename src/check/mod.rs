@@ -462,6 +462,23 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// A person (a `human` or `team` actor of the workflow) to name in a help line, other than
+    /// `except`: one that `can approve` first when `approver`; `ACTOR` when there is none.
+    pub fn some_person(&self, except: Option<&str>, approver: bool) -> &'a str {
+        let people = || {
+            self.wf
+                .actors
+                .iter()
+                .filter(|a| a.kind.is_person() && Some(a.name.text.as_str()) != except)
+        };
+        let can_approve = |x: &&crate::ir::Actor| x.can.iter().any(|c| c.name == "approve");
+        approver
+            .then(|| people().find(can_approve))
+            .flatten()
+            .or_else(|| people().next())
+            .map_or("ACTOR", |a| a.name.text.as_str())
+    }
+
     /// The name of a field.
     pub fn field_name(&self, f: FieldId) -> &'a str {
         &self.wf.field(f).name.text

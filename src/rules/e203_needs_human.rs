@@ -91,22 +91,27 @@ pub fn check_actors(actors: &[Actor], out: &mut Vec<Diagnostic>) {
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let actors = &a.wf.actors;
+    // The help names a person of the workflow when there is one.
+    let such_as = |approver: bool| match a.some_person(None, approver) {
+        "ACTOR" => String::new(),
+        name => format!(", such as `{name}`"),
+    };
+    let fallback_help = format!("{FALLBACK_HELP}{}", such_as(false));
+    let approver_help = format!(
+        "name a `human` or `team` actor in `approve by`{}",
+        such_as(true)
+    );
+    let escalation_help = format!("escalate to a `human` or `team` actor{}", such_as(false));
     // Top-level actors are checked once for the file (`check_actors`).
     for actor in actors.iter().filter(|x| !x.top_level) {
         if let Some(f) = &actor.fallback {
-            report(actors, f, "the fallback", FALLBACK_HELP, out);
+            report(actors, f, "the fallback", &fallback_help, out);
         }
     }
     for step in &a.wf.steps {
         if let Some(approval) = &step.approval {
             for r in &approval.approvers {
-                report(
-                    actors,
-                    r,
-                    "the approver",
-                    "name a `human` or `team` actor in `approve by`",
-                    out,
-                );
+                report(actors, r, "the approver", &approver_help, out);
             }
         }
         for esc in &step.escalations {
@@ -114,17 +119,17 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 actors,
                 &esc.target,
                 "the escalation target",
-                "escalate to a `human` or `team` actor",
+                &escalation_help,
                 out,
             );
             if let Some(f) = &esc.route.fallback {
-                report(actors, f, "the fallback", FALLBACK_HELP, out);
+                report(actors, f, "the fallback", &fallback_help, out);
             }
         }
     }
     for t in &a.wf.transitions {
         if let Some(f) = &t.route().fallback {
-            report(actors, f, "the fallback", FALLBACK_HELP, out);
+            report(actors, f, "the fallback", &fallback_help, out);
         }
     }
 }

@@ -66,7 +66,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 rev.span,
                 format!("`{}` cannot be undone", step.name.text),
                 format!(
-                    "add `approve by ACTOR` naming a `human` or `team` actor to step `{}`",
+                    "add `approve by {}` (a `human` or `team` actor) to step `{}`",
+                    a.some_person(None, true),
                     step.name.text
                 ),
             )

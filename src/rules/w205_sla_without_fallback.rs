@@ -56,7 +56,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             sla.span,
             "the breach of this SLA reaches nobody",
             format!(
-                "add `fallback ACTOR` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
+                "add `fallback {}` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
+                a.some_person(Some(&receiver.name.text), false),
                 r.what(a),
                 receiver.name.text
             ),
