@@ -32,8 +32,8 @@ pub enum CondRef {
     Escalation(StepId, usize),
 }
 
-/// Guards walked apart from the [`Conditions`] they belong to (see
-/// [`Conditions::walk_guards`]).
+/// Guards walked apart from the [`Conditions`] they belong to, one run of nodes after another
+/// (see [`Conditions::walk_guards`]).
 #[derive(Default)]
 pub struct WalkedGuards {
     operands: Vec<(Operand, Span)>,
@@ -104,32 +104,27 @@ impl Conditions {
     /// The guards of `transitions` walked apart (on any thread), to be put in with
     /// [`Conditions::put_guards`]: their operands, one after the other, and per guard where its
     /// operands end and whether it is sound.
-    pub fn walk_guards(wf: &Workflow, transitions: &[TransitionId]) -> WalkedGuards {
-        let mut walked = WalkedGuards::default();
+    pub fn walk_guards(wf: &Workflow, transitions: &[TransitionId], walked: &mut WalkedGuards) {
         for &t in transitions {
             if let Guard::When(cond) = &wf.transitions[t.index()].guard {
                 let sound = Self::walk(wf, cond, &mut walked.operands);
                 walked.guards.push((t, walked.operands.len() as u32, sound));
             }
         }
-        walked
     }
 
-    /// Puts in guards walked by [`Conditions::walk_guards`]; returns whether all are sound.
-    pub fn put_guards(&mut self, walked: WalkedGuards) -> bool {
+    /// Puts in guards walked by [`Conditions::walk_guards`], in the order they were walked.
+    pub fn put_guards(&mut self, walked: WalkedGuards) {
         let offset = self.operands.len() as u32;
         self.operands.extend(walked.operands);
         let mut start = offset;
-        let mut all_sound = true;
         for (t, end, sound) in walked.guards {
             if let Some(i) = self.index(CondRef::Guard(t)) {
                 self.range[i] = (start, offset + end);
                 self.sound[i] = sound;
             }
             start = offset + end;
-            all_sound &= sound;
         }
-        all_sound
     }
 
     fn add(&mut self, wf: &Workflow, i: usize, cond: &Cond) {

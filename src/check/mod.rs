@@ -27,7 +27,7 @@ use crate::ir::{
 };
 use crate::rules;
 use crate::span::Span;
-use conditions::Conditions;
+use conditions::{CondRef, Conditions, WalkedGuards};
 use flow::{Cause, ContextFlow, Missing};
 use graph::{EdgeKind, Graph};
 
@@ -209,16 +209,25 @@ impl<'a> RoutingParts<'a> {
                 .is_some_and(|r| r.target.is_none());
             broken[node_of(NodeId::Step(StepId(i as u32)))] |= else_failed;
         }
-        // The guards are walked per node in parallel (reading the condition trees is the slow
-        // part) and put in in node order, as one walk after the other would.
+        // The guards are walked in parallel, run of nodes by run (reading the condition trees
+        // is the slow part; one list per run, not per node, keeps the memory of it small), and
+        // put in in node order, as one walk after the other would.
         if !conditions.is_empty() {
-            let walked: Vec<_> = (0..nodes)
+            let walked: Vec<WalkedGuards> = (0..nodes)
                 .into_par_iter()
-                .with_min_len(64)
-                .map(|n| Conditions::walk_guards(wf, outs(&out_start, &out_ids, n)))
+                .with_min_len(1024)
+                .fold(WalkedGuards::default, |mut walked, n| {
+                    Conditions::walk_guards(wf, outs(&out_start, &out_ids, n), &mut walked);
+                    walked
+                })
                 .collect();
-            for (broken, walked) in broken.iter_mut().zip(walked) {
-                *broken |= !conditions.put_guards(walked);
+            for walked in walked {
+                conditions.put_guards(walked);
+            }
+            for (n, broken) in broken.iter_mut().enumerate() {
+                for &t in outs(&out_start, &out_ids, n) {
+                    *broken |= !conditions.is_sound(CondRef::Guard(t));
+                }
             }
         }
         // Each node's routing is decided on its own: in parallel, in node order.
