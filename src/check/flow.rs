@@ -532,12 +532,15 @@ impl ContextFlow {
                             continue;
                         }
                         if let EdgeKind::Transition(t, TransitionKind::Handoff) = *e.weight() {
-                            if !handoffs.contains(&t) {
-                                handoffs.push(t);
-                            }
+                            handoffs.push(t);
                         }
-                        // Absent before the edge too: the field was lost further back.
-                        if !after && !seen[u.index()] {
+                        // Absent before the edge too: the field was lost further back (an
+                        // `else` route passes only what its step received).
+                        let absent_before = match *e.weight() {
+                            EdgeKind::ApprovalElse => !present,
+                            _ => !after,
+                        };
+                        if absent_before && !seen[u.index()] {
                             seen[u.index()] = true;
                             queue.push_back(u);
                         }
@@ -545,6 +548,7 @@ impl ContextFlow {
                 }
             }
             handoffs.sort_unstable();
+            handoffs.dedup();
             triggers.sort_unstable();
             triggers.dedup();
             (handoffs, triggers)

@@ -155,6 +155,9 @@ pub fn check(module: &Module, settings: &Settings) -> Vec<Diagnostic> {
     out
 }
 
+/// How many other boundaries an E301 help names at most.
+const NAMED_BOUNDARIES: usize = 6;
+
 /// The transitions out of graph node `n`: `ids[start[n]..start[n + 1]]`.
 fn outs<'s>(start: &[u32], ids: &'s [TransitionId], n: usize) -> &'s [TransitionId] {
     &ids[start[n] as usize..start[n + 1] as usize]
@@ -578,6 +581,11 @@ impl<'a> Analysis<'a> {
     /// handoffs and triggers its help does not name yet, as a clause to append to it, or
     /// nothing.
     pub fn other_boundaries(&self, field: FieldId, n: NodeIndex, missing: &Missing) -> String {
+        // The help for a loss on an `else` route provides the field after the route, which
+        // covers the paths through it differently: it is left as it is.
+        if matches!(missing.cause, Cause::ApprovalElse(_)) {
+            return String::new();
+        }
         let wf = self.wf;
         let f = self.field_name(field);
         let (handoffs, triggers) = self.context.boundaries(wf, &self.graph, n, field);
@@ -594,9 +602,22 @@ impl<'a> Analysis<'a> {
             .filter(|&&t| missing.cause != Cause::NotProvided(t))
             .map(|&t| format!("`{}`", wf.trigger(t).name.text))
             .collect();
+        // A long list helps nobody: the first few, and how many more.
+        let listed = |names: &[String]| {
+            let mut text = names
+                .iter()
+                .take(NAMED_BOUNDARIES)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if names.len() > NAMED_BOUNDARIES {
+                text.push_str(&format!(" and {} more", names.len() - NAMED_BOUNDARIES));
+            }
+            text
+        };
         let mut parts = Vec::new();
         if !handoffs.is_empty() {
-            parts.push(format!("to `carries` of {}", handoffs.join(", ")));
+            parts.push(format!("to `carries` of {}", listed(&handoffs)));
         }
         if !triggers.is_empty() {
             let what = if triggers.len() == 1 {
@@ -604,10 +625,7 @@ impl<'a> Analysis<'a> {
             } else {
                 "triggers"
             };
-            parts.push(format!(
-                "to `provides` of the {what} {}",
-                triggers.join(", ")
-            ));
+            parts.push(format!("to `provides` of the {what} {}", listed(&triggers)));
         }
         if parts.is_empty() {
             return String::new();

@@ -766,7 +766,7 @@ impl<'w> Decided<'w> {
                     return None;
                 }
                 if let Some(c) = self.space.intersect_box(a, b) {
-                    return Some(Some(self.case(&c)));
+                    return Some(Some(self.case(&c, false)));
                 }
             }
         }
@@ -780,16 +780,19 @@ impl<'w> Decided<'w> {
         let mut steps = 0;
         search(&self.space, &self.space.all(), &boxes, &mut steps, 0)
             .ok()
-            .map(|found| found.map(|b| self.case(&b)))
+            .map(|found| found.map(|b| self.case(&b, true)))
     }
 
-    /// One concrete case inside a box: a representative value per constrained axis, or of the
-    /// first axis when the box constrains none (every value of it is such a case).
-    fn case(&self, b: &CaseBox) -> Case {
+    /// One concrete case inside a box: a representative value per constrained axis. With
+    /// `name_one`, a value of the first axis when the box constrains none (W501: any value is
+    /// such a case; W505 says "in every case" instead).
+    fn case(&self, b: &CaseBox, name_one: bool) -> Case {
         let mut out = Vec::new();
         for (axis, range) in self.space.axes().enumerate() {
             let set = &b.0[range.clone()];
-            if set == &self.space.full.0[range] && (axis > 0 || !self.constrains_none(b)) {
+            if set == &self.space.full.0[range]
+                && (axis > 0 || !name_one || !self.constrains_none(b))
+            {
                 continue;
             }
             let Some(r) = (0..self.space.domains[axis].regions())

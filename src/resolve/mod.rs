@@ -77,6 +77,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         budget: &mut budget,
         suggested: Vec::new(),
         suggested_steps: Vec::new(),
+        as_source: false,
         not_suggested: None,
         broken: &broken,
     };
@@ -289,8 +290,11 @@ struct Ctx<'a> {
     budget: &'a mut usize,
     /// Fields that a "did you mean" suggested: they are not reported as unused (W301).
     suggested: Vec<FieldId>,
-    /// Steps that a "did you mean" suggested: they are not reported as unreachable (E501).
+    /// Steps that a "did you mean" suggested for a route's target, `else` step or compensating
+    /// step: they are not reported as unreachable (E501).
     suggested_steps: Vec<StepId>,
+    /// Whether the name being resolved is the source of a route (see [`Ctx::source`]).
+    as_source: bool,
     /// The names broken declarations seem to declare, sorted ([`ast::File::broken_names`]).
     broken: &'a [&'a str],
     /// A field that "did you mean" must not suggest: the other side of the comparison being
@@ -343,7 +347,10 @@ impl Ctx<'_> {
                     .map(|(n, (_, span))| (n, span)),
             );
             if let Some((Symbol::Step(id), _)) = found.and_then(|(n, _, _)| scope.symbols.get(n)) {
-                self.suggested_steps.push(id);
+                // Only a route meant to lead to the step stands for a way into it.
+                if !self.as_source {
+                    self.suggested_steps.push(id);
+                }
             }
             found
         };
@@ -432,6 +439,14 @@ impl Ctx<'_> {
             },
             |s| matches!(s, Symbol::Step(_)),
         )
+    }
+
+    /// The source of a route: a step or a trigger, which a "did you mean" does not make reached.
+    fn source(&mut self, name: &ast::Ident) -> Ref<NodeId> {
+        self.as_source = true;
+        let r = self.node(name);
+        self.as_source = false;
+        r
     }
 
     /// A reference that must name a step or a trigger (an end of a transition).
@@ -673,6 +688,7 @@ fn resolve_workflow(
         budget: &mut budget,
         suggested: Vec::new(),
         suggested_steps: Vec::new(),
+        as_source: false,
         not_suggested: None,
         broken,
     };
@@ -1094,10 +1110,15 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transitio
     let two: [Ref<NodeId>; 2];
     let many: Vec<Ref<NodeId>>;
     let refs: &[Ref<NodeId>] = if let [a, b] = flow.chain.as_slice() {
-        two = [ctx.node(a), ctx.node(b)];
+        two = [ctx.source(a), ctx.node(b)];
         &two
     } else {
-        many = flow.chain.iter().map(|n| ctx.node(n)).collect();
+        many = flow
+            .chain
+            .iter()
+            .enumerate()
+            .map(|(i, n)| if i == 0 { ctx.source(n) } else { ctx.node(n) })
+            .collect();
         &many
     };
     let mut guard = Some(resolve_guard(ctx, flow.guard.as_ref()));
@@ -1119,7 +1140,7 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transitio
 }
 
 fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<Transition>) {
-    let from = ctx.node(&handoff.from);
+    let from = ctx.source(&handoff.from);
     let to = ctx.node(&handoff.to);
     let mut rejected = false;
     if let Some(NodeId::Trigger(_)) = from.target {

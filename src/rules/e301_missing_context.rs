@@ -143,6 +143,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         sites.sort_by_key(|s| s.span);
         let first = &sites[0];
         let (n, side) = first.at;
+        // The other boundaries take a search of the graph: only for the diagnostics that get
+        // a full path, so that the check stays linear on huge broken inputs.
+        let searched = paths > 0;
         let missing = a.context.explain(wf, &a.graph, n, field, side, &mut paths);
         let name = a.field_name(field);
         let what = if first.condition {
@@ -156,7 +159,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         let mut d = match &missing {
             Some(m) => {
                 let (label, mut help) = a.explain_cause(field, m);
-                help.push_str(&a.other_boundaries(field, n, m));
+                if searched {
+                    help.push_str(&a.other_boundaries(field, n, m));
+                }
                 let d = Diagnostic::new(
                     &RULE,
                     format!(
