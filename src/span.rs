@@ -104,10 +104,7 @@ impl LineIndex {
 
     /// The line and column of a byte offset, clamped to the source.
     pub fn line_col(&self, source: &str, offset: usize) -> LineCol {
-        let mut offset = offset.min(source.len());
-        while !source.is_char_boundary(offset) {
-            offset -= 1;
-        }
+        let offset = char_floor(source, offset);
         let line = match self.starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
@@ -119,6 +116,15 @@ impl LineIndex {
             column,
         }
     }
+}
+
+/// The largest character boundary of `s` at or before `at` (at most its length).
+pub fn char_floor(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 #[cfg(test)]

@@ -783,6 +783,13 @@ impl<'w> Decided<'w> {
             .map(|found| found.map(|b| self.case(&b, true)))
     }
 
+    /// Whether a box holds every region of every axis.
+    fn constrains_none(&self, b: &CaseBox) -> bool {
+        self.space
+            .axes()
+            .all(|range| b.0[range.clone()] == self.space.full.0[range])
+    }
+
     /// One concrete case inside a box: a representative value per constrained axis. With
     /// `name_one`, a value of the first axis when the box constrains none (W501: any value is
     /// such a case; W505 says "in every case" instead).
@@ -806,15 +813,6 @@ impl<'w> Decided<'w> {
             ));
         }
         out
-    }
-}
-
-impl Decided<'_> {
-    /// Whether a box holds every region of every axis.
-    fn constrains_none(&self, b: &CaseBox) -> bool {
-        self.space
-            .axes()
-            .all(|range| b.0[range.clone()] == self.space.full.0[range])
     }
 }
 

@@ -389,10 +389,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     // error as a missing `:` after it. Point at the word, which is the mistake.
     if expected == ["`:`"] {
         let before = input[..pos.min(input.len())].trim_end();
-        let previous = before
-            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .next()
-            .unwrap_or("");
+        let previous = super::last_word(before);
         let start = before.len() - previous.len();
         if closest_keyword(previous, &["sensitive"]).is_some() {
             let span = Span::new(base + start, base + before.len());

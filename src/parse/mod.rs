@@ -25,7 +25,7 @@ use crate::ast::{
 };
 use crate::diagnostics::Diagnostic;
 use crate::rules::e001_syntax_error;
-use crate::span::Span;
+use crate::span::{char_floor, Span};
 use grammar::HandoffParser;
 
 /// The result of parsing: the tree that could be built, and the syntax errors.
@@ -105,19 +105,16 @@ fn declared_near(source: &str, at: usize) -> Option<&str> {
     }
     let before = source.get(line_start..at)?;
     let colon = before.rfind(':')?;
-    let name = before[..colon].trim_end();
-    name.rsplit(|c: char| !is_word(c))
-        .next()
+    Some(last_word(&before[..colon]))
         .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
 }
 
-/// The largest character boundary of `s` at or before `at`.
-fn char_floor(s: &str, at: usize) -> usize {
-    let mut at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
+/// The word (letters, digits, `_`) that `text` ends with, spaces after it aside; empty if none.
+fn last_word(text: &str) -> &str {
+    let text = text.trim_end();
+    text.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("")
 }
 
 /// Why pest was not given, or did not accept, a piece of text.

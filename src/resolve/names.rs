@@ -11,7 +11,7 @@
 
 use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::FxBuildHasher;
 
 #[derive(Clone)]
@@ -53,17 +53,20 @@ impl<'s, T: Copy> Names<'s, T> {
     /// Declares `name` with `value`; if it is declared already, returns what it was declared
     /// with and changes nothing.
     pub fn insert(&mut self, name: &'s str, value: T) -> Result<(), T> {
-        let h = hash(name);
         let entries = &self.entries;
-        if let Some(&i) = self.index.find(h, |&i| entries[i as usize].0 == name) {
-            return Err(entries[i as usize].1);
+        let next = entries.len() as u32;
+        match self.index.entry(
+            hash(name),
+            |&i| entries[i as usize].0 == name,
+            |&i| hash(entries[i as usize].0),
+        ) {
+            Entry::Occupied(found) => Err(entries[*found.get() as usize].1),
+            Entry::Vacant(slot) => {
+                slot.insert(next);
+                self.entries.push((name, value));
+                Ok(())
+            }
         }
-        let i = self.entries.len() as u32;
-        self.entries.push((name, value));
-        let entries = &self.entries;
-        self.index
-            .insert_unique(h, i, |&i| hash(entries[i as usize].0));
-        Ok(())
     }
 
     /// Every name with its value, in order of declaration.

@@ -81,7 +81,8 @@ pub fn handoff_from_trigger(name: &str, span: Span, decl: Span) -> Diagnostic {
     )
 }
 
-fn article(word: &str) -> &'static str {
+/// `a` or `an`, for the word that follows.
+pub(crate) fn article(word: &str) -> &'static str {
     match word.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
         _ => "a",

@@ -56,11 +56,7 @@ fn report(actors: &[Actor], r: &Ref<ActorId>, what: &str, help: &str, out: &mut 
             format!(
                 "{what} `{}` is {} `{}` actor, not a person",
                 actor.name.text,
-                if actor.kind.keyword().starts_with(['a', 'e', 'i', 'o', 'u']) {
-                    "an"
-                } else {
-                    "a"
-                },
+                super::e103_wrong_kind::article(actor.kind.keyword()),
                 actor.kind.keyword()
             ),
             r.span,

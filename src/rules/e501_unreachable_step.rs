@@ -74,7 +74,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     // So is a step that a "did you mean" suggested for a name that did not resolve: the
     // misspelt route was probably meant to lead there.
     for (i, step) in wf.steps.iter().enumerate() {
-        let n = a.graph.node(NodeId::Step(crate::ir::StepId(i as u32)));
+        let n = a.step_node(crate::ir::StepId(i as u32));
         if step.suggested && !reached[n.index()] {
             reached[n.index()] = true;
             queue.push_back(n);
