@@ -86,9 +86,7 @@ fn phrase(rule: Rule) -> Option<&'static str> {
             "a condition"
         }
         Rule::in_tail => "`in [ … ]`",
-        Rule::cmp_tail | Rule::cmp_op => {
-            "a comparison operator (`==`, `!=`, `<`, `<=`, `>` or `>=`)"
-        }
+        Rule::cmp_tail | Rule::cmp_op => COMPARISON,
         Rule::operand => "an operand (a field, number, string, duration, `true` or `false`)",
         Rule::ident_char | Rule::ident => "a name",
         Rule::reserved => "a reserved word",
@@ -302,6 +300,68 @@ fn closest_keyword<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, kw)| kw)
 }
 
+/// Operators of other languages and what this one writes for them, longest first, with the
+/// phrase (see [`phrase`]) that must be among the expected for the replacement to fit there.
+const FOREIGN_OPERATORS: &[(&str, &str, &str)] = &[
+    ("&&", "and", "`and`"),
+    ("||", "or", "`or`"),
+    ("=<", "<=", COMPARISON),
+    ("=>", ">=", COMPARISON),
+    ("<>", "!=", COMPARISON),
+    ("&", "and", "`and`"),
+    ("|", "or", "`or`"),
+    ("=", "==", COMPARISON),
+    ("!", "not", "`not`"),
+];
+
+/// The phrase for a comparison operator.
+const COMPARISON: &str = "a comparison operator (`==`, `!=`, `<`, `<=`, `>` or `>=`)";
+
+/// `a > 1 && b`, `a = 1`, `!a`: an operator of another language where this one expects its own
+/// gets a message about that operator alone, and the edit that writes this language's.
+fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> Option<Diagnostic> {
+    // `a <> 1` reads as `<` followed by a `>` where an operand was expected.
+    if input.get(pos..)?.starts_with('>')
+        && pos > 0
+        && input.get(pos - 1..pos) == Some("<")
+        && expected.iter().any(|e| e.starts_with("an operand"))
+    {
+        return foreign_operator(input, pos - 1, base, &[COMPARISON]);
+    }
+    let rest = input.get(pos..)?;
+    let &(op, ours, phrase) = FOREIGN_OPERATORS
+        .iter()
+        .find(|(op, _, _)| rest.starts_with(op))?;
+    // `!=` is this language's; `!` alone is the foreign one.
+    if op == "!" && rest.starts_with("!=") {
+        return None;
+    }
+    // `not` is expected where a condition starts, which its phrase says.
+    let fits = expected.contains(&phrase) || (ours == "not" && expected.contains(&"a condition"));
+    if !fits {
+        return None;
+    }
+    let span = Span::new(base + pos, base + pos + op.len());
+    let kind = if phrase == COMPARISON {
+        "a comparison operator"
+    } else {
+        phrase
+    };
+    Some(
+        e001_syntax_error::expected(
+            span,
+            kind,
+            &format!("`{op}`"),
+            format!("this language writes `{ours}` for `{op}`: replace `{op}` with `{ours}`"),
+        )
+        .with_fix(Fix::new(
+            format!("replace `{op}` with `{ours}`"),
+            vec![Edit::replace(span, ours)],
+            false,
+        )),
+    )
+}
+
 /// A string that opens at `pos` and is not closed on its line gets its own message: pest would
 /// only say that it expected a string where one begins.
 fn unterminated_string(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
@@ -405,6 +465,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
                 false,
             ));
         }
+    }
+    if let Some(d) = foreign_operator(input, pos, base, &expected) {
+        return d;
     }
     let (found, len) = found_at(input, pos);
     let span = Span::new(base + pos, base + pos + len);

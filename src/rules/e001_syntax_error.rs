@@ -37,7 +37,9 @@ workflow refunds {
 ```
 
 ## Fix
-Do what the message says at the place it points to: here, replace `titel` with `title`.
+Do what the message says at the place it points to: here, replace `titel` with `title`. A
+misspelt keyword, a word of another language for one (`if` for `when`, `string` for `text`) and
+an operator of another language (`&&` for `and`, `=` for `==`) come with that edit as a fix.
 "#,
     check: None,
 };
