@@ -362,6 +362,37 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
     )
 }
 
+/// `step café`: a letter outside ASCII in a word. The error is about the whole word, which is
+/// what must be renamed, not about the one character where the name stopped.
+fn non_ascii_name(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let rest = input.get(pos..)?;
+    let c = rest.chars().next()?;
+    if c.is_ascii() || !c.is_alphanumeric() {
+        return None;
+    }
+    let in_word = |c: char| c.is_alphanumeric() || c == '_';
+    let before = &input[..pos];
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| in_word(c))
+        .last()
+        .map_or(pos, |(i, _)| i);
+    let end = pos + rest.find(|c: char| !in_word(c)).unwrap_or(rest.len());
+    let word = truncate(&input[start..end]);
+    let span = Span::new(base + start, base + end);
+    Some(Diagnostic::new(
+        &e001_syntax_error::RULE,
+        format!("`{word}` is not a name: names are ASCII letters, digits and `_`"),
+        span,
+        format!("`{c}` is not an ASCII letter"),
+        format!(
+            "rename `{word}` with ASCII letters, digits and `_` only; a `title \"…\"` may hold \
+             any text"
+        ),
+    ))
+}
+
 /// A string that opens at `pos` and is not closed on its line gets its own message: pest would
 /// only say that it expected a string where one begins.
 fn unterminated_string(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
@@ -467,6 +498,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         }
     }
     if let Some(d) = foreign_operator(input, pos, base, &expected) {
+        return d;
+    }
+    if let Some(d) = non_ascii_name(input, pos, base) {
         return d;
     }
     let (found, len) = found_at(input, pos);
