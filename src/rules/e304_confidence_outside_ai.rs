@@ -56,7 +56,11 @@ fn confidence_spans<'a>(a: &'a Analysis<'_>, cond: CondRef) -> impl Iterator<Ite
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
-    let mut report = |span: Span, step: Option<StepId>, source: &str| {
+    // One diagnostic per condition: its first use of `confidence`, the others as labels.
+    let mut report = |spans: &mut dyn Iterator<Item = Span>, step: Option<StepId>, source: &str| {
+        let Some(span) = spans.next() else {
+            return;
+        };
         let (label, decl) = match step.and_then(|s| a.owner(s)) {
             Some(owner) if owner.kind == ActorKind::Ai => return,
             Some(owner) => (
@@ -94,13 +98,15 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if let Some((span, message)) = decl {
             d = d.with_label(span, message);
         }
+        for also in spans {
+            d = d.with_label(also, "`confidence` again in the same condition");
+        }
         out.push(d);
     };
     for (i, step) in wf.steps.iter().enumerate() {
         for k in 0..step.escalations.len() {
-            for span in confidence_spans(a, CondRef::Escalation(StepId(i as u32), k)) {
-                report(span, Some(StepId(i as u32)), &step.name.text);
-            }
+            let mut spans = confidence_spans(a, CondRef::Escalation(StepId(i as u32), k));
+            report(&mut spans, Some(StepId(i as u32)), &step.name.text);
         }
     }
     for (i, t) in wf.transitions.iter().enumerate() {
@@ -112,8 +118,6 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             NodeId::Step(s) => Some(s),
             NodeId::Trigger(_) => None,
         };
-        for span in confidence_spans(a, cond) {
-            report(span, step, wf.node_name(from));
-        }
+        report(&mut confidence_spans(a, cond), step, wf.node_name(from));
     }
 }
