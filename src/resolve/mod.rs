@@ -441,6 +441,15 @@ impl Ctx<'_> {
         )
     }
 
+    /// A step named by an item rejected as a repeat (E104): the item was meant to lead there,
+    /// so the step is not reported as unreachable (E501) as well. Nothing is reported about the
+    /// name itself.
+    fn named_by_dropped_item(&mut self, name: &ast::Ident) {
+        if let Some((Symbol::Step(id), _)) = self.scope.symbols.get(name.name) {
+            self.suggested_steps.push(id);
+        }
+    }
+
     /// The source of a route: a step or a trigger, which a "did you mean" does not make reached.
     fn source(&mut self, name: &ast::Ident) -> Ref<NodeId> {
         self.as_source = true;
@@ -923,6 +932,9 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                         first.span,
                         item.span,
                     ));
+                    if let StepItemKind::CompensableBy(name) = &item.kind {
+                        ctx.named_by_dropped_item(name);
+                    }
                     continue;
                 }
                 let kind = match &item.kind {
@@ -940,6 +952,9 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             }
             StepItemKind::Approve(approve) => {
                 if !once.first("approve by", item.span, ctx.diagnostics) {
+                    if let Some(name) = &approve.else_step {
+                        ctx.named_by_dropped_item(name);
+                    }
                     continue;
                 }
                 let mut approvers: Vec<Ref<ActorId>> = Vec::new();

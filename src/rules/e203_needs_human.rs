@@ -123,7 +123,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for t in &a.wf.transitions {
+    // A rejected transition (E102, E103) takes no further part: its fallback goes with it.
+    for t in a.wf.transitions.iter().filter(|t| !t.rejected) {
         if let Some(f) = &t.route().fallback {
             report(actors, f, "the fallback", &fallback_help, out);
         }

@@ -81,7 +81,8 @@ fn receivers(wf: &Workflow) -> Vec<Option<Span>> {
             }
         }
     }
-    for t in &wf.transitions {
+    // A rejected transition (E102, E103) takes no further part: its fallback goes with it.
+    for t in wf.transitions.iter().filter(|t| !t.rejected) {
         if let Some(f) = t.route().fallback {
             note(f.target, f.span);
         }
