@@ -633,3 +633,50 @@ fn without_fix_check_writes_nothing() {
     let after = std::fs::read_to_string(&files[0].0).expect("read back");
     assert_eq!(after, files[0].1);
 }
+
+#[test]
+fn a_file_that_is_not_utf8_gets_its_diagnostics_in_position_order_and_one_for_the_byte() {
+    let dir = scratch("not-utf8");
+    let broken = dir.join("order.handoff");
+    std::fs::write(
+        &broken,
+        b"workflow w {\n  stpe s { }\n  title \"caf\xe9\"\n}\n",
+    )
+    .expect("write");
+    let byte = dir.join("byte.handoff");
+    std::fs::write(&byte, b"workflow w\xff { }\n").expect("write");
+    let out = handoff(&[
+        "check",
+        "--format",
+        "json",
+        broken.to_str().expect("utf-8 path"),
+        byte.to_str().expect("utf-8 path"),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let found: Vec<(String, u64, String)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().unwrap_or_default();
+            (
+                file.rsplit('/').next().unwrap_or_default().to_string(),
+                d["span"]["start"].as_u64().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    // The misspelt `step` (offset 15) comes before the byte at offset 38; the byte that is not
+    // UTF-8 is one mistake, not also an "expected `{`".
+    let positions: Vec<(&str, u64)> = found.iter().map(|(f, s, _)| (f.as_str(), *s)).collect();
+    assert_eq!(
+        positions,
+        [
+            ("order.handoff", 15),
+            ("order.handoff", 38),
+            ("byte.handoff", 10)
+        ],
+        "{found:?}"
+    );
+    assert!(found[2].2.contains("not valid UTF-8"), "{found:?}");
+}

@@ -405,7 +405,11 @@ fn duration_text(x: f64) -> String {
     if x.fract() != 0.0 || x < 0.0 {
         return format!("{}s", real_text(x));
     }
-    let mut rest = x as u64;
+    seconds_text(x as u64)
+}
+
+/// A whole number of seconds as a duration literal, largest units first (`5400` is `1h30m`).
+pub(crate) fn seconds_text(mut rest: u64) -> String {
     if rest == 0 {
         return "0s".into();
     }

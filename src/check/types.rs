@@ -140,7 +140,9 @@ pub fn is_iso_datetime(s: &str) -> bool {
         || (zone.len() == 6
             && zone.as_bytes()[3] == b':'
             && zone[1..3].bytes().all(|c| c.is_ascii_digit())
-            && zone[4..].bytes().all(|c| c.is_ascii_digit()));
+            && zone[4..].bytes().all(|c| c.is_ascii_digit())
+            && &zone[1..3] < "24"
+            && &zone[4..] < "60");
     let (hms, fraction) = match clock.split_once('.') {
         Some((hms, f)) => (hms, Some(f)),
         None => (clock, None),

@@ -266,11 +266,15 @@ fn check_one(file: &files::Source, settings: &Settings, timings: &mut Timings) -
     let resolved_at = Instant::now();
     diagnostics.extend(handoff::check::check(&module, settings));
     let checked_at = Instant::now();
+    if let Some(d) = &file.decode_error {
+        // The first byte that is not UTF-8 reads as U+FFFD, which the parser rejects at the
+        // same place: that is the same mistake.
+        let at = d.span.start();
+        diagnostics.retain(|x| !(std::ptr::eq(x.rule, d.rule) && x.span.start() == at));
+        diagnostics.push(d.clone());
+    }
     handoff::diagnostics::sort(&mut diagnostics);
     handoff::suppress::apply(&file.text, &mut diagnostics);
-    if let Some(d) = &file.decode_error {
-        diagnostics.insert(0, d.clone());
-    }
     timings.parse += parsed_at - start;
     timings.resolve += resolved_at - parsed_at;
     timings.check += checked_at - resolved_at;

@@ -88,7 +88,9 @@ fn operand_text(a: &Analysis<'_>, v: &Value) -> String {
         ValueKind::Member(m) => format!("`{m}`"),
         ValueKind::Number(n) => format!("`{n}`"),
         ValueKind::String(s) => format!("`{s:?}`"),
-        ValueKind::Duration(_) => "a duration".to_string(),
+        ValueKind::Duration(secs) => {
+            format!("`{}`", crate::check::routing::seconds_text(*secs))
+        }
         ValueKind::Bool(b) => format!("`{b}`"),
         ValueKind::Confidence => "`confidence`".to_string(),
         ValueKind::Attempts => "`attempts`".to_string(),
