@@ -18,18 +18,35 @@ pub(super) fn resolve(ctx: &mut Ctx<'_>, expr: &ast::Expr) -> Cond {
         ExprKind::Compare(lhs, op, rhs) => {
             let lhs_enum = is_enum_field(ctx, lhs);
             let rhs_enum = !lhs_enum && is_enum_field(ctx, rhs);
+            // `teir == enterprise`: whether `enterprise` is a member depended on the misspelt
+            // field, so only one of two unknown names is reported: the one that looks like a
+            // misspelt field (the left one when both or neither do).
+            let (quiet_left, quiet_right) = if unknown_name(ctx, lhs) && unknown_name(ctx, rhs) {
+                let right_first = !near_a_field(ctx, lhs) && near_a_field(ctx, rhs);
+                (right_first, !right_first)
+            } else {
+                (false, false)
+            };
             // A misspelt operand is not "meant" to be the other one: `s == x` is not `s == s`.
             ctx.not_suggested = field_of(ctx, rhs);
-            let left = value(ctx, lhs, rhs_enum);
+            let left = value(ctx, lhs, rhs_enum || quiet_left);
             ctx.not_suggested = field_of(ctx, lhs);
-            let right = value(ctx, rhs, lhs_enum);
+            let right = value(ctx, rhs, lhs_enum || quiet_right);
             ctx.not_suggested = None;
             CondKind::Compare(left, *op, right)
         }
         ExprKind::In(lhs, items) => {
             let lhs_enum = is_enum_field(ctx, lhs);
+            // `kk in [lo, hi]` with `kk` unknown: the items may be members of what was meant.
+            let quiet = unknown_name(ctx, lhs);
             let lhs = value(ctx, lhs, false);
-            CondKind::In(lhs, items.iter().map(|i| value(ctx, i, lhs_enum)).collect())
+            CondKind::In(
+                lhs,
+                items
+                    .iter()
+                    .map(|i| value(ctx, i, lhs_enum || (quiet && unknown_name(ctx, i))))
+                    .collect(),
+            )
         }
     };
     Cond {
@@ -44,6 +61,20 @@ fn field_of(ctx: &Ctx<'_>, op: &ast::Operand) -> Option<FieldId> {
         OperandKind::Name(name) => ctx.field_ids.get(name),
         _ => None,
     }
+}
+
+/// Whether an operand is a name that names no field.
+fn unknown_name(ctx: &Ctx<'_>, op: &ast::Operand) -> bool {
+    matches!(op.kind, OperandKind::Name(name) if ctx.field_ids.get(name).is_none())
+}
+
+/// Whether a name is close to the name of a field (a "did you mean" would find one).
+fn near_a_field(ctx: &Ctx<'_>, op: &ast::Operand) -> bool {
+    let OperandKind::Name(name) = op.kind else {
+        return false;
+    };
+    super::suggest::closest_unique(name, ctx.fields.iter().map(|f| (f.name.text.as_str(), ())))
+        .is_some()
 }
 
 /// Whether an operand is a name of an enum-typed field.
