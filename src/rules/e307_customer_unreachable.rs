@@ -5,7 +5,7 @@ use crate::ast::PrimType;
 use crate::check::flow::{Side, PATH_BUDGET};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{NodeId, Type};
+use crate::ir::{NodeId, StepId, Type};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -23,8 +23,9 @@ in what the source step received plus what it provides (for a handoff), or in wh
 step received plus what it provides (for an escalation).
 
 The rule reports a `notify` sent where the field may be missing, naming a path on which it is
-and the boundary that dropped it, and a `customer` field of another type. A notice sent after a
-step that itself needs the field is not reported: E301 reports that step.
+and the boundary that dropped it, and a `customer` field of another type. A notice sent from a
+step that needs the field and lacks it, or from any step after one, is not reported: E301
+reports that step, with the boundary that dropped the field.
 
 ## Why it matters
 A notice that has no address to go to is never delivered: the customer who was promised a call
@@ -90,6 +91,29 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         );
         return;
     }
+    // The steps where E301 reports the field missing, and every step after them: a notice sent
+    // from one of them lacks the field for the reason that E301 gives, which names the boundary
+    // that dropped it, so it is not reported again (as E302 is not). Linear: each node once.
+    let mut after = vec![false; a.graph.g.node_count()];
+    let mut queue = Vec::new();
+    for (i, step) in wf.steps.iter().enumerate() {
+        let n = a.step_node(StepId(i as u32));
+        if a.graph.reached[n.index()]
+            && step.needs.iter().any(|r| r.target == Some(field))
+            && !a.context.may_have_in(n, field)
+        {
+            after[n.index()] = true;
+            queue.push(n);
+        }
+    }
+    while let Some(n) = queue.pop() {
+        for (_, next, _) in a.graph.routes_out(n) {
+            if !after[next.index()] {
+                after[next.index()] = true;
+                queue.push(next);
+            }
+        }
+    }
     let mut budget = PATH_BUDGET;
     for r in a.routes() {
         let Some(notify) = &r.route.notify else {
@@ -100,10 +124,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if !a.graph.reached[n.index()] || a.context.may_have_out(n, field) {
             continue;
         }
-        // A source step that needs the field and lacks it is E301, which names the boundary
-        // that dropped it: the notice after it is not reported again (as E302 is not).
-        let needs = &wf.step(source).needs;
-        if needs.iter().any(|r| r.target == Some(field)) {
+        if after[n.index()] {
             continue;
         }
         let what = r.what(a);
