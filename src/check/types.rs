@@ -91,6 +91,8 @@ pub enum Problem<'a> {
         member: &'a Value,
         name: &'a str,
         field: FieldId,
+        /// The other items of the `in [ … ]` list the member is in (empty for `==`, `!=`).
+        siblings: &'a [Value],
     },
     /// A bare operand used as a whole condition that is not a `bool`.
     NotBool { value: &'a Value },
@@ -215,11 +217,11 @@ pub fn problems<'a>(wf: &'a Workflow, cond: &'a Cond, out: &mut Vec<Problem<'a>>
             }
         }
         CondKind::Compare(a, op, b) => {
-            compare(wf, cond.span, a, b, Some(*op), out);
+            compare(wf, cond.span, a, b, Some(*op), &[], out);
         }
         CondKind::In(a, items) => {
             for item in items {
-                if compare(wf, cond.span, a, item, None, out) {
+                if compare(wf, cond.span, a, item, None, items, out) {
                     break;
                 }
             }
@@ -234,6 +236,7 @@ fn compare<'a>(
     a: &'a Value,
     b: &'a Value,
     op: Option<CmpOp>,
+    siblings: &'a [Value],
     out: &mut Vec<Problem<'a>>,
 ) -> bool {
     let (ta, tb) = (type_of(wf, a), type_of(wf, b));
@@ -245,6 +248,7 @@ fn compare<'a>(
                     member: member_side,
                     name: m,
                     field,
+                    siblings,
                 });
                 return true;
             }

@@ -79,6 +79,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         suggested_steps: Vec::new(),
         as_source: false,
         not_suggested: None,
+        listed: Vec::new(),
         broken: &broken,
     };
     let fallbacks: Vec<_> = kept
@@ -300,6 +301,9 @@ struct Ctx<'a> {
     /// A field that "did you mean" must not suggest: the other side of the comparison being
     /// resolved.
     not_suggested: Option<FieldId>,
+    /// The names of the list being resolved, sorted, when one of them is unknown: "did you
+    /// mean" does not offer a name the list holds already (the edit would list it twice).
+    listed: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -325,27 +329,31 @@ impl Ctx<'_> {
         let scope = self.scope;
         let suggestion = if kind == "field" {
             let (fields, avoid) = (self.fields, self.not_suggested.map(FieldId::index));
+            let listed = std::mem::take(&mut self.listed);
             let found = self.suggest(
                 name.name,
                 fields
                     .iter()
                     .enumerate()
-                    .filter(|&(i, _)| avoid != Some(i))
+                    .filter(|&(i, f)| avoid != Some(i) && !is_listed(&listed, &f.name.text))
                     .map(|(_, f)| (f.name.text.as_str(), f.name.span)),
             );
+            self.listed = listed;
             if let Some(id) = found.and_then(|(n, _, _)| self.field_ids.get(n)) {
                 self.suggested.push(id);
             }
             found
         } else {
+            let listed = std::mem::take(&mut self.listed);
             let found = self.suggest(
                 name.name,
                 scope
                     .symbols
                     .iter()
-                    .filter(|&(_, (s, _))| want(s))
+                    .filter(|&(n, (s, _))| want(s) && !is_listed(&listed, n))
                     .map(|(n, (_, span))| (n, span)),
             );
+            self.listed = listed;
             if let Some((Symbol::Step(id), _)) = found.and_then(|(n, _, _)| scope.symbols.get(n)) {
                 // Only a route meant to lead to the step stands for a way into it.
                 if !self.as_source {
@@ -497,6 +505,14 @@ impl Ctx<'_> {
     fn field_list(&mut self, names: &[ast::Ident], list: &str, out: &mut FieldList) {
         // Most lists are one item: sized exactly, the model keeps them without reallocating.
         out.refs.reserve_exact(names.len());
+        let (field_ids, fields) = (self.field_ids, self.fields);
+        if names.iter().any(|n| field_ids.get(n.name).is_none()) {
+            let earlier = out.refs.iter().filter_map(|r| r.target);
+            self.list_names(
+                names,
+                earlier.map(|id| fields[id.index()].name.text.as_str()),
+            );
+        }
         for name in names {
             let r = self.field(name);
             if let Some(id) = r.target {
@@ -509,7 +525,24 @@ impl Ctx<'_> {
             }
             out.push(r);
         }
+        self.listed.clear();
     }
+
+    /// Notes the names of a list (and `earlier`, what the list held before) for "did you mean"
+    /// when one of them is unknown (see [`Ctx::listed`]).
+    fn list_names<'n>(&mut self, names: &[ast::Ident], earlier: impl Iterator<Item = &'n str>) {
+        self.listed = names
+            .iter()
+            .map(|n| n.name.to_string())
+            .chain(earlier.map(str::to_string))
+            .collect();
+        self.listed.sort_unstable();
+    }
+}
+
+/// Whether `name` is among `listed` (sorted).
+fn is_listed(listed: &[String], name: &str) -> bool {
+    !listed.is_empty() && listed.binary_search_by(|l| l.as_str().cmp(name)).is_ok()
 }
 
 /// A list of fields being built from the items of one block, with what it already holds.
@@ -688,6 +721,8 @@ fn resolve_workflow(
         }
     }
 
+    // Where this workflow's diagnostics from resolution start (see `no_safe_duplicates`).
+    let first_diagnostic = diagnostics.len();
     let mut budget = SUGGESTION_BUDGET;
     let mut ctx = Ctx {
         scope: &scope,
@@ -699,6 +734,7 @@ fn resolve_workflow(
         suggested_steps: Vec::new(),
         as_source: false,
         not_suggested: None,
+        listed: Vec::new(),
         broken,
     };
 
@@ -785,7 +821,14 @@ fn resolve_workflow(
     let suggested = std::mem::take(&mut ctx.suggested);
     let suggested_steps = std::mem::take(&mut ctx.suggested_steps);
     drop(ctx);
-    reject_duplicate_links(&mut transitions, links, &triggers, &steps, diagnostics);
+    let links = reject_duplicate_links(&mut transitions, links, &triggers, &steps, diagnostics);
+    no_safe_duplicates(
+        &transitions,
+        &links,
+        trigger_count,
+        &scope,
+        &mut diagnostics[first_diagnostic..],
+    );
     for id in suggested_steps {
         steps[id.index()].suggested = true;
     }
@@ -959,6 +1002,14 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                 }
                 let mut approvers: Vec<Ref<ActorId>> = Vec::new();
                 let mut seen: HashMap<ActorId, Span> = HashMap::default();
+                let scope = ctx.scope;
+                if approve
+                    .approvers
+                    .iter()
+                    .any(|n| scope.symbols.get(n.name).is_none())
+                {
+                    ctx.list_names(&approve.approvers, std::iter::empty());
+                }
                 for name in &approve.approvers {
                     let r = ctx.actor(name);
                     if let Some(id) = r.target {
@@ -975,6 +1026,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     }
                     approvers.push(r);
                 }
+                ctx.listed.clear();
                 step.approval = Some(Box::new(Approval {
                     approvers,
                     within: approve.within,
@@ -1089,7 +1141,7 @@ fn reject_duplicate_links(
     triggers: &[Trigger],
     steps: &[Step],
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> Vec<(u64, u32)> {
     links.sort_unstable();
     let name = |n: NodeId| match n {
         NodeId::Trigger(t) => triggers[t.index()].name.text.as_str(),
@@ -1116,6 +1168,55 @@ fn reject_duplicate_links(
             first_span,
             span(t),
         ));
+    }
+    links
+}
+
+/// `flow a -> b` then `flow a -> bb`: the "did you mean `b`" of the misspelt target would
+/// declare `a -> b` twice (E102), so it is not a fix `check --fix` applies without asking.
+/// `links` are the sorted links of [`reject_duplicate_links`]; linear in the diagnostics plus
+/// the transitions whose target did not resolve.
+fn no_safe_duplicates(
+    transitions: &[Transition],
+    links: &[(u64, u32)],
+    triggers: u32,
+    scope: &Scope<'_>,
+    diagnostics: &mut [Diagnostic],
+) {
+    let unresolved: HashMap<Span, NodeId> = transitions
+        .iter()
+        .filter(|t| !t.rejected && t.to.target.is_none())
+        .filter_map(|t| Some((t.to.span, t.from.target?)))
+        .collect();
+    if unresolved.is_empty() {
+        return;
+    }
+    let node = |n: NodeId| -> u64 {
+        match n {
+            NodeId::Trigger(t) => u64::from(t.0),
+            NodeId::Step(s) => u64::from(triggers) + u64::from(s.0),
+        }
+    };
+    for d in diagnostics {
+        let Some(&from) = unresolved.get(&d.span) else {
+            continue;
+        };
+        let Some(fix) = d.fix.as_mut().filter(|f| f.safe) else {
+            continue;
+        };
+        let to = match fix
+            .edits
+            .first()
+            .and_then(|e| scope.symbols.get(&e.replacement))
+        {
+            Some((Symbol::Step(s), _)) => NodeId::Step(s),
+            Some((Symbol::Trigger(t), _)) => NodeId::Trigger(t),
+            _ => continue,
+        };
+        let key = (node(from) << 32) | node(to);
+        if links.binary_search_by(|&(k, _)| k.cmp(&key)).is_ok() {
+            fix.safe = false;
+        }
     }
 }
 

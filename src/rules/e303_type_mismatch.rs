@@ -126,14 +126,27 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
             member,
             name: m,
             field,
+            siblings,
         } => {
             let f = wf.field(*field);
             let members: Vec<&str> = match &f.ty {
                 Type::Enum(ms) => ms.iter().map(|n| n.text.as_str()).collect(),
                 _ => Vec::new(),
             };
-            let closest =
-                crate::resolve::suggest::closest_unique(m, members.iter().map(|c| (*c, ())));
+            // Not a member the `in` list holds already: the edit would list it twice.
+            let mut listed: Vec<&str> = siblings
+                .iter()
+                .filter_map(|v| match &v.kind {
+                    ValueKind::Member(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect();
+            listed.sort_unstable();
+            let listed = |c: &str| listed.binary_search(&c).is_ok();
+            let closest = crate::resolve::suggest::closest_unique(
+                m,
+                members.iter().filter(|c| !listed(c)).map(|c| (*c, ())),
+            );
             // The member is replaced by the closest one; safe when no other member is close.
             let fix = closest.map(|(c, (), unique)| {
                 Fix::new(

@@ -42,6 +42,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         let Some(approval) = &step.approval else {
             continue;
         };
+        // An approver that failed to resolve has its E101: what it stood for is not known.
+        if approval.approvers.iter().any(|r| r.target.is_none()) {
+            continue;
+        }
         let n = approval.approvers.len();
         if n < 2 {
             continue;
