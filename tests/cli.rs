@@ -680,3 +680,51 @@ fn a_file_that_is_not_utf8_gets_its_diagnostics_in_position_order_and_one_for_th
     );
     assert!(found[2].2.contains("not valid UTF-8"), "{found:?}");
 }
+
+#[test]
+fn long_names_give_file_names_the_file_system_accepts() {
+    let dir = scratch("long-names");
+    let (w, t, s) = ("w".repeat(250), "t".repeat(300), "s".repeat(300));
+    let source = format!(
+        "actor bot: system {{ can x.y }}\nactor lead: human {{ can approve  inbox email \"l@example.com\" }}\n\
+         workflow {w} {{\n  owner lead\n  context {{ a: text }}\n  trigger {t}: webhook \"/in\" {{ provides a }}\n\
+         step {s} {{ owner bot needs a action x.y reversible }}\n  flow {t} -> {s}\n}}\n"
+    );
+    let file = dir.join("long.handoff");
+    std::fs::write(&file, source).expect("write");
+    let file = file.to_str().expect("utf-8 path");
+    let check = handoff(&["check", "--deny-warnings", file]);
+    assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
+    for target in ["n8n", "make", "ir", "docs"] {
+        let out_dir = dir.join(target);
+        let out = handoff(&[
+            "build",
+            file,
+            "--target",
+            target,
+            "-o",
+            out_dir.to_str().expect("utf-8 path"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{target}: {}", stderr(&out));
+        let mut stack = vec![out_dir];
+        let mut files = 0;
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("listed") {
+                let path = entry.expect("entry").path();
+                let name = path.file_name().expect("a name").len();
+                assert!(
+                    name <= 255,
+                    "{target}: {} bytes in {}",
+                    name,
+                    path.display()
+                );
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 0, "{target} wrote nothing");
+    }
+}

@@ -679,11 +679,12 @@ fn build(
             let analysis = handoff::check::Analysis::new(wf, &config.settings);
             if matches!(target, Target::Make) {
                 match handoff::emit::make::emit(&analysis) {
-                    Ok(parts) => outputs.extend(
-                        parts
-                            .into_iter()
-                            .map(|p| (format!("{}/{}", wf.name.text, p.file), p.json)),
-                    ),
+                    Ok(parts) => outputs.extend(parts.into_iter().map(|p| {
+                        (
+                            format!("{}/{}", handoff::emit::file_stem(&wf.name.text), p.file),
+                            p.json,
+                        )
+                    })),
                     Err(problems) => {
                         eprintln!(
                             "error: the Make output of `{}` failed its own validation (a bug in handoff):",
@@ -699,7 +700,10 @@ fn build(
             }
             match handoff::emit::n8n::emit(&analysis, &options) {
                 Ok(output) => {
-                    outputs.push((format!("{}.json", wf.name.text), output.orchestration));
+                    outputs.push((
+                        format!("{}.json", handoff::emit::file_stem(&wf.name.text)),
+                        output.orchestration,
+                    ));
                     outputs.extend(output.intakes);
                     outputs.push(output.errors);
                     for imp in output.implementations {
@@ -828,7 +832,7 @@ fn doc(path: &Path, out: &Path, config: Option<&Path>) -> i32 {
             );
         }
         for wf in &c.module.workflows {
-            let file = format!("{}.md", wf.name.text);
+            let file = format!("{}.md", handoff::emit::file_stem(&wf.name.text));
             if pages.iter().any(|(f, _)| *f == file) {
                 eprintln!(
                     "error: two workflows are named `{}`; their pages would overwrite each other",
@@ -858,7 +862,10 @@ fn doc(path: &Path, out: &Path, config: Option<&Path>) -> i32 {
             );
             return CANNOT_RUN;
         }
-        let files: Vec<String> = entries.iter().map(|e| format!("{}.md", e.0)).collect();
+        let files: Vec<String> = entries
+            .iter()
+            .map(|e| format!("{}.md", handoff::emit::file_stem(&e.0)))
+            .collect();
         let index: Vec<docs::IndexEntry> = entries
             .iter()
             .zip(&files)
@@ -965,7 +972,7 @@ fn build_ir(
         let options = handoff::Options::new(source.display.clone());
         let compiled = handoff::Compilation::from_checked(&source.text, checked, &options);
         for doc in compiled.workflows {
-            let file = format!("{}.json", doc.workflow.name);
+            let file = format!("{}.json", handoff::emit::file_stem(&doc.workflow.name));
             index.workflows.push(IndexEntry {
                 workflow: doc.workflow.name.to_string(),
                 file: file.clone(),

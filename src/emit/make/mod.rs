@@ -100,7 +100,10 @@ pub fn emit(a: &Analysis<'_>) -> Result<Vec<Scenario>, Vec<String>> {
         push(
             &mut out,
             &mut problems,
-            format!("{number}-{}.json", escape::slug(&label)),
+            format!(
+                "{number}-{}.json",
+                crate::emit::file_stem(&escape::slug(&label))
+            ),
             &bp,
         );
     }

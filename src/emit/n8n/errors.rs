@@ -534,5 +534,8 @@ pub(super) fn emit(a: &Analysis<'_>, options: &Options) -> Result<(String, Strin
         settings["onError"] = json!("continueRegularOutput");
     }
     let text = b.finish()?;
-    Ok((format!("{}.errors.json", wf.name.text), text))
+    Ok((
+        format!("{}.errors.json", crate::emit::file_stem(&wf.name.text)),
+        text,
+    ))
 }

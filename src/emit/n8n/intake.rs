@@ -101,7 +101,11 @@ pub(super) fn emit(
     );
     let text = b.finish()?;
     Ok((
-        format!("{}.intake.{}.json", wf.name.text, t.name.text),
+        format!(
+            "{}.intake.{}.json",
+            crate::emit::file_stem(&wf.name.text),
+            crate::emit::file_stem(&t.name.text)
+        ),
         text,
     ))
 }
