@@ -728,3 +728,19 @@ fn long_names_give_file_names_the_file_system_accepts() {
         assert!(files > 0, "{target} wrote nothing");
     }
 }
+
+#[test]
+fn a_file_named_twice_is_checked_once() {
+    let out = handoff(&[
+        "check",
+        "tests/fixtures/rules/E101.handoff",
+        "./tests/fixtures/rules/E101.handoff",
+        "tests/fixtures/rules/../rules/E101.handoff",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.ends_with("checked 1 file: 9 errors, 0 warnings (3 fixable with `--fix`)\n"),
+        "{text}"
+    );
+}

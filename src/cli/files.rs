@@ -53,6 +53,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Unreadable>) {
             }),
         }
     }
+    // A file named twice, or named and found in a directory also named (`check a.handoff .`),
+    // is read once, where it first came: reporting it twice would double its findings.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|f| fs::canonicalize(&f.path).map_or(true, |p| seen.insert(p)));
     (found, unreadable)
 }
 
