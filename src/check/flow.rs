@@ -132,14 +132,19 @@ impl Provides {
         Provides { start, ids, all }
     }
 
-    /// The same, where a `provides` list with an unresolved name provides every field.
+    /// The same, where a `provides` list with an unresolved name provides every field, and so
+    /// does a step that lost an item to a syntax error (it may have been a `provides`).
     fn lenient(&self, wf: &Workflow) -> Self {
+        let unresolved = |refs: &[Ref<FieldId>]| refs.iter().any(|r| r.target.is_none());
         let all = wf
             .triggers
             .iter()
-            .map(|t| &t.provides)
-            .chain(wf.steps.iter().map(|s| &s.provides))
-            .map(|refs| refs.iter().any(|r| r.target.is_none()))
+            .map(|t| unresolved(&t.provides))
+            .chain(
+                wf.steps
+                    .iter()
+                    .map(|s| s.recovered || unresolved(&s.provides)),
+            )
             .collect();
         Provides {
             start: self.start.clone(),
@@ -190,11 +195,15 @@ fn fill_row(m: &mut BitMatrix, row: usize, refs: &[Ref<FieldId>]) {
     }
 }
 
-/// Whether a `provides` or a handoff's `carries` list holds a name that did not resolve.
+/// Whether a `provides` or a handoff's `carries` list holds a name that did not resolve, or a step
+/// lost an item to a syntax error.
 fn provides_or_carries_unresolved(wf: &Workflow) -> bool {
     let unresolved = |refs: &[Ref<FieldId>]| refs.iter().any(|r| r.target.is_none());
     wf.triggers.iter().any(|t| unresolved(&t.provides))
-        || wf.steps.iter().any(|s| unresolved(&s.provides))
+        || wf
+            .steps
+            .iter()
+            .any(|s| s.recovered || unresolved(&s.provides))
         || wf
             .transitions
             .iter()
