@@ -63,7 +63,7 @@ fn errors_exit_1_and_are_rendered() {
     assert!(text.contains("E101(undefined-name)"), "{text}");
     assert!(text.contains("did you mean `duty_manager`?"), "{text}");
     assert!(
-        text.ends_with("checked 1 file: 9 errors, 0 warnings (3 fixable with `--fix`)\n"),
+        text.ends_with("checked 1 file: 10 errors, 0 warnings (3 fixable with `--fix`)\n"),
         "{text}"
     );
 }
@@ -740,7 +740,7 @@ fn a_file_named_twice_is_checked_once() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(
-        text.ends_with("checked 1 file: 9 errors, 0 warnings (3 fixable with `--fix`)\n"),
+        text.ends_with("checked 1 file: 10 errors, 0 warnings (3 fixable with `--fix`)\n"),
         "{text}"
     );
 }

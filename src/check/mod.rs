@@ -488,12 +488,12 @@ impl<'a> Analysis<'a> {
 
     /// A person (a `human` or `team` actor of the workflow) to name in a help line, other than
     /// `except`: one that `can approve` first when `approver`; `ACTOR` when there is none.
-    pub fn some_person(&self, except: Option<&str>, approver: bool) -> &'a str {
+    pub fn some_person(&self, except: &[&str], approver: bool) -> &'a str {
         let people = || {
             self.wf
                 .actors
                 .iter()
-                .filter(|a| a.kind.is_person() && Some(a.name.text.as_str()) != except)
+                .filter(|a| a.kind.is_person() && !except.contains(&a.name.text.as_str()))
         };
         let can_approve = |x: &&crate::ir::Actor| x.can.iter().any(|c| c.name == "approve");
         approver

@@ -277,7 +277,15 @@ fn push_capability<'s>(
 /// Resolves the first `fallback` item of an actor declaration.
 fn actor_fallback(ctx: &mut Ctx<'_>, decl: &ActorDecl) -> Option<Ref<ActorId>> {
     decl.items.iter().find_map(|item| match &item.kind {
-        ActorItemKind::Fallback(name) => Some(ctx.actor(name)),
+        ActorItemKind::Fallback(name) => {
+            // "Did you mean" does not offer the actor itself: falling back to oneself is E204.
+            if ctx.scope.symbols.get(name.name).is_none() {
+                ctx.list_names(std::slice::from_ref(&decl.name), std::iter::empty());
+            }
+            let r = ctx.actor(name);
+            ctx.listed.clear();
+            Some(r)
+        }
         _ => None,
     })
 }

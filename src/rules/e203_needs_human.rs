@@ -44,7 +44,14 @@ Name a `human` or `team` actor: `approve by finance_lead`, `escalate to support 
 };
 
 /// Reports an `ai` or `system` actor named where a person must act.
-fn report(actors: &[Actor], r: &Ref<ActorId>, what: &str, help: &str, out: &mut Vec<Diagnostic>) {
+/// `help` is built only when there is something to report.
+fn report(
+    actors: &[Actor],
+    r: &Ref<ActorId>,
+    what: &str,
+    help: impl FnOnce() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(id) = r.target else { return };
     let actor = &actors[id.index()];
     if actor.kind.is_person() {
@@ -61,7 +68,7 @@ fn report(actors: &[Actor], r: &Ref<ActorId>, what: &str, help: &str, out: &mut 
             ),
             r.span,
             format!("`{}` cannot stand in for a person here", actor.name.text),
-            help.to_string(),
+            help(),
         )
         .with_label(
             actor.name.span,
@@ -80,53 +87,72 @@ const FALLBACK_HELP: &str = "name a `human` or `team` actor as the fallback";
 pub fn check_actors(actors: &[Actor], out: &mut Vec<Diagnostic>) {
     for actor in actors {
         if let Some(f) = &actor.fallback {
-            report(actors, f, "the fallback", FALLBACK_HELP, out);
+            report(actors, f, "the fallback", || FALLBACK_HELP.to_string(), out);
         }
     }
 }
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
-    let actors = &a.wf.actors;
-    // The help names a person of the workflow when there is one.
-    let such_as = |approver: bool| match a.some_person(None, approver) {
+    let wf = a.wf;
+    let actors = &wf.actors;
+    // The help names a person of the workflow when there is one, other than those the edit
+    // must not name (the actor itself, the receiver, the approvers listed already), which would
+    // make another mistake (E204, E104) or change nothing.
+    let such_as = |approver: bool, except: &[&str]| match a.some_person(except, approver) {
         "ACTOR" => String::new(),
         name => format!(", such as `{name}`"),
     };
-    let fallback_help = format!("{FALLBACK_HELP}{}", such_as(false));
-    let approver_help = format!(
-        "name a `human` or `team` actor in `approve by`{}",
-        such_as(true)
-    );
-    let escalation_help = format!("escalate to a `human` or `team` actor{}", such_as(false));
+    let name = |r: &Ref<ActorId>| {
+        r.target
+            .map_or("", |id| actors[id.index()].name.text.as_str())
+    };
+    let fallback_help = |except: &[&str]| format!("{FALLBACK_HELP}{}", such_as(false, except));
     // Top-level actors are checked once for the file (`check_actors`).
     for actor in actors.iter().filter(|x| !x.top_level) {
         if let Some(f) = &actor.fallback {
-            report(actors, f, "the fallback", &fallback_help, out);
+            let help = || fallback_help(&[actor.name.text.as_str()]);
+            report(actors, f, "the fallback", help, out);
         }
     }
-    for step in &a.wf.steps {
+    for (i, step) in wf.steps.iter().enumerate() {
+        let owner = a
+            .owner(crate::ir::StepId(i as u32))
+            .map_or("", |o| o.name.text.as_str());
         if let Some(approval) = &step.approval {
             for r in &approval.approvers {
-                report(actors, r, "the approver", &approver_help, out);
+                let help = || {
+                    let listed: Vec<&str> = approval.approvers.iter().map(name).collect();
+                    format!(
+                        "name a `human` or `team` actor in `approve by`{}",
+                        such_as(true, &listed)
+                    )
+                };
+                report(actors, r, "the approver", help, out);
             }
         }
         for esc in &step.escalations {
-            report(
-                actors,
-                &esc.target,
-                "the escalation target",
-                &escalation_help,
-                out,
-            );
+            let help = || {
+                format!(
+                    "escalate to a `human` or `team` actor{}",
+                    such_as(false, &[owner])
+                )
+            };
+            report(actors, &esc.target, "the escalation target", help, out);
             if let Some(f) = &esc.route.fallback {
-                report(actors, f, "the fallback", &fallback_help, out);
+                let help = || fallback_help(&[name(&esc.target)]);
+                report(actors, f, "the fallback", help, out);
             }
         }
     }
     // A rejected transition (E102, E103) takes no further part: its fallback goes with it.
-    for t in a.wf.transitions.iter().filter(|t| !t.rejected) {
+    for t in wf.transitions.iter().filter(|t| !t.rejected) {
         if let Some(f) = &t.route().fallback {
-            report(actors, f, "the fallback", &fallback_help, out);
+            let receiver = match t.to.target {
+                Some(crate::ir::NodeId::Step(s)) => a.owner(s).map_or("", |o| o.name.text.as_str()),
+                _ => "",
+            };
+            let help = || fallback_help(&[receiver]);
+            report(actors, f, "the fallback", help, out);
         }
     }
 }

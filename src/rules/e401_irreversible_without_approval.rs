@@ -67,7 +67,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 format!("`{}` cannot be undone", step.name.text),
                 format!(
                     "add `approve by {}` (a `human` or `team` actor) to step `{}`",
-                    a.some_person(None, true),
+                    a.some_person(&[], true),
                     step.name.text
                 ),
             )

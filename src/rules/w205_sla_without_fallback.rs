@@ -57,7 +57,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             "the breach of this SLA reaches nobody",
             format!(
                 "add `fallback {}` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
-                a.some_person(Some(&receiver.name.text), false),
+                a.some_person(&[&receiver.name.text], false),
                 r.what(a),
                 receiver.name.text
             ),
