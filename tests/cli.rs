@@ -744,3 +744,48 @@ fn a_file_named_twice_is_checked_once() {
         "{text}"
     );
 }
+
+#[test]
+fn an_unreadable_path_is_in_sarif_and_github_output_too() {
+    let sarif = handoff(&[
+        "check",
+        "--format",
+        "sarif",
+        "examples",
+        "no/such/path.handoff",
+    ]);
+    assert_eq!(sarif.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("one SARIF log");
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{invocation}");
+    let note = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(note["descriptor"]["id"], "unreadable-path", "{note}");
+    assert!(
+        note["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("no/such/path.handoff")),
+        "{note}"
+    );
+    let github = handoff(&["check", "--format", "github", "no/such/path.handoff"]);
+    assert_eq!(github.status.code(), Some(2));
+    assert!(
+        stdout(&github).starts_with("::error file=no/such/path.handoff,title=unreadable-path::"),
+        "{}",
+        stdout(&github)
+    );
+}
+
+#[test]
+fn deny_warnings_says_why_a_run_without_errors_fails() {
+    let out = handoff(&[
+        "check",
+        "--deny-warnings",
+        "tests/fixtures/rules/W401.handoff",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).ends_with("warnings fail the run: `--deny-warnings` is given\n"),
+        "{}",
+        stdout(&out)
+    );
+}

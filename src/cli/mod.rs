@@ -508,15 +508,25 @@ fn check(
             diagnostics::render_json_with_unreadable(&reports, sources.len(), &unreadable)
         }
         Format::Sarif | Format::Github => {
-            // Both are read by machines from stdout; what could not be read goes to stderr,
-            // and the exit code (2) says the run is incomplete.
+            // Both are read by machines from stdout: what could not be read is in the output
+            // too (a failed invocation in SARIF, `::error` lines for GitHub), and on stderr;
+            // the exit code (2) says the run is incomplete.
             for u in &unreadable {
                 eprintln!("error: cannot read `{}`: {}", u.path, u.error);
             }
+            let unreadable: Vec<diagnostics::Unreadable<'_>> = unreadable
+                .iter()
+                .map(|u| diagnostics::Unreadable {
+                    path: &u.path,
+                    error: &u.error,
+                })
+                .collect();
             if matches!(format, Format::Sarif) {
-                diagnostics::render_sarif(&reports)
+                diagnostics::render_sarif_with_unreadable(&reports, &unreadable)
             } else {
-                diagnostics::render_github(&reports)
+                let mut out = diagnostics::render_github(&reports);
+                out.push_str(&diagnostics::render_github_unreadable(&unreadable));
+                out
             }
         }
         Format::Human => {
@@ -529,6 +539,9 @@ fn check(
                     .filter(|d| d.fix.as_ref().is_some_and(|f| f.safe))
                     .count();
                 out.push_str(&summary(sources.len(), errors, warnings, fixable));
+                if deny_warnings && errors == 0 && warnings > 0 {
+                    out.push_str("warnings fail the run: `--deny-warnings` is given\n");
+                }
             }
             out
         }

@@ -99,25 +99,48 @@ pub fn render_sarif_failure(
         });
     }
     for u in unreadable {
-        notifications.push(Notification {
-            descriptor: Descriptor { id: CONFIG_CODE },
-            level: "error",
-            message: sarif::plain(&format!("cannot read `{}`: {}", u.path, u.error)),
-            locations: vec![NotificationLocation {
-                physical_location: NotificationPlace {
-                    artifact_location: sarif::artifact(u.path),
-                    region: None,
-                },
-            }],
-        });
+        notifications.push(unreadable_notification(u));
     }
     sarif::render_log(
         Vec::new(),
         Some(Invocation {
             execution_successful: false,
             tool_configuration_notifications: notifications,
+            tool_execution_notifications: Vec::new(),
         }),
     )
+}
+
+/// What names a path that could not be read, in SARIF notifications and GitHub titles.
+const UNREADABLE: &str = "unreadable-path";
+
+/// The notification of a path that could not be read.
+pub(super) fn unreadable_notification(u: &Unreadable<'_>) -> Notification {
+    Notification {
+        descriptor: Descriptor { id: UNREADABLE },
+        level: "error",
+        message: sarif::plain(&format!("cannot read `{}`: {}", u.path, u.error)),
+        locations: vec![NotificationLocation {
+            physical_location: NotificationPlace {
+                artifact_location: sarif::artifact(u.path),
+                region: None,
+            },
+        }],
+    }
+}
+
+/// `::error` lines for the paths that could not be read, after the annotations of a run.
+pub fn render_github_unreadable(unreadable: &[Unreadable<'_>]) -> String {
+    let title = UNREADABLE;
+    let mut out = String::new();
+    for u in unreadable {
+        out.push_str(&format!(
+            "::error file={},title={title}::{}\n",
+            escape_property(u.path),
+            escape_data(&format!("cannot read `{}`: {}", u.path, u.error)),
+        ));
+    }
+    out
 }
 
 /// One `::error` workflow command per mistake, on the configuration's lines.
@@ -142,12 +165,6 @@ pub fn render_github_failure(
             escape_data(&message),
         ));
     }
-    for u in unreadable {
-        out.push_str(&format!(
-            "::error file={},title={title}::{}\n",
-            escape_property(u.path),
-            escape_data(&format!("cannot read `{}`: {}", u.path, u.error)),
-        ));
-    }
+    out.push_str(&render_github_unreadable(unreadable));
     out
 }

@@ -10,12 +10,12 @@ mod render;
 mod sarif;
 
 pub use failure::{
-    render_github_failure, render_json_failure, render_sarif_failure, ConfigMistake, CONFIG_CODE,
-    CONFIG_NAME,
+    render_github_failure, render_github_unreadable, render_json_failure, render_sarif_failure,
+    ConfigMistake, CONFIG_CODE, CONFIG_NAME,
 };
 pub use github::{escape_data, escape_property, render_github};
 pub use render::{render_human, render_json, render_json_with_unreadable, FileReport, Unreadable};
-pub use sarif::{render_sarif, rule_uri, INFORMATION_URI, RULES_URI};
+pub use sarif::{render_sarif, render_sarif_with_unreadable, rule_uri, INFORMATION_URI, RULES_URI};
 
 use crate::rules::Rule;
 use crate::span::Span;

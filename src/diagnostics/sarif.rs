@@ -133,12 +133,16 @@ struct InsertedContent {
     text: String,
 }
 
-/// An invocation of the tool: only written when the run failed before checking anything.
+/// An invocation of the tool: only written when the run failed, before checking anything (a
+/// configuration mistake) or in part (a path that could not be read).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Invocation {
     pub(super) execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) tool_configuration_notifications: Vec<Notification>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) tool_execution_notifications: Vec<Notification>,
 }
 
 #[derive(Serialize)]
@@ -307,6 +311,16 @@ fn fingerprint(code: &str, path: &str, text: &str, message: &str, occurrence: us
 
 /// Renders SARIF 2.1.0 for the diagnostics of `files`. Deterministic: same input, same bytes.
 pub fn render_sarif(files: &[FileReport<'_>]) -> String {
+    render_sarif_with_unreadable(files, &[])
+}
+
+/// The same, with the paths that could not be read: the log then has an invocation that did
+/// not succeed, with a notification per path, so that a code-scanning upload does not show the
+/// run as a clean scan.
+pub fn render_sarif_with_unreadable(
+    files: &[FileReport<'_>],
+    unreadable: &[super::Unreadable<'_>],
+) -> String {
     let mut results = Vec::new();
     for file in files {
         let index = LineIndex::new(file.source);
@@ -366,7 +380,15 @@ pub fn render_sarif(files: &[FileReport<'_>]) -> String {
             });
         }
     }
-    render_log(results, None)
+    let invocation = (!unreadable.is_empty()).then(|| Invocation {
+        execution_successful: false,
+        tool_configuration_notifications: Vec::new(),
+        tool_execution_notifications: unreadable
+            .iter()
+            .map(|u| super::failure::unreadable_notification(u))
+            .collect(),
+    });
+    render_log(results, invocation)
 }
 
 /// Where a span of a file is, as SARIF says it.

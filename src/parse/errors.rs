@@ -203,7 +203,7 @@ fn found_at(src: &str, pos: usize) -> (String, usize) {
         '\n' | '\r' => ("end of line".to_string(), 0),
         '\0' => ("a NUL byte".to_string(), 1),
         c if c.is_control() => (
-            format!("the control character U+{:04X}", c as u32),
+            format!("control character U+{:04X}", c as u32),
             c.len_utf8(),
         ),
         '-' if rest.starts_with("->") => ("`->`".to_string(), 2),

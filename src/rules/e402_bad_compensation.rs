@@ -87,7 +87,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     undo.name.text, step.name.text
                 ),
                 format!(
-                    "mark step `{}` `reversible`, or compensate with another step",
+                    "make `reversible` the reversibility class of step `{}` (in place of the one \
+                     it has, if any), or compensate with another step",
                     undo.name.text
                 ),
             )

@@ -58,15 +58,15 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let count = notices.len();
-    let which = if count == 1 {
-        "a `notify` message".to_string()
+    let (which, them) = if count == 1 {
+        ("a `notify` message".to_string(), "it")
     } else {
-        format!("{count} `notify` messages")
+        (format!("{count} `notify` messages"), "them")
     };
     let mut d = Diagnostic::new(
         &RULE,
         format!(
-            "workflow `{}` has {which} but no `customer` field to send them to",
+            "workflow `{}` has {which} but no `customer` field to send {them} to",
             wf.name.text
         ),
         first,

@@ -54,7 +54,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 step.name.span,
                 "no reversibility class",
                 format!(
-                    "add `reversible`, `irreversible` or `compensable by STEP` to step `{}`",
+                    "add `reversible`, `irreversible` (with `approve by` a person when the owner is \
+                     not one) or `compensable by STEP` to step `{}`",
                     step.name.text
                 ),
             )
