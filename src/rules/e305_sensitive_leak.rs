@@ -96,31 +96,78 @@ fn check_carries(
         let uncleared_receiver = receiver.filter(|r| !cleared(wf.actor(*r)));
         let uncleared_fallback =
             fallback.filter(|r| !cleared(wf.actor(*r)) && Some(*r) != receiver);
-        let (actor, how) = match (uncleared_receiver, uncleared_fallback) {
-            (Some(r), _) => (r, String::new()),
-            (None, Some(fb)) => (fb, " as the fallback past the SLA".to_string()),
+        // Each boundary that hands the field over is a mistake of its own (each needs its own
+        // edit); the steps of those actors are then not reported again for the field. The
+        // receiver and the fallback past the SLA of one boundary are one diagnostic, which
+        // names both, so that doing what its help says clears the boundary.
+        let d = match (uncleared_receiver, uncleared_fallback) {
+            (Some(r), fallback) => {
+                reported.insert((r.0, f));
+                let actor = wf.actor(r);
+                let d = leak(
+                    field,
+                    format!(
+                        "the sensitive field `{}` is carried to `{}`, and `{}` lacks `can sensitive`",
+                        field.name.text, actor.name.text, actor.name.text
+                    ),
+                    c.span,
+                    format!(
+                        "{what} gives `{}` to `{}` here",
+                        field.name.text, actor.name.text
+                    ),
+                    String::new(),
+                );
+                if let Some(fb) = fallback {
+                    reported.insert((fb.0, f));
+                    let fb = wf.actor(fb);
+                    let mut d = d.with_label(
+                        fb.name.span,
+                        format!(
+                            "`{}` receives it past the SLA and lacks `can sensitive` too",
+                            fb.name.text
+                        ),
+                    );
+                    d.message = format!(
+                            "the sensitive field `{}` is carried to `{}` and, past the SLA, to `{}`, and neither has `can sensitive`",
+                            field.name.text, actor.name.text, fb.name.text
+                        );
+                    d.help = format!(
+                            "remove `{}` from `carries` of {what}, or add `sensitive` to the `can` of `{}` and of `{}`",
+                            field.name.text, actor.name.text, fb.name.text
+                        );
+                    d
+                } else {
+                    let mut d = d;
+                    d.help = format!(
+                            "remove `{}` from `carries` of {what}, or add `sensitive` to the `can` of `{}`",
+                            field.name.text, actor.name.text
+                        );
+                    d
+                }
+            }
+            (None, Some(fb)) => {
+                reported.insert((fb.0, f));
+                let actor = wf.actor(fb);
+                leak(
+                    field,
+                    format!(
+                        "the sensitive field `{}` is carried to `{}` as the fallback past the SLA, and `{}` lacks `can sensitive`",
+                        field.name.text, actor.name.text, actor.name.text
+                    ),
+                    c.span,
+                    format!(
+                        "{what} gives `{}` to `{}` here",
+                        field.name.text, actor.name.text
+                    ),
+                    format!(
+                        "remove `{}` from `carries` of {what}, or add `sensitive` to the `can` of `{}`",
+                        field.name.text, actor.name.text
+                    ),
+                )
+            }
             (None, None) => continue,
         };
-        // Each boundary that hands the field over is a mistake of its own (each needs its own
-        // edit); the steps of that actor are then not reported again for the field.
-        reported.insert((actor.0, f));
-        let actor = wf.actor(actor);
-        out.push(leak(
-            field,
-            format!(
-                "the sensitive field `{}` is carried to `{}`{how}, and `{}` lacks `can sensitive`",
-                field.name.text, actor.name.text, actor.name.text
-            ),
-            c.span,
-            format!(
-                "{what} gives `{}` to `{}` here",
-                field.name.text, actor.name.text
-            ),
-            format!(
-                "remove `{}` from `carries` of {what}, or add `sensitive` to the `can` of `{}`",
-                field.name.text, actor.name.text
-            ),
-        ));
+        out.push(d);
     }
 }
 
