@@ -162,6 +162,21 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 if searched {
                     help.push_str(&a.other_boundaries(field, n, m));
                 }
+                // Bringing a `sensitive` field to an owner without clearance is E305: the help
+                // says so, so that doing what it says is the whole fix.
+                let uncleared = a
+                    .graph
+                    .step(n)
+                    .and_then(|s| a.owner(s))
+                    .filter(|o| !o.grants("sensitive"));
+                if let (false, true, Some(owner)) =
+                    (first.condition, wf.field(field).sensitive, uncleared)
+                {
+                    help.push_str(&format!(
+                        "; `{name}` is `sensitive`, so `{}` also needs `sensitive` in its `can`",
+                        owner.name.text
+                    ));
+                }
                 let d = Diagnostic::new(
                     &RULE,
                     format!(

@@ -92,6 +92,29 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 vec![add_to_carries(&esc.route, esc.span.end(), &field_names)],
                 !fields.iter().any(|f| a.wf.field(*f).sensitive),
             );
+            // Carrying a `sensitive` field to a target without clearance is E305: the help
+            // says so, so that doing what it says is the whole fix.
+            let sensitive: Vec<&str> = fields
+                .iter()
+                .filter(|f| a.wf.field(**f).sensitive)
+                .map(|f| a.field_name(*f))
+                .collect();
+            let uncleared = esc
+                .target
+                .target
+                .map(|t| a.wf.actor(t))
+                .filter(|t| !t.grants("sensitive"));
+            let help = match (sensitive.as_slice(), uncleared) {
+                ([], _) | (_, None) => help,
+                ([one], Some(t)) => format!(
+                    "{help}; `{one}` is `sensitive`, so `{}` also needs `sensitive` in its `can`",
+                    t.name.text
+                ),
+                (_, Some(t)) => format!(
+                    "{help}; some of them are `sensitive`, so `{}` also needs `sensitive` in its `can`",
+                    t.name.text
+                ),
+            };
             let mut d = Diagnostic::new(
                 &RULE,
                 format!(
