@@ -64,8 +64,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 x.name.text, y.name.text
             ),
             format!(
-                "declare `handoff {} -> {} {{ carries … }}` and list the fields that travel",
-                sf.name.text, st.name.text
+                "declare `handoff {} -> {}{} {{ carries … }}` and list the fields that travel",
+                sf.name.text,
+                st.name.text,
+                super::w204_handoff_same_owner::keep_guard(&t.guard)
             ),
         );
         for (step, owner) in [(sf, x), (st, y)] {

@@ -1,7 +1,10 @@
 //! E502 no-trigger: a workflow has no trigger.
 
+use rustc_hash::FxHashSet as HashSet;
+
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{ReversibilityKind, StepId};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -41,15 +44,51 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     if !wf.triggers.is_empty() || wf.rejected_trigger {
         return;
     }
-    let first = wf
+    // The step work should enter: the first that no route leads into (an `else` step or a
+    // compensating step is entered from its own step), else the first step. Linear.
+    let mut named = vec![false; wf.steps.len()];
+    for s in &wf.steps {
+        let else_step = s.approval.as_ref().and_then(|ap| ap.else_step);
+        let undo = match s.reversibility.map(|r| r.kind) {
+            Some(ReversibilityKind::CompensableBy(r)) => Some(r),
+            _ => None,
+        };
+        for id in [else_step, undo]
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.target)
+        {
+            named[id.index()] = true;
+        }
+    }
+    let first = (0..wf.steps.len())
+        .find(|&i| {
+            !named[i]
+                && a.graph
+                    .routes_in(a.step_node(StepId(i as u32)))
+                    .next()
+                    .is_none()
+        })
+        .or((!wf.steps.is_empty()).then_some(0))
+        .map_or("FIRST_STEP", |i| wf.steps[i].name.text.as_str());
+    // A trigger name that nothing in the workflow has taken.
+    let taken: HashSet<&str> = wf
         .steps
-        .first()
-        .map_or("FIRST_STEP", |s| s.name.text.as_str());
+        .iter()
+        .map(|s| s.name.text.as_str())
+        .chain(wf.actors.iter().map(|x| x.name.text.as_str()))
+        .collect();
+    let start = ["start", "begin", "intake", "entry"]
+        .into_iter()
+        .map(str::to_string)
+        .chain((1..=taken.len() + 1).map(|k| format!("start_{k}")))
+        .find(|n| !taken.contains(n.as_str()))
+        .unwrap_or_default();
     out.push(Diagnostic::new(
         &RULE,
         format!("workflow `{}` has no trigger", wf.name.text),
         wf.name.span,
         "no work can enter this workflow",
-        format!("add `trigger start: manual` (or a `webhook`, `schedule` or `form`) and `flow start -> {first}`"),
+        format!("add `trigger {start}: manual` (or a `webhook`, `schedule` or `form`) and `flow {start} -> {first}`"),
     ));
 }

@@ -60,9 +60,21 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             Analysis::head(t),
             "the owner does not change here",
             format!(
-                "write `flow {} -> {}`: the owner keeps the work and its context",
-                sf.name.text, st.name.text
+                "write `flow {} -> {}{}`: the owner keeps the work and its context",
+                sf.name.text,
+                st.name.text,
+                keep_guard(&t.guard)
             ),
         ));
+    }
+}
+
+/// What the help writes after the ends so that the rewritten route keeps its condition (`…`
+/// stands for the condition as written).
+pub(super) fn keep_guard(guard: &crate::ir::Guard) -> &'static str {
+    match guard {
+        crate::ir::Guard::Always => "",
+        crate::ir::Guard::When(_) => " when …",
+        crate::ir::Guard::Otherwise(_) => " otherwise",
     }
 }
