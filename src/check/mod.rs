@@ -487,18 +487,29 @@ impl<'a> Analysis<'a> {
     }
 
     /// A person (a `human` or `team` actor of the workflow) to name in a help line, other than
-    /// `except`: one that `can approve` first when `approver`; `ACTOR` when there is none.
+    /// `except`: one that `can approve` first when `approver`, one with an inbox (who is told
+    /// that work waits, W206) before one without; `ACTOR` when there is none.
     pub fn some_person(&self, except: &[&str], approver: bool) -> &'a str {
+        self.some_person_who(except, |x| !approver || x.grants("approve"))
+    }
+
+    /// The same, preferring a person for whom `wanted` holds (then one with an inbox).
+    pub fn some_person_who(
+        &self,
+        except: &[&str],
+        wanted: impl Fn(&crate::ir::Actor) -> bool,
+    ) -> &'a str {
         let people = || {
             self.wf
                 .actors
                 .iter()
                 .filter(|a| a.kind.is_person() && !except.contains(&a.name.text.as_str()))
         };
-        let can_approve = |x: &&crate::ir::Actor| x.can.iter().any(|c| c.name == "approve");
-        approver
-            .then(|| people().find(can_approve))
-            .flatten()
+        let told = |x: &&crate::ir::Actor| !x.inboxes.is_empty();
+        people()
+            .find(|x| wanted(x) && told(x))
+            .or_else(|| people().find(|x| wanted(x)))
+            .or_else(|| people().find(told))
             .or_else(|| people().next())
             .map_or("ACTOR", |a| a.name.text.as_str())
     }

@@ -50,6 +50,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if r.route.fallback.is_some() || receiver.fallback.is_some() {
             continue;
         }
+        let carries_sensitive = r
+            .route
+            .carries
+            .iter()
+            .any(|c| c.target.is_some_and(|f| a.wf.field(f).sensitive));
         out.push(Diagnostic::new(
             &RULE,
             format!("nobody takes over when the `sla` of {} runs out", r.what(a)),
@@ -57,7 +62,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             "the breach of this SLA reaches nobody",
             format!(
                 "add `fallback {}` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
-                a.some_person(&[&receiver.name.text], false),
+                // Past the SLA the fallback receives what the route carries: a `sensitive`
+                // field wants one cleared for it (else E305 after the edit).
+                a.some_person_who(&[&receiver.name.text], |x| {
+                    !carries_sensitive || x.grants("sensitive")
+                }),
                 r.what(a),
                 receiver.name.text
             ),
