@@ -75,14 +75,27 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // Suggest a summary that is already available at the source, if there is one.
+        // A `sensitive` one only if the receiver may see it (else E305 after the edit).
         let n = a.step_node(source);
-        let available = a
-            .context
-            .after_run(n)
-            .find(|f| is_summary(&wf.field(*f).ty))
-            .map(|f| a.field_name(f));
+        let cleared = receiver.grants("sensitive");
+        let summaries = || {
+            a.context
+                .after_run(n)
+                .filter(|f| is_summary(&wf.field(*f).ty))
+        };
+        let available = summaries()
+            .find(|f| cleared || !wf.field(*f).sensitive)
+            .map(|f| (a.field_name(f), ""))
+            .or_else(|| {
+                summaries().next().map(|f| {
+                    (
+                        a.field_name(f),
+                        " (it is `sensitive`: add `sensitive` to the `can` of the receiver too)",
+                    )
+                })
+            });
         let help = match available {
-            Some(name) => format!("add `{name}` to `carries` of {}", r.what(a)),
+            Some((name, clear)) => format!("add `{name}` to `carries` of {}{clear}", r.what(a)),
             None => format!(
                 "have step `{}` provide a `summary` field (for example `brief: summary`) and carry it",
                 wf.step(source).name.text
