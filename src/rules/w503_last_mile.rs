@@ -65,7 +65,42 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             .filter_map(|(_, p, _)| a.graph.step(p))
             .find(|p| a.owner_kind(*p) == Some(ActorKind::Ai));
         let Some(prev) = ai_before else { continue };
-        let ai = a.owner(prev).map_or("the AI", |o| o.name.text.as_str());
+        let ai_actor = a.owner(prev);
+        let ai = ai_actor.map_or("the AI", |o| o.name.text.as_str());
+        // What else the edit needs so that it gives no new diagnostic: the actions the AI may
+        // not do (E403) and a `flow` for a handoff that would join two steps of one owner (W204).
+        let mut also = Vec::new();
+        let missing: Vec<String> = step
+            .actions
+            .iter()
+            .filter(|c| ai_actor.is_some_and(|o| !o.grants(&c.name)))
+            .map(|c| format!("`{}`", c.name))
+            .collect();
+        if !missing.is_empty() {
+            also.push(format!("add {} to the `can` of `{ai}`", missing.join(", ")));
+        }
+        let handoff_in = a.graph.routes_in(n).any(|(_, p, kind)| {
+            a.graph.step(p) == Some(prev)
+                && matches!(
+                    kind,
+                    crate::check::graph::EdgeKind::Transition(
+                        _,
+                        crate::ir::TransitionKind::Handoff
+                    )
+                )
+        });
+        if handoff_in {
+            also.push(format!(
+                "write the handoff `{} -> {}` as a `flow`",
+                wf.step(prev).name.text,
+                step.name.text
+            ));
+        }
+        let also = if also.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", also.join(", "))
+        };
         out.push(
             Diagnostic::new(
                 &RULE,
@@ -77,7 +112,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 step.name.span,
                 "a manual relay at the end of the work",
                 format!(
-                    "let `{ai}` finish it (`owner {ai}` in step `{}`), or, if the person's action cannot be undone, declare the step `irreversible`",
+                    "let `{ai}` finish it (`owner {ai}` in step `{}`{also}), or, if the person's action cannot be undone, declare the step `irreversible`",
                     step.name.text
                 ),
             )
