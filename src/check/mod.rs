@@ -604,11 +604,9 @@ impl<'a> Analysis<'a> {
     /// handoffs and triggers its help does not name yet, as a clause to append to it, or
     /// nothing.
     pub fn other_boundaries(&self, field: FieldId, n: NodeIndex, missing: &Missing) -> String {
-        // The help for a loss on an `else` route provides the field after the route, which
-        // covers the paths through it differently: it is left as it is.
-        if matches!(missing.cause, Cause::ApprovalElse(_)) {
-            return String::new();
-        }
+        // The help for a loss on an `else` route provides the field before the approving step,
+        // which covers what triggers lack: only the handoffs that drop it are named then.
+        let on_else = matches!(missing.cause, Cause::ApprovalElse(_));
         let wf = self.wf;
         let f = self.field_name(field);
         let (handoffs, triggers) = self.context.boundaries(wf, &self.graph, n, field);
@@ -622,7 +620,7 @@ impl<'a> Analysis<'a> {
             .collect();
         let triggers: Vec<String> = triggers
             .iter()
-            .filter(|&&t| missing.cause != Cause::NotProvided(t))
+            .filter(|&&t| !on_else && missing.cause != Cause::NotProvided(t))
             .map(|&t| format!("`{}`", wf.trigger(t).name.text))
             .collect();
         // A long list helps nobody: the first few, and how many more.
