@@ -12,7 +12,7 @@ pub mod n8n;
 const FILE_STEM: usize = 100;
 
 /// A name as part of a file name. Names are identifiers, so their characters are safe; a long
-/// one is cut to its first [`FILE_STEM`] bytes followed by a hash of the whole name (distinct
+/// one is cut to its first 100 bytes followed by a hash of the whole name (distinct
 /// names stay distinct), because file systems refuse names over 255 bytes and an output file
 /// name may hold two names (`<workflow>.intake.<trigger>.json`).
 pub fn file_stem(name: &str) -> std::borrow::Cow<'_, str> {
