@@ -496,17 +496,16 @@ fn check(
     let all = || checked.iter().flat_map(|c| &c.diagnostics);
     let errors = all().filter(|d| d.severity == Severity::Error).count();
     let warnings = all().filter(|d| d.severity == Severity::Warning).count();
+    // What could not be read, as every machine-read format reports it.
+    let unread: Vec<diagnostics::Unreadable<'_>> = unreadable
+        .iter()
+        .map(|u| diagnostics::Unreadable {
+            path: &u.path,
+            error: &u.error,
+        })
+        .collect();
     let out = match format {
-        Format::Json => {
-            let unreadable: Vec<diagnostics::Unreadable<'_>> = unreadable
-                .iter()
-                .map(|u| diagnostics::Unreadable {
-                    path: &u.path,
-                    error: &u.error,
-                })
-                .collect();
-            diagnostics::render_json_with_unreadable(&reports, sources.len(), &unreadable)
-        }
+        Format::Json => diagnostics::render_json_with_unreadable(&reports, sources.len(), &unread),
         Format::Sarif | Format::Github => {
             // Both are read by machines from stdout: what could not be read is in the output
             // too (a failed invocation in SARIF, `::error` lines for GitHub), and on stderr;
@@ -514,18 +513,11 @@ fn check(
             for u in &unreadable {
                 eprintln!("error: cannot read `{}`: {}", u.path, u.error);
             }
-            let unreadable: Vec<diagnostics::Unreadable<'_>> = unreadable
-                .iter()
-                .map(|u| diagnostics::Unreadable {
-                    path: &u.path,
-                    error: &u.error,
-                })
-                .collect();
             if matches!(format, Format::Sarif) {
-                diagnostics::render_sarif_with_unreadable(&reports, &unreadable)
+                diagnostics::render_sarif_with_unreadable(&reports, &unread)
             } else {
                 let mut out = diagnostics::render_github(&reports);
-                out.push_str(&diagnostics::render_github_unreadable(&unreadable));
+                out.push_str(&diagnostics::render_github_unreadable(&unread));
                 out
             }
         }

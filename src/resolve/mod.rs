@@ -1122,17 +1122,23 @@ fn note_links(
     first: usize,
     triggers: u32,
 ) {
+    for (i, t) in transitions.iter().enumerate().skip(first) {
+        if let (false, Some(a), Some(b)) = (t.rejected, t.from.target, t.to.target) {
+            links.push((link_key(a, b, triggers), i as u32));
+        }
+    }
+}
+
+/// The key of a link `a -> b` among links sorted by their ends (`triggers` is the number of
+/// triggers: steps are numbered after them).
+fn link_key(a: NodeId, b: NodeId, triggers: u32) -> u64 {
     let node = |n: NodeId| -> u64 {
         match n {
             NodeId::Trigger(t) => u64::from(t.0),
             NodeId::Step(s) => u64::from(triggers) + u64::from(s.0),
         }
     };
-    for (i, t) in transitions.iter().enumerate().skip(first) {
-        if let (false, Some(a), Some(b)) = (t.rejected, t.from.target, t.to.target) {
-            links.push(((node(a) << 32) | node(b), i as u32));
-        }
-    }
+    (node(a) << 32) | node(b)
 }
 
 /// Reports E102 on every transition whose `from -> to` was declared before, and rejects it:
@@ -1199,12 +1205,6 @@ fn no_safe_duplicates(
     if unresolved.is_empty() {
         return;
     }
-    let node = |n: NodeId| -> u64 {
-        match n {
-            NodeId::Trigger(t) => u64::from(t.0),
-            NodeId::Step(s) => u64::from(triggers) + u64::from(s.0),
-        }
-    };
     for d in diagnostics {
         let Some(&from) = unresolved.get(&d.span) else {
             continue;
@@ -1221,7 +1221,7 @@ fn no_safe_duplicates(
             Some((Symbol::Trigger(t), _)) => NodeId::Trigger(t),
             _ => continue,
         };
-        let key = (node(from) << 32) | node(to);
+        let key = link_key(from, to, triggers);
         if links.binary_search_by(|&(k, _)| k.cmp(&key)).is_ok() {
             fix.safe = false;
         }

@@ -100,73 +100,50 @@ fn check_carries(
         // edit); the steps of those actors are then not reported again for the field. The
         // receiver and the fallback past the SLA of one boundary are one diagnostic, which
         // names both, so that doing what its help says clears the boundary.
-        let d = match (uncleared_receiver, uncleared_fallback) {
-            (Some(r), fallback) => {
-                reported.insert((r.0, f));
-                let actor = wf.actor(r);
-                let d = leak(
-                    field,
-                    format!(
-                        "the sensitive field `{}` is carried to `{}`, and `{}` lacks `can sensitive`",
-                        field.name.text, actor.name.text, actor.name.text
-                    ),
-                    c.span,
-                    format!(
-                        "{what} gives `{}` to `{}` here",
-                        field.name.text, actor.name.text
-                    ),
-                    String::new(),
-                );
-                if let Some(fb) = fallback {
-                    reported.insert((fb.0, f));
-                    let fb = wf.actor(fb);
-                    let mut d = d.with_label(
-                        fb.name.span,
-                        format!(
-                            "`{}` receives it past the SLA and lacks `can sensitive` too",
-                            fb.name.text
-                        ),
-                    );
-                    d.message = format!(
-                            "the sensitive field `{}` is carried to `{}` and, past the SLA, to `{}`, and neither has `can sensitive`",
-                            field.name.text, actor.name.text, fb.name.text
-                        );
-                    d.help = format!(
-                            "remove `{}` from `carries` of {what}, or add `sensitive` to the `can` of `{}` and of `{}`",
-                            field.name.text, actor.name.text, fb.name.text
-                        );
-                    d
-                } else {
-                    let mut d = d;
-                    d.help = format!(
-                            "remove `{}` from `carries` of {what}, or add `sensitive` to the `can` of `{}`",
-                            field.name.text, actor.name.text
-                        );
-                    d
-                }
-            }
-            (None, Some(fb)) => {
-                reported.insert((fb.0, f));
-                let actor = wf.actor(fb);
-                leak(
-                    field,
-                    format!(
-                        "the sensitive field `{}` is carried to `{}` as the fallback past the SLA, and `{}` lacks `can sensitive`",
-                        field.name.text, actor.name.text, actor.name.text
-                    ),
-                    c.span,
-                    format!(
-                        "{what} gives `{}` to `{}` here",
-                        field.name.text, actor.name.text
-                    ),
-                    format!(
-                        "remove `{}` from `carries` of {what}, or add `sensitive` to the `can` of `{}`",
-                        field.name.text, actor.name.text
-                    ),
-                )
-            }
+        let (to, how, also) = match (uncleared_receiver, uncleared_fallback) {
+            (Some(r), fallback) => (r, "", fallback),
+            (None, Some(fb)) => (fb, " as the fallback past the SLA", None),
             (None, None) => continue,
         };
+        reported.insert((to.0, f));
+        let (name, actor) = (&field.name.text, &wf.actor(to).name.text);
+        let also = also.map(|fb| {
+            reported.insert((fb.0, f));
+            wf.actor(fb)
+        });
+        let (message, whom) = match also {
+            Some(fb) => (
+                format!(
+                    "the sensitive field `{name}` is carried to `{actor}` and, past the SLA, to `{}`, and neither has `can sensitive`",
+                    fb.name.text
+                ),
+                format!("`{actor}` and of `{}`", fb.name.text),
+            ),
+            None => (
+                format!(
+                    "the sensitive field `{name}` is carried to `{actor}`{how}, and `{actor}` lacks `can sensitive`"
+                ),
+                format!("`{actor}`"),
+            ),
+        };
+        let mut d = leak(
+            field,
+            message,
+            c.span,
+            format!("{what} gives `{name}` to `{actor}` here"),
+            format!(
+                "remove `{name}` from `carries` of {what}, or add `sensitive` to the `can` of {whom}"
+            ),
+        );
+        if let Some(fb) = also {
+            d = d.with_label(
+                fb.name.span,
+                format!(
+                    "`{}` receives it past the SLA and lacks `can sensitive` too",
+                    fb.name.text
+                ),
+            );
+        }
         out.push(d);
     }
 }
