@@ -32,22 +32,33 @@ impl BitMatrix {
         let per_block = (BLOCK_WORDS / words.max(1)).max(1);
         let shift = usize::BITS - 1 - per_block.leading_zeros();
         let per_block = 1usize << shift;
+        // Each block is written once, with its final bits: zeroed memory filled afterwards
+        // was two passes over a matrix that can be tens of megabytes.
+        let full_row = if full {
+            Self::full_row(columns)
+        } else {
+            Vec::new()
+        };
         let blocks = (0..rows.div_ceil(per_block))
-            .map(|b| vec![0; (rows - b * per_block).min(per_block) * words])
+            .map(|b| {
+                let in_block = (rows - b * per_block).min(per_block);
+                if full {
+                    let mut block = Vec::with_capacity(in_block * words);
+                    for _ in 0..in_block {
+                        block.extend_from_slice(&full_row);
+                    }
+                    block
+                } else {
+                    vec![0; in_block * words]
+                }
+            })
             .collect();
-        let mut m = BitMatrix {
+        BitMatrix {
             columns,
             words,
             shift,
             blocks,
-        };
-        if full {
-            let row = Self::full_row(columns);
-            for r in 0..rows {
-                m.row_mut(r).copy_from_slice(&row);
-            }
         }
-        m
     }
 
     /// A row with every column set.
