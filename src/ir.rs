@@ -273,12 +273,14 @@ pub struct Trigger {
     pub span: Span,
 }
 
-/// A step.
+/// A step. What most steps of a large workflow lack (documentation, a title, actions, an
+/// approval, escalations, a reversibility class) is kept apart in [`StepExtra`], boxed, and
+/// read through the methods of the same names: a step of only an owner and its fields then
+/// takes 120 bytes rather than 280, which at 100,000 steps is 16 MB less for resolution to
+/// write and for the checks to read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     pub name: Name,
-    pub doc: Option<String>,
-    pub title: Option<Str>,
     /// The `owner` reference; `None` when the step has no `owner` item.
     pub owner: Option<Ref<ActorId>>,
     /// Whether an item of the step was dropped for a syntax error: the rules about a missing
@@ -289,13 +291,72 @@ pub struct Step {
     pub suggested: bool,
     pub needs: Vec<Ref<FieldId>>,
     pub provides: Vec<Ref<FieldId>>,
+    pub span: Span,
+    /// `None` when every part of it would be empty.
+    pub extra: Option<Box<StepExtra>>,
+}
+
+/// The parts of a [`Step`] that most steps lack.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepExtra {
+    pub doc: Option<String>,
+    pub title: Option<Str>,
     pub actions: Vec<Capability>,
     /// `uses "NAME"`: the implementation kept outside the workflow file.
     pub uses: Option<Str>,
     pub reversibility: Option<Reversibility>,
-    pub approval: Option<Box<Approval>>,
+    pub approval: Option<Approval>,
     pub escalations: Vec<Escalation>,
-    pub span: Span,
+}
+
+impl StepExtra {
+    /// Whether every part is empty.
+    pub fn is_empty(&self) -> bool {
+        self.doc.is_none()
+            && self.title.is_none()
+            && self.actions.is_empty()
+            && self.uses.is_none()
+            && self.reversibility.is_none()
+            && self.approval.is_none()
+            && self.escalations.is_empty()
+    }
+}
+
+impl Step {
+    /// The `///` documentation comment.
+    pub fn doc(&self) -> Option<&String> {
+        self.extra.as_ref()?.doc.as_ref()
+    }
+
+    /// `title "…"`.
+    pub fn title(&self) -> Option<&Str> {
+        self.extra.as_ref()?.title.as_ref()
+    }
+
+    /// The capabilities of its `action` items.
+    pub fn actions(&self) -> &[Capability] {
+        self.extra.as_ref().map_or(&[], |e| &e.actions)
+    }
+
+    /// `uses "NAME"`.
+    pub fn uses(&self) -> Option<&Str> {
+        self.extra.as_ref()?.uses.as_ref()
+    }
+
+    /// Its reversibility class, if declared.
+    pub fn reversibility(&self) -> Option<Reversibility> {
+        self.extra.as_ref()?.reversibility
+    }
+
+    /// `approve by …`.
+    pub fn approval(&self) -> Option<&Approval> {
+        self.extra.as_ref()?.approval.as_ref()
+    }
+
+    /// Its escalations, in order.
+    pub fn escalations(&self) -> &[Escalation] {
+        self.extra.as_ref().map_or(&[], |e| &e.escalations)
+    }
 }
 
 /// A step's reversibility class, with the span of the item that gives it.

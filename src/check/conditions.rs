@@ -65,7 +65,7 @@ impl Conditions {
             .transitions
             .iter()
             .any(|t| matches!(t.guard, Guard::When(_)));
-        if !has_guard && wf.steps.iter().all(|s| s.escalations.is_empty()) {
+        if !has_guard && wf.steps.iter().all(|s| s.escalations().is_empty()) {
             return Conditions::default();
         }
         let mut c = Conditions {
@@ -75,7 +75,7 @@ impl Conditions {
         let mut esc = 0u32;
         for step in &wf.steps {
             c.esc_start.push(esc);
-            esc += step.escalations.len() as u32;
+            esc += step.escalations().len() as u32;
         }
         c.esc_start.push(esc);
         let count = esc as usize + wf.transitions.len();
@@ -83,7 +83,7 @@ impl Conditions {
         c.sound = vec![true; count];
         let mut k = 0;
         for step in &wf.steps {
-            for e in &step.escalations {
+            for e in step.escalations() {
                 c.add(wf, k, &e.condition);
                 k += 1;
             }

@@ -78,7 +78,7 @@ impl Analysis<'_> {
         mark(wf.customer.and_then(|c| c.target));
         for step in &wf.steps {
             step.needs.iter().for_each(|r| mark(r.target));
-            for esc in &step.escalations {
+            for esc in step.escalations() {
                 esc.route.carries.iter().for_each(|r| mark(r.target));
                 for (f, _) in crate::rules::e301_missing_context::tested(&esc.condition) {
                     mark(Some(f));

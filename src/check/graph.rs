@@ -69,14 +69,15 @@ impl Graph {
         for (i, step) in wf.steps.iter().enumerate() {
             let from = NodeIndex::new(triggers + i);
             if let Some(target) = step
-                .approval
+                .approval()
                 .as_ref()
                 .and_then(|a| a.else_step)
                 .and_then(|r| r.target)
             {
                 g.add_edge(from, node(NodeId::Step(target)), EdgeKind::ApprovalElse);
             }
-            if let Some(ReversibilityKind::CompensableBy(r)) = step.reversibility.map(|r| r.kind) {
+            if let Some(ReversibilityKind::CompensableBy(r)) = step.reversibility().map(|r| r.kind)
+            {
                 if let Some(target) = r.target.filter(|t| t.index() != i) {
                     g.add_edge(from, node(NodeId::Step(target)), EdgeKind::Compensation);
                 }

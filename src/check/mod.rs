@@ -210,7 +210,7 @@ impl<'a> RoutingParts<'a> {
         }
         for (i, step) in wf.steps.iter().enumerate() {
             let else_failed = step
-                .approval
+                .approval()
                 .as_ref()
                 .and_then(|ap| ap.else_step)
                 .is_some_and(|r| r.target.is_none());
@@ -318,7 +318,7 @@ impl<'a> Analysis<'a> {
         let else_route = self
             .graph
             .step(n)
-            .and_then(|s| self.wf.step(s).approval.as_ref())
+            .and_then(|s| self.wf.step(s).approval())
             .is_some_and(|ap| ap.else_step.is_some());
         if self.transitions_out(n).is_empty() {
             return !else_route;
@@ -398,10 +398,10 @@ impl<'a> Analysis<'a> {
     pub fn escalation_what(&self, s: StepId, i: usize) -> String {
         let wf = self.wf;
         let step = wf.step(s);
-        let target_of = |k: usize| step.escalations[k].target.target;
+        let target_of = |k: usize| step.escalations()[k].target.target;
         let target = target_of(i).map_or("…", |x| wf.actor(x).name.text.as_str());
         // With several escalations of one step to the same actor, say which one.
-        let same: Vec<usize> = (0..step.escalations.len())
+        let same: Vec<usize> = (0..step.escalations().len())
             .filter(|&k| target_of(k) == target_of(i))
             .collect();
         if same.len() > 1 {
@@ -560,7 +560,7 @@ impl<'a> Analysis<'a> {
             }
             Cause::ApprovalElse(s) => {
                 let step = wf.step(s);
-                let target = step.approval.as_ref().and_then(|a| a.else_step);
+                let target = step.approval().and_then(|a| a.else_step);
                 let span = target.map_or(step.name.span, |r| r.span);
                 let else_name = target
                     .and_then(|r| r.target)
@@ -672,7 +672,7 @@ impl<'a> Analysis<'a> {
         };
         let mut routes = Vec::new();
         for (i, step) in wf.steps.iter().enumerate() {
-            for (k, esc) in step.escalations.iter().enumerate() {
+            for (k, esc) in step.escalations().iter().enumerate() {
                 routes.push(RouteRef {
                     source: Some(StepId(i as u32)),
                     receiver: esc.target.target.map(|a| wf.actor(a)),

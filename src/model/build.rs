@@ -284,18 +284,18 @@ impl Builder<'_, '_> {
     ) -> Step {
         Step {
             name: self.step_name(id),
-            title: s.title.as_ref().map(|t| t.value.clone()),
-            doc: s.doc.clone(),
+            title: s.title().map(|t| t.value.clone()),
+            doc: s.doc().cloned(),
             owner: self.actor_ref(s.owner).unwrap_or_default(),
             needs: self.fields(&s.needs),
             provides: self.fields(&s.provides),
-            actions: s.actions.iter().map(|c| c.name.clone()).collect(),
-            uses: s.uses.as_ref().map(|u| u.value.clone()),
-            implementation: s.uses.as_ref().map_or_else(
+            actions: s.actions().iter().map(|c| c.name.clone()).collect(),
+            uses: s.uses().map(|u| u.value.clone()),
+            implementation: s.uses().map_or_else(
                 || format!("{}.{}", self.wf.name.text, s.name.text),
                 |u| u.value.clone(),
             ),
-            reversibility: s.reversibility.map(|r| {
+            reversibility: s.reversibility().map(|r| {
                 let (kind, by) = match r.kind {
                     ReversibilityKind::Reversible => (super::ReversibilityKind::Reversible, None),
                     ReversibilityKind::Irreversible => {
@@ -312,7 +312,7 @@ impl Builder<'_, '_> {
                     span: self.spans.of(r.span),
                 }
             }),
-            approval: s.approval.as_deref().map(|ap| Approval {
+            approval: s.approval().map(|ap| Approval {
                 approvers: ap
                     .approvers
                     .iter()
@@ -470,7 +470,7 @@ impl Builder<'_, '_> {
         }
         for (i, s) in wf.steps.iter().enumerate() {
             let id = StepId(i as u32);
-            if let Some(ap) = s.approval.as_deref() {
+            if let Some(ap) = s.approval() {
                 if let Some(target) = ap.else_step.and_then(|r| r.target) {
                     out.push((
                         ap.span.start(),
@@ -488,7 +488,7 @@ impl Builder<'_, '_> {
                     ));
                 }
             }
-            for esc in &s.escalations {
+            for esc in s.escalations() {
                 let Some(target) = esc.target.target else {
                     continue;
                 };
@@ -514,7 +514,7 @@ impl Builder<'_, '_> {
                     },
                 ));
             }
-            if let Some(r) = s.reversibility {
+            if let Some(r) = s.reversibility() {
                 if let ReversibilityKind::CompensableBy(by) = r.kind {
                     if let Some(target) = by.target.filter(|t| *t != id) {
                         out.push((

@@ -25,8 +25,8 @@ use crate::ast::{
 use crate::diagnostics::Diagnostic;
 use crate::ir::{
     Actor, ActorId, Approval, Capability, Escalation, Field, FieldId, Guard, Inbox, Module, Name,
-    NodeId, Ref, Reversibility, ReversibilityKind, Route, Step, StepId, Transition, TransitionKind,
-    Trigger, TriggerId, TriggerKind, Type, Workflow,
+    NodeId, Ref, Reversibility, ReversibilityKind, Route, Step, StepExtra, StepId, Transition,
+    TransitionKind, Trigger, TriggerId, TriggerKind, Type, Workflow,
 };
 use crate::rules::{
     e101_undefined_name, e102_duplicate_definition, e103_wrong_kind, e104_duplicate_item,
@@ -914,19 +914,17 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             text: decl.name.name.to_string(),
             span: decl.name.span,
         },
-        doc: decl.doc.clone(),
-        title: None,
         owner: None,
         recovered: decl.recovered,
         suggested: false,
         needs: Vec::new(),
         provides: Vec::new(),
-        actions: Vec::new(),
-        uses: None,
-        reversibility: None,
-        approval: None,
-        escalations: Vec::new(),
         span: decl.span,
+        extra: None,
+    };
+    let mut extra = StepExtra {
+        doc: decl.doc.clone(),
+        ..StepExtra::default()
     };
     let mut needs = FieldList::default();
     let mut provides = FieldList::default();
@@ -935,7 +933,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
         match &item.kind {
             StepItemKind::Title(s) => {
                 if once.first("title", item.span, ctx.diagnostics) {
-                    step.title = Some(s.clone());
+                    extra.title = Some(s.clone());
                 }
             }
             StepItemKind::Owner(name) => {
@@ -954,13 +952,13 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             }
             StepItemKind::Uses(s) => {
                 if once.first("uses", item.span, ctx.diagnostics) {
-                    step.uses = Some(s.clone());
+                    extra.uses = Some(s.clone());
                 }
             }
             StepItemKind::Reversible
             | StepItemKind::Irreversible
             | StepItemKind::CompensableBy(_) => {
-                if let Some(first) = step.reversibility {
+                if let Some(first) = extra.reversibility {
                     ctx.diagnostics.push(e104_duplicate_item::two_reversibility(
                         decl.name.name,
                         first.span,
@@ -979,7 +977,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     }
                     _ => continue,
                 };
-                step.reversibility = Some(Reversibility {
+                extra.reversibility = Some(Reversibility {
                     kind,
                     span: item.span,
                 });
@@ -1018,12 +1016,12 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     approvers.push(r);
                 }
                 ctx.listed.clear();
-                step.approval = Some(Box::new(Approval {
+                extra.approval = Some(Approval {
                     approvers,
                     within: approve.within,
                     else_step: approve.else_step.as_ref().map(|s| ctx.step(s)),
                     span: item.span,
-                }));
+                });
             }
             StepItemKind::Escalate(esc) => {
                 let target = ctx.actor(&esc.target);
@@ -1032,7 +1030,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                 let block =
                     move || format!("the escalation of step `{step_name}` to `{target_name}`");
                 let route = resolve_route(ctx, &esc.body, esc.body_span, &block);
-                step.escalations.push(Escalation {
+                extra.escalations.push(Escalation {
                     target,
                     condition,
                     route,
@@ -1043,7 +1041,10 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
     }
     step.needs = needs.into_refs();
     step.provides = provides.into_refs();
-    step.actions = actions.caps;
+    extra.actions = actions.caps;
+    if !extra.is_empty() {
+        step.extra = Some(Box::new(extra));
+    }
     step
 }
 

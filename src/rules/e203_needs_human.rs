@@ -118,7 +118,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         let owner = a
             .owner(crate::ir::StepId(i as u32))
             .map_or("", |o| o.name.text.as_str());
-        if let Some(approval) = &step.approval {
+        if let Some(approval) = &step.approval() {
             for r in &approval.approvers {
                 let help = || {
                     let listed: Vec<&str> = approval.approvers.iter().map(name).collect();
@@ -130,7 +130,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 report(actors, r, "the approver", help, out);
             }
         }
-        for esc in &step.escalations {
+        for esc in step.escalations() {
             let help = || {
                 format!(
                     "escalate to a `human` or `team` actor{}",

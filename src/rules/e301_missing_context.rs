@@ -96,7 +96,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         // Escalation conditions are evaluated after the owner's attempt: `avail_in ∪ provides`.
-        for k in 0..step.escalations.len() {
+        for k in 0..step.escalations().len() {
             let cond = CondRef::Escalation(StepId(i as u32), k);
             for (f, span) in a.conditions.fields(cond) {
                 if !a.context.may_have_out(n, f) {

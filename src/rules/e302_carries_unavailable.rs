@@ -89,7 +89,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if !a.graph.reached[n.index()] {
             continue;
         }
-        for esc in &step.escalations {
+        for esc in step.escalations() {
             for c in &esc.route.carries {
                 let Some(f) = c.target else { continue };
                 if a.context.may_have_out(n, f)

@@ -54,7 +54,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     // are checked again here, for their diagnostics.
     let mut conditions: Vec<&Cond> = Vec::new();
     for (i, step) in wf.steps.iter().enumerate() {
-        for (k, e) in step.escalations.iter().enumerate() {
+        for (k, e) in step.escalations().iter().enumerate() {
             if !a
                 .conditions
                 .is_sound(CondRef::Escalation(StepId(i as u32), k))

@@ -104,7 +104,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         out.push(d);
     };
     for (i, step) in wf.steps.iter().enumerate() {
-        for k in 0..step.escalations.len() {
+        for k in 0..step.escalations().len() {
             let mut spans = confidence_spans(a, CondRef::Escalation(StepId(i as u32), k));
             report(&mut spans, Some(StepId(i as u32)), &step.name.text);
         }

@@ -243,7 +243,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 (t.route(), receiver, format!("the handoff `{}`", a.arrow(t)))
             }
             RouteOrigin::Escalation(s, i) => {
-                let esc = &wf.step(s).escalations[i];
+                let esc = &wf.step(s).escalations()[i];
                 (&esc.route, esc.target.target, r.what(a))
             }
         };
@@ -280,7 +280,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for step in &wf.steps {
-        let Some(approval) = &step.approval else {
+        let Some(approval) = &step.approval() else {
             continue;
         };
         for approver in &approval.approvers {

@@ -47,7 +47,7 @@ Add the missing fields to the escalation's `carries`: `carries question, history
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for (i, step) in a.wf.steps.iter().enumerate() {
         let n = a.step_node(StepId(i as u32));
-        for (k, esc) in step.escalations.iter().enumerate() {
+        for (k, esc) in step.escalations().iter().enumerate() {
             // A `carries` name that did not resolve (E101) may have been the missing field.
             if esc.route.carries.iter().any(|c| c.target.is_none()) {
                 continue;

@@ -44,10 +44,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if step.recovered {
             continue;
         }
-        let Some(rev) = step.reversibility else {
+        let Some(rev) = step.reversibility() else {
             continue;
         };
-        if rev.kind != ReversibilityKind::Irreversible || step.approval.is_some() {
+        if rev.kind != ReversibilityKind::Irreversible || step.approval().is_some() {
             continue;
         }
         let Some(owner) = a.owner(StepId(i as u32)) else {

@@ -40,7 +40,7 @@ Mark the compensating step `reversible` (and make it so), or name a different st
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
     for (i, step) in wf.steps.iter().enumerate() {
-        let Some(rev) = step.reversibility else {
+        let Some(rev) = step.reversibility() else {
             continue;
         };
         let ReversibilityKind::CompensableBy(r) = rev.kind else {
@@ -59,12 +59,12 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         let undo = wf.step(target);
         let is_reversible = undo
-            .reversibility
+            .reversibility()
             .is_some_and(|r| r.kind == ReversibilityKind::Reversible);
         if is_reversible {
             continue;
         }
-        let (span, message) = match undo.reversibility {
+        let (span, message) = match undo.reversibility() {
             Some(r) => (
                 r.span,
                 format!("`{}` is declared not reversible here", undo.name.text),

@@ -42,7 +42,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         let Some(owner) = a.owner(StepId(i as u32)) else {
             continue;
         };
-        for cap in &step.actions {
+        for cap in step.actions() {
             if owner.grants(&cap.name) {
                 continue;
             }

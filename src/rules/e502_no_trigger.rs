@@ -48,8 +48,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     // compensating step is entered from its own step), else the first step. Linear.
     let mut named = vec![false; wf.steps.len()];
     for s in &wf.steps {
-        let else_step = s.approval.as_ref().and_then(|ap| ap.else_step);
-        let undo = match s.reversibility.map(|r| r.kind) {
+        let else_step = s.approval().and_then(|ap| ap.else_step);
+        let undo = match s.reversibility().map(|r| r.kind) {
             Some(ReversibilityKind::CompensableBy(r)) => Some(r),
             _ => None,
         };

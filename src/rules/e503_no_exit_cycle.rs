@@ -66,7 +66,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for (i, step) in wf.steps.iter().enumerate() {
         let n = a.step_node(crate::ir::StepId(i as u32));
         let rejection_ends = step
-            .approval
+            .approval()
             .as_ref()
             .is_some_and(|ap| ap.else_step.is_none());
         if a.may_stop_at(n) || rejection_ends {

@@ -69,12 +69,12 @@ fn receivers(wf: &Workflow) -> Vec<Option<Span>> {
         if let Some(o) = step.owner {
             note(o.target, o.span);
         }
-        if let Some(ap) = &step.approval {
+        if let Some(ap) = &step.approval() {
             for r in &ap.approvers {
                 note(r.target, r.span);
             }
         }
-        for esc in &step.escalations {
+        for esc in step.escalations() {
             note(esc.target.target, esc.target.span);
             if let Some(f) = esc.route.fallback {
                 note(f.target, f.span);

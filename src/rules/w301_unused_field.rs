@@ -3,7 +3,7 @@
 use crate::check::conditions::Operand;
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{FieldId, Ref};
+use crate::ir::{FieldId, Ref, Step};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -64,7 +64,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for s in &wf.steps {
         mark(&s.provides, &mut provided);
         mark(&s.needs, &mut used);
-        for e in &s.escalations {
+        for e in s.escalations() {
             mark(&e.route.carries, &mut used);
         }
     }
@@ -84,7 +84,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         || wf
             .steps
             .iter()
-            .flat_map(|s| &s.escalations)
+            .flat_map(Step::escalations)
             .any(|e| e.route.notify.is_some());
     for (i, field) in wf.fields.iter().enumerate() {
         // A misspelt use that E101 suggested this field for was probably meant for it.

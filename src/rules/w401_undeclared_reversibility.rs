@@ -37,11 +37,11 @@ Declare it: `irreversible` (and add `approve by` if a machine owns it), `reversi
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for step in &a.wf.steps {
-        let Some(first) = step.actions.first() else {
+        let Some(first) = step.actions().first() else {
             continue;
         };
         // A step with a broken item (E001) may have written its class there.
-        if step.reversibility.is_some() || step.recovered {
+        if step.reversibility().is_some() || step.recovered {
             continue;
         }
         out.push(

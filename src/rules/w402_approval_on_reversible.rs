@@ -40,7 +40,7 @@ Remove the `approve by`, or mark the step `irreversible` if it really cannot be 
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for step in &a.wf.steps {
-        let (Some(rev), Some(approval)) = (step.reversibility, &step.approval) else {
+        let (Some(rev), Some(approval)) = (step.reversibility(), &step.approval()) else {
             continue;
         };
         if rev.kind != ReversibilityKind::Reversible {

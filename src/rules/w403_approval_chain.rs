@@ -39,7 +39,7 @@ cases to the more senior one.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for step in &a.wf.steps {
-        let Some(approval) = &step.approval else {
+        let Some(approval) = &step.approval() else {
             continue;
         };
         // An approver that failed to resolve has its E101: what it stood for is not known.

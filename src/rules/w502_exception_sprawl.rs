@@ -2,6 +2,7 @@
 
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::Step;
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -48,7 +49,7 @@ workflow into smaller ones.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
-    let escalations: Vec<_> = wf.steps.iter().flat_map(|s| &s.escalations).collect();
+    let escalations: Vec<_> = wf.steps.iter().flat_map(Step::escalations).collect();
     let limit = a.settings.exception_limit;
     if escalations.len() <= limit {
         return;

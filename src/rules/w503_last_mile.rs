@@ -49,7 +49,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for (i, step) in wf.steps.iter().enumerate() {
         let s = StepId(i as u32);
         let reversible = step
-            .reversibility
+            .reversibility()
             .is_some_and(|r| r.kind == ReversibilityKind::Reversible);
         if !reversible || !a.owner_kind(s).is_some_and(ActorKind::is_person) {
             continue;
@@ -71,7 +71,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         // not do (E403) and a `flow` for a handoff that would join two steps of one owner (W204).
         let mut also = Vec::new();
         let missing: Vec<String> = step
-            .actions
+            .actions()
             .iter()
             .filter(|c| ai_actor.is_some_and(|o| !o.grants(&c.name)))
             .map(|c| format!("`{}`", c.name))

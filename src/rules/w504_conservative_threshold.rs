@@ -76,7 +76,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if a.owner_kind(crate::ir::StepId(i as u32)) != Some(crate::ast::ActorKind::Ai) {
             continue;
         }
-        for esc in &step.escalations {
+        for esc in step.escalations() {
             let mut found = Vec::new();
             thresholds(&esc.condition, &mut found);
             for (x, inclusive, span) in found {

@@ -56,7 +56,7 @@ fn notes(a: &Analysis<'_>) -> String {
         note(code(&t.name.text), "trigger", &t.doc);
     }
     for s in &wf.steps {
-        note(code(&s.name.text), "step", &s.doc);
+        note(code(&s.name.text), "step", &s.doc().cloned());
     }
     for t in &wf.transitions {
         if let Some((from, to)) = t.ends() {

@@ -94,7 +94,7 @@ pub fn routes(a: &Analysis<'_>, source: &str) -> Vec<RouteRow> {
                     ("handoff", from, to, to_owner)
                 }
                 RouteOrigin::Escalation(s, i) => {
-                    let esc = &wf.step(s).escalations[i];
+                    let esc = &wf.step(s).escalations()[i];
                     let to = esc
                         .target
                         .target
@@ -270,12 +270,12 @@ pub fn actors(a: &Analysis<'_>) -> String {
         if let Some(o) = s.owner.and_then(|o| o.target) {
             owns[o.index()].push(&s.name.text);
         }
-        if let Some(ap) = &s.approval {
+        if let Some(ap) = &s.approval() {
             for x in ap.approvers.iter().filter_map(|r| r.target) {
                 approves[x.index()].push(&s.name.text);
             }
         }
-        for e in &s.escalations {
+        for e in s.escalations() {
             if let Some(x) = e.target.target {
                 escalated[x.index()].push(&s.name.text);
             }
@@ -331,7 +331,7 @@ pub fn actors(a: &Analysis<'_>) -> String {
 pub fn reversibility(a: &Analysis<'_>, source: &str) -> String {
     let wf = a.wf;
     let mut out = String::new();
-    for s in wf.steps.iter().filter(|s| !s.actions.is_empty()) {
+    for s in wf.steps.iter().filter(|s| !s.actions().is_empty()) {
         if out.is_empty() {
             out = header(&[
                 "Step",
@@ -341,7 +341,7 @@ pub fn reversibility(a: &Analysis<'_>, source: &str) -> String {
                 "Implementation",
             ]);
         }
-        let (class, guard) = match s.reversibility.map(|r| r.kind) {
+        let (class, guard) = match s.reversibility().map(|r| r.kind) {
             Some(ReversibilityKind::Reversible) => ("reversible", String::new()),
             Some(ReversibilityKind::Irreversible) => ("**irreversible**", String::new()),
             Some(ReversibilityKind::CompensableBy(r)) => (
@@ -353,7 +353,7 @@ pub fn reversibility(a: &Analysis<'_>, source: &str) -> String {
             None => ("undeclared", String::new()),
         };
         let mut chain = guard;
-        if let Some(ap) = &s.approval {
+        if let Some(ap) = &s.approval() {
             let approvers: Vec<String> = ap
                 .approvers
                 .iter()
@@ -371,13 +371,13 @@ pub fn reversibility(a: &Analysis<'_>, source: &str) -> String {
                 chain.push_str(&format!(", else {}", code(&wf.step(e).name.text)));
             }
         }
-        let implementation = match &s.uses {
+        let implementation = match &s.uses() {
             Some(u) => markdown(&u.value),
             None => code(&format!("{}.{}", wf.name.text, s.name.text)),
         };
         out.push_str(&row(&[
             code(&s.name.text),
-            codes(s.actions.iter().map(|c| c.name.as_str())),
+            codes(s.actions().iter().map(|c| c.name.as_str())),
             class.to_string(),
             or_none(chain),
             implementation,

@@ -164,17 +164,18 @@ pub fn build(a: &Analysis<'_>, source: &str) -> View {
             }),
         };
         let irreversible = matches!(
-            step.reversibility.map(|r| r.kind),
+            step.reversibility().map(|r| r.kind),
             Some(ReversibilityKind::Irreversible)
         );
         let mut lines = Vec::new();
-        if let Some(title) = &step.title {
+        if let Some(title) = &step.title() {
             lines.push(shorten(&title.value, LABEL_MAX));
         }
         lines.push(step.name.text.clone());
         if irreversible {
             lines.push(String::from("⚠ irreversible"));
-        } else if let Some(ReversibilityKind::CompensableBy(r)) = step.reversibility.map(|r| r.kind)
+        } else if let Some(ReversibilityKind::CompensableBy(r)) =
+            step.reversibility().map(|r| r.kind)
         {
             if let Some(c) = r.target {
                 lines.push(format!("↺ undone by {}", wf.step(c).name.text));
@@ -193,7 +194,7 @@ pub fn build(a: &Analysis<'_>, source: &str) -> View {
     // Approval gates: edges into an approved step go to its gate.
     let mut gate_of: Vec<Option<usize>> = vec![None; wf.steps.len()];
     for (i, step) in wf.steps.iter().enumerate() {
-        let Some(approval) = &step.approval else {
+        let Some(approval) = &step.approval() else {
             continue;
         };
         let approvers: Vec<&str> = approval
@@ -280,7 +281,7 @@ pub fn build(a: &Analysis<'_>, source: &str) -> View {
         });
     }
     for (i, step) in wf.steps.iter().enumerate() {
-        if let Some(ReversibilityKind::CompensableBy(r)) = step.reversibility.map(|r| r.kind) {
+        if let Some(ReversibilityKind::CompensableBy(r)) = step.reversibility().map(|r| r.kind) {
             if let Some(c) = r.target {
                 view.edges.push(Edge {
                     from: step_base + i,
@@ -290,7 +291,7 @@ pub fn build(a: &Analysis<'_>, source: &str) -> View {
                 });
             }
         }
-        for (k, esc) in step.escalations.iter().enumerate() {
+        for (k, esc) in step.escalations().iter().enumerate() {
             let Some(target) = esc.target.target else {
                 continue;
             };

@@ -456,7 +456,7 @@ impl<'a> Emitter<'a> {
                 let approvers = self
                     .wf
                     .step(s)
-                    .approval
+                    .approval()
                     .as_ref()
                     .map_or(0, |ap| ap.approvers.len());
                 if k + 1 < approvers {
@@ -512,7 +512,7 @@ impl<'a> Emitter<'a> {
                 let else_step = self
                     .wf
                     .step(s)
-                    .approval
+                    .approval()
                     .as_ref()
                     .and_then(|ap| ap.else_step)
                     .and_then(|r| r.target);
@@ -682,7 +682,7 @@ impl<'a> Emitter<'a> {
             ));
         }
         if matches!(
-            step.reversibility.map(|r| r.kind),
+            step.reversibility().map(|r| r.kind),
             Some(ReversibilityKind::CompensableBy(_))
         ) {
             at.undo.push(s);
@@ -706,7 +706,7 @@ impl<'a> Emitter<'a> {
             ],
         );
         let reversible = matches!(
-            self.wf.step(s).reversibility.map(|r| r.kind),
+            self.wf.step(s).reversibility().map(|r| r.kind),
             Some(ReversibilityKind::Reversible)
         );
         if reversible {
@@ -736,7 +736,7 @@ impl<'a> Emitter<'a> {
         let mut out = vec![error];
         for &done in at.undo.iter().rev() {
             let Some(ReversibilityKind::CompensableBy(r)) =
-                self.wf.step(done).reversibility.map(|r| r.kind)
+                self.wf.step(done).reversibility().map(|r| r.kind)
             else {
                 continue;
             };
@@ -809,7 +809,7 @@ impl<'a> Emitter<'a> {
         let approver = self
             .wf
             .step(s)
-            .approval
+            .approval()
             .as_ref()
             .and_then(|ap| ap.approvers.get(k))
             .and_then(|r| r.target)
@@ -836,7 +836,7 @@ impl<'a> Emitter<'a> {
     /// The name of a step's implementation: `uses`, else `WORKFLOW.STEP`.
     fn implementation(&self, s: StepId) -> String {
         let step = self.wf.step(s);
-        step.uses.as_ref().map_or_else(
+        step.uses().map_or_else(
             || format!("{}.{}", self.wf.name.text, step.name.text),
             |u| u.value.clone(),
         )
@@ -852,7 +852,7 @@ impl<'a> Emitter<'a> {
         depth: usize,
     ) {
         let step = self.wf.step(s);
-        if step.escalations.is_empty() {
+        if step.escalations().is_empty() {
             self.routes_out(NodeId::Step(s), result, flow, at, depth);
             return;
         }
@@ -868,7 +868,7 @@ impl<'a> Emitter<'a> {
         let mut negations = Vec::new();
         // The routes start one column right of the router, which takes `at.x`.
         let base = at.x + COLUMN;
-        for (i, esc) in step.escalations.iter().enumerate() {
+        for (i, esc) in step.escalations().iter().enumerate() {
             let mut r_at = at.branch(base, at.y + ROW * row(i));
             let mut r = Vec::new();
             let f = filter::dnf(&ops, &esc.condition, false).unwrap_or_else(|| {
@@ -1070,12 +1070,12 @@ impl<'a> Emitter<'a> {
         let fields: Vec<FieldId> = self.a.context.fields_in(self.a.step_node(to)).collect();
         let step = self.wf.step(to);
         if step
-            .approval
+            .approval()
             .as_ref()
             .is_some_and(|ap| !ap.approvers.is_empty())
         {
             let within = step
-                .approval
+                .approval()
                 .as_ref()
                 .and_then(|ap| ap.within)
                 .map(|d| d.seconds);
@@ -1118,14 +1118,14 @@ impl<'a> Emitter<'a> {
 
     fn ask(&mut self, entry: Entry, stored: &[FieldId], flow: &mut Vec<Module>, at: &mut Cursor) {
         let sla = match entry {
-            Entry::Escalation(s, i) => self.wf.step(s).escalations[i]
+            Entry::Escalation(s, i) => self.wf.step(s).escalations()[i]
                 .route
                 .sla
-                .map(|d| (d.seconds, self.wf.step(s).escalations[i].route.fallback)),
+                .map(|d| (d.seconds, self.wf.step(s).escalations()[i].route.fallback)),
             Entry::Approval(s, _) => self
                 .wf
                 .step(s)
-                .approval
+                .approval()
                 .as_ref()
                 .and_then(|ap| ap.within)
                 .map(|d| (d.seconds, None)),
@@ -1158,7 +1158,7 @@ impl<'a> Emitter<'a> {
             Entry::Approval(s, k) => (
                 self.wf
                     .step(s)
-                    .approval
+                    .approval()
                     .as_ref()
                     .and_then(|ap| ap.approvers.get(k))
                     .and_then(|r| r.target),
@@ -1171,8 +1171,8 @@ impl<'a> Emitter<'a> {
                 format!("approval of `{}`", self.step_name(s)),
             ),
             Entry::Escalation(s, i) => (
-                self.wf.step(s).escalations[i].target.target,
-                self.wf.step(s).escalations[i]
+                self.wf.step(s).escalations()[i].target.target,
+                self.wf.step(s).escalations()[i]
                     .route
                     .carries
                     .iter()
@@ -1220,7 +1220,7 @@ impl<'a> Emitter<'a> {
         // `uses` on a person's step replaces the task messages with that implementation: it gets
         // the needs and the link to answer on, and answers there when the person is done.
         if let Entry::Task(s) = entry {
-            if self.wf.step(s).uses.is_some() {
+            if self.wf.step(s).uses().is_some() {
                 let mut query = vec![json!({"name": "handoff_link", "value": link})];
                 for &f in &shown {
                     let n = self.field(f);

@@ -42,7 +42,7 @@ impl Entry {
             Entry::Approval(s, k) => {
                 let approver = wf
                     .step(s)
-                    .approval
+                    .approval()
                     .as_ref()
                     .and_then(|ap| ap.approvers.get(k))
                     .and_then(|r| r.target)
@@ -50,7 +50,7 @@ impl Entry {
                 format!("after approval by {approver} of {}", step(s))
             }
             Entry::Escalation(s, k) => {
-                let target = wf.step(s).escalations[k]
+                let target = wf.step(s).escalations()[k]
                     .target
                     .target
                     .map_or("", |a| wf.actor(a).name.text.as_str());

@@ -49,7 +49,7 @@ const END: &str = "abort · end (failed)";
 
 /// The step that compensates `s`, when `s` is `compensable by` a step that resolved.
 pub(super) fn compensation_of(wf: &Workflow, s: StepId) -> Option<StepId> {
-    match wf.step(s).reversibility.map(|r| r.kind) {
+    match wf.step(s).reversibility().map(|r| r.kind) {
         Some(ReversibilityKind::CompensableBy(r)) => r.target.filter(|c| *c != s),
         _ => None,
     }
@@ -419,7 +419,7 @@ impl Builder<'_> {
         let provides = ids(&step.provides);
         let fields = self.answer_fields(&provides);
         let title = step
-            .title
+            .title()
             .as_ref()
             .map_or(step.name.text.clone(), |t| t.value.clone());
         let description = self.context_description(

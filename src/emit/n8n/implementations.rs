@@ -44,7 +44,7 @@ pub(super) struct Call {
 /// `system` steps. People's steps without `uses` are tasks, not implementations.
 pub(super) fn name_of(wf: &Workflow, s: StepId) -> Option<String> {
     let step = wf.step(s);
-    if let Some(uses) = &step.uses {
+    if let Some(uses) = &step.uses() {
         return Some(uses.value.clone());
     }
     let kind = step.owner.and_then(|o| o.target).map(|a| wf.actor(a).kind);

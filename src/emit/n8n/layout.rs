@@ -498,7 +498,7 @@ impl Builder<'_> {
         let wf = self.wf;
         let step = wf.step(s);
         let name = &step.name.text;
-        let content = match &step.title {
+        let content = match &step.title() {
             Some(title) => format!("## {}\n`{name}`", markdown_literal(&title.value)),
             None => format!("## `{name}`"),
         };

@@ -1052,14 +1052,14 @@ impl Builder<'_> {
         let context = format!("{name} · context");
         let dropped = self.a.context.dropped_in(wf, &self.a.graph, n);
         let entry = self.enter(&context, &dropped, place);
-        if let Some(doc) = &step.doc {
+        if let Some(doc) = step.doc() {
             self.note(&entry, doc.clone());
         }
         let mut last = entry.clone();
         let mut col = 1;
 
         // Approvals: one task per approver, in order; rejection or timeout fails closed.
-        if let Some(approval) = &step.approval {
+        if let Some(approval) = &step.approval() {
             let needs = ids(&step.needs);
             let rejected = format!("{name} · rejected");
             let mut ifs = Vec::new();
@@ -1150,12 +1150,12 @@ impl Builder<'_> {
         let result = format!("{name} · result");
         let fields = self.answer_fields(&provides);
         let title = step
-            .title
+            .title()
             .as_ref()
             .map_or(name.clone(), |t| t.value.clone());
         // An escalation on `elapsed` of a person's step is the task's time limit.
         let elapsed_limit = if person {
-            step.escalations
+            step.escalations()
                 .iter()
                 .enumerate()
                 .find_map(|(k, e)| elapsed_threshold(&e.condition).map(|secs| (k, secs)))
@@ -1183,7 +1183,7 @@ impl Builder<'_> {
             let description = self.context_description(
                 &format!(
                     "{}{}",
-                    step.title
+                    step.title()
                         .as_ref()
                         .map_or(name.as_str(), |t| t.value.as_str()),
                     owner
@@ -1280,7 +1280,7 @@ impl Builder<'_> {
         };
         notes.push(format!("Needs: {}", names_of(&step.needs)));
         notes.push(format!("Provides: {}", names_of(&step.provides)));
-        if let Some(rev) = step.reversibility {
+        if let Some(rev) = step.reversibility() {
             notes.push(match rev.kind {
                 ReversibilityKind::Reversible => "Reversible".to_string(),
                 ReversibilityKind::Irreversible => "Irreversible".to_string(),
@@ -1291,10 +1291,10 @@ impl Builder<'_> {
                 ),
             });
         }
-        if !step.actions.is_empty() {
+        if !step.actions().is_empty() {
             notes.push(format!(
                 "Actions: {}",
-                step.actions
+                step.actions()
                     .iter()
                     .map(|c| c.name.clone())
                     .collect::<Vec<_>>()
@@ -1312,7 +1312,7 @@ impl Builder<'_> {
         let done = self.no_op(&format!("{name} · done"), place.at(col + 4, 0));
         let mut current = result.clone();
         let mut output = 0;
-        for (k, esc) in step.escalations.iter().enumerate() {
+        for (k, esc) in step.escalations().iter().enumerate() {
             let Some(target) = esc.target.target else {
                 continue;
             };

@@ -633,7 +633,7 @@ impl Builder<'_> {
         // A reversible step's implementation is retried when it fails (three tries in all); an
         // irreversible one, or one whose reversibility is not declared, never is.
         if step
-            .reversibility
+            .reversibility()
             .is_some_and(|r| matches!(r.kind, crate::ir::ReversibilityKind::Reversible))
         {
             self.settings(
