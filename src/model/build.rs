@@ -433,7 +433,7 @@ impl Builder<'_, '_> {
                 TransitionKind::Flow => {
                     let mut e =
                         self.plain_edge(EdgeKind::Flow, self.node(from), self.node(to), t.span);
-                    e.doc.clone_from(&t.doc);
+                    e.doc = t.doc().cloned();
                     e
                 }
                 TransitionKind::Handoff => {
@@ -448,7 +448,7 @@ impl Builder<'_, '_> {
                     )
                 }
             };
-            edge.doc.clone_from(&t.doc);
+            edge.doc = t.doc().cloned();
             match &t.guard {
                 Guard::Always => {}
                 Guard::When(c) => edge.condition = Some(self.condition(c)),

@@ -25,7 +25,7 @@ use crate::ast::{
 use crate::diagnostics::Diagnostic;
 use crate::ir::{
     Actor, ActorId, Approval, Capability, Escalation, Field, FieldId, Guard, Inbox, Module, Name,
-    NodeId, Ref, Reversibility, ReversibilityKind, Route, Step, StepExtra, StepId, Transition,
+    NodeId, Ref, Reversibility, ReversibilityKind, Route, Step, StepExtra, StepId, Transition, TransitionExtra,
     TransitionKind, Trigger, TriggerId, TriggerKind, Type, Workflow,
 };
 use crate::rules::{
@@ -1239,8 +1239,7 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transitio
             from,
             to,
             guard: guard.take().unwrap_or(Guard::Always),
-            body: None,
-            doc: flow.doc.clone(),
+            extra: TransitionExtra::boxed(Route::default(), flow.doc.clone()),
             span: flow.span,
             rejected,
         });
@@ -1275,8 +1274,7 @@ fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<
         from,
         to,
         guard,
-        body: (route != Route::default()).then(|| Box::new(route)),
-        doc: handoff.doc.clone(),
+        extra: TransitionExtra::boxed(route, handoff.doc.clone()),
         span: handoff.span,
         rejected,
     });

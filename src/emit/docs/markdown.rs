@@ -67,7 +67,7 @@ fn notes(a: &Analysis<'_>) -> String {
             note(
                 format!("{} → {}", code(wf.node_name(from)), code(wf.node_name(to))),
                 what,
-                &t.doc,
+                &t.doc().cloned(),
             );
         }
     }
