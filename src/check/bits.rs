@@ -10,6 +10,11 @@
 //! **Invariant:** bits past the number of columns are always zero, so rows compare equal exactly
 //! when they hold the same fields.
 
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
 /// The most words in one block of rows (64 KB, under the size from which the allocator maps
 /// fresh memory for a request).
 pub const BLOCK_WORDS: usize = 8192;
@@ -110,18 +115,165 @@ impl BitMatrix {
 
     /// The columns set in row `r`, in increasing order.
     pub fn ones(&self, r: usize) -> impl Iterator<Item = usize> + '_ {
-        self.row(r).iter().enumerate().flat_map(|(w, &bits)| {
-            let mut bits = bits;
-            std::iter::from_fn(move || {
-                if bits == 0 {
-                    return None;
-                }
-                let b = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                Some(w * 64 + b)
-            })
-        })
+        ones(self.row(r))
     }
+}
+
+/// Rows of a fixed number of bits where equal rows are stored once: each row is an index into a
+/// pool of distinct rows. The context analysis keeps `avail_in` so: in most workflows many steps
+/// have the same fields on entry (a workflow of 100,000 steps and 4,000 fields may have a few
+/// thousand distinct sets, 2 MB, where a [`BitMatrix`] takes 50 MB to write and read).
+///
+/// **Invariants:** as in [`BitMatrix`], bits past the number of columns are zero. Each pool row
+/// in use is held once and counts the rows that use it; a pool row no one uses is free and is
+/// the next one written, so the pool never holds more rows than there are rows (a
+/// [`SharedRows::set`] costs `O(words)`, and the pool is never larger than a [`BitMatrix`] of
+/// the same size).
+#[derive(Clone, Debug)]
+pub struct SharedRows {
+    columns: usize,
+    words: usize,
+    /// Per row: its index in the pool.
+    of: Vec<u32>,
+    /// The pool's rows, `words` words each, in blocks of `1 << shift` rows (as in
+    /// [`BitMatrix`]: no reallocation, and memory that earlier stages freed is reused).
+    pool: Vec<Vec<u64>>,
+    shift: u32,
+    /// Per pool row: how many rows use it (0: free).
+    uses: Vec<u32>,
+    /// The free pool rows.
+    free: Vec<u32>,
+    /// The pool rows in use, by content.
+    index: HashTable<u32>,
+}
+
+fn row_hash(bits: &[u64]) -> u64 {
+    FxBuildHasher.hash_one(bits)
+}
+
+impl SharedRows {
+    /// `rows` rows of `columns` bits, all clear, or all set when `full`.
+    pub fn new(rows: usize, columns: usize, full: bool) -> Self {
+        let words = columns.div_ceil(64);
+        let first = if full {
+            BitMatrix::full_row(columns)
+        } else {
+            vec![0; words]
+        };
+        let per_block = (BLOCK_WORDS / words.max(1)).max(1);
+        let shift = usize::BITS - 1 - per_block.leading_zeros();
+        let mut index = HashTable::new();
+        index.insert_unique(row_hash(&first), 0, |_| row_hash(&first));
+        let mut block = Vec::with_capacity(words << shift);
+        block.extend_from_slice(&first);
+        SharedRows {
+            columns,
+            words,
+            of: vec![0; rows],
+            pool: vec![block],
+            shift,
+            uses: vec![rows as u32],
+            free: Vec::new(),
+            index,
+        }
+    }
+
+    /// Pool row `id`.
+    fn pool_row(&self, id: u32) -> &[u64] {
+        pool_row(&self.pool, self.shift, self.words, id)
+    }
+
+    /// The number of words in a row.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// A row.
+    pub fn row(&self, r: usize) -> &[u64] {
+        self.pool_row(self.of[r])
+    }
+
+    /// Makes row `r` hold exactly `bits` (`words` words, nothing past the columns).
+    pub fn set(&mut self, r: usize, bits: &[u64]) {
+        debug_assert_eq!(bits.len(), self.words);
+        let words = self.words;
+        let old = self.of[r];
+        self.uses[old as usize] -= 1;
+        if self.uses[old as usize] == 0 {
+            let hash = row_hash(self.pool_row(old));
+            if let Ok(entry) = self.index.find_entry(hash, |&id| id == old) {
+                entry.remove();
+            }
+            self.free.push(old);
+        }
+        let hash = row_hash(bits);
+        let (pool, shift) = (&self.pool, self.shift);
+        let id = if let Some(&id) = self
+            .index
+            .find(hash, |&id| pool_row(pool, shift, words, id) == bits)
+        {
+            id
+        } else {
+            let id = if let Some(id) = self.free.pop() {
+                let (b, at) = (
+                    (id >> shift) as usize,
+                    (id as usize & ((1 << shift) - 1)) * words,
+                );
+                self.pool[b][at..at + words].copy_from_slice(bits);
+                id
+            } else {
+                let id = self.uses.len() as u32;
+                if id as usize >> shift == self.pool.len() {
+                    self.pool.push(Vec::with_capacity(words << shift));
+                }
+                if let Some(block) = self.pool.last_mut() {
+                    block.extend_from_slice(bits);
+                }
+                self.uses.push(0);
+                id
+            };
+            let (pool, shift) = (&self.pool, self.shift);
+            self.index
+                .insert_unique(hash, id, |&id| row_hash(pool_row(pool, shift, words, id)));
+            id
+        };
+        self.uses[id as usize] += 1;
+        self.of[r] = id;
+    }
+
+    /// Whether row `r` holds column `c`.
+    pub fn contains(&self, r: usize, c: usize) -> bool {
+        c < self.columns && self.row(r)[c / 64] & (1 << (c % 64)) != 0
+    }
+
+    /// The columns set in row `r`, in increasing order.
+    pub fn ones(&self, r: usize) -> impl Iterator<Item = usize> + '_ {
+        ones(self.row(r))
+    }
+}
+
+/// Row `id` of a pool in blocks of `1 << shift` rows of `words` words.
+fn pool_row(pool: &[Vec<u64>], shift: u32, words: usize, id: u32) -> &[u64] {
+    let (b, at) = (
+        (id >> shift) as usize,
+        (id as usize & ((1 << shift) - 1)) * words,
+    );
+    &pool[b][at..at + words]
+}
+
+/// The columns set in a row, in increasing order.
+fn ones(row: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    row.iter().enumerate().flat_map(|(w, &bits)| {
+        let mut bits = bits;
+        std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let b = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            Some(w * 64 + b)
+        })
+    })
 }
 
 /// `dst &= src`, word by word.
@@ -163,5 +315,56 @@ mod tests {
         let mut row = full.row(0).to_vec();
         intersect(&mut row, m.row(1));
         assert_eq!(row, m.row(1));
+    }
+
+    #[test]
+    fn shared_rows_hold_their_own_bits_and_store_equal_rows_once() {
+        let mut m = SharedRows::new(4, 70, true);
+        let full = BitMatrix::full_row(70);
+        assert!((0..4).all(|r| m.row(r) == full.as_slice()));
+        let mut a = vec![0u64; 2];
+        a[0] = 0b101;
+        a[1] = 1 << 5;
+        m.set(1, &a);
+        m.set(2, &a);
+        assert_eq!(m.row(1), a.as_slice());
+        assert_eq!(m.row(2), a.as_slice());
+        assert_eq!(m.row(0), full.as_slice());
+        assert_eq!(m.ones(1).collect::<Vec<_>>(), vec![0, 2, 69]);
+        assert!(m.contains(1, 69) && !m.contains(1, 1) && !m.contains(1, 70));
+        // Two rows of the same bits share one pool row; the full row is still used by rows
+        // 0 and 3.
+        assert_eq!(m.uses.len(), 2);
+        // Row 0 and 3 leave the full row: it is freed, and the next new bits reuse it.
+        let b = vec![1u64, 0];
+        m.set(0, &b);
+        m.set(3, &b);
+        assert_eq!(m.free.len(), 1);
+        let c = vec![2u64, 0];
+        m.set(3, &c);
+        assert_eq!((m.uses.len(), m.free.len()), (3, 0));
+        assert_eq!(m.row(0), b.as_slice());
+        assert_eq!(m.row(3), c.as_slice());
+        assert_eq!(m.row(1), a.as_slice());
+        // Setting a row to what it holds changes nothing.
+        m.set(1, &a);
+        assert_eq!(m.row(1), a.as_slice());
+        assert_eq!(m.row(2), a.as_slice());
+    }
+
+    #[test]
+    fn shared_rows_never_hold_more_pool_rows_than_rows() {
+        // Many rows set again and again to ever new bits: freed pool rows are reused.
+        let mut m = SharedRows::new(50, 4000, false);
+        for round in 0..20u64 {
+            for r in 0..50 {
+                let mut bits = vec![0u64; m.words()];
+                let at = (r + round as usize) % bits.len();
+                bits[at] = round * 1000 + r as u64 + 1;
+                m.set(r, &bits);
+                assert_eq!(m.row(r), bits.as_slice());
+            }
+            assert!(m.uses.len() <= 51, "{} pool rows", m.uses.len());
+        }
     }
 }

@@ -38,7 +38,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::bits::{self, BitMatrix};
+use super::bits::{self, BitMatrix, SharedRows};
 use super::graph::{EdgeKind, Graph};
 use crate::ir::{FieldId, NodeId, Ref, StepId, TransitionId, TransitionKind, TriggerId, Workflow};
 
@@ -176,12 +176,12 @@ impl Provides {
 /// The result of the context analysis of one workflow.
 pub struct ContextFlow {
     /// `avail_in` per node; `avail_out` is `avail_in ∪ provides`, computed where it is read.
-    avail_in: BitMatrix,
+    avail_in: SharedRows,
     provides: Provides,
     /// When a `provides` or `carries` list holds a name that did not resolve (E101): the same
     /// analysis where such a list holds every field, so that nothing is reported missing that
     /// the unresolved name may have been (one mistake, one diagnostic).
-    lenient: Option<(BitMatrix, Provides)>,
+    lenient: Option<(SharedRows, Provides)>,
     /// Per-field searches, computed when first asked for (rules run in parallel: a lock).
     traces: Mutex<Vec<(FieldId, Vec<Option<Reach>>)>>,
 }
@@ -238,12 +238,13 @@ impl ContextFlow {
 
     /// The fixpoint: `avail_in` of every node. With `lenient`, a handoff whose `carries` holds
     /// an unresolved name carries every field.
-    fn solve(wf: &Workflow, graph: &Graph, provides: &Provides, lenient: bool) -> BitMatrix {
+    fn solve(wf: &Workflow, graph: &Graph, provides: &Provides, lenient: bool) -> SharedRows {
         let fields = wf.fields.len();
         let n = graph.g.node_count();
-        let mut avail_in = BitMatrix::new(n, fields, true);
+        let mut avail_in = SharedRows::new(n, fields, true);
+        let nothing = vec![0; avail_in.words()];
         for t in 0..graph.triggers {
-            avail_in.row_mut(t).fill(0);
+            avail_in.set(t, &nothing);
         }
         // Rows only for what has them: handoffs' `carries`.
         let mut carries_row = vec![usize::MAX; wf.transitions.len()];
@@ -335,7 +336,7 @@ impl ContextFlow {
             }
             provides.remove_from(i, &mut scratch);
             let out_changed = scratch.iter().any(|&w| w != 0);
-            avail_in.row_mut(i).copy_from_slice(&incoming);
+            avail_in.set(i, &incoming);
             // `avail_in` changed: the `else` route passes it; `avail_out` changed: flows and
             // compensations pass it. A handoff passes a constant.
             for e in graph.g.edges_directed(v, Direction::Outgoing) {

@@ -25,8 +25,8 @@ use crate::ast::{
 use crate::diagnostics::Diagnostic;
 use crate::ir::{
     Actor, ActorId, Approval, Capability, Escalation, Field, FieldId, Guard, Inbox, Module, Name,
-    NodeId, Ref, Reversibility, ReversibilityKind, Route, Step, StepExtra, StepId, Transition, TransitionExtra,
-    TransitionKind, Trigger, TriggerId, TriggerKind, Type, Workflow,
+    NodeId, Ref, Reversibility, ReversibilityKind, Route, Step, StepExtra, StepId, Transition,
+    TransitionExtra, TransitionKind, Trigger, TriggerId, TriggerKind, Type, Workflow,
 };
 use crate::rules::{
     e101_undefined_name, e102_duplicate_definition, e103_wrong_kind, e104_duplicate_item,
