@@ -650,8 +650,9 @@ fn resolve_workflow(
     let mut local_actor_decls = Vec::new();
     let mut fields: Vec<Field> = Vec::new();
     let mut field_ids: Names<FieldId> = Names::default();
-    // For each item, the trigger or step it declares (if it was not a duplicate).
-    let mut declared: Vec<Option<Symbol>> = vec![None; decl.items.len()];
+    // For each item, whether it declares a trigger or step (that was not a duplicate): one
+    // byte per item, read again in pass 2.
+    let mut declared: Vec<bool> = vec![false; decl.items.len()];
     let (mut trigger_count, mut step_count) = (0u32, 0u32);
     let workflow_name = decl.name.name;
     let block = move || format!("workflow `{workflow_name}`");
@@ -704,7 +705,7 @@ fn resolve_workflow(
             WorkflowItemKind::Trigger(t) => {
                 let symbol = Symbol::Trigger(TriggerId(trigger_count));
                 if scope.declare(&t.name, symbol, "trigger", diagnostics) {
-                    declared[i] = Some(symbol);
+                    declared[i] = true;
                     trigger_count += 1;
                 } else {
                     rejected_trigger = true;
@@ -713,7 +714,7 @@ fn resolve_workflow(
             WorkflowItemKind::Step(s) => {
                 let symbol = Symbol::Step(StepId(step_count));
                 if scope.declare(&s.name, symbol, "step", diagnostics) {
-                    declared[i] = Some(symbol);
+                    declared[i] = true;
                     step_count += 1;
                 }
             }
@@ -751,7 +752,7 @@ fn resolve_workflow(
     let mut customer = None;
     let mut transitions = Vec::with_capacity(transition_count);
     // The ends of each transition, noted while it is in the cache (see `reject_duplicate_links`).
-    let mut links: Vec<(u64, u32)> = Vec::with_capacity(transition_count);
+    let mut links: Vec<Link> = Vec::with_capacity(transition_count);
     let mut triggers: Vec<Trigger> = Vec::with_capacity(trigger_count as usize);
     let mut steps: Vec<Step> = Vec::with_capacity(step_count as usize);
     let ast::WorkflowDecl {
@@ -762,7 +763,7 @@ fn resolve_workflow(
         span,
     } = decl;
     // Items are consumed in source order; triggers and steps were numbered in that order.
-    for (item, symbol) in items.into_iter().zip(declared) {
+    for (item, declared) in items.into_iter().zip(declared) {
         match &item.kind {
             WorkflowItemKind::Title(s) => {
                 if once.first("title", item.span, ctx.diagnostics) {
@@ -799,10 +800,10 @@ fn resolve_workflow(
                 resolve_handoff(&mut ctx, handoff, &mut transitions);
                 note_links(&mut links, &transitions, first, trigger_count);
             }
-            WorkflowItemKind::Trigger(t) if symbol.is_some() => {
+            WorkflowItemKind::Trigger(t) if declared => {
                 triggers.push(resolve_trigger(&mut ctx, t));
             }
-            WorkflowItemKind::Step(s) if symbol.is_some() => {
+            WorkflowItemKind::Step(s) if declared => {
                 steps.push(resolve_step(&mut ctx, s));
             }
             _ => {}
@@ -1097,32 +1098,29 @@ fn resolve_guard(ctx: &mut Ctx<'_>, guard: Option<&ast::Guard>) -> Guard {
     }
 }
 
-/// Notes the packed ends `(from, to)` and the index of each transition from `first` on, for
-/// [`reject_duplicate_links`]: those whose ends resolved and that were not rejected already.
-/// Nodes are numbered as in the routing graph: triggers first, then steps.
-fn note_links(
-    links: &mut Vec<(u64, u32)>,
-    transitions: &[Transition],
-    first: usize,
-    triggers: u32,
-) {
+/// A transition's link: the numbers of its two ends, then its index. Sorted, equal links are
+/// adjacent, the first declared first. Twelve bytes, where a packed `(u64, u32)` took sixteen.
+type Link = [u32; 3];
+
+/// Notes the link of each transition from `first` on, for [`reject_duplicate_links`]: those
+/// whose ends resolved and that were not rejected already.
+fn note_links(links: &mut Vec<Link>, transitions: &[Transition], first: usize, triggers: u32) {
     for (i, t) in transitions.iter().enumerate().skip(first) {
         if let (false, Some(a), Some(b)) = (t.rejected, t.from.target, t.to.target) {
-            links.push((link_key(a, b, triggers), i as u32));
+            let [from, to] = link_ends(a, b, triggers);
+            links.push([from, to, i as u32]);
         }
     }
 }
 
-/// The key of a link `a -> b` among links sorted by their ends (`triggers` is the number of
-/// triggers: steps are numbered after them).
-fn link_key(a: NodeId, b: NodeId, triggers: u32) -> u64 {
-    let node = |n: NodeId| -> u64 {
-        match n {
-            NodeId::Trigger(t) => u64::from(t.0),
-            NodeId::Step(s) => u64::from(triggers) + u64::from(s.0),
-        }
+/// The ends of a link `a -> b` as node numbers, numbered as in the routing graph: the triggers
+/// (`triggers` of them) first, then the steps.
+fn link_ends(a: NodeId, b: NodeId, triggers: u32) -> [u32; 2] {
+    let node = |n: NodeId| match n {
+        NodeId::Trigger(t) => t.0,
+        NodeId::Step(s) => triggers + s.0,
     };
-    (node(a) << 32) | node(b)
+    [node(a), node(b)]
 }
 
 /// Reports E102 on every transition whose `from -> to` was declared before, and rejects it:
@@ -1135,11 +1133,11 @@ fn link_key(a: NodeId, b: NodeId, triggers: u32) -> u64 {
 /// was a cache miss per transition (and a megabyte held through resolution).
 fn reject_duplicate_links(
     transitions: &mut [Transition],
-    mut links: Vec<(u64, u32)>,
+    mut links: Vec<Link>,
     triggers: &[Trigger],
     steps: &[Step],
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<(u64, u32)> {
+) -> Vec<Link> {
     links.sort_unstable();
     let name = |n: NodeId| match n {
         NodeId::Trigger(t) => triggers[t.index()].name.text.as_str(),
@@ -1147,13 +1145,13 @@ fn reject_duplicate_links(
     };
     let span = |t: &Transition| t.from.span.to(t.to.span);
     for pair in links.windows(2) {
-        let ((key, _), (next_key, i)) = (pair[0], pair[1]);
-        if key != next_key {
+        let ([a, b, _], [next_a, next_b, i]) = (pair[0], pair[1]);
+        if (a, b) != (next_a, next_b) {
             continue;
         }
         // The first of a run of equal links is its first declaration (indices are in source
         // order, and sorting puts the smallest first).
-        let first = links[links.partition_point(|&(k, _)| k < key)].1;
+        let first = links[links.partition_point(|l| (l[0], l[1]) < (a, b))][2];
         let first_span = span(&transitions[first as usize]);
         let t = &mut transitions[i as usize];
         t.rejected = true;
@@ -1176,7 +1174,7 @@ fn reject_duplicate_links(
 /// the transitions whose target did not resolve.
 fn no_safe_duplicates(
     transitions: &[Transition],
-    links: &[(u64, u32)],
+    links: &[Link],
     triggers: u32,
     scope: &Scope<'_>,
     diagnostics: &mut [Diagnostic],
@@ -1205,8 +1203,11 @@ fn no_safe_duplicates(
             Some((Symbol::Trigger(t), _)) => NodeId::Trigger(t),
             _ => continue,
         };
-        let key = link_key(from, to, triggers);
-        if links.binary_search_by(|&(k, _)| k.cmp(&key)).is_ok() {
+        let [a, b] = link_ends(from, to, triggers);
+        if links
+            .binary_search_by(|l| (l[0], l[1]).cmp(&(a, b)))
+            .is_ok()
+        {
             fix.safe = false;
         }
     }
