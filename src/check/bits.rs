@@ -141,6 +141,8 @@ pub struct SharedRows {
     shift: u32,
     /// Per pool row: how many rows use it (0: free).
     uses: Vec<u32>,
+    /// Per pool row: the hash of its bits (so that freeing it does not read them again).
+    hashes: Vec<u64>,
     /// The free pool rows.
     free: Vec<u32>,
     /// The pool rows in use, by content.
@@ -163,7 +165,8 @@ impl SharedRows {
         let per_block = (BLOCK_WORDS / words.max(1)).max(1);
         let shift = usize::BITS - 1 - per_block.leading_zeros();
         let mut index = HashTable::new();
-        index.insert_unique(row_hash(&first), 0, |_| row_hash(&first));
+        let hash = row_hash(&first);
+        index.insert_unique(hash, 0, |_| hash);
         let mut block = Vec::with_capacity(words << shift);
         block.extend_from_slice(&first);
         SharedRows {
@@ -173,6 +176,7 @@ impl SharedRows {
             pool: vec![block],
             shift,
             uses: vec![rows as u32],
+            hashes: vec![hash],
             free: Vec::new(),
             index,
         }
@@ -200,7 +204,7 @@ impl SharedRows {
         let old = self.of[r];
         self.uses[old as usize] -= 1;
         if self.uses[old as usize] == 0 {
-            let hash = row_hash(self.pool_row(old));
+            let hash = self.hashes[old as usize];
             if let Ok(entry) = self.index.find_entry(hash, |&id| id == old) {
                 entry.remove();
             }
@@ -220,6 +224,7 @@ impl SharedRows {
                     (id as usize & ((1 << shift) - 1)) * words,
                 );
                 self.pool[b][at..at + words].copy_from_slice(bits);
+                self.hashes[id as usize] = hash;
                 id
             } else {
                 let id = self.uses.len() as u32;
@@ -230,11 +235,12 @@ impl SharedRows {
                     block.extend_from_slice(bits);
                 }
                 self.uses.push(0);
+                self.hashes.push(hash);
                 id
             };
-            let (pool, shift) = (&self.pool, self.shift);
+            let hashes = &self.hashes;
             self.index
-                .insert_unique(hash, id, |&id| row_hash(pool_row(pool, shift, words, id)));
+                .insert_unique(hash, id, |&id| hashes[id as usize]);
             id
         };
         self.uses[id as usize] += 1;
