@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeFiltered;
+use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
@@ -19,7 +19,8 @@ pub static RULE: Rule = Rule {
 ## What it does
 Finds the cycles of the workflow (strongly connected sets of steps) and reports each one from
 which the work can never finish: no step without successors is reachable from it, no approval
-can end it by a rejection, and no conditional route can leave the work where it is.
+can end it by a rejection, and no conditional route can leave the work where it is. A cycle
+with a route out that leads only into such a cycle is not reported: the one it leads into is.
 
 ## Why it matters
 Work caught in such a loop bounces between owners forever: a ticket reassigned between two teams,
@@ -82,14 +83,32 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let mut cycles: Vec<Vec<NodeIndex>> = kosaraju_scc(&routes)
-        .into_iter()
-        .filter(|scc| {
+    let sccs = kosaraju_scc(&routes);
+    // A cycle with a route out that leads only into another such cycle is not reported: the
+    // work does leave it, and the cycle it is caught in is the one mistake (reported itself).
+    let mut component = vec![usize::MAX; g.node_count()];
+    for (c, scc) in sccs.iter().enumerate() {
+        for n in scc {
+            component[n.index()] = c;
+        }
+    }
+    let leaves = |c: usize, scc: &[NodeIndex]| {
+        scc.iter().any(|&n| {
+            g.edges(n)
+                .any(|e| e.weight().is_route() && component[e.target().index()] != c)
+        })
+    };
+    let mut cycles: Vec<Vec<NodeIndex>> = sccs
+        .iter()
+        .enumerate()
+        .filter(|(_, scc)| {
             scc.len() > 1
                 || g.edges_connecting(scc[0], scc[0])
                     .any(|e| e.weight().is_route())
         })
-        .filter(|scc| scc.iter().all(|n| !can_end[n.index()]))
+        .filter(|(_, scc)| scc.iter().all(|n| !can_end[n.index()]))
+        .filter(|&(c, scc)| !leaves(c, scc))
+        .map(|(_, scc)| scc.clone())
         .collect();
     for scc in &mut cycles {
         scc.sort();
