@@ -478,6 +478,25 @@ impl ContextFlow {
         out
     }
 
+    /// What the per-field searches take each node to provide: the lenient analysis's when there
+    /// is one, since the rules report a field missing only where that analysis has it missing
+    /// (and a step that lost an item to E001 then provides every field).
+    fn traced_provides(&self) -> &Provides {
+        self.lenient.as_ref().map_or(&self.provides, |(_, p)| p)
+    }
+
+    /// Whether the per-field searches take handoff `t` to carry `field`: as declared, or, with
+    /// a lenient analysis, any field when its `carries` holds a name that did not resolve.
+    fn traced_carries(&self, wf: &Workflow, t: TransitionId, field: FieldId) -> bool {
+        carries(wf, t, field)
+            || (self.lenient.is_some()
+                && wf.transitions[t.index()]
+                    .route()
+                    .carries
+                    .iter()
+                    .any(|c| c.target.is_none()))
+    }
+
     /// Runs `f` on the trace of `field`, computing it first if it is not cached.
     fn with_trace<R>(
         &self,
@@ -529,12 +548,12 @@ impl ContextFlow {
                         if states[2 * u.index() + usize::from(present)].is_none() {
                             continue;
                         }
-                        let after = present || self.provides.contains(u.index(), f);
+                        let after = present || self.traced_provides().contains(u.index(), f);
                         let passes = match *e.weight() {
                             EdgeKind::Transition(_, TransitionKind::Flow)
                             | EdgeKind::Compensation => after,
                             EdgeKind::Transition(t, TransitionKind::Handoff) => {
-                                carries(wf, t, field)
+                                self.traced_carries(wf, t, field)
                             }
                             EdgeKind::ApprovalElse => present,
                         };
@@ -706,7 +725,7 @@ impl ContextFlow {
         while let Some(s) = queue.pop_front() {
             let u = NodeIndex::new(s / 2);
             let present = s % 2 == 1;
-            let after = present || self.provides.contains(u.index(), f);
+            let after = present || self.traced_provides().contains(u.index(), f);
             let Some(here) = states[s] else { continue };
             for e in graph.g.edges_directed(u, Direction::Outgoing) {
                 let (passes, boundary) = match *e.weight() {
@@ -714,7 +733,7 @@ impl ContextFlow {
                         (after, None)
                     }
                     EdgeKind::Transition(t, TransitionKind::Handoff) => {
-                        (carries(wf, t, field), Some(Cause::Handoff(t)))
+                        (self.traced_carries(wf, t, field), Some(Cause::Handoff(t)))
                     }
                     EdgeKind::ApprovalElse => (present, graph.step(u).map(Cause::ApprovalElse)),
                 };
