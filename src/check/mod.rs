@@ -542,10 +542,17 @@ impl<'a> Analysis<'a> {
                         trigger.name.span,
                         format!("the path starts here, and nothing on it provides `{f}`"),
                     ),
-                    format!(
-                        "add `{f}` to `provides` of the trigger `{}`, or to `provides` of a step on the path",
-                        trigger.name.text
-                    ),
+                    if missing.path.iter().any(|&n| self.graph.step(n).is_some()) {
+                        format!(
+                            "add `{f}` to `provides` of the trigger `{}`, or to `provides` of a step on the path",
+                            trigger.name.text
+                        )
+                    } else {
+                        format!(
+                            "add `{f}` to `provides` of the trigger `{}`",
+                            trigger.name.text
+                        )
+                    },
                 )
             }
             Cause::Handoff(t) => {

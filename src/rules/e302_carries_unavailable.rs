@@ -1,10 +1,11 @@
 //! E302 carries-unavailable: a handoff or escalation carries a field that is not available at
 //! its source on some path.
 
+use crate::check::conditions::CondRef;
 use crate::check::flow::{Missing, Side, PATH_BUDGET};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{FieldId, StepId, TransitionKind};
+use crate::ir::{FieldId, Guard, StepId, TransitionId, TransitionKind};
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -56,9 +57,47 @@ fn missing_at(a: &Analysis<'_>, from: crate::ir::NodeId, f: crate::ir::FieldId) 
         && !a.context.may_have_in(a.graph.node(from), f)
 }
 
+/// The fields that a condition evaluated after each node ran tests (the guards of its routes,
+/// the conditions of its escalations), as sorted `(node, field)` pairs. A field missing there
+/// is E301's at the condition, so carrying it out of the same node is not reported again.
+fn tested_after(a: &Analysis<'_>) -> Vec<(usize, usize)> {
+    let wf = a.wf;
+    let mut tested = Vec::new();
+    for (i, t) in wf.transitions.iter().enumerate() {
+        let (Guard::When(_), Some((from, _))) = (&t.guard, t.ends()) else {
+            continue;
+        };
+        let n = a.graph.node(from).index();
+        for (f, _) in a.conditions.fields(CondRef::Guard(TransitionId(i as u32))) {
+            tested.push((n, f.index()));
+        }
+    }
+    for (i, step) in wf.steps.iter().enumerate() {
+        let n = a.step_node(StepId(i as u32)).index();
+        for k in 0..step.escalations().len() {
+            for (f, _) in a
+                .conditions
+                .fields(CondRef::Escalation(StepId(i as u32), k))
+            {
+                tested.push((n, f.index()));
+            }
+        }
+    }
+    tested.sort_unstable();
+    tested.dedup();
+    tested
+}
+
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
     let mut paths = PATH_BUDGET;
+    let mut tested: Option<Vec<(usize, usize)>> = None;
+    let mut reported_by_e301 = |n: usize, f: FieldId| {
+        tested
+            .get_or_insert_with(|| tested_after(a))
+            .binary_search(&(n, f.index()))
+            .is_ok()
+    };
     for t in &wf.transitions {
         if t.kind != TransitionKind::Handoff {
             continue;
@@ -70,7 +109,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         for c in &t.route().carries {
             let Some(f) = c.target else { continue };
-            if a.context.may_have_out(n, f) || missing_at(a, from, f) {
+            if a.context.may_have_out(n, f)
+                || missing_at(a, from, f)
+                || reported_by_e301(n.index(), f)
+            {
                 continue;
             }
             let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
@@ -94,6 +136,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 let Some(f) = c.target else { continue };
                 if a.context.may_have_out(n, f)
                     || missing_at(a, crate::ir::NodeId::Step(StepId(i as u32)), f)
+                    || reported_by_e301(n.index(), f)
                 {
                     continue;
                 }
