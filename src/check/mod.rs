@@ -155,6 +155,25 @@ pub fn check(module: &Module, settings: &Settings) -> Vec<Diagnostic> {
     out
 }
 
+/// "first" to "tenth", then "11th", "21st", "22nd", "23rd", "111th"…
+fn ordinal(n: usize) -> String {
+    const WORDS: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ];
+    if let Some(word) = n.checked_sub(1).and_then(|i| WORDS.get(i)) {
+        return (*word).to_string();
+    }
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 /// From how many nodes [`Analysis::new`] runs the context analysis and the routing part side by
 /// side.
 const SIDE_BY_SIDE: usize = 32_768;
@@ -406,12 +425,7 @@ impl<'a> Analysis<'a> {
             .collect();
         if same.len() > 1 {
             let nth = same.iter().position(|&k| k == i).unwrap_or(0);
-            let ordinal = match nth {
-                0 => "first".to_string(),
-                1 => "second".to_string(),
-                2 => "third".to_string(),
-                n => format!("{}th", n + 1),
-            };
+            let ordinal = ordinal(nth + 1);
             format!(
                 "the {ordinal} escalation of `{}` to `{target}`",
                 step.name.text
@@ -715,5 +729,25 @@ impl<'a> Analysis<'a> {
     /// The node of a step.
     pub fn step_node(&self, s: StepId) -> NodeIndex {
         self.graph.node(NodeId::Step(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordinal;
+
+    #[test]
+    fn ordinals_are_words_to_ten_then_numbers_with_their_suffix() {
+        let got: Vec<String> = [1, 3, 4, 10, 11, 12, 13, 21, 22, 23, 24, 101, 111, 112]
+            .into_iter()
+            .map(ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "first", "third", "fourth", "tenth", "11th", "12th", "13th", "21st", "22nd",
+                "23rd", "24th", "101st", "111th", "112th"
+            ]
+        );
     }
 }

@@ -99,8 +99,12 @@ fn operand_text(a: &Analysis<'_>, v: &Value) -> String {
     }
 }
 
-/// What an operand of this type may be compared with, for the help line.
-fn advice(t: OpType<'_>) -> &'static str {
+/// What an operand of this type may be compared with, for the help line (`confidence` with a
+/// number in its range).
+fn advice(t: OpType<'_>, v: &Value) -> &'static str {
+    if matches!(v.kind, ValueKind::Confidence) {
+        return "a number from 0 to 1, such as `0.8`";
+    }
     match t {
         OpType::Number => "a number, such as `70`",
         OpType::Duration => "a duration, such as `4h`",
@@ -198,7 +202,7 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
                 ),
                 value.span,
                 "a condition needs a `bool` here",
-                format!("compare it with {}", advice(t)),
+                format!("compare it with {}", advice(t, value)),
             );
             if let ValueKind::Field(Some(f)) = value.kind {
                 let f = wf.field(f);
@@ -255,7 +259,7 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
                 format!(
                     "compare {} with {}",
                     operand_text(a, if anchor == tl { left } else { right }),
-                    advice(anchor)
+                    advice(anchor, if anchor == tl { left } else { right })
                 ),
             );
             for v in [left, right] {
