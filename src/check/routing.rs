@@ -89,9 +89,11 @@ impl Domain<'_> {
     }
 
     /// Whether a region holds no value at all: an open interval between two consecutive days,
-    /// or seconds (a duration is a whole number of seconds), or the durations below zero.
+    /// seconds (a duration is a whole number of seconds), microseconds (a datetime is decided
+    /// to the microsecond) or 64-bit floating-point numbers (no double lies between `1` and
+    /// `1.0000000000000002`), or the durations below zero.
     fn region_is_empty(&self, r: usize) -> bool {
-        let (Domain::Date(points) | Domain::Duration(points)) = self else {
+        let Some(points) = self.points() else {
             return false;
         };
         if r == 0 {
@@ -102,8 +104,24 @@ impl Domain<'_> {
             return false;
         }
         let (lo, hi) = (points[r / 2 - 1], points[r / 2]);
-        hi - lo < 2.0
+        match self {
+            Domain::Date(_) | Domain::Duration(_) => hi - lo < 2.0,
+            Domain::Datetime(_) => (hi * 1e6).round() - (lo * 1e6).round() < 2.0,
+            _ => next_up(lo) >= hi,
+        }
     }
+}
+
+/// The least double greater than `x` (`f64::next_up`, which needs Rust 1.86).
+fn next_up(x: f64) -> f64 {
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x == 0.0 {
+        return f64::from_bits(1);
+    }
+    let bits = x.to_bits();
+    f64::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
 }
 
 /// A set of regions of one axis, as bits (inline up to 128 regions).
