@@ -48,8 +48,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for (i, step) in a.wf.steps.iter().enumerate() {
         let n = a.step_node(StepId(i as u32));
         for (k, esc) in step.escalations().iter().enumerate() {
-            // A `carries` name that did not resolve (E101) may have been the missing field.
-            if esc.route.carries.iter().any(|c| c.target.is_none()) {
+            // A `carries` name that did not resolve (E101) may have been the missing field; a
+            // target that did not resolve is its own mistake, reported once (E101, E103).
+            if esc.target.target.is_none() || esc.route.carries.iter().any(|c| c.target.is_none()) {
                 continue;
             }
             let missing: Vec<_> = step
