@@ -67,6 +67,9 @@ pub struct LineCol {
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// The length of a byte order mark at the start of the text (0 or 3): editors do not show
+    /// it, so the columns of the first line are counted after it.
+    bom: usize,
 }
 
 impl LineIndex {
@@ -81,7 +84,8 @@ impl LineIndex {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        LineIndex { starts }
+        let bom = if source.starts_with('\u{feff}') { 3 } else { 0 };
+        LineIndex { starts, bom }
     }
 
     /// The number of lines (a text ending in a line break has an empty last line).
@@ -109,7 +113,11 @@ impl LineIndex {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.starts[line];
+        let start = if line == 0 {
+            self.bom.min(offset)
+        } else {
+            self.starts[line]
+        };
         let column = source[start..offset].chars().count() + 1;
         LineCol {
             line: line + 1,
@@ -140,5 +148,15 @@ mod tests {
         // `x` comes after a two-byte `é` and a space: column 3.
         assert_eq!(index.line_col(src, 7), LineCol { line: 2, column: 3 });
         assert_eq!(index.line_col(src, 99), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_takes_no_column() {
+        let src = "\u{feff}ab\ncd";
+        let index = LineIndex::new(src);
+        assert_eq!(index.line_col(src, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(src, 3), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(src, 4), LineCol { line: 1, column: 2 });
+        assert_eq!(index.line_col(src, 7), LineCol { line: 2, column: 2 });
     }
 }
