@@ -347,6 +347,45 @@ fn build_of_one_workflow_writes_no_index() {
 }
 
 #[test]
+fn a_workflow_named_index_is_not_written_over_by_the_index() {
+    let out = scratch("index");
+    let source = out.with_extension("handoff");
+    std::fs::write(
+        &source,
+        "actor bot: system\n\
+         workflow a { trigger go: manual  step s { owner bot }  flow go -> s }\n\
+         workflow index { trigger go: manual  step s { owner bot }  flow go -> s }\n",
+    )
+    .expect("written");
+    let run = handoff(&[
+        "build",
+        source.to_str().expect("utf-8"),
+        "--target",
+        "ir",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).expect("index"))
+            .expect("JSON");
+    let files: Vec<&str> = index["workflows"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| e["file"].as_str().expect("file"))
+        .collect();
+    assert_eq!(files, ["a.json", "index.workflow.json"]);
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("index.workflow.json")).expect("document"),
+    )
+    .expect("JSON");
+    assert_eq!(document["workflow"]["name"], "index");
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_file(&source);
+}
+
+#[test]
 fn build_writes_nothing_when_the_input_has_errors() {
     let dir = scratch("broken-in");
     std::fs::create_dir_all(&dir).expect("dir");

@@ -973,22 +973,31 @@ fn build_ir(
         format: model::Format::default(),
         workflows: Vec::new(),
     };
+    let mut compiled_docs = Vec::new();
     for (source, checked) in sources.iter().zip(checked) {
         let options = handoff::Options::new(source.display.clone());
         let compiled = handoff::Compilation::from_checked(&source.text, checked, &options);
-        for doc in compiled.workflows {
-            let file = format!("{}.json", handoff::emit::file_stem(&doc.workflow.name));
-            index.workflows.push(IndexEntry {
-                workflow: doc.workflow.name.to_string(),
-                file: file.clone(),
-                source: source.display.clone(),
-            });
-            documents.push((file, doc));
-        }
+        compiled_docs.extend(compiled.workflows.into_iter().map(|doc| (source, doc)));
     }
-    let with_index = directory || documents.len() > 1;
+    let with_index = directory || compiled_docs.len() > 1;
+    for (source, doc) in compiled_docs {
+        let stem = handoff::emit::file_stem(&doc.workflow.name);
+        // A workflow named `index` would be written over by the index: its document takes a
+        // name no identifier gives.
+        let file = if with_index && stem == "index" {
+            "index.workflow.json".to_string()
+        } else {
+            format!("{stem}.json")
+        };
+        index.workflows.push(IndexEntry {
+            workflow: doc.workflow.name.to_string(),
+            file: file.clone(),
+            source: source.display.clone(),
+        });
+        documents.push((file, doc));
+    }
     // Names are identifiers, so they are safe file names; two workflows of one name (in two
-    // files) or one named `index` would overwrite each other's output.
+    // files) would overwrite each other's output.
     let mut names: Vec<&str> = documents.iter().map(|(name, _)| name.as_str()).collect();
     if with_index {
         names.push("index.json");
