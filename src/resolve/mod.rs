@@ -80,6 +80,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         as_source: false,
         not_suggested: None,
         listed: Vec::new(),
+        carrying: false,
         broken: &broken,
     };
     let fallbacks: Vec<_> = kept
@@ -312,6 +313,9 @@ struct Ctx<'a> {
     /// The names of the list being resolved, sorted, when one of them is unknown: "did you
     /// mean" does not offer a name the list holds already (the edit would list it twice).
     listed: Vec<String>,
+    /// Whether the list being resolved is a `carries`: a "did you mean" there that names a
+    /// `sensitive` field is not a safe fix (carrying it may leak it, E305).
+    carrying: bool,
 }
 
 impl Ctx<'_> {
@@ -347,10 +351,12 @@ impl Ctx<'_> {
                     .map(|(_, f)| (f.name.text.as_str(), f.name.span)),
             );
             self.listed = listed;
-            if let Some(id) = found.and_then(|(n, _, _)| self.field_ids.get(n)) {
+            let id = found.and_then(|(n, _, _)| self.field_ids.get(n));
+            if let Some(id) = id {
                 self.suggested.push(id);
             }
-            found
+            let leaks = self.carrying && id.is_some_and(|id| fields[id.index()].sensitive);
+            found.map(|(n, span, unique)| (n, span, unique && !leaks))
         } else {
             let listed = std::mem::take(&mut self.listed);
             let found = self.suggest(
@@ -511,6 +517,7 @@ impl Ctx<'_> {
     /// Resolves a list of fields, appending to `out`; a field listed twice in the same list
     /// (across all items of that list in one block, tracked in `seen`) is E104.
     fn field_list(&mut self, names: &[ast::Ident], list: &str, out: &mut FieldList) {
+        self.carrying = list == "carries";
         // Most lists are one item: sized exactly, the model keeps them without reallocating.
         out.refs.reserve_exact(names.len());
         let (field_ids, fields) = (self.field_ids, self.fields);
@@ -534,6 +541,7 @@ impl Ctx<'_> {
             out.push(r);
         }
         self.listed.clear();
+        self.carrying = false;
     }
 
     /// Notes the names of a list (and `earlier`, what the list held before) for "did you mean"
@@ -736,6 +744,7 @@ fn resolve_workflow(
         as_source: false,
         not_suggested: None,
         listed: Vec::new(),
+        carrying: false,
         broken,
     };
 
