@@ -48,6 +48,17 @@ pub struct Fixed {
 /// apply it once). Insertions at one place apply in the order of their diagnostics. Returns the
 /// new text and the messages of the fixes applied (none: the text is unchanged).
 pub fn apply(source: &str, diagnostics: &[Diagnostic]) -> (String, Vec<String>) {
+    apply_where(source, diagnostics, false)
+}
+
+/// [`apply`], where with `one_per_place` a second insertion at one place is left for a later
+/// round too: three fixes that each open a body `{ carries … }` at the end of one handoff give
+/// a syntax error together, and one at a time they give one body and then items in it.
+fn apply_where(
+    source: &str,
+    diagnostics: &[Diagnostic],
+    one_per_place: bool,
+) -> (String, Vec<String>) {
     let mut taken: Vec<&Edit> = Vec::new();
     let mut applied = Vec::new();
     for fix in diagnostics.iter().filter_map(|d| d.fix.as_ref()) {
@@ -64,7 +75,7 @@ pub fn apply(source: &str, diagnostics: &[Diagnostic]) -> (String, Vec<String>) 
             let (s, t) = (e.span.start(), e.span.end());
             taken.iter().any(|o| {
                 let (os, ot) = (o.span.start(), o.span.end());
-                (s < ot && os < t) || *o == e || (s == os && (s != t || os != ot))
+                (s < ot && os < t) || *o == e || (s == os && (one_per_place || s != t || os != ot))
             })
         };
         if !fits || fix.edits.iter().any(clashes) {
@@ -105,11 +116,19 @@ pub fn fix(source: &str, first: Checked, mut check: impl FnMut(&str) -> Checked)
         return fixed;
     }
     for _ in 0..MAX_ROUNDS {
-        let (text, applied) = apply(&fixed.text, &fixed.checked.diagnostics);
+        let (mut text, mut applied) = apply(&fixed.text, &fixed.checked.diagnostics);
         if applied.is_empty() {
             break;
         }
-        let checked = check(&text);
+        let mut checked = check(&text);
+        if syntax(&checked) {
+            // Insertions at one place may not go together: one per place this round.
+            (text, applied) = apply_where(&fixed.text, &fixed.checked.diagnostics, true);
+            if applied.is_empty() {
+                break;
+            }
+            checked = check(&text);
+        }
         if syntax(&checked) {
             break;
         }
