@@ -73,7 +73,7 @@ fn phrase(rule: Rule) -> Option<&'static str> {
         Rule::handoff_decl => "`handoff`",
         Rule::guard => "`when` or `otherwise`",
         Rule::route_body => "a body `{ … }`",
-        Rule::route_item => "`carries`, `sla`, `fallback`, `notify` or `reason`",
+        Rule::route_item => ROUTE_ITEMS,
         Rule::carries_item => "`carries`",
         Rule::sla_item => "`sla`",
         Rule::notify_item => "`notify`",
@@ -177,6 +177,42 @@ const STARTS_ITEM: &[&str] = &[
 ];
 
 /// Joins phrases as "a, b or c".
+/// The items of a handoff's body, and of an escalation's.
+const ROUTE_ITEMS: &str = "`carries`, `sla`, `fallback`, `notify` or `reason`";
+const ESCALATION_ITEMS: &str = "`carries`, `sla`, `fallback` or `notify`";
+
+/// Whether `pos` is inside the `{ … }` of an `escalate` item: the innermost open `{` before it
+/// follows the word `escalate` more closely than the word `handoff` (strings skipped).
+fn in_escalation_body(input: &str, pos: usize) -> bool {
+    let before = &input[..crate::span::char_floor(input, pos)];
+    let mut depth = 0usize;
+    let mut open = None;
+    let mut in_string = false;
+    let bytes = before.as_bytes();
+    for i in (0..bytes.len()).rev() {
+        match bytes[i] {
+            b'"' if i == 0 || bytes[i - 1] != b'\\' => in_string = !in_string,
+            b'}' if !in_string => depth += 1,
+            b'{' if !in_string => {
+                if depth == 0 {
+                    open = Some(i);
+                    break;
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+    let Some(open) = open else { return false };
+    let head = &before[..open];
+    let last = |word: &str| head.rfind(word);
+    match (last("escalate"), last("handoff")) {
+        (Some(e), Some(h)) => e > h,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
 fn join_or(items: &[&str]) -> String {
     match items {
         [] => "something else".to_string(),
@@ -470,6 +506,17 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     // "end of file" is only worth saying when nothing else could come.
     if expected.len() > 1 {
         expected.retain(|p| *p != "end of file");
+    }
+    // The grammar shares the body of handoffs and escalations, but `reason` belongs to a
+    // handoff only: not offered inside an escalation's body.
+    if in_escalation_body(input, pos) {
+        for p in &mut expected {
+            if *p == ROUTE_ITEMS {
+                *p = ESCALATION_ITEMS;
+            }
+        }
+        expected.retain(|p| *p != "`reason`");
+        candidates.retain(|k| *k != "reason");
     }
     if let Some(d) =
         unterminated_string(input, pos, base).or_else(|| invalid_escape(input, pos, base))
