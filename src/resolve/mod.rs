@@ -1270,6 +1270,7 @@ fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<
             handoff.from.name,
             handoff.from.span,
             decl,
+            handoff.body_span.is_some(),
         ));
         rejected = true;
     }

@@ -67,13 +67,22 @@ pub fn wrong_kind(name: &str, span: Span, expected: &str, found: &str, decl: Spa
 }
 
 /// A `handoff` starts at a trigger.
-pub fn handoff_from_trigger(name: &str, span: Span, decl: Span) -> Diagnostic {
+/// `body`: whether the handoff has a body `{ … }`, which a flow cannot take.
+pub fn handoff_from_trigger(name: &str, span: Span, decl: Span, body: bool) -> Diagnostic {
+    let help = if body {
+        format!(
+            "write `flow {name} -> …` instead of `handoff`, without the body `{{ … }}` (a flow \
+             takes none: everything the trigger provides flows on)"
+        )
+    } else {
+        format!("write `flow {name} -> …` instead of `handoff`")
+    };
     Diagnostic::new(
         &RULE,
         format!("a handoff cannot start at the trigger {}", tick(name)),
         span,
         "a trigger has no owner to hand work off from",
-        format!("write `flow {name} -> …` instead of `handoff`"),
+        help,
     )
     .with_label(
         decl,
