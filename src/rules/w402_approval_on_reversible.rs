@@ -52,10 +52,23 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 format!("step `{}` can be undone but still requires approval", step.name.text),
                 approval.span,
                 "an approval that protects nothing",
-                format!(
-                    "remove `approve by` from step `{}`, or mark it `irreversible` if it cannot be undone",
-                    step.name.text
-                ),
+                match approval
+                    .else_step
+                    .and_then(|r| r.target)
+                    .map(|s| a.wf.step(s).name.text.as_str())
+                {
+                    // The `else` route goes with the approval: say where its work should go.
+                    Some(other) => format!(
+                        "remove `approve by` from step `{}` (and route to `{other}` another way if \
+                         it should still be reached, such as `flow {} -> {other} when …`), or mark \
+                         it `irreversible` if it cannot be undone",
+                        step.name.text, step.name.text
+                    ),
+                    None => format!(
+                        "remove `approve by` from step `{}`, or mark it `irreversible` if it cannot be undone",
+                        step.name.text
+                    ),
+                },
             )
             .with_label(rev.span, "declared reversible here"),
         );
