@@ -22,7 +22,8 @@ Reports a step that no path from a trigger reaches. A step named in `compensable
 reached with the step it compensates, and the `else` step of an approval with the approving
 step. Unreachable steps that follow one another are reported once, at the first of them. Not
 reported when the workflow has no trigger at all (that is E502), nor for a step at the end of a
-route that was rejected or whose source did not resolve, nor for a step that an E101 suggested
+route that was rejected or whose source did not resolve, nor for the source of a route into a
+trigger (E205: probably an arrow written the wrong way round), nor for a step that an E101 suggested
 for a misspelt name (`flow a -> reveiw` is E101, "did you mean `review`?", and `review` is not
 also unreachable).
 
@@ -65,6 +66,17 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         let broken = t.rejected || t.from.target.is_none();
         if let (true, Some(to @ NodeId::Step(_))) = (broken, t.to.target) {
             let n = a.graph.node(to);
+            if !reached[n.index()] {
+                reached[n.index()] = true;
+                queue.push_back(n);
+            }
+        }
+        // A route from a step into a trigger (E205) is most likely an arrow written the wrong
+        // way round (`flow a -> start`): its step was meant to be reached from the trigger.
+        if let (Some(from @ NodeId::Step(_)), Some(NodeId::Trigger(_))) =
+            (t.from.target, t.to.target)
+        {
+            let n = a.graph.node(from);
             if !reached[n.index()] {
                 reached[n.index()] = true;
                 queue.push_back(n);
