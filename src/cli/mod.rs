@@ -486,7 +486,7 @@ fn check(
     }
     if show_timings {
         eprintln!(
-            "timings: parse {:.3}s, resolve {:.3}s, check {:.3}s",
+            "timings: parse {:.6}s, resolve {:.6}s, check {:.6}s",
             timings.parse.as_secs_f64(),
             timings.resolve.as_secs_f64(),
             timings.check.as_secs_f64()
