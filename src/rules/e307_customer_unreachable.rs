@@ -2,10 +2,11 @@
 //! available on some path, or `customer` names a field that is not `email` or `url`.
 
 use crate::ast::PrimType;
+use crate::check::conditions::CondRef;
 use crate::check::flow::{Side, PATH_BUDGET};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{NodeId, StepId, Type};
+use crate::ir::{Guard, NodeId, StepId, TransitionId, Type};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -104,6 +105,31 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         {
             after[n.index()] = true;
             queue.push(n);
+        }
+    }
+    // E301 reports the field at a condition evaluated after a node (a route's guard, an
+    // escalation's condition) that tests it where it may be missing: the same reason.
+    let mut seed = |n: petgraph::graph::NodeIndex, queue: &mut Vec<_>| {
+        if a.graph.reached[n.index()] && !a.context.may_have_out(n, field) && !after[n.index()] {
+            after[n.index()] = true;
+            queue.push(n);
+        }
+    };
+    for (i, t) in wf.transitions.iter().enumerate() {
+        let (Guard::When(_), Some((from, _))) = (&t.guard, t.ends()) else {
+            continue;
+        };
+        let cond = CondRef::Guard(TransitionId(i as u32));
+        if a.conditions.fields(cond).any(|(f, _)| f == field) {
+            seed(a.graph.node(from), &mut queue);
+        }
+    }
+    for (i, step) in wf.steps.iter().enumerate() {
+        for k in 0..step.escalations().len() {
+            let cond = CondRef::Escalation(StepId(i as u32), k);
+            if a.conditions.fields(cond).any(|(f, _)| f == field) {
+                seed(a.step_node(StepId(i as u32)), &mut queue);
+            }
         }
     }
     while let Some(n) = queue.pop() {
