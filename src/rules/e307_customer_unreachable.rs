@@ -150,7 +150,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if !a.graph.reached[n.index()] || a.context.may_have_out(n, field) {
             continue;
         }
-        if after[n.index()] {
+        // A route that carries the field where it may be missing is E302's (or E301's) to
+        // report, with the boundary that dropped it: the same reason.
+        if after[n.index()] || r.route.carries.iter().any(|c| c.target == Some(field)) {
             continue;
         }
         let what = r.what(a);
