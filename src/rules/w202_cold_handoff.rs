@@ -1,9 +1,9 @@
 //! W202 cold-handoff: a handoff or escalation from `ai` to `human`/`team` carries no `summary`.
 
 use crate::ast::{ActorKind, PrimType};
-use crate::check::Analysis;
+use crate::check::{Analysis, RouteOrigin};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::Type;
+use crate::ir::{NodeId, Type};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
 ## What it does
 Reports a handoff from a step owned by an `ai` actor to a step owned by a person, and an
 escalation from an AI-owned step to a person, that carries no field of type `summary` (or
-`list<summary>`).
+`list<summary>`). Not reported for a handoff into a step that needs a summary it does not get:
+E301 reports that field, with the same edit.
 
 ## Why it matters
 A person taking over from an AI needs to understand the case in seconds. Raw fields (an email, a
@@ -73,6 +74,22 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             .any(|f| is_summary(&wf.field(f).ty));
         if carries_summary {
             continue;
+        }
+        // A handoff whose target step needs a summary that it does not get: E301 reports that
+        // field, with the same edit.
+        if let RouteOrigin::Handoff(t) = r.origin {
+            if let Some((_, to @ NodeId::Step(s))) = wf.transitions[t.index()].ends() {
+                let n = a.graph.node(to);
+                let lacks_summary = wf
+                    .step(s)
+                    .needs
+                    .iter()
+                    .filter_map(|r| r.target)
+                    .any(|f| is_summary(&wf.field(f).ty) && !a.context.may_have_in(n, f));
+                if lacks_summary && a.graph.reached[n.index()] {
+                    continue;
+                }
+            }
         }
         // Suggest a summary that is already available at the source, if there is one.
         // A `sensitive` one only if the receiver may see it (else E305 after the edit).
