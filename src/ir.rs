@@ -437,6 +437,13 @@ pub struct Transition {
     pub rejected: bool,
 }
 
+impl Route {
+    /// Whether a name in `carries` did not resolve (E101): it may have been any field.
+    pub fn has_unresolved_carries(&self) -> bool {
+        self.carries.iter().any(|c| c.target.is_none())
+    }
+}
+
 /// The parts of a [`Transition`] that most transitions lack.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitionExtra {

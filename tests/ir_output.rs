@@ -288,6 +288,23 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `handoff build INPUT --target ir -o OUT`.
+fn build_ir(input: &str, out: &Path) -> std::process::Output {
+    handoff(&[
+        "build",
+        input,
+        "--target",
+        "ir",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ])
+}
+
+/// A JSON file the build wrote.
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("written")).expect("JSON")
+}
+
 fn handoff(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_handoff"))
         .args(args)
@@ -299,18 +316,9 @@ fn handoff(args: &[&str]) -> std::process::Output {
 #[test]
 fn build_writes_one_document_per_workflow_and_an_index() {
     let out = scratch("dir");
-    let run = handoff(&[
-        "build",
-        "examples",
-        "--target",
-        "ir",
-        "-o",
-        out.to_str().expect("utf-8"),
-    ]);
+    let run = build_ir("examples", &out);
     assert_eq!(run.status.code(), Some(0), "{run:?}");
-    let index: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).expect("index.json"))
-            .expect("JSON");
+    let index = read_json(&out.join("index.json"));
     assert_eq!(index["format"]["name"], "handoff-ir");
     let entries = index["workflows"].as_array().expect("a list");
     assert_eq!(entries.len(), examples().len());
@@ -332,14 +340,7 @@ fn build_writes_one_document_per_workflow_and_an_index() {
 #[test]
 fn build_of_one_workflow_writes_no_index() {
     let out = scratch("one");
-    let run = handoff(&[
-        "build",
-        "examples/refund.handoff",
-        "--target",
-        "ir",
-        "-o",
-        out.to_str().expect("utf-8"),
-    ]);
+    let run = build_ir("examples/refund.handoff", &out);
     assert_eq!(run.status.code(), Some(0), "{run:?}");
     assert!(out.join("refund.json").is_file());
     assert!(!out.join("index.json").exists());
@@ -357,18 +358,9 @@ fn a_workflow_named_index_is_not_written_over_by_the_index() {
          workflow index { trigger go: manual  step s { owner bot }  flow go -> s }\n",
     )
     .expect("written");
-    let run = handoff(&[
-        "build",
-        source.to_str().expect("utf-8"),
-        "--target",
-        "ir",
-        "-o",
-        out.to_str().expect("utf-8"),
-    ]);
+    let run = build_ir(source.to_str().expect("utf-8"), &out);
     assert_eq!(run.status.code(), Some(0), "{run:?}");
-    let index: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("index.json")).expect("index"))
-            .expect("JSON");
+    let index = read_json(&out.join("index.json"));
     let files: Vec<&str> = index["workflows"]
         .as_array()
         .expect("a list")
@@ -376,10 +368,7 @@ fn a_workflow_named_index_is_not_written_over_by_the_index() {
         .map(|e| e["file"].as_str().expect("file"))
         .collect();
     assert_eq!(files, ["a.json", "index.workflow.json"]);
-    let document: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("index.workflow.json")).expect("document"),
-    )
-    .expect("JSON");
+    let document = read_json(&out.join("index.workflow.json"));
     assert_eq!(document["workflow"]["name"], "index");
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_file(&source);
@@ -400,14 +389,7 @@ fn build_writes_nothing_when_the_input_has_errors() {
     )
     .expect("write");
     let out = scratch("broken-out");
-    let run = handoff(&[
-        "build",
-        dir.to_str().expect("utf-8"),
-        "--target",
-        "ir",
-        "-o",
-        out.to_str().expect("utf-8"),
-    ]);
+    let run = build_ir(dir.to_str().expect("utf-8"), &out);
     assert_eq!(run.status.code(), Some(1), "{run:?}");
     assert!(!out.exists());
     let _ = std::fs::remove_dir_all(&dir);
@@ -421,14 +403,7 @@ fn build_refuses_two_workflows_that_would_share_a_file() {
     std::fs::write(dir.join("a.handoff"), &example).expect("write");
     std::fs::write(dir.join("sub/b.handoff"), &example).expect("write");
     let out = scratch("same-name-out");
-    let run = handoff(&[
-        "build",
-        dir.to_str().expect("utf-8"),
-        "--target",
-        "ir",
-        "-o",
-        out.to_str().expect("utf-8"),
-    ]);
+    let run = build_ir(dir.to_str().expect("utf-8"), &out);
     assert_eq!(run.status.code(), Some(2), "{run:?}");
     assert!(String::from_utf8_lossy(&run.stderr).contains("`refund.json`"));
     assert!(!out.exists());

@@ -34,8 +34,7 @@ impl BitMatrix {
     pub fn new(rows: usize, columns: usize, full: bool) -> Self {
         let words = columns.div_ceil(64);
         // The most rows, a power of two (at least one), whose words fit in a block.
-        let per_block = (BLOCK_WORDS / words.max(1)).max(1);
-        let shift = usize::BITS - 1 - per_block.leading_zeros();
+        let shift = block_shift(words);
         let per_block = 1usize << shift;
         // Each block is written once, with its final bits: zeroed memory filled afterwards
         // was two passes over a matrix that can be tens of megabytes.
@@ -85,7 +84,7 @@ impl BitMatrix {
 
     /// The block of a row and where the row starts in it.
     fn at(&self, r: usize) -> (usize, usize) {
-        (r >> self.shift, (r & ((1 << self.shift) - 1)) * self.words)
+        locate(r, self.shift, self.words)
     }
 
     /// A row.
@@ -162,8 +161,7 @@ impl SharedRows {
         } else {
             vec![0; words]
         };
-        let per_block = (BLOCK_WORDS / words.max(1)).max(1);
-        let shift = usize::BITS - 1 - per_block.leading_zeros();
+        let shift = block_shift(words);
         let mut index = HashTable::new();
         let hash = row_hash(&first);
         index.insert_unique(hash, 0, |_| hash);
@@ -219,10 +217,7 @@ impl SharedRows {
             id
         } else {
             let id = if let Some(id) = self.free.pop() {
-                let (b, at) = (
-                    (id >> shift) as usize,
-                    (id as usize & ((1 << shift) - 1)) * words,
-                );
+                let (b, at) = locate(id as usize, shift, words);
                 self.pool[b][at..at + words].copy_from_slice(bits);
                 self.hashes[id as usize] = hash;
                 id
@@ -258,12 +253,21 @@ impl SharedRows {
     }
 }
 
+/// The log2 of how many rows of `words` words fit in a block of [`BLOCK_WORDS`] (at least one).
+fn block_shift(words: usize) -> u32 {
+    let per_block = (BLOCK_WORDS / words.max(1)).max(1);
+    usize::BITS - 1 - per_block.leading_zeros()
+}
+
+/// Where row `r` is in blocks of `1 << shift` rows of `words` words: its block, and where the row
+/// starts in it.
+fn locate(r: usize, shift: u32, words: usize) -> (usize, usize) {
+    (r >> shift, (r & ((1 << shift) - 1)) * words)
+}
+
 /// Row `id` of a pool in blocks of `1 << shift` rows of `words` words.
 fn pool_row(pool: &[Vec<u64>], shift: u32, words: usize, id: u32) -> &[u64] {
-    let (b, at) = (
-        (id >> shift) as usize,
-        (id as usize & ((1 << shift) - 1)) * words,
-    );
+    let (b, at) = locate(id as usize, shift, words);
     &pool[b][at..at + words]
 }
 

@@ -257,7 +257,7 @@ impl ContextFlow {
         let mut next = 0;
         for (i, t) in wf.transitions.iter().enumerate() {
             if t.kind == TransitionKind::Handoff {
-                if lenient && t.route().carries.iter().any(|c| c.target.is_none()) {
+                if lenient && t.route().has_unresolved_carries() {
                     carries
                         .row_mut(next)
                         .copy_from_slice(&BitMatrix::full_row(fields));
@@ -490,11 +490,7 @@ impl ContextFlow {
     fn traced_carries(&self, wf: &Workflow, t: TransitionId, field: FieldId) -> bool {
         carries(wf, t, field)
             || (self.lenient.is_some()
-                && wf.transitions[t.index()]
-                    .route()
-                    .carries
-                    .iter()
-                    .any(|c| c.target.is_none()))
+                && wf.transitions[t.index()].route().has_unresolved_carries())
     }
 
     /// Runs `f` on the trace of `field`, computing it first if it is not cached.

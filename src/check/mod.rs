@@ -310,6 +310,27 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// Every condition evaluated after a node ran, with the node: the guards of the resolved
+    /// routes out of it (in transition order), then the conditions of its escalations.
+    pub fn conditions_after(&self) -> impl Iterator<Item = (NodeIndex, CondRef)> + '_ {
+        let wf = self.wf;
+        let guards = wf.transitions.iter().enumerate().filter_map(|(i, t)| {
+            let (Guard::When(_), Some((from, _))) = (&t.guard, t.ends()) else {
+                return None;
+            };
+            Some((
+                self.graph.node(from),
+                CondRef::Guard(TransitionId(i as u32)),
+            ))
+        });
+        let escalations = wf.steps.iter().enumerate().flat_map(move |(i, step)| {
+            let s = StepId(i as u32);
+            (0..step.escalations().len())
+                .map(move |k| (self.step_node(s), CondRef::Escalation(s, k)))
+        });
+        guards.chain(escalations)
+    }
+
     /// The transitions out of a node in source order, including those that failed.
     pub fn transitions_out(&self, n: NodeIndex) -> &[TransitionId] {
         outs(&self.out_start, &self.out_ids, n.index())

@@ -1,11 +1,10 @@
 //! E302 carries-unavailable: a handoff or escalation carries a field that is not available at
 //! its source on some path.
 
-use crate::check::conditions::CondRef;
 use crate::check::flow::{Missing, Side, PATH_BUDGET};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{FieldId, Guard, StepId, TransitionId, TransitionKind};
+use crate::ir::{FieldId, StepId, TransitionKind};
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -61,28 +60,14 @@ fn missing_at(a: &Analysis<'_>, from: crate::ir::NodeId, f: crate::ir::FieldId) 
 /// the conditions of its escalations), as sorted `(node, field)` pairs. A field missing there
 /// is E301's at the condition, so carrying it out of the same node is not reported again.
 fn tested_after(a: &Analysis<'_>) -> Vec<(usize, usize)> {
-    let wf = a.wf;
-    let mut tested = Vec::new();
-    for (i, t) in wf.transitions.iter().enumerate() {
-        let (Guard::When(_), Some((from, _))) = (&t.guard, t.ends()) else {
-            continue;
-        };
-        let n = a.graph.node(from).index();
-        for (f, _) in a.conditions.fields(CondRef::Guard(TransitionId(i as u32))) {
-            tested.push((n, f.index()));
-        }
-    }
-    for (i, step) in wf.steps.iter().enumerate() {
-        let n = a.step_node(StepId(i as u32)).index();
-        for k in 0..step.escalations().len() {
-            for (f, _) in a
-                .conditions
-                .fields(CondRef::Escalation(StepId(i as u32), k))
-            {
-                tested.push((n, f.index()));
-            }
-        }
-    }
+    let mut tested: Vec<(usize, usize)> = a
+        .conditions_after()
+        .flat_map(|(n, cond)| {
+            a.conditions
+                .fields(cond)
+                .map(move |(f, _)| (n.index(), f.index()))
+        })
+        .collect();
     tested.sort_unstable();
     tested.dedup();
     tested

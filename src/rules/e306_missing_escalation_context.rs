@@ -50,7 +50,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         for (k, esc) in step.escalations().iter().enumerate() {
             // A `carries` name that did not resolve (E101) may have been the missing field; a
             // target that did not resolve is its own mistake, reported once (E101, E103).
-            if esc.target.target.is_none() || esc.route.carries.iter().any(|c| c.target.is_none()) {
+            if esc.target.target.is_none() || esc.route.has_unresolved_carries() {
                 continue;
             }
             let missing: Vec<_> = step

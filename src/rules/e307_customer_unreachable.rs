@@ -2,11 +2,10 @@
 //! available on some path, or `customer` names a field that is not `email` or `url`.
 
 use crate::ast::PrimType;
-use crate::check::conditions::CondRef;
 use crate::check::flow::{Side, PATH_BUDGET};
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{Guard, NodeId, StepId, TransitionId, Type};
+use crate::ir::{NodeId, StepId, Type};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -115,21 +114,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             queue.push(n);
         }
     };
-    for (i, t) in wf.transitions.iter().enumerate() {
-        let (Guard::When(_), Some((from, _))) = (&t.guard, t.ends()) else {
-            continue;
-        };
-        let cond = CondRef::Guard(TransitionId(i as u32));
+    for (n, cond) in a.conditions_after() {
         if a.conditions.fields(cond).any(|(f, _)| f == field) {
-            seed(a.graph.node(from), &mut queue);
-        }
-    }
-    for (i, step) in wf.steps.iter().enumerate() {
-        for k in 0..step.escalations().len() {
-            let cond = CondRef::Escalation(StepId(i as u32), k);
-            if a.conditions.fields(cond).any(|(f, _)| f == field) {
-                seed(a.step_node(StepId(i as u32)), &mut queue);
-            }
+            seed(n, &mut queue);
         }
     }
     while let Some(n) = queue.pop() {

@@ -63,7 +63,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // A `carries` name that did not resolve (E101) may have been the summary.
-        if r.route.carries.iter().any(|c| c.target.is_none()) {
+        if r.route.has_unresolved_carries() {
             continue;
         }
         let carries_summary = r
