@@ -76,6 +76,7 @@ pub fn check_with(source: &str, settings: &check::Settings) -> Checked {
     diagnostics.extend(check::check(&module, settings));
     diagnostics::sort(&mut diagnostics);
     suppress::apply(source, &mut diagnostics);
+    diagnostics::settle(&mut diagnostics);
     Checked {
         module,
         diagnostics,

@@ -395,6 +395,38 @@ fn config_levels_change_exactly_the_rules_they_name() {
 }
 
 #[test]
+fn a_warning_that_defers_to_an_allowed_one_is_reported_again() {
+    let files = [(
+        "a.handoff",
+        "tests/fixtures/cascades/deferred_warning.handoff",
+    )];
+    let plain = Project::new("defer-plain", "", &files);
+    let codes = |out: &std::process::Output| -> Vec<String> {
+        codes_and_severities(out)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
+    };
+    assert_eq!(codes(&plain.run(&["check", "--format", "json"])), ["W202"]);
+    let allow = Project::new("defer-allow", "[rules]\nW202 = \"allow\"\n", &files);
+    assert_eq!(codes(&allow.run(&["check", "--format", "json"])), ["W301"]);
+    // A suppression of the W202 brings the W301 back too.
+    let text = std::fs::read_to_string(files[0].1).expect("fixture");
+    let suppressed = text.replace(
+        "  handoff draft -> answer",
+        "  // handoff: allow(W202) the desk reads the question only\n  handoff draft -> answer",
+    );
+    assert_ne!(text, suppressed);
+    let checked = handoff::check_source(&suppressed);
+    let got: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .map(handoff::diagnostics::Diagnostic::code)
+        .collect();
+    assert_eq!(got, ["W301"]);
+}
+
+#[test]
 fn config_settings_move_the_numbers_of_w502_and_w504() {
     let files = [("a.handoff", "tests/fixtures/rules/W504.handoff")];
     let count = |config: &str| {

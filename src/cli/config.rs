@@ -60,8 +60,14 @@ impl Default for Config {
 
 impl Config {
     /// Applies the levels: drops allowed diagnostics and sets the severity in force of the
-    /// others. Errors are never changed (the configuration refuses to lower them).
+    /// others. Errors are never changed (the configuration refuses to lower them). Then drops
+    /// what repeats a diagnostic still reported ([`handoff::diagnostics::settle`]).
     pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        self.apply_levels(diagnostics);
+        handoff::diagnostics::settle(diagnostics);
+    }
+
+    fn apply_levels(&self, diagnostics: &mut Vec<Diagnostic>) {
         if self.levels.is_empty() {
             return;
         }

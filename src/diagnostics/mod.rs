@@ -72,6 +72,10 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// The edit the help line names, as data, when it is exact.
     pub fix: Option<Fix>,
+    /// Diagnostics (rule and primary span) whose edit also settles this one: it is a second
+    /// report of their mistake, and [`settle`] drops it while any of them is still reported
+    /// (an `allow` or a suppression of theirs brings it back).
+    pub defers_to: Vec<(&'static Rule, Span)>,
 }
 
 /// One replacement of source text: the bytes of `span` become `replacement` (an empty span
@@ -144,7 +148,15 @@ impl Diagnostic {
             help: help.into(),
             severity: rule.severity,
             fix: None,
+            defers_to: Vec::new(),
         }
+    }
+
+    /// Marks this diagnostic as a second report of the diagnostic of `rule` at `span`.
+    #[must_use]
+    pub fn deferring_to(mut self, rule: &'static Rule, span: Span) -> Self {
+        self.defers_to.push((rule, span));
+        self
     }
 
     /// Attaches the edit the help line names.
@@ -177,5 +189,20 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
             b.rule.code,
             &b.message,
         ))
+    });
+}
+
+/// Drops each diagnostic that defers to one still reported ([`Diagnostic::defers_to`]). Run it
+/// once levels and suppressions are applied, so that what they remove no longer hides anything.
+pub fn settle(diagnostics: &mut Vec<Diagnostic>) {
+    if diagnostics.iter().all(|d| d.defers_to.is_empty()) {
+        return;
+    }
+    let reported: std::collections::HashSet<(&'static str, Span)> =
+        diagnostics.iter().map(|d| (d.rule.code, d.span)).collect();
+    diagnostics.retain(|d| {
+        !d.defers_to
+            .iter()
+            .any(|(rule, span)| reported.contains(&(rule.code, *span)))
     });
 }

@@ -32,7 +32,9 @@ Reports a field marked `sensitive` that reaches an actor without `can sensitive`
 
 Every handoff or escalation that carries the field to such an actor is reported, at its
 `carries`; a step where the field is available is reported only when no boundary already was
-for that actor and field, and then once per actor and field, at the first such step.
+for that actor and field, and then once per actor and field, at the first such step. A field
+that reaches the step only over a `flow` between different owners is left to E202, which
+reports that `flow`: the handoff it asks for decides what travels.
 
 ## Why it matters
 Personal and secret data (bank details, health data, credentials) should reach only the actors
@@ -223,6 +225,53 @@ fn arrival_help(a: &Analysis<'_>, n: NodeIndex, f: FieldId, owner: &Actor) -> St
         .unwrap_or_else(|| format!("keep `{name}` away from step `{}`, {clear}", step.name.text))
 }
 
+/// Whether `f` reaches step `n` only over `flow`s from steps of another owner (each one E202), or
+/// from steps it reached that way, so that the handoff E202 asks for is where the field is kept or given.
+#[allow(clippy::many_single_char_names)]
+fn only_through_undeclared_handoffs(
+    a: &Analysis<'_>,
+    n: NodeIndex,
+    f: FieldId,
+    passed_on: &HashSet<(NodeIndex, FieldId)>,
+) -> bool {
+    let wf = a.wf;
+    if let Some(s) = a.graph.step(n) {
+        if wf.step(s).provides.iter().any(|p| p.target == Some(f)) && !a.context.has_in(n, f) {
+            return false;
+        }
+    }
+    let mut undeclared = false;
+    for e in a.graph.g.edges_directed(n, Direction::Incoming) {
+        let p = e.source();
+        let delivers = match *e.weight() {
+            EdgeKind::Transition(t, TransitionKind::Flow) => {
+                if !a.context.has_out(p, f) {
+                    continue;
+                }
+                let changes_owner = a
+                    .step_owners(&wf.transitions[t.index()])
+                    .is_some_and(|ends| !ends.same);
+                if changes_owner || passed_on.contains(&(p, f)) {
+                    undeclared = true;
+                    continue;
+                }
+                true
+            }
+            EdgeKind::Transition(t, TransitionKind::Handoff) => wf.transitions[t.index()]
+                .route()
+                .carries
+                .iter()
+                .any(|c| c.target == Some(f)),
+            EdgeKind::ApprovalElse => a.context.has_in(p, f),
+            EdgeKind::Compensation => a.context.has_after_run(p, f),
+        };
+        if delivers {
+            return false;
+        }
+    }
+    undeclared
+}
+
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
     if !wf.fields.iter().any(|f| f.sensitive) {
@@ -249,6 +298,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         };
         check_carries(a, route, receiver, &what, &mut reported, out);
     }
+    let mut passed_on: HashSet<(NodeIndex, FieldId)> = HashSet::new();
     for &n in &a.graph.order {
         let Some(s) = a.graph.step(n) else { continue };
         let step = wf.step(s);
@@ -260,9 +310,17 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for f in a.context.after_run(n).filter(sensitive) {
-            if !reported.insert((owner_id.0, f)) {
+            if reported.contains(&(owner_id.0, f)) {
                 continue;
             }
+            if only_through_undeclared_handoffs(a, n, f, &passed_on) {
+                // E202 reports the `flow` that changes owners; declaring it as the handoff its
+                // help asks for decides what travels, so the field is not reported again here,
+                // nor where the same owner's flows take it next.
+                passed_on.insert((n, f));
+                continue;
+            }
+            reported.insert((owner_id.0, f));
             let field = wf.field(f);
             out.push(leak(
                 field,

@@ -3,7 +3,7 @@
 use crate::ast::{ActorKind, PrimType};
 use crate::check::{Analysis, RouteOrigin};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{NodeId, Type};
+use crate::ir::{FieldId, NodeId, Type};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -53,9 +53,19 @@ fn is_summary(ty: &Type) -> bool {
     }
 }
 
-fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+/// A cold handoff or escalation: the route (an index into [`Analysis::routes`]) and the summary
+/// field available at its source that it could carry, if there is one.
+pub(crate) struct Cold {
+    pub(crate) route: usize,
+    /// The summary to carry, and whether it is `sensitive` where the receiver is not cleared.
+    pub(crate) summary: Option<(FieldId, bool)>,
+}
+
+/// Every route W202 reports, with the summary its help suggests carrying.
+pub(crate) fn cold_routes(a: &Analysis<'_>) -> Vec<Cold> {
     let wf = a.wf;
-    for r in a.routes() {
+    let mut cold = Vec::new();
+    for (i, r) in a.routes().iter().enumerate() {
         let (Some(source), Some(receiver)) = (r.source, r.receiver) else {
             continue;
         };
@@ -100,19 +110,33 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 .after_run(n)
                 .filter(|f| is_summary(&wf.field(*f).ty))
         };
-        let available = summaries()
+        let summary = summaries()
             .find(|f| cleared || !wf.field(*f).sensitive)
-            .map(|f| (a.field_name(f), ""))
-            .or_else(|| {
-                summaries().next().map(|f| {
-                    (
-                        a.field_name(f),
-                        " (it is `sensitive`: add `sensitive` to the `can` of the receiver too)",
-                    )
-                })
-            });
-        let help = match available {
-            Some((name, clear)) => format!("add `{name}` to `carries` of {}{clear}", r.what(a)),
+            .map(|f| (f, false))
+            .or_else(|| summaries().next().map(|f| (f, true)));
+        cold.push(Cold { route: i, summary });
+    }
+    cold
+}
+
+fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
+    let wf = a.wf;
+    for cold in cold_routes(a) {
+        let r = &a.routes()[cold.route];
+        let (Some(source), Some(receiver)) = (r.source, r.receiver) else {
+            continue;
+        };
+        let help = match cold.summary {
+            Some((f, uncleared)) => format!(
+                "add `{}` to `carries` of {}{}",
+                a.field_name(f),
+                r.what(a),
+                if uncleared {
+                    " (it is `sensitive`: add `sensitive` to the `can` of the receiver too)"
+                } else {
+                    ""
+                }
+            ),
             None => format!(
                 "have step `{}` provide a `summary` field (for example `brief: summary`) and carry it",
                 wf.step(source).name.text

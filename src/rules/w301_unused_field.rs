@@ -5,6 +5,7 @@ use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::{FieldId, Ref, Step};
 use crate::rules::Rule;
+use crate::span::Span;
 
 pub static RULE: Rule = Rule {
     code: "W301",
@@ -18,8 +19,9 @@ is provided but never needed by a step, carried across a handoff or escalation, 
 condition, or named by `customer`. A field named by `customer` that nothing provides is reported
 too, unless the workflow sends a `notify` (then E307 reports the notice that cannot reach it).
 A field that an E101 "did you mean" suggests for a misspelt name is not reported: the misspelt
-use was probably meant for it. (A field that is used but never provided is reported where it is used, by E301 or
-E302.)
+use was probably meant for it, and neither is a summary that W202 asks a cold handoff to carry
+(unless that W202 is allowed or suppressed). (A field that is used but never provided is
+reported where it is used, by E301 or E302.)
 
 ## Why it matters
 The context block is the contract of what travels through the workflow. A field that is produced
@@ -86,10 +88,26 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             .iter()
             .flat_map(Step::escalations)
             .any(|e| e.route.notify.is_some());
+    // A summary that W202 asks a cold handoff to carry is reported there, with the edit that
+    // uses it; found only when some provided field is unused.
+    let mut to_carry: Option<Vec<Vec<Span>>> = None;
     for (i, field) in wf.fields.iter().enumerate() {
         // A misspelt use that E101 suggested this field for was probably meant for it.
         if field.suggested {
             continue;
+        }
+        let mut cold = &[][..];
+        if provided[i] && !used[i] {
+            let to_carry = to_carry.get_or_insert_with(|| {
+                let mut heads = vec![Vec::new(); wf.fields.len()];
+                for c in super::w202_cold_handoff::cold_routes(a) {
+                    if let Some((f, _)) = c.summary {
+                        heads[f.index()].push(a.routes()[c.route].head);
+                    }
+                }
+                heads
+            });
+            cold = &to_carry[i];
         }
         let named = customer.is_some_and(|c| c.index() == i);
         if named && !provided[i] && !used[i] && !notices {
@@ -122,7 +140,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 "provided, then ignored",
             ),
         };
-        out.push(Diagnostic::new(
+        let mut d = Diagnostic::new(
             &RULE,
             message,
             field.name.span,
@@ -131,6 +149,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 "use `{}` (`needs`, `carries` or a condition) where it matters, or remove it from `context`",
                 field.name.text
             ),
-        ));
+        );
+        for &head in cold {
+            d = d.deferring_to(&super::w202_cold_handoff::RULE, head);
+        }
+        out.push(d);
     }
 }
