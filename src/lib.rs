@@ -70,6 +70,8 @@ pub fn check_source(source: &str) -> Checked {
 
 /// Parses, resolves and checks one source text with the given rule settings.
 pub fn check_with(source: &str, settings: &check::Settings) -> Checked {
+    let normalized = span::normalize_line_ends(source);
+    let source = &*normalized;
     let parsed = parse::parse(source);
     let mut diagnostics = parsed.diagnostics;
     let module = resolve::resolve(parsed.file, &mut diagnostics);
@@ -166,5 +168,6 @@ impl Compilation {
 /// assert!(compiled.diagnostics.iter().any(|d| d.code() == "E201"));
 /// ```
 pub fn compile(source: &str, options: &Options) -> Compilation {
+    let source = &*span::normalize_line_ends(source);
     Compilation::from_checked(source, check_with(source, &options.settings), options)
 }

@@ -72,16 +72,42 @@ pub struct LineIndex {
     bom: usize,
 }
 
+/// `source` with each `\r` that is not followed by `\n` (a line ending of old Mac files) turned
+/// into `\n`. Both are one byte, so every offset stays where it was: spans found in the result
+/// hold for `source`. Borrows when there is nothing to change.
+pub fn normalize_line_ends(source: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = source.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(at) = rest.find('\r') {
+        out.push_str(&rest[..at]);
+        out.push(if rest[at + 1..].starts_with('\n') {
+            '\r'
+        } else {
+            '\n'
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 impl LineIndex {
     /// Indexes the line starts of `source`. A line ends at `\n`; a `\r` before it belongs to the
-    /// line ending, so CRLF files count lines as LF files do.
+    /// line ending, so CRLF files count lines as LF files do, and a `\r` alone ends a line too
+    /// (old Mac line endings; see [`normalize_line_ends`]).
     pub fn new(source: &str) -> Self {
         let mut starts = vec![0];
+        let bytes = source.as_bytes();
         starts.extend(
-            source
-                .bytes()
+            bytes
+                .iter()
                 .enumerate()
-                .filter(|&(_, b)| b == b'\n')
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
                 .map(|(i, _)| i + 1),
         );
         let bom = if source.starts_with('\u{feff}') { 3 } else { 0 };

@@ -69,6 +69,43 @@ fn crlf_line_endings_work_and_count_lines_like_lf() {
     assert_eq!(module.workflows[0].doc.as_deref(), Some("doc"));
 }
 
+/// Old Mac files end lines with `\r` alone: a comment ends there, and lines count as in LF
+/// files. (Found by probing: the first comment swallowed the whole file, which checked clean.)
+#[test]
+fn lone_cr_line_endings_end_comments_and_lines() {
+    let lf = "// a comment\nactor a: human\nworkflow w {\n  // another\n  step s { owner b }\n}\n";
+    let cr = lf.replace('\n', "\r");
+    let lf_checked = handoff::check_source(lf).diagnostics;
+    let cr_checked = handoff::check_source(&cr).diagnostics;
+    let codes = |d: &[handoff::diagnostics::Diagnostic]| {
+        d.iter()
+            .map(handoff::diagnostics::Diagnostic::code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(&lf_checked), ["E502", "E101"]);
+    assert_eq!(codes(&cr_checked), codes(&lf_checked));
+    let position = |v: &serde_json::Value| {
+        let span = &v["diagnostics"][0]["span"];
+        (span["line"].clone(), span["column"].clone())
+    };
+    let lf_json = common::json("f", lf, &lf_checked);
+    let cr_json = common::json("f", &cr, &cr_checked);
+    assert_eq!(position(&lf_json), position(&cr_json));
+    assert_eq!(position(&cr_json).0, 3);
+    // The CLI reads such a file as LF (offsets unchanged), and so does `fmt`.
+    let (decoded, error) = handoff::parse::decode(cr.as_bytes());
+    assert!(error.is_none());
+    assert_eq!(decoded, lf);
+    let section1 = include_str!("fixtures/language/section1.handoff");
+    let formatted = handoff::fmt::format(section1).expect("formats");
+    assert_eq!(
+        handoff::fmt::format(&section1.replace('\n', "\r")).expect("formats"),
+        formatted
+    );
+    // CRLF stays CRLF.
+    assert_eq!(handoff::parse::decode(b"a\r\nb\r").0, "a\r\nb\n");
+}
+
 #[test]
 fn a_20_mb_string_literal_is_fine() {
     let big = "x".repeat(20 * 1024 * 1024);

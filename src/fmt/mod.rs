@@ -49,6 +49,8 @@ pub enum Error {
 /// assert_eq!(handoff::fmt::format(&formatted).unwrap(), formatted);
 /// ```
 pub fn format(source: &str) -> Result<String, Error> {
+    let normalized = crate::span::normalize_line_ends(source);
+    let source = &*normalized;
     let parsed = crate::parse::parse(source);
     if !parsed.diagnostics.is_empty() {
         return Err(Error::Syntax(parsed.diagnostics));

@@ -35,11 +35,12 @@ pub struct Parsed<'a> {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Decodes raw bytes as UTF-8. On failure, returns the text decoded lossily (so it can still be
-/// shown) and an E001 naming the offset of the first invalid byte.
+/// Decodes raw bytes as UTF-8, with lone `\r` line endings read as `\n`
+/// ([`crate::span::normalize_line_ends`]). On failure, returns the text decoded lossily (so it
+/// can still be shown) and an E001 naming the offset of the first invalid byte.
 pub fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
     match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_string(), None),
+        Ok(text) => (crate::span::normalize_line_ends(text).into_owned(), None),
         Err(err) => {
             let offset = err.valid_up_to();
             let byte = bytes.get(offset).copied().unwrap_or(0);
