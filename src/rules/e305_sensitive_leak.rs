@@ -9,7 +9,9 @@ use petgraph::Direction;
 use crate::check::graph::EdgeKind;
 use crate::check::{Analysis, RouteOrigin};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{Actor, ActorId, Field, FieldId, NodeId, Route, TransitionKind, Workflow};
+use crate::ir::{
+    Actor, ActorId, FallbackFrom, Field, FieldId, NodeId, Route, TransitionKind, Workflow,
+};
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -32,7 +34,9 @@ Reports a field marked `sensitive` that reaches an actor without `can sensitive`
 
 Every handoff or escalation that carries the field to such an actor is reported, at its
 `carries`; a step where the field is available is reported only when no boundary already was
-for that actor and field, and then once per actor and field, at the first such step. A field
+for that actor and field, and then once per actor and field, at the first such step; a step's
+owner who also approves it is that one report. An `ai` or `system` actor named as an approver,
+escalation target or fallback is left to E203: it cannot stand there at all. A field
 that reaches the step only over a `flow` between different owners is left to E202, which
 reports that `flow`: the handoff it asks for decides what travels.
 
@@ -75,7 +79,10 @@ fn leak(field: &Field, message: String, span: Span, label: String, help: String)
 /// workflow owner (docs/language.md).
 fn breach_receiver(wf: &Workflow, route: &Route, receiver: Option<ActorId>) -> Option<ActorId> {
     route.sla?;
-    wf.fallback_of(route.fallback, receiver).map(|(a, _)| a)
+    let (fallback, from) = wf.fallback_of(route.fallback, receiver)?;
+    // A machine named as a fallback is E203's: it cannot be one, so its clearance is moot.
+    let named = matches!(from, FallbackFrom::Route | FallbackFrom::Receiver);
+    (!named || wf.actor(fallback).kind.is_person()).then_some(fallback)
 }
 
 /// The sensitive fields a handoff or an escalation carries to someone without clearance: to the
@@ -293,7 +300,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             }
             RouteOrigin::Escalation(s, i) => {
                 let esc = &wf.step(s).escalations()[i];
-                (&esc.route, esc.target.target, r.what(a))
+                // A machine as the escalation target is E203's: it cannot be one.
+                let target = esc.target.target.filter(|t| wf.actor(*t).kind.is_person());
+                (&esc.route, target, r.what(a))
             }
         };
         check_carries(a, route, receiver, &what, &mut reported, out);
@@ -342,15 +351,22 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         for approver in &approval.approvers {
-            let Some(actor) = approver.target.map(|t| wf.actor(t)) else {
+            let Some(id) = approver.target else {
                 continue;
             };
-            if cleared(actor) {
+            let actor = wf.actor(id);
+            // A machine approver is E203's.
+            if cleared(actor) || !actor.kind.is_person() {
                 continue;
             }
             let Some(f) = step.needs.iter().filter_map(|n| n.target).find(sensitive) else {
                 continue;
             };
+            // The step's own owner, reported for the field already, is the same mistake.
+            let owner = step.owner.and_then(|o| o.target);
+            if owner == Some(id) && reported.contains(&(id.0, f)) {
+                continue;
+            }
             let field = wf.field(f);
             out.push(leak(
                 field,

@@ -15,8 +15,9 @@ pub static RULE: Rule = Rule {
 ## What it does
 Reports a handoff from a step owned by an `ai` actor to a step owned by a person, and an
 escalation from an AI-owned step to a person, that carries no field of type `summary` (or
-`list<summary>`). Not reported for a handoff into a step that needs a summary it does not get:
-E301 reports that field, with the same edit.
+`list<summary>`). Not reported for a handoff into a step that needs a summary it does not get
+(E301 reports that field, with the same edit), nor for an escalation that leaves out a summary
+its step needs (E306 does).
 
 ## Why it matters
 A person taking over from an AI needs to understand the case in seconds. Raw fields (an email, a
@@ -99,6 +100,24 @@ pub(crate) fn cold_routes(a: &Analysis<'_>) -> Vec<Cold> {
                 if lacks_summary && a.graph.reached[n.index()] {
                     continue;
                 }
+            }
+        }
+        // An escalation out of a step that needs a summary it has but does not carry: E306
+        // reports that field, with the same edit.
+        if let RouteOrigin::Escalation(..) = r.origin {
+            let n = a.step_node(source);
+            let needed_summary = wf
+                .step(source)
+                .needs
+                .iter()
+                .filter_map(|r| r.target)
+                .any(|f| {
+                    is_summary(&wf.field(f).ty)
+                        && a.context.has_in(n, f)
+                        && !r.route.carries.iter().any(|c| c.target == Some(f))
+                });
+            if needed_summary {
+                continue;
             }
         }
         // Suggest a summary that is already available at the source, if there is one.
