@@ -286,6 +286,9 @@ pub struct Step {
     /// Whether an item of the step was dropped for a syntax error: the rules about a missing
     /// item (no owner, no approval, no reversibility class) stay silent about it.
     pub recovered: bool,
+    /// Whether the step gives two different reversibility classes (E104): it keeps none, and
+    /// the rules about its class (W401, E401, W402, E402, W503) stay silent about it.
+    pub disputed: bool,
     /// Whether an E101 "did you mean" suggested this step for a misspelt name: the misspelt
     /// route was probably meant to lead here, so it is not reported as unreachable.
     pub suggested: bool,

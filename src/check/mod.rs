@@ -17,6 +17,7 @@ pub mod routing;
 pub mod types;
 
 use petgraph::graph::NodeIndex;
+use petgraph::Direction;
 use rayon::prelude::*;
 
 use crate::ast::ActorKind;
@@ -465,7 +466,16 @@ impl<'a> Analysis<'a> {
             .map(|id| wf.actor(id))
     }
 
-    /// The kind of a step's resolved owner.
+    /// Whether another step names `step` in its `compensable by` (a compensation: E402 reports
+    /// a class it lacks).
+    pub fn compensates(&self, step: StepId) -> bool {
+        self.graph
+            .g
+            .edges_directed(self.step_node(step), Direction::Incoming)
+            .any(|e| matches!(e.weight(), EdgeKind::Compensation))
+    }
+
+    /// The kind of the owner of `step`, when it resolved.
     pub fn owner_kind(&self, step: StepId) -> Option<ActorKind> {
         self.owner(step).map(|a| a.kind)
     }

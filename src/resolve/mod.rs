@@ -926,6 +926,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
         },
         owner: None,
         recovered: decl.recovered,
+        disputed: false,
         suggested: false,
         needs: Vec::new(),
         provides: Vec::new(),
@@ -939,6 +940,8 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
     let mut needs = FieldList::default();
     let mut provides = FieldList::default();
     let mut actions = CapabilityList::default();
+    let mut first_owner = None;
+    let mut first_class: Option<(Span, &StepItemKind)> = None;
     for item in &decl.items {
         match &item.kind {
             StepItemKind::Title(s) => {
@@ -949,6 +952,14 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             StepItemKind::Owner(name) => {
                 if once.first("owner", item.span, ctx.diagnostics) {
                     step.owner = Some(ctx.actor(name));
+                    first_owner = Some(name.name);
+                } else if first_owner != Some(name.name) {
+                    // Two different owners (E104): which one was meant is not known, so the
+                    // rules that read the owner stay silent, as for an owner that did not
+                    // resolve.
+                    if let Some(owner) = &mut step.owner {
+                        owner.target = None;
+                    }
                 }
             }
             StepItemKind::Needs(names) => ctx.field_list(names, "needs", &mut needs),
@@ -968,17 +979,39 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             StepItemKind::Reversible
             | StepItemKind::Irreversible
             | StepItemKind::CompensableBy(_) => {
-                if let Some(first) = extra.reversibility {
+                if let Some((first, first_kind)) = first_class {
                     ctx.diagnostics.push(e104_duplicate_item::two_reversibility(
                         decl.name.name,
-                        first.span,
+                        first,
                         item.span,
                     ));
                     if let StepItemKind::CompensableBy(name) = &item.kind {
                         ctx.named_by_dropped_item(name);
                     }
+                    let same = match (first_kind, &item.kind) {
+                        (StepItemKind::CompensableBy(a), StepItemKind::CompensableBy(b)) => {
+                            a.name == b.name
+                        }
+                        (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+                    };
+                    if same {
+                        continue;
+                    }
+                    // Which class was meant is not known: the step keeps none, and the rules
+                    // that read the class stay silent about it (`disputed`).
+                    if let Some(Reversibility {
+                        kind: ReversibilityKind::CompensableBy(undo),
+                        ..
+                    }) = extra.reversibility.take()
+                    {
+                        if let Some(undo) = undo.target {
+                            ctx.suggested_steps.push(undo);
+                        }
+                    }
+                    step.disputed = true;
                     continue;
                 }
+                first_class = Some((item.span, &item.kind));
                 let kind = match &item.kind {
                     StepItemKind::Reversible => ReversibilityKind::Reversible,
                     StepItemKind::Irreversible => ReversibilityKind::Irreversible,

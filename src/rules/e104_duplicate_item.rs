@@ -17,6 +17,11 @@ reversibility classes (`reversible`, `irreversible`, `compensable by`), two `app
 one list, such as `needs email, email`. List items (`needs`, `provides`, `carries`, `can`,
 `action`) may be split over several lines; those are merged.
 
+The first item is kept, except where the two contradict each other: a step with two different
+owners or two different reversibility classes keeps neither as known, so the rules that read
+the owner or the class (E202, E304, W402, E401, W401, E402, …) say nothing about the step until
+one is removed.
+
 ## Why it matters
 The compiler would have to pick one of the two values silently, and the reader could not tell
 which one runs: which person owns the step, whether a refund can be undone.

@@ -50,6 +50,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if rev.kind != ReversibilityKind::Irreversible || step.approval().is_some() {
             continue;
         }
+        // A compensating step must be `reversible`: E402 reports its class.
+        if a.compensates(StepId(i as u32)) {
+            continue;
+        }
         let Some(owner) = a.owner(StepId(i as u32)) else {
             continue;
         };

@@ -58,6 +58,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let undo = wf.step(target);
+        // Two classes given (E104): which one was meant is not known.
+        if undo.disputed {
+            continue;
+        }
         let is_reversible = undo
             .reversibility()
             .is_some_and(|r| r.kind == ReversibilityKind::Reversible);

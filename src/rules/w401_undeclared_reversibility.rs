@@ -2,6 +2,7 @@
 
 use crate::check::Analysis;
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::StepId;
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -36,12 +37,17 @@ Declare it: `irreversible` (and add `approve by` if a machine owns it), `reversi
 };
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
-    for step in &a.wf.steps {
+    for (i, step) in a.wf.steps.iter().enumerate() {
         let Some(first) = step.actions().first() else {
             continue;
         };
-        // A step with a broken item (E001) may have written its class there.
-        if step.reversibility().is_some() || step.recovered {
+        // A step with a broken item (E001) may have written its class there; a compensating
+        // step without one is E402's (it must be `reversible`).
+        if step.reversibility().is_some()
+            || step.recovered
+            || step.disputed
+            || a.compensates(StepId(i as u32))
+        {
             continue;
         }
         out.push(
