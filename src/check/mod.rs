@@ -81,6 +81,17 @@ pub enum RouteOrigin {
 }
 
 impl RouteRef<'_> {
+    /// Whether this is a handoff between two steps of the same owner (W204): its fix makes it
+    /// a `flow`, so what a handoff should have (an SLA, a notice, a fallback) is not asked of it.
+    pub fn same_owner_handoff(&self, a: &Analysis<'_>) -> bool {
+        match self.origin {
+            RouteOrigin::Handoff(t) => a
+                .step_owners(&a.wf.transitions[t.index()])
+                .is_some_and(|ends| ends.same),
+            RouteOrigin::Escalation(..) => false,
+        }
+    }
+
     /// "the handoff `a -> b`" or "the escalation of `s` to `x`", for messages.
     pub fn what(&self, a: &Analysis<'_>) -> String {
         let wf = a.wf;

@@ -12,7 +12,8 @@ pub static RULE: Rule = Rule {
     explanation: r##"
 ## What it does
 Reports a handoff whose receiving step is owned by a person (`human` or `team`), and an
-escalation to a person, without an `sla`.
+escalation to a person, without an `sla`. A handoff between two steps of the same owner is
+W204's alone (made a `flow`, it needs none).
 
 ## Why it matters
 Machines pick work up at once; people have queues. Without an SLA nobody knows how long the
@@ -42,6 +43,10 @@ Say how long the person may take to pick the work up: `sla 15m`.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for r in a.routes() {
+        // A handoff W204 asks to make a `flow` needs none of this.
+        if r.same_owner_handoff(a) {
+            continue;
+        }
         let Some(receiver) = r.receiver else { continue };
         if !receiver.kind.is_person() || r.route.sla.is_some() {
             continue;

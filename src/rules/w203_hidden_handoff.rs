@@ -12,7 +12,8 @@ pub static RULE: Rule = Rule {
     explanation: r#"
 ## What it does
 In a workflow marked `customer_facing`, reports each handoff and escalation that has no
-`notify "…"` message for the customer.
+`notify "…"` message for the customer. A handoff between two steps of the same owner is W204's
+alone (made a `flow`, it needs none).
 
 ## Why it matters
 When a customer's case moves from a chatbot to a person, or from sales to onboarding, the
@@ -49,6 +50,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for r in a.routes() {
+        // A handoff W204 asks to make a `flow` needs none of this.
+        if r.same_owner_handoff(a) {
+            continue;
+        }
         if r.route.notify.is_some() {
             continue;
         }

@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
 ## What it does
 Reports an `sla` on a handoff or escalation when nobody takes over once it runs out: there is no
 `fallback` on the handoff or escalation, the receiving actor has no `fallback`, and the workflow
-has no `owner`.
+has no `owner`. A handoff between two steps of the same owner is W204's alone (made a `flow`,
+it needs none).
 
 ## Why it matters
 An SLA that nobody enforces is a number in a file. When it is breached, the work must go to
@@ -45,6 +46,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for r in a.routes() {
+        // A handoff W204 asks to make a `flow` needs none of this.
+        if r.same_owner_handoff(a) {
+            continue;
+        }
         let Some(sla) = r.route.sla else { continue };
         let Some(receiver) = r.receiver else { continue };
         if r.route.fallback.is_some() || receiver.fallback.is_some() {
