@@ -4,7 +4,7 @@
 use crate::ast::PrimType;
 use crate::check::flow::{Side, PATH_BUDGET};
 use crate::check::Analysis;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Label, Severity};
 use crate::ir::{NodeId, StepId, Type};
 use crate::rules::Rule;
 
@@ -23,7 +23,8 @@ in what the source step received plus what it provides (for a handoff), or in wh
 step received plus what it provides (for an escalation).
 
 The rule reports a `notify` sent where the field may be missing, naming a path on which it is
-and the boundary that dropped it, and a `customer` field of another type. A notice sent from a
+and the boundary that dropped it (once per step the notices leave from: the others are labels),
+and a `customer` field of another type. A notice sent from a
 step that needs the field and lacks it, or from any step after one, is not reported: E301
 reports that step, with the boundary that dropped the field.
 
@@ -128,6 +129,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     let mut budget = PATH_BUDGET;
+    // One diagnostic per step the notices leave from: the field is missing there for one
+    // reason, whichever notice is sent; the other notices are labels of it.
+    let mut reported: std::collections::HashMap<StepId, usize> = std::collections::HashMap::new();
     for r in a.routes() {
         let Some(notify) = &r.route.notify else {
             continue;
@@ -144,6 +148,14 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         let what = r.what(a);
         let source_name = &wf.step(source).name.text;
+        if let Some(&at) = reported.get(&source) {
+            let d: &mut Diagnostic = &mut out[at];
+            d.related.push(Label::new(
+                notify.span,
+                format!("the notice of {what} cannot reach the customer either"),
+            ));
+            continue;
+        }
         let missing = a
             .context
             .explain(wf, &a.graph, n, field, Side::In, &mut budget);
@@ -171,6 +183,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             d = d.with_label(label.span, label.message);
             d.help = help;
         }
+        reported.insert(source, out.len());
         out.push(d);
     }
 }
