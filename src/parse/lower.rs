@@ -234,12 +234,15 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         let name = inner.find(|p| p.as_rule() == Rule::ident)?;
         let name = self.ident(&name);
         let mut items = Vec::new();
+        // A literal that does not lower (E001) is a broken item: the workflow counts as
+        // recovered, like one with an item dropped for a syntax error.
+        let before = self.diagnostics.len();
         self.workflow_items(inner, &mut items);
         Some(WorkflowDecl {
             doc,
             name,
             items,
-            recovered: false,
+            recovered: self.diagnostics.len() > before,
             span,
         })
     }

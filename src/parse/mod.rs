@@ -567,6 +567,8 @@ fn parse_workflow_in_pieces<'a>(
     let mut items = Vec::with_capacity(body.items.len() + 1);
     let first = body.open + 1;
     let mut from = first;
+    // A literal that does not lower (E001) is a broken item too.
+    let before = diagnostics.len();
     let cuts = body
         .items
         .iter()
@@ -586,7 +588,7 @@ fn parse_workflow_in_pieces<'a>(
         doc,
         name,
         items,
-        recovered: false,
+        recovered: diagnostics.len() > before,
         span: Span::new(kw_start, body.close + 1),
     })
 }
