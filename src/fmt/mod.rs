@@ -18,7 +18,7 @@
 //! comments are the same, and the diagnostics are the same but for positions. It recurses only
 //! as deep as blocks nest in the grammar (four levels).
 
-mod lex;
+pub(crate) mod lex;
 mod print;
 
 use std::hash::{DefaultHasher, Hasher};

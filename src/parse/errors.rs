@@ -529,6 +529,19 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         let before = input[..pos.min(input.len())].trim_end();
         let previous = super::last_word(before);
         let start = before.len() - previous.len();
+        // `trigger request: …` read as a field of `context`: the block was not closed.
+        let starts_line = input[..start].trim_end_matches([' ', '\t']).ends_with('\n');
+        if starts_line && previous != "context" && STARTS_ITEM.contains(&previous) {
+            let span = Span::new(base + start, base + before.len());
+            return e001_syntax_error::expected(
+                span,
+                "a field or `}`",
+                &format!("`{previous}`"),
+                format!(
+                    "a `}}` is probably missing: close the `context` block before `{previous}`"
+                ),
+            );
+        }
         if closest_keyword(previous, &["sensitive"]).is_some() {
             let span = Span::new(base + start, base + before.len());
             return e001_syntax_error::expected(

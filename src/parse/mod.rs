@@ -81,7 +81,87 @@ pub fn parse(source: &str) -> Parsed<'_> {
             })
         })
         .collect();
+    let dropped = dropped_declarations(source, &parsed.file.items);
+    parsed.file.broken_names.extend(dropped);
     parsed
+}
+
+/// The names that declarations left out of the syntax tree seem to declare: a name before `:`
+/// (an actor, a trigger, a context field), after a declaring keyword (misspelt or not), or at the
+/// start of a line before a type (`answer text`), at a place where no declaration that parsed
+/// has its name. A declaration is dropped with a broken item or a broken block (`contxt {`, a
+/// missing `}`); the names it declared are then not reported undefined where they are used (its
+/// E001 is the one diagnostic). Linear in the text.
+fn dropped_declarations<'a>(source: &'a str, items: &[TopItem<'a>]) -> Vec<&'a str> {
+    use crate::fmt::lex::{tokens, Kind};
+    let mut declared = std::collections::HashSet::new();
+    for item in items {
+        match item {
+            TopItem::Actor(a) => {
+                declared.insert(a.name.span.start());
+            }
+            TopItem::Workflow(w) => {
+                declared.insert(w.name.span.start());
+                for item in &w.items {
+                    match &item.kind {
+                        WorkflowItemKind::Actor(a) => {
+                            declared.insert(a.name.span.start());
+                        }
+                        WorkflowItemKind::Context(fields) => {
+                            declared.extend(fields.iter().map(|f| f.name.span.start()));
+                        }
+                        WorkflowItemKind::Trigger(t) => {
+                            declared.insert(t.name.span.start());
+                        }
+                        WorkflowItemKind::Step(s) => {
+                            declared.insert(s.name.span.start());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let code: Vec<_> = tokens(source)
+        .into_iter()
+        .filter(|t| t.kind != Kind::Comment)
+        .collect();
+    let is_name = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    let mut names = Vec::new();
+    for (i, t) in code.iter().enumerate() {
+        if t.kind != Kind::Word || declared.contains(&t.start) {
+            continue;
+        }
+        let text = t.text(source);
+        if !is_name(text) {
+            continue;
+        }
+        let next = code.get(i + 1).map(|n| (n.kind, n.text(source)));
+        let before_colon = next == Some((Kind::Punct, ":"));
+        let after_keyword = i > 0 && {
+            let p = code[i - 1];
+            let word = p.text(source);
+            p.kind == Kind::Word && (DECLARING.contains(&word) || scan::near_declaring_word(word))
+        };
+        let is_type =
+            |w: &str| crate::ast::PrimType::from_keyword(w).is_some() || w == "enum" || w == "list";
+        // Where a field may start: a line, or after `{`, `,`, the end of a type or `sensitive`.
+        let field_start = t.starts_line(i == 0)
+            || code[i - 1].kind == Kind::Punct
+                && matches!(code[i - 1].text(source), "{" | "," | ")" | ">")
+            || code[i - 1].kind == Kind::Word && {
+                let w = code[i - 1].text(source);
+                is_type(w) || w == "sensitive"
+            };
+        let before_type = field_start && matches!(next, Some((Kind::Word, w)) if is_type(w));
+        if before_colon || after_keyword || before_type {
+            names.push(text);
+        }
+    }
+    names
 }
 
 /// The words whose declarations name something: the name follows the (possibly misspelt)
