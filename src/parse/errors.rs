@@ -568,6 +568,29 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     let expected_text = join_or(&expected);
     let word = found.trim_matches('`');
     let after_comma = input[..pos.min(input.len())].trim_end().ends_with(',');
+    // `escalate to x when …` then `carries …` on the next line: the body's `{` is missing.
+    if expected.contains(&"`{`")
+        && ["carries", "sla", "fallback", "notify", "reason"].contains(&word)
+    {
+        let end = input[..pos.min(input.len())].trim_end().len();
+        let at = Span::new(base + end, base + end);
+        let place = if input[end..pos.min(input.len())].contains('\n') {
+            "at the end of the line above".to_string()
+        } else {
+            format!("before `{word}`")
+        };
+        return e001_syntax_error::expected(
+            span,
+            &expected_text,
+            &found,
+            format!("the body that `{word}` belongs to opens with `{{`: insert ` {{` {place}"),
+        )
+        .with_fix(Fix::new(
+            format!("insert ` {{` {place}"),
+            vec![Edit::replace(at, " {")],
+            false,
+        ));
+    }
     let help = if after_comma && expected.contains(&"a name") {
         "remove the trailing `,`: a trailing comma is allowed only inside `( )`, `[ ]`, `< >` and \
          `context { }`"

@@ -245,10 +245,18 @@ pub fn block(src: &str, step: bool) -> Option<Block> {
     let mut depth = 0usize;
     let mut open = None;
     let mut items = Vec::new();
+    // An `escalate` head whose `{` is missing ([`missing_open`]): open at the end of its line.
+    let mut pending_open = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         match b {
+            b'\n' => {
+                if std::mem::take(&mut pending_open) {
+                    depth += 1;
+                }
+                i += 1;
+            }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
@@ -265,6 +273,13 @@ pub fn block(src: &str, step: bool) -> Option<Block> {
                 let start = i;
                 while i < bytes.len() && is_ident_char(bytes[i]) {
                     i += 1;
+                }
+                if depth == 1
+                    && step
+                    && &src[start..i] == "escalate"
+                    && missing_open(bytes, i, "escalate")
+                {
+                    pending_open = true;
                 }
                 if depth == 1 {
                     let word = &src[start..i];
@@ -361,6 +376,62 @@ fn near_head_follows(bytes: &[u8], mut i: usize) -> bool {
     })
 }
 
+/// Words that start an item of a handoff's or an escalation's body.
+const ROUTE_WORDS: &[&str] = &["carries", "sla", "fallback", "notify", "reason"];
+
+/// Whether the line that starts with `word` (ending at `i`) is the head of a block whose `{` was
+/// left out: `step NAME`, `context` or `escalate to … when …` with no `{` on the line, followed
+/// by a line that starts like an item of that block (`owner …`, `email: …`, `carries …`). The
+/// scanners then count a `{` at the end of the line, so that the block's `}` closes the block
+/// and not the one around it: the head gets its E001 and the items after the block still parse.
+/// Reads the rest of the line and the next non-blank line once: linear over a scan.
+fn missing_open(bytes: &[u8], mut i: usize, word: &str) -> bool {
+    let body: fn(&[u8]) -> bool = match word {
+        "step" => |w| STEP_WORDS.iter().any(|k| k.as_bytes() == w),
+        "escalate" => |w| ROUTE_WORDS.iter().any(|k| k.as_bytes() == w),
+        "context" => |_| true,
+        _ => return false,
+    };
+    // The rest of the head's line: no `{` outside strings and comments.
+    while i < bytes.len() && bytes[i] != b'\n' {
+        match bytes[i] {
+            b'{' | b'}' => return false,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    // The first word of the next non-blank line.
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let start = i;
+    while i < bytes.len() && is_ident_char(bytes[i]) {
+        i += 1;
+    }
+    if start == i || !is_ident_start(bytes[start]) {
+        return false;
+    }
+    if word == "context" {
+        // A field: `NAME:`.
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+        return bytes.get(i) == Some(&b':');
+    }
+    body(&bytes[start..i])
+}
+
 /// Scans `src`. A declaration start is the keyword `actor` or `workflow` outside any braces, or
 /// either keyword at the very start of a line (which resynchronises after an unclosed brace).
 pub fn scan(src: &str) -> Scan {
@@ -371,6 +442,8 @@ pub fn scan(src: &str) -> Scan {
     let mut line_start = true;
     let mut first_on_line = true;
     let mut body: Option<OpenBody> = None;
+    // A block head whose `{` is missing ([`missing_open`]): counted open at the end of its line.
+    let mut pending_open = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -380,6 +453,9 @@ pub fn scan(src: &str) -> Scan {
             b'\n' => {
                 line_start = true;
                 first_on_line = true;
+                if std::mem::take(&mut pending_open) {
+                    braces += 1;
+                }
                 i += 1;
             }
             b' ' | b'\t' | b'\r' => {
@@ -439,6 +515,14 @@ pub fn scan(src: &str) -> Scan {
                     && item_head_follows(bytes, i, word)
                 {
                     braces = 1;
+                }
+                if first_on_line
+                    && body.as_ref().is_some_and(|b| b.open.is_some())
+                    && ((braces == 1 && matches!(word, "step" | "context"))
+                        || (braces == 2 && word == "escalate"))
+                    && missing_open(bytes, i, word)
+                {
+                    pending_open = true;
                 }
                 if let Some(b) = body.as_mut() {
                     if braces == 1 && b.open.is_some() {
