@@ -89,9 +89,9 @@ impl Domain<'_> {
     }
 
     /// Whether a region holds no value at all: an open interval between two consecutive days,
-    /// seconds (a duration is a whole number of seconds), microseconds (a datetime is decided
-    /// to the microsecond) or 64-bit floating-point numbers (no double lies between `1` and
-    /// `1.0000000000000002`), or the durations below zero.
+    /// microseconds (a datetime is decided to the microsecond) or 64-bit floating-point numbers
+    /// (no double lies between `1` and `1.0000000000000002`; durations are real numbers of
+    /// seconds, as numbers are), or the durations below zero.
     fn region_is_empty(&self, r: usize) -> bool {
         let Some(points) = self.points() else {
             return false;
@@ -105,7 +105,7 @@ impl Domain<'_> {
         }
         let (lo, hi) = (points[r / 2 - 1], points[r / 2]);
         match self {
-            Domain::Date(_) | Domain::Duration(_) => hi - lo < 2.0,
+            Domain::Date(_) => hi - lo < 2.0,
             Domain::Datetime(_) => (hi * 1e6).round() - (lo * 1e6).round() < 2.0,
             _ => next_up(lo) >= hi,
         }
@@ -930,15 +930,16 @@ fn representative(d: &Domain, r: usize) -> String {
             } else if r % 2 == 1 {
                 points[r / 2]
             } else if r == 0 && matches!(d, Domain::Duration(_)) {
-                // Region 0 of a duration is `[0s, first)`, not empty when it is looked at.
-                (points[0] / 2.0).floor()
+                // Region 0 of a duration is `[0s, first)`, not empty when it is looked at: `0s`
+                // is in it.
+                0.0
             } else if r == 0 {
                 points[0] - 1.0
             } else if r / 2 >= points.len() {
                 points[points.len() - 1] + 1.0
             } else {
                 let (lo, hi) = (points[r / 2 - 1], points[r / 2]);
-                if matches!(d, Domain::Date(_) | Domain::Duration(_)) {
+                if matches!(d, Domain::Date(_)) {
                     lo + 1.0
                 } else if matches!(d, Domain::Datetime(_)) {
                     datetime_between(lo, hi)
