@@ -242,7 +242,7 @@ fn json_is_one_document_with_the_stable_shape() {
     assert_eq!(text.lines().count(), 1, "one document on one line");
     let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(doc["version"], 1);
-    assert_eq!(doc["summary"]["files"], 3);
+    assert_eq!(doc["summary"]["files"], 4);
     // `all_forms.handoff` shows the list form of `approve by`, an approval chain (W403).
     assert_eq!(doc["summary"]["warnings"], 1);
     let diagnostics = doc["diagnostics"].as_array().expect("array");

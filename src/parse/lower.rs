@@ -890,31 +890,55 @@ impl<'d, 'i> Lowerer<'d, 'i> {
     fn duration(&mut self, pair: &Pair<'i, Rule>) -> Duration {
         let span = self.token_span(pair);
         let mut total: u64 = 0;
-        let mut digits: u64 = 0;
         let mut ok = true;
-        for c in pair.as_str().chars() {
-            if let Some(d) = c.to_digit(10) {
-                match digits
-                    .checked_mul(10)
-                    .and_then(|v| v.checked_add(u64::from(d)))
-                {
-                    Some(v) => digits = v,
-                    None => ok = false,
-                }
-                continue;
-            }
-            let unit: u64 = match c {
-                's' => 1,
-                'm' => 60,
-                'h' => 3_600,
-                'd' => 86_400,
+        let mut whole = true;
+        let text = pair.as_str();
+        let mut rest = text;
+        while let Some(end) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+            let (number, unit) = (&rest[..end], rest.as_bytes()[end]);
+            rest = &rest[end + 1..];
+            let unit: u64 = match unit {
+                b's' => 1,
+                b'm' => 60,
+                b'h' => 3_600,
+                b'd' => 86_400,
                 _ => 604_800,
             };
-            match digits.checked_mul(unit).and_then(|v| total.checked_add(v)) {
+            let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+            let frac = frac.trim_end_matches('0');
+            // The fraction of a unit, in whole seconds: `0.5h` is 1800 s; `0.3s` is none. A
+            // fraction of more than 7 significant digits is never a whole number of seconds
+            // (a unit holds fewer than 10^6 seconds).
+            let frac_seconds = if frac.is_empty() {
+                Some(0)
+            } else if frac.len() > 7 {
+                None
+            } else {
+                let digits: u64 = frac.parse().unwrap_or(0);
+                let scale = 10u64.pow(frac.len() as u32);
+                let scaled = digits * unit;
+                (scaled % scale == 0).then(|| scaled / scale)
+            };
+            let Some(frac_seconds) = frac_seconds else {
+                whole = false;
+                continue;
+            };
+            let int: Option<u64> = int.parse().ok();
+            match int
+                .and_then(|v| v.checked_mul(unit))
+                .and_then(|v| v.checked_add(frac_seconds))
+                .and_then(|v| total.checked_add(v))
+            {
                 Some(v) => total = v,
                 None => ok = false,
             }
-            digits = 0;
+        }
+        if !whole && ok {
+            self.diagnostics.push(e001_syntax_error::bad_literal(
+                span,
+                format!("`{text}` is not a whole number of seconds"),
+                "write a duration of whole seconds (`1.5h` is `1h30m`; `0.5s` cannot be written)",
+            ));
         }
         if !ok {
             // Keep the item (at the largest duration) so that nothing downstream reports it as
