@@ -16,7 +16,8 @@ pub static RULE: Rule = Rule {
     explanation: r#"
 ## What it does
 Reports an escalation condition `confidence < X` or `confidence <= X` (or the same written the
-other way round) where X is at or above the threshold (0.9 by default).
+other way round, or turned over by `not`: `not (confidence >= X)`) where X is at or above the
+threshold (0.9 by default).
 
 ## Why it matters
 An AI is rarely more than 90% confident. A threshold that high escalates nearly everything: the
@@ -47,24 +48,50 @@ Lower the threshold (`confidence < 0.7`) and measure how many cases escalate.
     check: Some(check),
 };
 
-/// The thresholds of `confidence <`/`<=` comparisons in a condition, with their spans and
-/// whether the threshold itself escalates (`<=`).
-fn thresholds(cond: &Cond, out: &mut Vec<(f64, bool, Span)>) {
+/// The thresholds below which a condition fires on `confidence`, with their spans and whether
+/// the threshold itself escalates: `confidence < X` or `<= X`, written either way round, or
+/// `not (confidence >= X)` (an odd number of `not`s turns the comparison over). Recursion is
+/// bounded by the nesting limit of conditions.
+fn thresholds(cond: &Cond, negated: bool, out: &mut Vec<(f64, bool, Span)>) {
     match &cond.kind {
         CondKind::Or(parts) | CondKind::And(parts) => {
             for p in parts {
-                thresholds(p, out);
+                thresholds(p, negated, out);
             }
         }
-        CondKind::Compare(l, op, r) => match (&l.kind, op, &r.kind) {
-            (ValueKind::Confidence, op @ (CmpOp::Lt | CmpOp::Le), ValueKind::Number(x))
-            | (ValueKind::Number(x), op @ (CmpOp::Gt | CmpOp::Ge), ValueKind::Confidence) => {
-                out.push((*x, matches!(op, CmpOp::Le | CmpOp::Ge), cond.span));
+        CondKind::Not(inner) => thresholds(inner, !negated, out),
+        CondKind::Compare(l, op, r) => {
+            // `confidence OP x`, with the comparison turned round when written `x OP confidence`.
+            let (op, x) = match (&l.kind, &r.kind) {
+                (ValueKind::Confidence, ValueKind::Number(x)) => (*op, *x),
+                (ValueKind::Number(x), ValueKind::Confidence) => (
+                    match op {
+                        CmpOp::Lt => CmpOp::Gt,
+                        CmpOp::Le => CmpOp::Ge,
+                        CmpOp::Gt => CmpOp::Lt,
+                        CmpOp::Ge => CmpOp::Le,
+                        other => *other,
+                    },
+                    *x,
+                ),
+                _ => return,
+            };
+            let op = if negated {
+                match op {
+                    CmpOp::Lt => CmpOp::Ge,
+                    CmpOp::Le => CmpOp::Gt,
+                    CmpOp::Gt => CmpOp::Le,
+                    CmpOp::Ge => CmpOp::Lt,
+                    other => other,
+                }
+            } else {
+                op
+            };
+            if matches!(op, CmpOp::Lt | CmpOp::Le) {
+                out.push((x, op == CmpOp::Le, cond.span));
             }
-            _ => {}
-        },
-        // Under `not` the comparison fires on the other side of the threshold.
-        CondKind::Not(_) | CondKind::In(..) | CondKind::Bare(_) => {}
+        }
+        CondKind::In(..) | CondKind::Bare(_) => {}
     }
 }
 
@@ -78,7 +105,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         for esc in step.escalations() {
             let mut found = Vec::new();
-            thresholds(&esc.condition, &mut found);
+            thresholds(&esc.condition, false, &mut found);
             for (x, inclusive, span) in found {
                 if x < limit {
                     continue;
