@@ -480,6 +480,33 @@ impl Ctx<'_> {
         r
     }
 
+    /// Notes the fields that a declaration rejected for its name (E102) names, so that they are
+    /// not reported unused: no diagnostic for names that are no field.
+    fn note_rejected_uses(&mut self, names: &[ast::Ident]) {
+        for name in names {
+            if let Some(id) = self.field_ids.get(name.name) {
+                self.suggested.push(id);
+            }
+        }
+    }
+
+    /// The target of a transition: a step or a trigger (E205 reports a trigger). A name that a
+    /// step was rejected under (E102: a trigger had it first) means that step: the clash is the
+    /// one diagnostic, not also E205.
+    fn target(&mut self, name: &ast::Ident) -> Ref<NodeId> {
+        let mut r = self.node(name);
+        let step_rejected = || {
+            self.scope
+                .clashes
+                .get(name.name)
+                .is_some_and(|s| matches!(s, Symbol::Step(_)))
+        };
+        if matches!(r.target, Some(NodeId::Trigger(_))) && step_rejected() {
+            r.target = None;
+        }
+        r
+    }
+
     /// A reference that must name a step or a trigger (an end of a transition).
     fn node(&mut self, name: &ast::Ident) -> Ref<NodeId> {
         self.lookup(
@@ -814,6 +841,23 @@ fn resolve_workflow(
             }
             WorkflowItemKind::Step(s) if declared => {
                 steps.push(resolve_step(&mut ctx, s));
+            }
+            // A step or trigger rejected for its name (E102) is left out, but the fields it
+            // names were used by it: they are not reported unused (W301).
+            WorkflowItemKind::Step(s) => {
+                for item in &s.items {
+                    match &item.kind {
+                        StepItemKind::Needs(names) | StepItemKind::Provides(names) => {
+                            ctx.note_rejected_uses(names);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            WorkflowItemKind::Trigger(t) => {
+                for list in &t.provides {
+                    ctx.note_rejected_uses(&list.names);
+                }
             }
             _ => {}
         }
@@ -1261,14 +1305,14 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transitio
     let two: [Ref<NodeId>; 2];
     let many: Vec<Ref<NodeId>>;
     let refs: &[Ref<NodeId>] = if let [a, b] = flow.chain.as_slice() {
-        two = [ctx.source(a), ctx.node(b)];
+        two = [ctx.source(a), ctx.target(b)];
         &two
     } else {
         many = flow
             .chain
             .iter()
             .enumerate()
-            .map(|(i, n)| if i == 0 { ctx.source(n) } else { ctx.node(n) })
+            .map(|(i, n)| if i == 0 { ctx.source(n) } else { ctx.target(n) })
             .collect();
         &many
     };
@@ -1291,7 +1335,7 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transitio
 
 fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<Transition>) {
     let from = ctx.source(&handoff.from);
-    let to = ctx.node(&handoff.to);
+    let to = ctx.target(&handoff.to);
     let mut rejected = false;
     if let Some(NodeId::Trigger(_)) = from.target {
         let decl = ctx

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     explanation: r"
 ## What it does
 Follows each actor's `fallback` and reports a chain that comes back to where it started, once
-per cycle.
+per cycle. A fallback that is an `ai` or `system` actor is E203's and closes no cycle.
 
 ## Why it matters
 A fallback is who takes over when an SLA runs out. In a cycle, work past its deadline is passed
@@ -55,7 +55,13 @@ pub fn check_actors(
         while state[at] == 0 {
             state[at] = 1;
             chain.push(at);
-            if let Some(next) = actors[at].fallback.and_then(|f| f.target) {
+            // A fallback that is an `ai` or `system` actor is E203's: it cannot stand there, so
+            // it closes no cycle.
+            let next = actors[at]
+                .fallback
+                .and_then(|f| f.target)
+                .filter(|n| actors[n.index()].kind.is_person());
+            if let Some(next) = next {
                 at = next.index();
             } else {
                 ends = true;
