@@ -45,7 +45,8 @@ Name the field that reaches the customer: `customer email` (an `email` or `url` 
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
-    if wf.customer.is_some() {
+    // An item dropped for a syntax error (E001) may have been the `customer`.
+    if wf.customer.is_some() || wf.recovered {
         return;
     }
     let mut notices: Vec<_> = a
