@@ -44,6 +44,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     if !wf.triggers.is_empty() || wf.rejected_trigger {
         return;
     }
+    // A route from a name that did not resolve (E101) was probably meant to leave the trigger:
+    // declaring it, as E101's help says, is the one edit.
+    if wf.transitions.iter().any(|t| t.from.target.is_none()) {
+        return;
+    }
     // The step work should enter: the first that no route leads into (an `else` step or a
     // compensating step is entered from its own step), else the first step. Linear.
     let mut named = vec![false; wf.steps.len()];
@@ -61,7 +66,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             named[id.index()] = true;
         }
     }
-    let first = (0..wf.steps.len())
+    let first_index = (0..wf.steps.len())
         .find(|&i| {
             !named[i]
                 && a.graph
@@ -69,8 +74,21 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     .next()
                     .is_none()
         })
-        .or((!wf.steps.is_empty()).then_some(0))
-        .map_or("FIRST_STEP", |i| wf.steps[i].name.text.as_str());
+        .or((!wf.steps.is_empty()).then_some(0));
+    let first = first_index.map_or("FIRST_STEP", |i| wf.steps[i].name.text.as_str());
+    // The trigger provides what the first step needs (else E301 after the edit).
+    let needs: Vec<&str> = first_index
+        .map(|i| &wf.steps[i].needs)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.target)
+        .map(|f| a.field_name(f))
+        .collect();
+    let provides = if needs.is_empty() {
+        String::new()
+    } else {
+        format!(" {{ provides {} }}", needs.join(", "))
+    };
     // A trigger name that nothing in the workflow has taken.
     let taken: HashSet<&str> = wf
         .steps
@@ -89,6 +107,6 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         format!("workflow `{}` has no trigger", wf.name.text),
         wf.name.span,
         "no work can enter this workflow",
-        format!("add `trigger {start}: manual` (or a `webhook`, `schedule` or `form`) and `flow {start} -> {first}`"),
+        format!("add `trigger {start}: manual{provides}` (or a `webhook`, `schedule` or `form`) and `flow {start} -> {first}`"),
     ));
 }

@@ -55,6 +55,16 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         let Some(routing) = a.routing(n) else {
             continue;
         };
+        // A second `otherwise` would hold with the first: not offered when there is one.
+        let has_otherwise = a
+            .transitions_out(n)
+            .iter()
+            .any(|t| matches!(wf.transitions[t.index()].guard, Guard::Otherwise(_)));
+        let or_otherwise = if has_otherwise {
+            ""
+        } else {
+            ", or make it `otherwise`"
+        };
         for (j, i, case) in &routing.overlaps {
             let (later, earlier) = (
                 &wf.transitions[routing.conditional[*j].index()],
@@ -80,7 +90,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     later_cond.span,
                     "this condition overlaps an earlier one",
                     format!(
-                        "narrow the condition of `{later_arrow}` so that it excludes the cases of `{earlier_arrow}`, or make it `otherwise`"
+                        "narrow the condition of `{later_arrow}` so that it excludes the cases of `{earlier_arrow}`{or_otherwise}"
                     ),
                 )
                 .with_label(earlier_cond.span, "this condition holds too"),
