@@ -168,6 +168,14 @@ fn arrival_help(a: &Analysis<'_>, n: NodeIndex, f: FieldId, owner: &Actor) -> St
         return clear;
     };
     let step = wf.step(s);
+    // A step that needs the field cannot do without it: keeping it away only trades this for
+    // E301.
+    if step.needs.iter().any(|r| r.target == Some(f)) {
+        return format!(
+            "step `{}` needs `{name}`: add `sensitive` to the `can` of `{}`, or give the step an owner who has it",
+            step.name.text, owner.name.text
+        );
+    }
     if step.provides.iter().any(|p| p.target == Some(f)) && !a.context.has_in(n, f) {
         return format!(
             "step `{}` produces `{name}` itself: remove it from `provides` and let a cleared actor collect it, {clear}",
