@@ -398,6 +398,90 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
     )
 }
 
+/// A token where one punctuation token was expected that is in the way rather than missing:
+/// an arrow written another way (`=>`, `→`, `to`: replace it with `->`), or a token right
+/// before the expected one (`step s: {`: remove the `:`). Inserting what was expected, the
+/// generic help, would leave the file broken.
+fn stray_or_wrong_token(
+    input: &str,
+    pos: usize,
+    base: usize,
+    expected: &[&str],
+    expected_text: &str,
+) -> Option<Diagnostic> {
+    // Where only a declaration (or the end) may come, a `}` closes nothing.
+    let top_level = expected
+        .iter()
+        .all(|e| matches!(*e, "end of file" | "`actor`" | "`workflow`"));
+    if top_level && input.get(pos..)?.starts_with('}') {
+        let span = Span::new(base + pos, base + pos + 1);
+        return Some(
+            e001_syntax_error::expected(
+                span,
+                expected_text,
+                "`}`",
+                "this `}` closes nothing: remove it (or the `}` above that closed its block early)"
+                    .to_string(),
+            )
+            .with_fix(Fix::new(
+                "remove this `}`",
+                vec![Edit::replace(span, "")],
+                false,
+            )),
+        );
+    }
+    let [only] = expected else {
+        return None;
+    };
+    let want = only.strip_prefix('`')?.strip_suffix('`')?;
+    if want.len() > 2 || want.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let rest = input.get(pos..)?;
+    if want == "->" {
+        let arrow = ["=>", "—>", "–>", "-->", "→", "⇒", "<-", "to "]
+            .into_iter()
+            .find(|a| rest.starts_with(a))?
+            .trim_end();
+        let span = Span::new(base + pos, base + pos + arrow.len());
+        return Some(
+            e001_syntax_error::expected(
+                span,
+                expected_text,
+                &format!("`{arrow}`"),
+                format!("a transition is written with `->`: replace `{arrow}` with `->`"),
+            )
+            .with_fix(Fix::new(
+                format!("replace `{arrow}` with `->`"),
+                vec![Edit::replace(span, "->")],
+                false,
+            )),
+        );
+    }
+    let (found, len) = found_at(input, pos);
+    if len == 0 || found.starts_with('`') && found[1..].starts_with(char::is_alphanumeric) {
+        return None;
+    }
+    let after = input.get(pos + len..)?.trim_start_matches([' ', '\t']);
+    if !after.starts_with(want) {
+        return None;
+    }
+    let span = Span::new(base + pos, base + pos + len);
+    Some(
+        e001_syntax_error::expected(
+            span,
+            expected_text,
+            &found,
+            format!("remove {found}: {only} follows it"),
+        )
+        .with_fix(Fix::new(
+            format!("remove {found}"),
+            vec![Edit::replace(span, "")],
+            false,
+        )),
+    )
+}
+
 /// `step café`: a letter outside ASCII in a word. The error is about the whole word, which is
 /// what must be renamed, not about the one character where the name stopped.
 fn non_ascii_name(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
@@ -568,6 +652,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     let expected_text = join_or(&expected);
     let word = found.trim_matches('`');
     let after_comma = input[..pos.min(input.len())].trim_end().ends_with(',');
+    if let Some(d) = stray_or_wrong_token(input, pos, base, &expected, &expected_text) {
+        return d;
+    }
     // `escalate to x when …` then `carries …` on the next line: the body's `{` is missing.
     if expected.contains(&"`{`")
         && ["carries", "sla", "fallback", "notify", "reason"].contains(&word)
