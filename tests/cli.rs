@@ -604,8 +604,11 @@ fn fix_writes_the_safe_fixes_and_reports_what_is_left() {
         ),
         "{err}"
     );
+    // The broken file is named with the reason its safe fix was withheld.
+    assert!(!err.contains("unsafe_only"), "{err}");
     assert!(
-        !err.contains("unsafe_only") && !err.contains("syntax_error"),
+        err.contains("not fixed `")
+            && err.contains("syntax_error.handoff`: it has syntax errors (E001)"),
         "{err}"
     );
     for (path, before) in &files {
@@ -619,9 +622,18 @@ fn fix_writes_the_safe_fixes_and_reports_what_is_left() {
             assert_eq!(&after, before, "{name} was changed");
         }
     }
-    // A second run has nothing left to fix.
+    // A second run has nothing left to fix (the broken file is named again, with its reason).
     let out = handoff(&["check", "--fix", &path]);
-    assert!(!stderr(&out).contains("fixed"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        !err.contains("\nfixed") && !err.starts_with("fixed"),
+        "{err}"
+    );
+    let human = stdout(&out);
+    assert!(
+        human.contains("(1 fixable with `--fix` once the syntax errors are fixed)"),
+        "{human}"
+    );
 }
 
 #[test]

@@ -481,6 +481,22 @@ fn check(
     for u in &unwritable {
         eprintln!("error: cannot write the fixes of `{}`: {}", u.path, u.error);
     }
+    if fix {
+        // Fixes are applied only to a file that parses: say so where some were withheld.
+        for (s, c) in sources.iter().zip(&checked) {
+            let syntax = c.diagnostics.iter().any(|d| d.code() == "E001");
+            let withheld = c
+                .diagnostics
+                .iter()
+                .any(|d| d.fix.as_ref().is_some_and(|f| f.safe));
+            if syntax && withheld {
+                eprintln!(
+                    "not fixed `{}`: it has syntax errors (E001); fix them, then run `--fix` again",
+                    s.display
+                );
+            }
+        }
+    }
     if sources.is_empty() && unreadable.is_empty() {
         eprintln!("warning: no `.handoff` files found");
     }
@@ -530,7 +546,7 @@ fn check(
                 let fixable = all()
                     .filter(|d| d.fix.as_ref().is_some_and(|f| f.safe))
                     .count();
-                out.push_str(&summary(sources.len(), errors, warnings, fixable));
+                out.push_str(&summary(sources.len(), errors, warnings, fixable, fix));
                 if deny_warnings && errors == 0 && warnings > 0 {
                     out.push_str("warnings fail the run: `--deny-warnings` is given\n");
                 }
@@ -1065,14 +1081,20 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// The last line of human output; `fixable` counts the diagnostics with a safe fix.
-fn summary(files: usize, errors: usize, warnings: usize, fixable: usize) -> String {
+/// The last line of human output; `fixable` counts the diagnostics with a safe fix (after
+/// `--fix`, those it withheld from files with syntax errors).
+fn summary(files: usize, errors: usize, warnings: usize, fixable: usize, fixed: bool) -> String {
     let files = plural(files, "file");
+    let when = if fixed {
+        " once the syntax errors are fixed"
+    } else {
+        ""
+    };
     if errors == 0 && warnings == 0 {
         format!("checked {files}: no problems found\n")
     } else if fixable > 0 {
         format!(
-            "checked {files}: {}, {} ({fixable} fixable with `--fix`)\n",
+            "checked {files}: {}, {} ({fixable} fixable with `--fix`{when})\n",
             plural(errors, "error"),
             plural(warnings, "warning")
         )
