@@ -82,6 +82,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         listed: Vec::new(),
         carrying: false,
         broken: &broken,
+        machines: machine_names(&actors),
     };
     let fallbacks: Vec<_> = kept
         .iter()
@@ -280,12 +281,7 @@ fn actor_fallback(ctx: &mut Ctx<'_>, decl: &ActorDecl) -> Option<Ref<ActorId>> {
     decl.items.iter().find_map(|item| match &item.kind {
         ActorItemKind::Fallback(name) => {
             // "Did you mean" does not offer the actor itself: falling back to oneself is E204.
-            if ctx.scope.symbols.get(name.name).is_none() {
-                ctx.list_names(std::slice::from_ref(&decl.name), std::iter::empty());
-            }
-            let r = ctx.actor(name);
-            ctx.listed.clear();
-            Some(r)
+            Some(ctx.person(name, std::slice::from_ref(&decl.name)))
         }
         _ => None,
     })
@@ -316,6 +312,9 @@ struct Ctx<'a> {
     /// Whether the list being resolved is a `carries`: a "did you mean" there that names a
     /// `sensitive` field is not a safe fix (carrying it may leak it, E305).
     carrying: bool,
+    /// The `ai` and `system` actors in scope, sorted: "did you mean" does not offer them where
+    /// a person must stand (an approver, an escalation target, a fallback: else E203).
+    machines: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -494,7 +493,20 @@ impl Ctx<'_> {
     /// step was rejected under (E102: a trigger had it first) means that step: the clash is the
     /// one diagnostic, not also E205.
     fn target(&mut self, name: &ast::Ident) -> Ref<NodeId> {
+        // "Did you mean" offers steps only: a route into a trigger is E205. (Only while a search
+        // is allowed: past the budget there is no suggestion to steer.)
+        if *self.budget > 0 && self.scope.symbols.get(name.name).is_none() {
+            let triggers: Vec<&str> = self
+                .scope
+                .symbols
+                .iter()
+                .filter(|(_, (s, _))| matches!(s, Symbol::Trigger(_)))
+                .map(|(n, _)| n)
+                .collect();
+            self.list_names(&[], triggers.into_iter());
+        }
         let mut r = self.node(name);
+        self.listed.clear();
         let step_rejected = || {
             self.scope
                 .clashes
@@ -573,6 +585,20 @@ impl Ctx<'_> {
 
     /// Notes the names of a list (and `earlier`, what the list held before) for "did you mean"
     /// when one of them is unknown (see [`Ctx::listed`]).
+    /// A reference that must name a person (an approver, an escalation target, a fallback):
+    /// an actor, whose "did you mean" offers no `ai` or `system` actor and none of `besides`
+    /// (the actor itself, the other approvers).
+    fn person(&mut self, name: &ast::Ident, besides: &[ast::Ident]) -> Ref<ActorId> {
+        if *self.budget > 0 && self.scope.symbols.get(name.name).is_none() {
+            let machines = std::mem::take(&mut self.machines);
+            self.list_names(besides, machines.iter().map(String::as_str));
+            self.machines = machines;
+        }
+        let r = self.actor(name);
+        self.listed.clear();
+        r
+    }
+
     fn list_names<'n>(&mut self, names: &[ast::Ident], earlier: impl Iterator<Item = &'n str>) {
         self.listed = names
             .iter()
@@ -581,6 +607,17 @@ impl Ctx<'_> {
             .collect();
         self.listed.sort_unstable();
     }
+}
+
+/// The names of the `ai` and `system` actors among `actors`, sorted.
+fn machine_names(actors: &[Actor]) -> Vec<String> {
+    let mut names: Vec<String> = actors
+        .iter()
+        .filter(|a| !a.kind.is_person())
+        .map(|a| a.name.text.clone())
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 /// Whether `name` is among `listed` (sorted).
@@ -773,6 +810,7 @@ fn resolve_workflow(
         listed: Vec::new(),
         carrying: false,
         broken,
+        machines: machine_names(&actors),
     };
 
     // Pass 2: references.
@@ -1078,16 +1116,8 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                 }
                 let mut approvers: Vec<Ref<ActorId>> = Vec::new();
                 let mut seen: HashMap<ActorId, Span> = HashMap::default();
-                let scope = ctx.scope;
-                if approve
-                    .approvers
-                    .iter()
-                    .any(|n| scope.symbols.get(n.name).is_none())
-                {
-                    ctx.list_names(&approve.approvers, std::iter::empty());
-                }
                 for name in &approve.approvers {
-                    let r = ctx.actor(name);
+                    let r = ctx.person(name, &approve.approvers);
                     if let Some(id) = r.target {
                         if let Some(&first) = seen.get(&id) {
                             ctx.diagnostics.push(e104_duplicate_item::listed_twice(
@@ -1111,7 +1141,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                 });
             }
             StepItemKind::Escalate(esc) => {
-                let target = ctx.actor(&esc.target);
+                let target = ctx.person(&esc.target, &[]);
                 let condition = conditions::resolve(ctx, &esc.condition);
                 let (step_name, target_name) = (decl.name.name, esc.target.name);
                 let block =
@@ -1157,7 +1187,7 @@ fn resolve_route(
             }
             RouteItemKind::Fallback(name) => {
                 if once.first("fallback", item.span, ctx.diagnostics) {
-                    route.fallback = Some(ctx.actor(name));
+                    route.fallback = Some(ctx.person(name, &[]));
                 }
             }
             RouteItemKind::Notify(s) => {
