@@ -83,6 +83,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         carrying: false,
         broken: &broken,
         machines: machine_names(&actors),
+        steps_only: false,
     };
     let fallbacks: Vec<_> = kept
         .iter()
@@ -315,6 +316,9 @@ struct Ctx<'a> {
     /// The `ai` and `system` actors in scope, sorted: "did you mean" does not offer them where
     /// a person must stand (an approver, an escalation target, a fallback: else E203).
     machines: Vec<String>,
+    /// Whether "did you mean" offers steps only (a route's target: a trigger there is E205).
+    /// Read only when a name did not resolve, so that resolving costs nothing more.
+    steps_only: bool,
 }
 
 impl Ctx<'_> {
@@ -357,6 +361,16 @@ impl Ctx<'_> {
             let leaks = self.carrying && id.is_some_and(|id| fields[id.index()].sensitive);
             found.map(|(n, span, unique)| (n, span, unique && !leaks))
         } else {
+            // Only while a search is allowed (the budget bounds the work per file).
+            let narrowed = self.steps_only && *self.budget > 0;
+            if narrowed {
+                let triggers = scope
+                    .symbols
+                    .iter()
+                    .filter(|(_, (s, _))| matches!(s, Symbol::Trigger(_)))
+                    .map(|(n, _)| n);
+                self.list_names(&[], triggers);
+            }
             let listed = std::mem::take(&mut self.listed);
             let found = self.suggest(
                 name.name,
@@ -367,6 +381,9 @@ impl Ctx<'_> {
                     .map(|(n, (_, span))| (n, span)),
             );
             self.listed = listed;
+            if narrowed {
+                self.listed.clear();
+            }
             if let Some((Symbol::Step(id), _)) = found.and_then(|(n, _, _)| scope.symbols.get(n)) {
                 // Only a route meant to lead to the step stands for a way into it.
                 if !self.as_source {
@@ -493,20 +510,10 @@ impl Ctx<'_> {
     /// step was rejected under (E102: a trigger had it first) means that step: the clash is the
     /// one diagnostic, not also E205.
     fn target(&mut self, name: &ast::Ident) -> Ref<NodeId> {
-        // "Did you mean" offers steps only: a route into a trigger is E205. (Only while a search
-        // is allowed: past the budget there is no suggestion to steer.)
-        if *self.budget > 0 && self.scope.symbols.get(name.name).is_none() {
-            let triggers: Vec<&str> = self
-                .scope
-                .symbols
-                .iter()
-                .filter(|(_, (s, _))| matches!(s, Symbol::Trigger(_)))
-                .map(|(n, _)| n)
-                .collect();
-            self.list_names(&[], triggers.into_iter());
-        }
+        // "Did you mean" offers steps only: a route into a trigger is E205.
+        self.steps_only = true;
         let mut r = self.node(name);
-        self.listed.clear();
+        self.steps_only = false;
         let step_rejected = || {
             self.scope
                 .clashes
@@ -589,6 +596,7 @@ impl Ctx<'_> {
     /// an actor, whose "did you mean" offers no `ai` or `system` actor and none of `besides`
     /// (the actor itself, the other approvers).
     fn person(&mut self, name: &ast::Ident, besides: &[ast::Ident]) -> Ref<ActorId> {
+        // Rare enough (approvers, escalations, fallbacks) for a lookup of its own.
         if *self.budget > 0 && self.scope.symbols.get(name.name).is_none() {
             let machines = std::mem::take(&mut self.machines);
             self.list_names(besides, machines.iter().map(String::as_str));
@@ -811,6 +819,7 @@ fn resolve_workflow(
         carrying: false,
         broken,
         machines: machine_names(&actors),
+        steps_only: false,
     };
 
     // Pass 2: references.
