@@ -179,6 +179,9 @@ pub struct Actor {
     pub inboxes: Vec<Inbox>,
     /// Whether the actor is declared at the top level of the file (and shared by its workflows).
     pub top_level: bool,
+    /// Whether another declaration of the same name was rejected (E102): which one was meant is
+    /// not known, so what the kept one lacks (an inbox: W206) is not reported.
+    pub declared_twice: bool,
     pub span: Span,
 }
 

@@ -65,6 +65,8 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         if top_scope.declare(&decl.name, Symbol::Actor(id), "actor", diagnostics) {
             actors.push(declare_actor(decl, true, diagnostics));
             kept.push(decl);
+        } else {
+            mark_declared_twice(&top_scope, &decl.name, &mut actors);
         }
     }
     let mut budget = SUGGESTION_BUDGET;
@@ -180,6 +182,16 @@ impl<'s> Scope<'s> {
 
 /// Builds an actor from its declaration; its `fallback` is resolved later, once every actor of
 /// the scope is known.
+/// Marks the actor that an E102 kept under `name`, if the name is an actor's: which of the
+/// declarations was meant is not known.
+fn mark_declared_twice(scope: &Scope, name: &ast::Ident, actors: &mut [Actor]) {
+    if let Some((Symbol::Actor(id), _)) = scope.symbols.get(name.name) {
+        if let Some(actor) = actors.get_mut(id.index()) {
+            actor.declared_twice = true;
+        }
+    }
+}
+
 fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagnostic>) -> Actor {
     let mut actor = Actor {
         name: Name {
@@ -194,6 +206,7 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
         members: Vec::new(),
         inboxes: Vec::new(),
         top_level,
+        declared_twice: false,
         span: decl.span,
     };
     let mut title_span: Option<Span> = None;
@@ -750,6 +763,8 @@ fn resolve_workflow(
                 if scope.declare(&a.name, Symbol::Actor(id), "actor", diagnostics) {
                     actors.push(declare_actor(a, false, diagnostics));
                     local_actor_decls.push(a);
+                } else {
+                    mark_declared_twice(&scope, &a.name, &mut actors);
                 }
             }
             WorkflowItemKind::Context(decls) => {

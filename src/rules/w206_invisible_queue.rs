@@ -111,7 +111,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
     for (actor, first) in wf.actors.iter().zip(receivers(wf)) {
         // A top-level actor is reported once for the file, by `check_module`.
-        if actor.top_level || !actor.kind.is_person() || !actor.inboxes.is_empty() {
+        if actor.top_level
+            || !actor.kind.is_person()
+            || !actor.inboxes.is_empty()
+            || actor.declared_twice
+        {
             continue;
         }
         if let Some(first) = first {
@@ -126,7 +130,11 @@ pub fn check_module(module: &crate::ir::Module, out: &mut Vec<Diagnostic>) {
     for wf in &module.workflows {
         let first = receivers(wf);
         for (i, actor) in module.actors.iter().enumerate() {
-            if done[i] || !actor.kind.is_person() || !actor.inboxes.is_empty() {
+            if done[i]
+                || !actor.kind.is_person()
+                || !actor.inboxes.is_empty()
+                || actor.declared_twice
+            {
                 continue;
             }
             // Each workflow's actor table starts with the file's top-level actors.
