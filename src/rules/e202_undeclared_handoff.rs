@@ -63,12 +63,43 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 "the work passes from `{}` to `{}` here",
                 x.name.text, y.name.text
             ),
-            format!(
-                "declare `handoff {} -> {}{} {{ carries … }}` and list the fields that travel",
-                sf.name.text,
-                st.name.text,
-                super::w204_handoff_same_owner::keep_guard(&t.guard)
-            ),
+            {
+                // What the receiving step needs, of what the source has: the fields to list
+                // (else `…`); an SLA too when a person receives (else W201).
+                let needed: Vec<&str> = t
+                    .ends()
+                    .and_then(|(from, to)| match to {
+                        crate::ir::NodeId::Step(s) => Some((a.graph.node(from), s)),
+                        crate::ir::NodeId::Trigger(_) => None,
+                    })
+                    .map(|(n, s)| {
+                        a.wf.step(s)
+                            .needs
+                            .iter()
+                            .filter_map(|r| r.target)
+                            .filter(|f| a.context.has_after_run(n, *f))
+                            .map(|f| a.field_name(f))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let carries = if needed.is_empty() {
+                    "…".to_string()
+                } else {
+                    needed.join(", ")
+                };
+                let sla = if y.kind.is_person() { "  sla 4h" } else { "" };
+                format!(
+                    "declare `handoff {} -> {}{} {{ carries {carries}{sla} }}`{}",
+                    sf.name.text,
+                    st.name.text,
+                    super::w204_handoff_same_owner::keep_guard(&t.guard),
+                    if needed.is_empty() {
+                        " and list the fields that travel"
+                    } else {
+                        ": what it carries is all the next owner gets"
+                    }
+                )
+            },
         );
         for (step, owner) in [(sf, x), (st, y)] {
             if let Some(r) = step.owner {
