@@ -63,17 +63,43 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 "nobody knows how long `{}` may take to pick this up",
                 receiver.name.text
             ),
-            if r.route.carries.is_empty() && r.route.notify.is_none() && r.route.fallback.is_none()
             {
-                format!(
-                    "add `{{ sla 4h }}` (or the time the receiver may take) to {}",
-                    r.what(a)
-                )
-            } else {
-                format!(
-                    "add `sla 4h` (or the time the receiver may take) to the body of {}",
-                    r.what(a)
-                )
+                // With nobody to take over past the SLA (no fallback anywhere), the edit names
+                // one too, else W205 follows.
+                let receiver_id = a.wf.actors.iter().position(|x| std::ptr::eq(x, receiver));
+                let nobody =
+                    a.wf.fallback_of(
+                        r.route.fallback,
+                        receiver_id.map(|i| crate::ir::ActorId(i as u32)),
+                    )
+                    .is_none();
+                let items = if nobody {
+                    format!(
+                        "sla 4h  fallback {}",
+                        a.some_person(&[receiver.name.text.as_str()], false)
+                    )
+                } else {
+                    "sla 4h".to_string()
+                };
+                let who = if nobody {
+                    " and who takes over past it"
+                } else {
+                    ""
+                };
+                if r.route.carries.is_empty()
+                    && r.route.notify.is_none()
+                    && r.route.fallback.is_none()
+                {
+                    format!(
+                        "add `{{ {items} }}` (the time the receiver may take{who}) to {}",
+                        r.what(a)
+                    )
+                } else {
+                    format!(
+                        "add `{items}` (the time the receiver may take{who}) to the body of {}",
+                        r.what(a)
+                    )
+                }
             },
         ));
     }

@@ -62,7 +62,12 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             format!("{} does not tell the customer", r.what(a)),
             r.head,
             "the customer is not told that their case changes hands",
-            "add `notify \"…\"` telling the customer who has their case now and what happens next",
+            if a.wf.customer.is_some() {
+                "add `notify \"…\"` telling the customer who has their case now and what happens next"
+            } else {
+                // A notice with no `customer` to send it to is W207 next.
+                "add `notify \"…\"` telling the customer who has their case now and what happens next, and name the field that reaches them in `customer FIELD`"
+            },
         ));
     }
 }

@@ -72,7 +72,19 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         ),
         first,
         "this notice has no address",
-        "add `customer FIELD` to the workflow, naming the `email` or `url` field that reaches the customer",
+        // The field to name, when the workflow has one of a type that can reach a person.
+        match wf.fields.iter().find(|f| {
+            matches!(
+                f.ty,
+                crate::ir::Type::Prim(crate::ast::PrimType::Email | crate::ast::PrimType::Url)
+            )
+        }) {
+            Some(f) => format!(
+                "add `customer {}` to the workflow (or name another `email` or `url` field that reaches the customer)",
+                f.name.text
+            ),
+            None => "add an `email` or `url` field that reaches the customer to `context`, provide it, and name it in `customer FIELD`".to_string(),
+        },
     )
     .with_label(wf.name.span, "no `customer` in this workflow");
     for span in notices.iter().skip(1).take(4) {
