@@ -39,8 +39,10 @@ pub struct Capability<'a> {
 pub struct File<'a> {
     pub items: Vec<TopItem<'a>>,
     /// The names that broken declarations (E001) seem to declare (`stpe review {`, `x: nubmer`,
-    /// `actor a: humam`): a reference to one of them is not also reported undefined (E101).
-    pub broken_names: Vec<&'a str>,
+    /// `actor a: humam`), each with the offset where it stands: a reference to one of them in
+    /// the same workflow (or to one outside every workflow) is not also reported undefined
+    /// (E101).
+    pub broken_names: Vec<(&'a str, usize)>,
 }
 
 /// A top-level declaration.

@@ -74,11 +74,13 @@ pub fn parse(source: &str) -> Parsed<'_> {
             let at = char_floor(source, d.span.start());
             // An error found at the start of the next line (a `}` missing after `step s {`)
             // belongs to the declaration on the line before.
-            declared_near(source, at).or_else(|| {
-                let line_start = source[..at].rfind('\n')?;
-                let before = source[..line_start].trim_end();
-                declared_near(source, before.len()).filter(|_| !before.is_empty())
-            })
+            declared_near(source, at)
+                .or_else(|| {
+                    let line_start = source[..at].rfind('\n')?;
+                    let before = source[..line_start].trim_end();
+                    declared_near(source, before.len()).filter(|_| !before.is_empty())
+                })
+                .map(|name| (name, at))
         })
         .collect();
     let dropped = dropped_declarations(source, &parsed.file.items);
@@ -92,7 +94,7 @@ pub fn parse(source: &str) -> Parsed<'_> {
 /// has its name. A declaration is dropped with a broken item or a broken block (`contxt {`, a
 /// missing `}`); the names it declared are then not reported undefined where they are used (its
 /// E001 is the one diagnostic). Linear in the text.
-fn dropped_declarations<'a>(source: &'a str, items: &[TopItem<'a>]) -> Vec<&'a str> {
+fn dropped_declarations<'a>(source: &'a str, items: &[TopItem<'a>]) -> Vec<(&'a str, usize)> {
     use crate::fmt::lex::{tokens, Kind};
     let mut declared = std::collections::HashSet::new();
     for item in items {
@@ -156,9 +158,12 @@ fn dropped_declarations<'a>(source: &'a str, items: &[TopItem<'a>]) -> Vec<&'a s
                 let w = code[i - 1].text(source);
                 is_type(w) || w == "sensitive"
             };
-        let before_type = field_start && matches!(next, Some((Kind::Word, w)) if is_type(w));
+        // An item that parsed (`customer email`, `owner text`) is no field.
+        let keyword = scan::ITEM_WORDS.contains(&text) || scan::STEP_WORDS.contains(&text);
+        let before_type =
+            field_start && !keyword && matches!(next, Some((Kind::Word, w)) if is_type(w));
         if before_colon || after_keyword || before_type {
-            names.push(text);
+            names.push((text, t.start));
         }
     }
     names

@@ -215,7 +215,7 @@ fn is_ident_char(b: u8) -> bool {
 }
 
 /// Words that start an item of a step body.
-const STEP_WORDS: &[&str] = &[
+pub(crate) const STEP_WORDS: &[&str] = &[
     "title",
     "owner",
     "needs",

@@ -45,16 +45,16 @@ const SUGGESTION_BUDGET: usize = 64;
 pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
     let mut top_actors: Vec<ActorDecl> = Vec::new();
     let mut workflows: Vec<ast::WorkflowDecl> = Vec::new();
-    // Names that broken declarations seem to declare, sorted for lookup.
-    let mut broken = file.broken_names;
-    broken.sort_unstable();
-    broken.dedup();
     for item in file.items {
         match item {
             TopItem::Actor(a) => top_actors.push(a),
             TopItem::Workflow(w) => workflows.push(w),
         }
     }
+    // Names that broken declarations seem to declare: those outside every workflow (a broken
+    // top-level actor) hold everywhere, the others in their own workflow only (one bad workflow
+    // does not hide another's diagnostics). Sorted for lookup.
+    let (broken, broken_in) = broken_by_workflow(file.broken_names, &workflows);
 
     // Top-level actors: one scope for the file, resolved once.
     let mut top_scope = Scope::default();
@@ -108,6 +108,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
             continue;
         }
         workflow_names.insert(decl.name.name, decl.name.span);
+        let broken = broken_in(&decl);
         module.workflows.push(resolve_workflow(
             decl,
             &top_scope,
@@ -118,6 +119,46 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
     }
     module.actors = actors;
     module
+}
+
+/// Splits the names broken declarations seem to declare: those outside every workflow (sorted),
+/// and a function giving a workflow those plus its own (sorted). Linear in the names and the
+/// workflows, plus the sorting.
+#[allow(clippy::type_complexity)]
+fn broken_by_workflow<'a>(
+    names: Vec<(&'a str, usize)>,
+    workflows: &[ast::WorkflowDecl<'a>],
+) -> (
+    Vec<&'a str>,
+    impl Fn(&ast::WorkflowDecl<'a>) -> Vec<&'a str>,
+) {
+    let mut spans: Vec<(usize, usize)> = workflows
+        .iter()
+        .map(|w| (w.span.start(), w.span.end()))
+        .collect();
+    spans.sort_unstable();
+    let mut top = Vec::new();
+    let mut within: HashMap<usize, Vec<&'a str>> = HashMap::default();
+    for (name, at) in names {
+        let i = spans.partition_point(|&(start, _)| start <= at);
+        match i.checked_sub(1).map(|k| spans[k]) {
+            Some((start, end)) if at < end => within.entry(start).or_default().push(name),
+            _ => top.push(name),
+        }
+    }
+    top.sort_unstable();
+    top.dedup();
+    let shared = top.clone();
+    let of = move |w: &ast::WorkflowDecl<'a>| {
+        let mut all = shared.clone();
+        if let Some(own) = within.get(&w.span.start()) {
+            all.extend(own);
+            all.sort_unstable();
+            all.dedup();
+        }
+        all
+    };
+    (top, of)
 }
 
 /// A thing a name in a workflow's main scope can denote.
