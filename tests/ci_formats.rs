@@ -427,6 +427,26 @@ fn a_warning_that_defers_to_an_allowed_one_is_reported_again() {
 }
 
 #[test]
+fn what_defers_to_an_allowed_w204_is_reported_again() {
+    let files = [(
+        "a.handoff",
+        "tests/fixtures/cascades/deferred_same_owner.handoff",
+    )];
+    let codes = |out: &std::process::Output| -> Vec<String> {
+        codes_and_severities(out)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect::<Vec<_>>()
+    };
+    let plain = Project::new("defer-w204-plain", "", &files);
+    assert_eq!(codes(&plain.run(&["check", "--format", "json"])), ["W204"]);
+    let allow = Project::new("defer-w204-allow", "[rules]\nW204 = \"allow\"\n", &files);
+    let mut got = codes(&allow.run(&["check", "--format", "json"]));
+    got.sort();
+    assert_eq!(got, ["W203", "W205"]);
+}
+
+#[test]
 fn config_settings_move_the_numbers_of_w502_and_w504() {
     let files = [("a.handoff", "tests/fixtures/rules/W504.handoff")];
     let count = |config: &str| {

@@ -92,6 +92,17 @@ impl RouteRef<'_> {
         }
     }
 
+    /// `d`, marked as a second report of W204 when this is a handoff between two steps of one
+    /// owner: W204's fix makes it a `flow`, which needs no SLA, notice or fallback; when W204 is
+    /// allowed or suppressed, `d` is reported after all ([`crate::diagnostics::settle`]).
+    pub fn defer_same_owner(&self, a: &Analysis<'_>, d: Diagnostic) -> Diagnostic {
+        if self.same_owner_handoff(a) {
+            d.deferring_to(&rules::w204_handoff_same_owner::RULE, self.head)
+        } else {
+            d
+        }
+    }
+
     /// "the handoff `a -> b`" or "the escalation of `s` to `x`", for messages.
     pub fn what(&self, a: &Analysis<'_>) -> String {
         let wf = a.wf;

@@ -439,7 +439,8 @@ fn stray_or_wrong_token(
     }
     let rest = input.get(pos..)?;
     if want == "->" {
-        let arrow = ["=>", "—>", "–>", "-->", "→", "⇒", "<-", "to "]
+        // (`<-` is left out: replacing it would turn the route round.)
+        let arrow = ["=>", "—>", "–>", "-->", "→", "⇒", "to "]
             .into_iter()
             .find(|a| rest.starts_with(a))?
             .trim_end();

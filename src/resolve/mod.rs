@@ -66,7 +66,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
             actors.push(declare_actor(decl, true, diagnostics));
             kept.push(decl);
         } else {
-            mark_declared_twice(&top_scope, &decl.name, &mut actors);
+            mark_declared_twice(&top_scope, decl, &mut actors);
         }
     }
     let mut budget = SUGGESTION_BUDGET;
@@ -223,10 +223,18 @@ impl<'s> Scope<'s> {
 
 /// Builds an actor from its declaration; its `fallback` is resolved later, once every actor of
 /// the scope is known.
-/// Marks the actor that an E102 kept under `name`, if the name is an actor's: which of the
-/// declarations was meant is not known.
-fn mark_declared_twice(scope: &Scope, name: &ast::Ident, actors: &mut [Actor]) {
-    if let Some((Symbol::Actor(id), _)) = scope.symbols.get(name.name) {
+/// Marks the actor that an E102 kept under the name of `rejected`, when the rejected declaration
+/// gives an inbox: which of the two was meant is not known, so the kept one's lack of an inbox
+/// is not reported (W206). Without one, both lack it: a mistake of its own.
+fn mark_declared_twice(scope: &Scope, rejected: &ActorDecl, actors: &mut [Actor]) {
+    let has_inbox = rejected
+        .items
+        .iter()
+        .any(|i| matches!(i.kind, ActorItemKind::Inbox(..)));
+    if !has_inbox {
+        return;
+    }
+    if let Some((Symbol::Actor(id), _)) = scope.symbols.get(rejected.name.name) {
         if let Some(actor) = actors.get_mut(id.index()) {
             actor.declared_twice = true;
         }
@@ -805,7 +813,7 @@ fn resolve_workflow(
                     actors.push(declare_actor(a, false, diagnostics));
                     local_actor_decls.push(a);
                 } else {
-                    mark_declared_twice(&scope, &a.name, &mut actors);
+                    mark_declared_twice(&scope, a, &mut actors);
                 }
             }
             WorkflowItemKind::Context(decls) => {

@@ -251,7 +251,12 @@ fn only_through_undeclared_handoffs(
 ) -> bool {
     let wf = a.wf;
     if let Some(s) = a.graph.step(n) {
-        if wf.step(s).provides.iter().any(|p| p.target == Some(f)) && !a.context.has_in(n, f) {
+        let step = wf.step(s);
+        // A step that needs the field keeps needing it behind any handoff: a leak of its own.
+        if step.needs.iter().any(|r| r.target == Some(f)) {
+            return false;
+        }
+        if step.provides.iter().any(|p| p.target == Some(f)) && !a.context.has_in(n, f) {
             return false;
         }
     }

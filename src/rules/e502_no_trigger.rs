@@ -44,11 +44,6 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     if !wf.triggers.is_empty() || wf.rejected_trigger {
         return;
     }
-    // A route from a name that did not resolve (E101) was probably meant to leave the trigger:
-    // declaring it, as E101's help says, is the one edit.
-    if wf.transitions.iter().any(|t| t.from.target.is_none()) {
-        return;
-    }
     // The step work should enter: the first that no route leads into (an `else` step or a
     // compensating step is entered from its own step), else the first step. Linear.
     let mut named = vec![false; wf.steps.len()];

@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
 ## What it does
 Reports a handoff whose receiving step is owned by a person (`human` or `team`), and an
 escalation to a person, without an `sla`. A handoff between two steps of the same owner is
-W204's alone (made a `flow`, it needs none).
+W204's alone (made a `flow`, it needs none), unless W204 is allowed or suppressed).
 
 ## Why it matters
 Machines pick work up at once; people have queues. Without an SLA nobody knows how long the
@@ -43,64 +43,63 @@ Say how long the person may take to pick the work up: `sla 15m`.
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for r in a.routes() {
-        // A handoff W204 asks to make a `flow` needs none of this.
-        if r.same_owner_handoff(a) {
-            continue;
-        }
         let Some(receiver) = r.receiver else { continue };
         if !receiver.kind.is_person() || r.route.sla.is_some() {
             continue;
         }
-        out.push(Diagnostic::new(
-            &RULE,
-            format!(
-                "{} reaches `{}` with no `sla`",
-                r.what(a),
-                receiver.name.text
-            ),
-            r.head,
-            format!(
-                "nobody knows how long `{}` may take to pick this up",
-                receiver.name.text
-            ),
-            {
-                // With nobody to take over past the SLA (no fallback anywhere), the edit names
-                // one too, else W205 follows.
-                let receiver_id = a.wf.actors.iter().position(|x| std::ptr::eq(x, receiver));
-                let nobody =
-                    a.wf.fallback_of(
-                        r.route.fallback,
-                        receiver_id.map(|i| crate::ir::ActorId(i as u32)),
-                    )
-                    .is_none();
-                let items = if nobody {
-                    format!(
-                        "sla 4h  fallback {}",
-                        a.some_person(&[receiver.name.text.as_str()], false)
-                    )
-                } else {
-                    "sla 4h".to_string()
-                };
-                let who = if nobody {
-                    " and who takes over past it"
-                } else {
-                    ""
-                };
-                if r.route.carries.is_empty()
-                    && r.route.notify.is_none()
-                    && r.route.fallback.is_none()
+        out.push(r.defer_same_owner(
+            a,
+            Diagnostic::new(
+                &RULE,
+                format!(
+                    "{} reaches `{}` with no `sla`",
+                    r.what(a),
+                    receiver.name.text
+                ),
+                r.head,
+                format!(
+                    "nobody knows how long `{}` may take to pick this up",
+                    receiver.name.text
+                ),
                 {
-                    format!(
-                        "add `{{ {items} }}` (the time the receiver may take{who}) to {}",
-                        r.what(a)
-                    )
-                } else {
-                    format!(
-                        "add `{items}` (the time the receiver may take{who}) to the body of {}",
-                        r.what(a)
-                    )
-                }
-            },
+                    // With nobody to take over past the SLA (no fallback anywhere), the edit names
+                    // one too, else W205 follows.
+                    let receiver_id = a.wf.actors.iter().position(|x| std::ptr::eq(x, receiver));
+                    let nobody =
+                        a.wf.fallback_of(
+                            r.route.fallback,
+                            receiver_id.map(|i| crate::ir::ActorId(i as u32)),
+                        )
+                        .is_none();
+                    let items = if nobody {
+                        format!(
+                            "sla 4h  fallback {}",
+                            a.some_person(&[receiver.name.text.as_str()], false)
+                        )
+                    } else {
+                        "sla 4h".to_string()
+                    };
+                    let who = if nobody {
+                        " and who takes over past it"
+                    } else {
+                        ""
+                    };
+                    if r.route.carries.is_empty()
+                        && r.route.notify.is_none()
+                        && r.route.fallback.is_none()
+                    {
+                        format!(
+                            "add `{{ {items} }}` (the time the receiver may take{who}) to {}",
+                            r.what(a)
+                        )
+                    } else {
+                        format!(
+                            "add `{items}` (the time the receiver may take{who}) to the body of {}",
+                            r.what(a)
+                        )
+                    }
+                },
+            ),
         ));
     }
 }

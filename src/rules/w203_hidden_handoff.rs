@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
 ## What it does
 In a workflow marked `customer_facing`, reports each handoff and escalation that has no
 `notify "…"` message for the customer. A handoff between two steps of the same owner is W204's
-alone (made a `flow`, it needs none).
+alone (made a `flow`, it needs none), unless W204 is allowed or suppressed).
 
 ## Why it matters
 When a customer's case moves from a chatbot to a person, or from sales to onboarding, the
@@ -50,14 +50,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for r in a.routes() {
-        // A handoff W204 asks to make a `flow` needs none of this.
-        if r.same_owner_handoff(a) {
-            continue;
-        }
         if r.route.notify.is_some() {
             continue;
         }
-        out.push(Diagnostic::new(
+        out.push(r.defer_same_owner(a, Diagnostic::new(
             &RULE,
             format!("{} does not tell the customer", r.what(a)),
             r.head,
@@ -68,6 +64,6 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 // A notice with no `customer` to send it to is W207 next.
                 "add `notify \"…\"` telling the customer who has their case now and what happens next, and name the field that reaches them in `customer FIELD`"
             },
-        ));
+        )));
     }
 }

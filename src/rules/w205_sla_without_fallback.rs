@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
 Reports an `sla` on a handoff or escalation when nobody takes over once it runs out: there is no
 `fallback` on the handoff or escalation, the receiving actor has no `fallback`, and the workflow
 has no `owner`. A handoff between two steps of the same owner is W204's alone (made a `flow`,
-it needs none).
+it needs none), unless W204 is allowed or suppressed).
 
 ## Why it matters
 An SLA that nobody enforces is a number in a file. When it is breached, the work must go to
@@ -46,10 +46,6 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for r in a.routes() {
-        // A handoff W204 asks to make a `flow` needs none of this.
-        if r.same_owner_handoff(a) {
-            continue;
-        }
         let Some(sla) = r.route.sla else { continue };
         let Some(receiver) = r.receiver else { continue };
         if r.route.fallback.is_some() || receiver.fallback.is_some() {
@@ -60,20 +56,23 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             .carries
             .iter()
             .any(|c| c.target.is_some_and(|f| a.wf.field(f).sensitive));
-        out.push(Diagnostic::new(
-            &RULE,
-            format!("nobody takes over when the `sla` of {} runs out", r.what(a)),
-            sla.span,
-            "the breach of this SLA reaches nobody",
-            format!(
-                "add `fallback {}` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
-                // Past the SLA the fallback receives what the route carries: a `sensitive`
-                // field wants one cleared for it (else E305 after the edit).
-                a.some_person_who(&[&receiver.name.text], |x| {
-                    !carries_sensitive || x.grants("sensitive")
-                }),
-                r.what(a),
-                receiver.name.text
+        out.push(r.defer_same_owner(
+            a,
+            Diagnostic::new(
+                &RULE,
+                format!("nobody takes over when the `sla` of {} runs out", r.what(a)),
+                sla.span,
+                "the breach of this SLA reaches nobody",
+                format!(
+                    "add `fallback {}` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
+                    // Past the SLA the fallback receives what the route carries: a `sensitive`
+                    // field wants one cleared for it (else E305 after the edit).
+                    a.some_person_who(&[&receiver.name.text], |x| {
+                        !carries_sensitive || x.grants("sensitive")
+                    }),
+                    r.what(a),
+                    receiver.name.text
+                ),
             ),
         ));
     }
