@@ -86,6 +86,7 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         broken: &broken,
         machines: machine_names(&actors),
         steps_only: false,
+        guessing: false,
     };
     let fallbacks: Vec<_> = kept
         .iter()
@@ -350,7 +351,9 @@ fn actor_fallback(ctx: &mut Ctx<'_>, decl: &ActorDecl) -> Option<Ref<ActorId>> {
     })
 }
 
-/// What resolving one workflow needs to look names up and report.
+/// What resolving one workflow needs to look names up and report. (Its flags are independent
+/// modes of the reference being resolved, not states of one machine.)
+#[allow(clippy::struct_excessive_bools)]
 struct Ctx<'a> {
     scope: &'a Scope<'a>,
     field_ids: &'a Names<'a, FieldId>,
@@ -381,6 +384,9 @@ struct Ctx<'a> {
     /// Whether "did you mean" offers steps only (a route's target: a trigger there is E205).
     /// Read only when a name did not resolve, so that resolving costs nothing more.
     steps_only: bool,
+    /// Whether the "did you mean" of the reference being resolved skips a closer name that may
+    /// not stand there: its fix is then not safe.
+    guessing: bool,
 }
 
 impl Ctx<'_> {
@@ -446,6 +452,8 @@ impl Ctx<'_> {
             if narrowed {
                 self.listed.clear();
             }
+            let guessing = self.guessing;
+            let found = found.map(|(n, span, unique)| (n, span, unique && !guessing));
             if let Some((Symbol::Step(id), _)) = found.and_then(|(n, _, _)| scope.symbols.get(n)) {
                 // Only a route meant to lead to the step stands for a way into it.
                 if !self.as_source {
@@ -660,12 +668,28 @@ impl Ctx<'_> {
     fn person(&mut self, name: &ast::Ident, besides: &[ast::Ident]) -> Ref<ActorId> {
         // Rare enough (approvers, escalations, fallbacks) for a lookup of its own.
         if *self.budget > 0 && self.scope.symbols.get(name.name).is_none() {
+            // When a machine is the closest name, the person offered instead is a guess: not a
+            // safe fix.
+            let closest = suggest::closest_unique(
+                name.name,
+                self.scope
+                    .symbols
+                    .iter()
+                    .filter(|(_, (s, _))| matches!(s, Symbol::Actor(_)))
+                    .map(|(n, (_, span))| (n, span)),
+            );
+            self.guessing = closest.is_some_and(|(n, _, _)| {
+                self.machines
+                    .binary_search_by(|m| m.as_str().cmp(n))
+                    .is_ok()
+            });
             let machines = std::mem::take(&mut self.machines);
             self.list_names(besides, machines.iter().map(String::as_str));
             self.machines = machines;
         }
         let r = self.actor(name);
         self.listed.clear();
+        self.guessing = false;
         r
     }
 
@@ -884,6 +908,7 @@ fn resolve_workflow(
         broken,
         machines: machine_names(&actors),
         steps_only: false,
+        guessing: false,
     };
 
     // Pass 2: references.
