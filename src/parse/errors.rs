@@ -339,6 +339,10 @@ fn closest_keyword<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 /// Operators of other languages and what this one writes for them, longest first, with the
 /// phrase (see [`phrase`]) that must be among the expected for the replacement to fit there.
 const FOREIGN_OPERATORS: &[(&str, &str, &str)] = &[
+    ("===", "==", COMPARISON),
+    ("!==", "!=", COMPARISON),
+    ("is not", "!=", COMPARISON),
+    ("is", "==", COMPARISON),
     ("&&", "and", "`and`"),
     ("||", "or", "`or`"),
     ("=<", "<=", COMPARISON),
@@ -364,10 +368,24 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
     {
         return foreign_operator(input, pos - 1, base, &[COMPARISON]);
     }
+    // `a === 1` and `a !== 1` read as `==` or `!=` followed by a `=` where an operand was
+    // expected.
+    if input.get(pos..)?.starts_with('=')
+        && pos >= 2
+        && matches!(input.get(pos - 2..pos), Some("==" | "!="))
+        && expected.iter().any(|e| e.starts_with("an operand"))
+    {
+        return foreign_operator(input, pos - 2, base, &[COMPARISON]);
+    }
     let rest = input.get(pos..)?;
-    let &(op, ours, phrase) = FOREIGN_OPERATORS
-        .iter()
-        .find(|(op, _, _)| rest.starts_with(op))?;
+    let &(op, ours, phrase) = FOREIGN_OPERATORS.iter().find(|(op, _, _)| {
+        // A word (`is`) only as a whole word: `isbn` is a name.
+        rest.starts_with(op)
+            && (!op.ends_with(|c: char| c.is_ascii_alphabetic())
+                || !rest.get(op.len()..).is_some_and(|r| {
+                    r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                }))
+    })?;
     // `!=` is this language's; `!` alone is the foreign one.
     if op == "!" && rest.starts_with("!=") {
         return None;
