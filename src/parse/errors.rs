@@ -674,6 +674,20 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     if let Some(d) = stray_or_wrong_token(input, pos, base, &expected, &expected_text) {
         return d;
     }
+    // The text ends inside a block: its `}` is missing.
+    if found == "end of file" && expected.contains(&"`}`") {
+        return e001_syntax_error::expected(
+            span,
+            "`}`",
+            &found,
+            "a `}` is missing here: the block above is not closed".to_string(),
+        )
+        .with_fix(Fix::new(
+            "insert `}`",
+            vec![Edit::replace(span, "}\n")],
+            false,
+        ));
+    }
     // `escalate to x when …` then `carries …` on the next line: the body's `{` is missing.
     if expected.contains(&"`{`")
         && ["carries", "sla", "fallback", "notify", "reason"].contains(&word)
