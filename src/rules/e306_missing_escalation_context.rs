@@ -44,6 +44,27 @@ Add the missing fields to the escalation's `carries`: `carries question, history
     check: Some(check),
 };
 
+/// Whether E306 reports escalation `k` of step `s` and the escalation has no body while W201
+/// would ask it for an `sla` (its target is a person): E306's edit then writes the body with
+/// both, and W201 stays silent about it.
+pub(crate) fn needs_body_with_sla(a: &Analysis<'_>, s: StepId, k: usize) -> bool {
+    let step = a.wf.step(s);
+    let Some(esc) = step.escalations().get(k) else {
+        return false;
+    };
+    let Some(target) = esc.target.target else {
+        return false;
+    };
+    if esc.route.body.is_some() || !a.wf.actor(target).kind.is_person() {
+        return false;
+    }
+    let n = a.step_node(s);
+    step.needs
+        .iter()
+        .filter_map(|r| r.target)
+        .any(|f| a.context.has_in(n, f))
+}
+
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for (i, step) in a.wf.steps.iter().enumerate() {
         let n = a.step_node(StepId(i as u32));
@@ -79,17 +100,29 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 .map_or("…", |t| a.wf.actor(t).name.text.as_str());
             let plain = list.replace('`', "");
             let which = a.escalation_what(StepId(i as u32), k);
+            // A body written for `carries` holds the `sla` that W201 asks of an escalation to a
+            // person too: one edit, one diagnostic ([`needs_body_with_sla`]).
+            let with_sla = needs_body_with_sla(a, StepId(i as u32), k);
             let help = if !esc.route.carries.is_empty() {
                 format!("add {list} to `carries` of {which}")
             } else if esc.route.body.is_some() {
                 format!("add `carries {plain}` to the body of {which}")
+            } else if with_sla {
+                format!("add `{{ carries {plain}  sla 4h }}` (with the time `{target}` may take) to {which}")
             } else {
                 format!("add `{{ carries {plain} }}` to {which}")
             };
             let fields: Vec<_> = missing.iter().filter_map(|r| r.target).collect();
             let field_names: Vec<&str> = fields.iter().map(|f| a.field_name(*f)).collect();
+            // The fix carries the fields (the SLA is a choice it does not make for the user: with
+            // the body in place, W201 asks for it).
+            let fix_message = if with_sla {
+                format!("add `{{ carries {plain} }}` to {which}")
+            } else {
+                help.clone()
+            };
             let fix = Fix::new(
-                help.clone(),
+                fix_message,
                 vec![add_to_carries(&esc.route, esc.span.end(), &field_names)],
                 !fields.iter().any(|f| a.wf.field(*f).sensitive),
             );

@@ -44,6 +44,12 @@ Say how long the person may take to pick the work up: `sla 15m`.
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for r in a.routes() {
         let Some(receiver) = r.receiver else { continue };
+        // A bodiless escalation that E306 reports: its edit writes the body with the `sla`.
+        if let crate::check::RouteOrigin::Escalation(s, k) = r.origin {
+            if super::e306_missing_escalation_context::needs_body_with_sla(a, s, k) {
+                continue;
+            }
+        }
         if !receiver.kind.is_person() || r.route.sla.is_some() {
             continue;
         }
