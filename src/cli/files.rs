@@ -9,6 +9,17 @@ use std::path::{Path, PathBuf};
 
 use handoff::diagnostics::Diagnostic;
 
+/// The path that stands for standard input (`handoff check -`, `handoff fmt -`).
+pub const STDIN: &str = "-";
+
+/// How standard input is named in diagnostics.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Whether `path` stands for standard input rather than a file named `-`.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
 /// One file read from disk.
 pub struct Source {
     /// The path as shown to the user.
@@ -40,7 +51,18 @@ pub struct Found {
 pub fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Unreadable>) {
     let mut found = Vec::new();
     let mut unreadable = Vec::new();
+    let mut stdin = false;
     for path in paths {
+        if is_stdin(path) {
+            // Standard input is read once, where it is first named.
+            if !std::mem::replace(&mut stdin, true) {
+                found.push(Found {
+                    path: path.clone(),
+                    named: true,
+                });
+            }
+            continue;
+        }
         match fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk(path, &mut found, &mut unreadable),
             Ok(_) => found.push(Found {
@@ -64,6 +86,19 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Found>, Vec<Unreadable>) {
 /// pipe or a device could block forever.
 pub fn read(found: &Found) -> Result<Source, Unreadable> {
     let path = &found.path;
+    if is_stdin(path) {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|e| Unreadable {
+            path: STDIN_NAME.to_string(),
+            error: e.to_string(),
+        })?;
+        let (text, decode_error) = handoff::parse::decode(&bytes);
+        return Ok(Source {
+            display: STDIN_NAME.to_string(),
+            text,
+            decode_error,
+        });
+    }
     let fail = |error: String| Unreadable {
         path: display(path),
         error,

@@ -12,9 +12,6 @@ use handoff::diagnostics::{render_human, FileReport};
 
 use super::{files, write_stdout, CANNOT_RUN, CLEAN, FOUND_ERRORS, WIDTH};
 
-/// The path that stands for standard input (the result goes to standard output).
-const STDIN: &str = "-";
-
 /// What happened to one text.
 enum Outcome {
     Unchanged,
@@ -30,7 +27,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> i32 {
         paths.to_vec()
     };
     let (stdin, paths): (Vec<PathBuf>, Vec<PathBuf>) =
-        paths.into_iter().partition(|p| p.as_os_str() == STDIN);
+        paths.into_iter().partition(|p| files::is_stdin(p));
     let mut code = CLEAN;
     let mut raise = |c: i32| code = code.max(c);
     if !stdin.is_empty() {
@@ -39,7 +36,7 @@ pub fn run(paths: &[PathBuf], check: bool) -> i32 {
             Ok(_) => {
                 let (text, decode_error) = handoff::parse::decode(&bytes);
                 let source = files::Source {
-                    display: "<stdin>".to_string(),
+                    display: files::STDIN_NAME.to_string(),
                     text,
                     decode_error,
                 };

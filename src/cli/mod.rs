@@ -321,7 +321,10 @@ fn fix_file(
     config: &config::Config,
     timings: &mut Timings,
 ) -> Fixing {
-    if source.decode_error.is_some() || !std::fs::metadata(&found.path).is_ok_and(|m| m.is_file()) {
+    if source.decode_error.is_some()
+        || files::is_stdin(&found.path)
+        || !std::fs::metadata(&found.path).is_ok_and(|m| m.is_file())
+    {
         return Fixing::Untouched;
     }
     let first = std::mem::replace(
@@ -492,6 +495,11 @@ fn check(
             if syntax && withheld {
                 eprintln!(
                     "not fixed `{}`: it has syntax errors (E001); fix them, then run `--fix` again",
+                    s.display
+                );
+            } else if withheld && s.display == files::STDIN_NAME {
+                eprintln!(
+                    "not fixed `{}`: `--fix` writes files in place; save the text to a file to fix it",
                     s.display
                 );
             }
