@@ -416,6 +416,87 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
     )
 }
 
+/// `1 < n < 2`: a second comparison operator where only `and`/`or` may follow a comparison.
+/// Comparisons do not chain; the edit repeats the middle operand after an `and`.
+fn chained_comparison(
+    input: &str,
+    pos: usize,
+    base: usize,
+    expected: &[&str],
+) -> Option<Diagnostic> {
+    if !expected.contains(&"`and`") {
+        return None;
+    }
+    let rest = input.get(pos..)?;
+    let op = ["==", "!=", "<=", ">=", "<", ">"]
+        .into_iter()
+        .find(|op| rest.starts_with(op))?;
+    let before = input.get(..pos)?.trim_end_matches([' ', '\t']);
+    let middle = if let Some(open) = before.strip_suffix('"').and_then(|inner| inner.rfind('"')) {
+        before.get(open..)?
+    } else {
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |i| i + 1);
+        before.get(start..)?
+    };
+    if middle.is_empty() || middle.len() > 80 || middle.contains('\n') {
+        return None;
+    }
+    let span = Span::new(base + pos, base + pos + op.len());
+    let insert = format!("and {middle} ");
+    Some(
+        e001_syntax_error::expected(
+            span,
+            "`and` or `or`",
+            &format!("`{op}`"),
+            format!(
+                "comparisons do not chain: compare `{middle}` twice, joined by `and` (insert \
+                 `{}` before `{op}`)",
+                insert.trim_end()
+            ),
+        )
+        .with_fix(Fix::new(
+            format!("insert `{}` before `{op}`", insert.trim_end()),
+            vec![Edit::replace(
+                Span::new(base + pos, base + pos),
+                insert.clone(),
+            )],
+            false,
+        )),
+    )
+}
+
+/// `n < .5`: a number written without the digit before its point.
+fn leading_point(input: &str, pos: usize, base: usize, expected: &[&str]) -> Option<Diagnostic> {
+    if !expected.iter().any(|e| e.starts_with("an operand")) {
+        return None;
+    }
+    let rest = input.get(pos..)?;
+    let digits = rest.strip_prefix('.')?;
+    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let len = 1 + digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let number = rest.get(..len)?;
+    let span = Span::new(base + pos, base + pos + len);
+    Some(
+        e001_syntax_error::expected(
+            span,
+            "an operand",
+            &format!("`{number}`"),
+            format!("a number starts with a digit: replace `{number}` with `0{number}`"),
+        )
+        .with_fix(Fix::new(
+            format!("replace `{number}` with `0{number}`"),
+            vec![Edit::replace(span, format!("0{number}"))],
+            false,
+        )),
+    )
+}
+
 /// A token where one punctuation token was expected that is in the way rather than missing:
 /// an arrow written another way (`=>`, `→`, `to`: replace it with `->`), or a token right
 /// before the expected one (`step s: {`: remove the `:`). Inserting what was expected, the
@@ -661,6 +742,11 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         }
     }
     if let Some(d) = foreign_operator(input, pos, base, &expected) {
+        return d;
+    }
+    if let Some(d) = chained_comparison(input, pos, base, &expected)
+        .or_else(|| leading_point(input, pos, base, &expected))
+    {
         return d;
     }
     if let Some(d) = non_ascii_name(input, pos, base) {
