@@ -198,7 +198,7 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
                 format!(
                     "{} is {}, not a condition",
                     operand_text(a, value),
-                    t.describe()
+                    describe(wf, value, t)
                 ),
                 value.span,
                 "a condition needs a `bool` here",
@@ -239,9 +239,9 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
                     format!(
                         "cannot compare {} ({}) with {} ({})",
                         operand_text(a, left),
-                        tl.describe(),
+                        describe(wf, left, tl),
                         operand_text(a, right),
-                        tr.describe()
+                        describe(wf, right, tr)
                     ),
                     "incompatible types".to_string(),
                 )
@@ -273,5 +273,20 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
             }
             d
         }
+    }
+}
+
+/// How an operand's type is named: a `money` field is money (it compares as a number).
+fn describe(wf: &crate::ir::Workflow, v: &crate::ir::Value, t: OpType<'_>) -> String {
+    match v.kind {
+        ValueKind::Field(Some(f))
+            if matches!(
+                wf.field(f).ty,
+                crate::ir::Type::Prim(crate::ast::PrimType::Money)
+            ) =>
+        {
+            "money".to_string()
+        }
+        _ => t.describe(),
     }
 }
