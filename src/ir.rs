@@ -487,6 +487,12 @@ impl Transition {
         self.extra.as_ref()?.doc.as_ref()
     }
 
+    /// Whether the edge was rejected (E102, E103) or leads into a trigger (E205): either way
+    /// it takes no further part in checking, its body (`carries`, `fallback`) included.
+    pub fn dropped(&self) -> bool {
+        self.rejected || matches!(self.to.target, Some(NodeId::Trigger(_)))
+    }
+
     /// The resolved ends, when both resolved and the edge was not rejected.
     pub fn ends(&self) -> Option<(NodeId, NodeId)> {
         if self.rejected {

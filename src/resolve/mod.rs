@@ -106,9 +106,11 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
                 first,
                 decl.name.span,
             ));
-            continue;
+            // It is still resolved and checked: one bad workflow does not hide the
+            // diagnostics of another (and with the E102 nothing is built from the file).
+        } else {
+            workflow_names.insert(decl.name.name, decl.name.span);
         }
-        workflow_names.insert(decl.name.name, decl.name.span);
         let broken = broken_in(&decl);
         module.workflows.push(resolve_workflow(
             decl,

@@ -144,8 +144,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    // A rejected transition (E102, E103) takes no further part: its fallback goes with it.
-    for t in wf.transitions.iter().filter(|t| !t.rejected) {
+    // A rejected transition (E102, E103) or one into a trigger (E205) takes no further part:
+    // its fallback goes with it.
+    for t in wf.transitions.iter().filter(|t| !t.dropped()) {
         if let Some(f) = &t.route().fallback {
             let receiver = match t.to.target {
                 Some(crate::ir::NodeId::Step(s)) => a.owner(s).map_or("", |o| o.name.text.as_str()),

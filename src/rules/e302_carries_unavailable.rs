@@ -84,7 +84,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             .is_ok()
     };
     for t in &wf.transitions {
-        if t.kind != TransitionKind::Handoff {
+        // A handoff into a trigger (E205) takes no further part, its `carries` included.
+        if t.kind != TransitionKind::Handoff || t.dropped() {
             continue;
         }
         let Some((from, _)) = t.ends() else { continue };

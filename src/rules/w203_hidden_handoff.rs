@@ -1,7 +1,10 @@
 //! W203 hidden-handoff: a `customer_facing` workflow has a handoff or escalation without `notify`.
 
-use crate::check::Analysis;
+use crate::ast::PrimType;
+use crate::check::flow::{Side, PATH_BUDGET};
+use crate::check::{Analysis, RouteOrigin, RouteRef};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{NodeId, Type};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -49,21 +52,64 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     if !a.wf.customer_facing {
         return;
     }
+    let mut budget = PATH_BUDGET;
     for r in a.routes() {
         if r.route.notify.is_some() {
             continue;
         }
-        out.push(r.defer_same_owner(a, Diagnostic::new(
-            &RULE,
-            format!("{} does not tell the customer", r.what(a)),
-            r.head,
-            "the customer is not told that their case changes hands",
-            if a.wf.customer.is_some() {
-                "add `notify \"…\"` telling the customer who has their case now and what happens next"
-            } else {
-                // A notice with no `customer` to send it to is W207 next.
-                "add `notify \"…\"` telling the customer who has their case now and what happens next, and name the field that reaches them in `customer FIELD`"
-            },
-        )));
+        // An escalation to an undefined actor (E101) is not known to change hands.
+        if matches!(r.origin, RouteOrigin::Escalation(..)) && r.receiver.is_none() {
+            continue;
+        }
+        let mut help = String::from(
+            "add `notify \"…\"` telling the customer who has their case now and what happens next",
+        );
+        if a.wf.customer.is_some() {
+            // A notice sent where the customer field may be missing is E307 next: say how the
+            // field gets there too.
+            if let Some(reach) = customer_gap(a, r, &mut budget) {
+                help.push_str(&reach);
+            }
+        } else {
+            // A notice with no `customer` to send it to is W207 next.
+            help.push_str(", and name the field that reaches them in `customer FIELD`");
+        }
+        out.push(r.defer_same_owner(
+            a,
+            Diagnostic::new(
+                &RULE,
+                format!("{} does not tell the customer", r.what(a)),
+                r.head,
+                "the customer is not told that their case changes hands",
+                help,
+            ),
+        ));
     }
+}
+
+/// When the customer field may be missing where the route leaves (so a notice there could not
+/// be delivered, E307), the rest of the help: how the field gets there.
+fn customer_gap(a: &Analysis<'_>, r: &RouteRef<'_>, budget: &mut usize) -> Option<String> {
+    let field = a.wf.customer?.target?;
+    let f = a.wf.field(field);
+    if f.declared_twice || !matches!(f.ty, Type::Prim(PrimType::Email | PrimType::Url)) {
+        return None;
+    }
+    let source = r.source?;
+    let n = a.graph.node(NodeId::Step(source));
+    if !a.graph.reached[n.index()]
+        || a.context.may_have_out(n, field)
+        || r.route.carries.iter().any(|c| c.target == Some(field))
+    {
+        return None;
+    }
+    let missing = a
+        .context
+        .explain(a.wf, &a.graph, n, field, Side::In, budget)?;
+    let (_, help) = a.explain_cause(field, &missing);
+    Some(format!(
+        "; `{}` must reach `{}` for the notice to be delivered: {help}",
+        f.name.text,
+        a.wf.step(source).name.text
+    ))
 }

@@ -81,8 +81,9 @@ fn receivers(wf: &Workflow) -> Vec<Option<Span>> {
             }
         }
     }
-    // A rejected transition (E102, E103) takes no further part: its fallback goes with it.
-    for t in wf.transitions.iter().filter(|t| !t.rejected) {
+    // A rejected transition (E102, E103) or one into a trigger (E205) takes no further part:
+    // its fallback goes with it.
+    for t in wf.transitions.iter().filter(|t| !t.dropped()) {
         if let Some(f) = t.route().fallback {
             note(f.target, f.span);
         }

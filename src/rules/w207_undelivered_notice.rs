@@ -64,6 +64,28 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     } else {
         (format!("{count} `notify` messages"), "them")
     };
+    let candidates = wf.fields.iter().enumerate().filter(|(_, f)| {
+        !f.declared_twice
+            && matches!(
+                f.ty,
+                crate::ir::Type::Prim(crate::ast::PrimType::Email | crate::ast::PrimType::Url)
+            )
+    });
+    // Whether field `i` reaches every notice: available after the step it leaves from, or
+    // carried with it.
+    let delivered = |i: usize| {
+        let field = crate::ir::FieldId(i as u32);
+        a.routes()
+            .iter()
+            .filter(|r| r.route.notify.is_some())
+            .all(|r| {
+                r.route.carries.iter().any(|c| c.target == Some(field))
+                    || r.source.is_none_or(|s| {
+                        let n = a.step_node(s);
+                        !a.graph.reached[n.index()] || a.context.has_out(n, field)
+                    })
+            })
+    };
     let mut d = Diagnostic::new(
         &RULE,
         format!(
@@ -73,12 +95,13 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         first,
         "this notice has no address",
         // The field to name, when the workflow has one of a type that can reach a person.
-        match wf.fields.iter().find(|f| {
-            matches!(
-                f.ty,
-                crate::ir::Type::Prim(crate::ast::PrimType::Email | crate::ast::PrimType::Url)
-            )
-        }) {
+        // Preferably one available wherever a notice is sent (another would be E307 next).
+        match candidates
+            .clone()
+            .find(|&(i, _)| delivered(i))
+            .or_else(|| candidates.clone().next())
+            .map(|(_, f)| f)
+        {
             Some(f) => format!(
                 "add `customer {}` to the workflow (or name another `email` or `url` field that reaches the customer)",
                 f.name.text
