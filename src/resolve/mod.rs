@@ -551,6 +551,16 @@ impl Ctx<'_> {
         )
     }
 
+    /// A step other than `own` (the step whose item names it): "did you mean" does not offer
+    /// `own`, since a step that compensates itself (E402) or whose approval's `else` returns to
+    /// itself is no fix.
+    fn other_step(&mut self, name: &ast::Ident, own: &str) -> Ref<StepId> {
+        self.list_names(&[], std::iter::once(own));
+        let r = self.step(name);
+        self.listed.clear();
+        r
+    }
+
     /// A step named by an item rejected as a repeat (E104): the item was meant to lead there,
     /// so the step is not reported as unreachable (E501) as well. Nothing is reported about the
     /// name itself.
@@ -1198,7 +1208,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                     StepItemKind::Reversible => ReversibilityKind::Reversible,
                     StepItemKind::Irreversible => ReversibilityKind::Irreversible,
                     StepItemKind::CompensableBy(name) => {
-                        ReversibilityKind::CompensableBy(ctx.step(name))
+                        ReversibilityKind::CompensableBy(ctx.other_step(name, step_name))
                     }
                     _ => continue,
                 };
@@ -1236,7 +1246,10 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                 extra.approval = Some(Approval {
                     approvers,
                     within: approve.within,
-                    else_step: approve.else_step.as_ref().map(|s| ctx.step(s)),
+                    else_step: approve
+                        .else_step
+                        .as_ref()
+                        .map(|s| ctx.other_step(s, step_name)),
                     span: item.span,
                 });
             }
