@@ -24,6 +24,44 @@ use crate::span::{LineIndex, Span};
 /// How many problems a file may have before unknown names stop getting a "did you mean".
 const MAX_SUGGESTIONS: usize = 200;
 
+/// The last line of the head of the item that starts on line `t`: the lines after it that are
+/// indented deeper continue it (`handoff a -> b` then `when …`), until a line that opens or
+/// closes a block (`{`, `}` at its end): the items inside a block are items of their own.
+fn head_end(lines: &[(usize, &str)], next_code: &[Option<usize>], t: usize) -> usize {
+    let indent = |line: usize| {
+        let text = lines[line].1;
+        text.len() - text.trim_start().len()
+    };
+    let base = indent(t);
+    let mut last = t;
+    loop {
+        let code = without_comment(lines[last].1).trim_end();
+        if code.ends_with('{') || code.ends_with('}') {
+            return last;
+        }
+        match next_code[last] {
+            Some(n) if indent(n) > base && !lines[n].1.trim_start().starts_with('}') => last = n,
+            _ => return last,
+        }
+    }
+}
+
+/// A line without a comment at its end (a `//` outside a string).
+fn without_comment(line: &str) -> &str {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '/' if !quoted && line[i + 1..].starts_with('/') => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
 /// One rule named in a suppression.
 struct Named {
     rule: &'static Rule,
@@ -82,24 +120,38 @@ pub fn apply(source: &str, diagnostics: &mut Vec<Diagnostic>) {
             continue;
         };
         let target = next_code[i];
+        // The lines of the item's head: a route written over several lines (`handoff a -> b`,
+        // then `when …` indented below it) is one item.
+        let head = target.map_or(0..0, |t| t..head_end(&lines, &next_code, t) + 1);
+        let mut unused = 0;
         for n in &named {
-            let hits = target.and_then(|line| at.get(&(line, n.rule.code)));
+            let hits: Vec<usize> = head
+                .clone()
+                .filter_map(|line| at.get(&(line, n.rule.code)))
+                .flatten()
+                .copied()
+                .collect();
             match hits {
-                Some(hits) if !hits.is_empty() => {
-                    for &h in hits {
+                hits if !hits.is_empty() => {
+                    for h in hits {
                         remove[h] = true;
                     }
                 }
                 _ if !parsed => {}
-                _ => found.push(w601::unused(
-                    n.span,
-                    &n.name,
-                    target.map(|l| l + 1),
-                    total == 1,
-                )),
+                _ => {
+                    unused += 1;
+                    found.push(w601::unused(
+                        n.span,
+                        &n.name,
+                        target.map(|l| l + 1),
+                        total == 1,
+                    ));
+                }
             }
         }
-        if !named.is_empty() && reason.trim().is_empty() {
+        // A comment that suppresses nothing (W601 for each rule it names, whose help is to
+        // remove it) is not asked for a reason too.
+        if !named.is_empty() && unused < named.len() && reason.trim().is_empty() {
             let listed: Vec<String> = named.iter().map(|n| format!("`{}`", n.name)).collect();
             found.push(w602::missing(comment, &listed.join(", ")));
         }
