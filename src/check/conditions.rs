@@ -9,7 +9,7 @@
 //! **Invariant:** the operands of a condition are in source order; a field appears once per
 //! condition (at its first use), `confidence` at every use.
 
-use crate::ir::{Cond, FieldId, Guard, StepId, TransitionId, ValueKind, Workflow};
+use crate::ir::{Cond, FieldId, Guard, NodeId, StepId, TransitionId, ValueKind, Workflow};
 use crate::span::Span;
 
 use super::types;
@@ -82,9 +82,10 @@ impl Conditions {
         c.range = vec![(0, 0); count];
         c.sound = vec![true; count];
         let mut k = 0;
-        for step in &wf.steps {
+        for (i, step) in wf.steps.iter().enumerate() {
+            let confidence = confidence_defined(wf, Some(NodeId::Step(StepId(i as u32))));
             for e in step.escalations() {
-                c.add(wf, k, &e.condition);
+                c.add(wf, k, &e.condition, confidence);
                 k += 1;
             }
         }
@@ -97,7 +98,8 @@ impl Conditions {
             self.index(CondRef::Guard(t)),
             &wf.transitions[t.index()].guard,
         ) {
-            self.add(wf, i, cond);
+            let confidence = confidence_defined(wf, wf.transitions[t.index()].from.target);
+            self.add(wf, i, cond, confidence);
         }
     }
 
@@ -107,7 +109,8 @@ impl Conditions {
     pub fn walk_guards(wf: &Workflow, transitions: &[TransitionId], walked: &mut WalkedGuards) {
         for &t in transitions {
             if let Guard::When(cond) = &wf.transitions[t.index()].guard {
-                let sound = Self::walk(wf, cond, &mut walked.operands);
+                let confidence = confidence_defined(wf, wf.transitions[t.index()].from.target);
+                let sound = Self::walk(wf, cond, &mut walked.operands, confidence);
                 walked.guards.push((t, walked.operands.len() as u32, sound));
             }
         }
@@ -127,15 +130,22 @@ impl Conditions {
         }
     }
 
-    fn add(&mut self, wf: &Workflow, i: usize, cond: &Cond) {
+    fn add(&mut self, wf: &Workflow, i: usize, cond: &Cond, confidence: bool) {
         let first = self.operands.len();
-        let sound = Self::walk(wf, cond, &mut self.operands);
+        let sound = Self::walk(wf, cond, &mut self.operands, confidence);
         self.range[i] = (first as u32, self.operands.len() as u32);
         self.sound[i] = sound;
     }
 
     /// Appends the operands of a condition to `operands`; returns whether it is sound.
-    fn walk(wf: &Workflow, cond: &Cond, operands: &mut Vec<(Operand, Span)>) -> bool {
+    /// `confidence` says whether `confidence` is defined where the condition is evaluated
+    /// (else E304 reports it, and the condition is not sound).
+    fn walk(
+        wf: &Workflow,
+        cond: &Cond,
+        operands: &mut Vec<(Operand, Span)>,
+        confidence: bool,
+    ) -> bool {
         let first = operands.len();
         let mut sound = true;
         cond.for_each_value(&mut |v| match v.kind {
@@ -147,7 +157,10 @@ impl Conditions {
                 }
             }
             ValueKind::Field(None) => sound = false,
-            ValueKind::Confidence => operands.push((Operand::Confidence, v.span)),
+            ValueKind::Confidence => {
+                sound &= confidence;
+                operands.push((Operand::Confidence, v.span));
+            }
             _ => {}
         });
         if sound {
@@ -202,5 +215,19 @@ impl Conditions {
     /// declared twice, no type error (true for a transition without a condition).
     pub fn is_sound(&self, c: CondRef) -> bool {
         self.index(c).is_none_or(|i| self.sound[i])
+    }
+}
+
+/// Whether `confidence` is defined after `source` (E304's rule): on a step owned by an `ai`
+/// actor, or whose owner is unknown (reported already); not after a trigger.
+fn confidence_defined(wf: &Workflow, source: Option<NodeId>) -> bool {
+    match source {
+        Some(NodeId::Step(s)) => wf
+            .step(s)
+            .owner
+            .and_then(|o| o.target)
+            .is_none_or(|o| wf.actor(o).kind == crate::ast::ActorKind::Ai),
+        Some(NodeId::Trigger(_)) => false,
+        None => true,
     }
 }
