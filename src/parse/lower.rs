@@ -779,7 +779,16 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         // Every operand is one token (a string with both its quotes).
         let span = self.token_span(&inner);
         let kind = match inner.as_rule() {
-            Rule::duration => OperandKind::Duration(self.duration(&inner).seconds),
+            Rule::duration => {
+                // A duration with its own E001 (not whole seconds, too long) leaves out its
+                // comparison, as a number too large does: its value is not what was written.
+                let before = self.diagnostics.len();
+                let d = self.duration(&inner);
+                if self.diagnostics.len() > before {
+                    return None;
+                }
+                OperandKind::Duration(d.seconds)
+            }
             Rule::number => OperandKind::Number(self.number(&inner)?),
             Rule::string => OperandKind::String(self.string(&inner).value),
             Rule::kw_true => OperandKind::Bool(true),
