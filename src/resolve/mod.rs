@@ -464,6 +464,12 @@ impl Ctx<'_> {
             }
             found
         };
+        // A route's target must be a step (a trigger there is E205): declare a step.
+        let kind = if self.steps_only && kind == "step or trigger" {
+            "step"
+        } else {
+            kind
+        };
         let hint = match kind {
             "actor" => format!(
                 "declare it with `actor {}: human` (or `team`, `ai`, `system`)",
