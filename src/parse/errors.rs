@@ -512,7 +512,10 @@ fn stray_or_wrong_token(
     let top_level = expected
         .iter()
         .all(|e| matches!(*e, "end of file" | "`actor`" | "`workflow`"));
-    if top_level && input.get(pos..)?.starts_with('}') {
+    // Where only a workflow's items may come, a `}` is one too many: the scanner read a `}`
+    // followed by more items as stray and kept the workflow open.
+    let between_items = expected.contains(&"`step`") && expected.contains(&"`flow`");
+    if (top_level || between_items) && input.get(pos..)?.starts_with('}') {
         let span = Span::new(base + pos, base + pos + 1);
         return Some(
             e001_syntax_error::expected(

@@ -379,6 +379,34 @@ fn near_head_follows(bytes: &[u8], mut i: usize) -> bool {
 /// Words that start an item of a handoff's or an escalation's body.
 const ROUTE_WORDS: &[&str] = &["carries", "sla", "fallback", "notify", "reason"];
 
+/// Whether the next word after `i` (past blanks, line breaks and comments) starts the head of
+/// a workflow item (`step NAME {`, `flow NAME ->`, `handoff NAME ->`, `trigger NAME :`,
+/// `context {`). Reads up to that word: a `}` is followed by at most one such look.
+fn item_after(bytes: &[u8], mut i: usize) -> bool {
+    loop {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'/') && bytes.get(i + 1) == Some(&b'/') {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        break;
+    }
+    let start = i;
+    while bytes.get(i).copied().is_some_and(is_ident_char) {
+        i += 1;
+    }
+    match std::str::from_utf8(&bytes[start..i]) {
+        Ok(word @ ("step" | "flow" | "handoff" | "trigger" | "context")) => {
+            item_head_follows(bytes, i, word)
+        }
+        _ => false,
+    }
+}
+
 /// Whether the line that starts with `word` (ending at `i`) is the head of a block whose `{` was
 /// left out: `step NAME`, `context` or `escalate to … when …` with no `{` on the line, followed
 /// by a line that starts like an item of that block (`owner …`, `email: …`, `carries …`). The
@@ -548,6 +576,13 @@ pub fn scan(src: &str) -> Scan {
                         }
                         braces += 1;
                     }
+                    // A `}` that would close the workflow while an item head of a workflow
+                    // follows (`step s { … } }` then `flow …`) is stray: the body goes on, so
+                    // the items after it are still parsed and checked (the item holding the
+                    // `}` gets the E001).
+                    b'}' if braces == 1
+                        && body.as_ref().is_some_and(|b| b.open.is_some())
+                        && item_after(bytes, i + 1) => {}
                     b'}' => {
                         if braces == 1 {
                             if let Some(OpenBody {
