@@ -379,6 +379,44 @@ fn near_head_follows(bytes: &[u8], mut i: usize) -> bool {
 /// Words that start an item of a handoff's or an escalation's body.
 const ROUTE_WORDS: &[&str] = &["carries", "sla", "fallback", "notify", "reason"];
 
+/// Whether `step` (ending at `i`) is followed on its line by a name and then a step keyword
+/// (`step s owner sys }`), with no `{` on the line: the head's `{` was left out. Reads the rest
+/// of the line once.
+fn missing_open_inline(bytes: &[u8], mut i: usize) -> bool {
+    let skip = |i: &mut usize| {
+        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            *i += 1;
+        }
+    };
+    skip(&mut i);
+    if !bytes.get(i).copied().is_some_and(is_ident_start) {
+        return false;
+    }
+    while bytes.get(i).copied().is_some_and(is_ident_char) {
+        i += 1;
+    }
+    skip(&mut i);
+    let start = i;
+    while bytes.get(i).copied().is_some_and(is_ident_char) {
+        i += 1;
+    }
+    let word = &bytes[start..i];
+    if !STEP_WORDS.iter().any(|k| k.as_bytes() == word) {
+        return false;
+    }
+    let mut quoted = false;
+    while i < bytes.len() && bytes[i] != b'\n' {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            b'{' if !quoted => return false,
+            b'/' if !quoted && bytes.get(i + 1) == Some(&b'/') => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Whether the next word after `i` (past blanks, line breaks and comments) starts the head of
 /// a workflow item (`step NAME {`, `flow NAME ->`, `handoff NAME ->`, `trigger NAME :`,
 /// `context {`). Reads up to that word: a `}` is followed by at most one such look.
@@ -543,6 +581,16 @@ pub fn scan(src: &str) -> Scan {
                     && item_head_follows(bytes, i, word)
                 {
                     braces = 1;
+                }
+                // `step s owner sys }`: the `{` left out on the head's own line. It is counted
+                // open here, so that `owner` is read as the step's and the `}` closes the step.
+                if first_on_line
+                    && braces == 1
+                    && word == "step"
+                    && body.as_ref().is_some_and(|b| b.open.is_some())
+                    && missing_open_inline(bytes, i)
+                {
+                    braces += 1;
                 }
                 if first_on_line
                     && body.as_ref().is_some_and(|b| b.open.is_some())
