@@ -38,11 +38,7 @@ pub fn too_deep(src: &str) -> Option<(usize, usize)> {
                 }
             }
             b'"' => {
-                i += 1;
-                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
+                i = skip_string(bytes, i);
                 nots = 0;
                 prev_word_list = false;
             }
@@ -263,11 +259,7 @@ pub fn block(src: &str, step: bool) -> Option<Block> {
                 }
             }
             b'"' => {
-                i += 1;
-                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
+                i = skip_string(bytes, i);
             }
             _ if is_ident_start(b) => {
                 let start = i;
@@ -321,6 +313,20 @@ pub fn block(src: &str, step: bool) -> Option<Block> {
         }
     }
     None
+}
+
+/// The end of the string whose `"` is at `i`: past its closing `"`, or at the line break that
+/// ends an unterminated one (so that the next line still starts a line for the scanners).
+fn skip_string(bytes: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
+        let escape = bytes[i] == b'\\' && !matches!(bytes.get(i + 1), Some(b'\n' | b'\r'));
+        i += if escape { 2 } else { 1 };
+    }
+    if bytes.get(i) == Some(&b'"') {
+        i += 1;
+    }
+    i
 }
 
 /// Whether `word`, ending at `i`, starts an item head that no block inside an item can hold:
@@ -468,11 +474,7 @@ fn missing_open(bytes: &[u8], mut i: usize, word: &str) -> bool {
                 }
             }
             b'"' => {
-                i += 1;
-                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
+                i = skip_string(bytes, i);
             }
             _ => i += 1,
         }
@@ -537,11 +539,7 @@ pub fn scan(src: &str) -> Scan {
                 }
             }
             b'"' => {
-                i += 1;
-                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n' | b'\r') {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
+                i = skip_string(bytes, i);
                 doc_start = None;
                 first_on_line = false;
             }
