@@ -763,6 +763,77 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     if let Some(d) = stray_or_wrong_token(input, pos, base, &expected, &expected_text) {
         return d;
     }
+    // `flow s -> r when` and the next line `step z {`: the condition is missing, and the next
+    // item's keyword was read as its first operand. The mistake is on the line above.
+    {
+        let before = input[..pos.min(input.len())].trim_end();
+        let keyword = super::last_word(before);
+        let head = &before[..before.len() - keyword.len()];
+        let starts_line = head.trim_end_matches([' ', '\t']).ends_with('\n');
+        let line_above = without_comment(head.trim_end());
+        let joint = super::last_word(line_above);
+        if starts_line
+            && (super::scan::ITEM_WORDS.contains(&keyword)
+                || super::scan::STEP_WORDS.contains(&keyword))
+            && matches!(joint, "when" | "and" | "or" | "not")
+        {
+            let at = line_above.len() - joint.len();
+            let span = Span::new(base + at, base + line_above.len());
+            let mut d = e001_syntax_error::expected(
+                span,
+                &format!("a condition after `{joint}`"),
+                "the end of the line",
+                format!(
+                    "a condition is missing after `{joint}`: write it on this line (such as \
+                     `{joint} amount > 100`), or remove `{joint}`"
+                ),
+            );
+            d.label = format!("no condition after `{joint}`");
+            return d;
+        }
+    }
+    // `needs n, provides k`: the list's `,` took the next item's keyword for a name, and the
+    // error is at the name after it. The mistake is the trailing `,`.
+    {
+        let before = input[..pos.min(input.len())].trim_end();
+        let keyword = super::last_word(before);
+        let ahead = before[..before.len() - keyword.len()].trim_end();
+        let is_keyword = super::scan::STEP_WORDS.contains(&keyword)
+            || super::scan::ITEM_WORDS.contains(&keyword);
+        if is_keyword && ahead.ends_with(',') && !found_at(input, pos).0.starts_with("end") {
+            let comma = Span::new(base + ahead.len() - 1, base + ahead.len());
+            return e001_syntax_error::expected(
+                Span::new(comma.start(), base + before.len()),
+                "a name after `,`",
+                &format!("`{keyword}`"),
+                format!("the list ends before `{keyword}`: remove the trailing `,`"),
+            )
+            .with_fix(Fix::new(
+                "remove the trailing `,`",
+                vec![Edit::replace(comma, "")],
+                false,
+            ));
+        }
+    }
+    // `owner: sys`: a `:` after a keyword that takes a name, as other formats write it.
+    if expected == ["a name"] && input.get(pos..).is_some_and(|r| r.starts_with(':')) {
+        let after = input[pos + 1..].trim_start_matches([' ', '\t']);
+        let keyword = super::last_word(&input[..pos]);
+        if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && !keyword.is_empty() {
+            let span = Span::new(base + pos, base + pos + 1);
+            return e001_syntax_error::expected(
+                span,
+                "a name",
+                "`:`",
+                format!("`{keyword}` takes the name without a `:`: remove the `:`"),
+            )
+            .with_fix(Fix::new(
+                "remove the `:`",
+                vec![Edit::replace(span, "")],
+                false,
+            ));
+        }
+    }
     // The text ends inside a block: its `}` is missing.
     if found == "end of file" && expected.contains(&"`}`") {
         return e001_syntax_error::expected(
@@ -821,4 +892,23 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         format!("write {expected_text} here, or remove what stands in the way")
     };
     e001_syntax_error::expected(span, &expected_text, &found, help)
+}
+
+/// `text` without the comment at the end of its last line (a `//` outside a string).
+fn without_comment(text: &str) -> &str {
+    let line_start = text.rfind('\n').map_or(0, |n| n + 1);
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in text[line_start..].char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '/' if !quoted && text[line_start + i + 1..].starts_with('/') => {
+                return text[..line_start + i].trim_end();
+            }
+            _ => {}
+        }
+    }
+    text
 }

@@ -403,14 +403,37 @@ fn recover_runs<'a>(
                 diagnostics.push(failure.diagnostic(&source[from..], from));
                 let at = from + at;
                 // Resume at the first cut at or after the error, so one broken item reports
-                // once and the item the error stopped at is still parsed.
+                // once and the item the error stopped at is still parsed. A cut at the word
+                // right after the token the error is at, where that word only resembles a
+                // keyword (`owner: sys`, `sys` being near `uses`), is part of the broken item.
+                let right_after = |c: usize| {
+                    source
+                        .get(at..c)
+                        .map(str::trim_end)
+                        .is_some_and(|gap| !gap.is_empty() && !gap.contains(char::is_whitespace))
+                };
                 (i + 1..cuts.len())
-                    .find(|&k| cuts[k] >= at)
+                    .find(|&k| {
+                        cuts[k] >= at
+                            && (k + 1 == cuts.len()
+                                || rule == Rule::context_body
+                                || !right_after(cuts[k])
+                                || starts_with_keyword(&source[cuts[k]..]))
+                    })
                     .unwrap_or(cuts.len() - 1)
             }
             (None, None) => cuts.len() - 1,
         };
     }
+}
+
+/// Whether `text` starts with a keyword that starts an item of a workflow or a step.
+fn starts_with_keyword(text: &str) -> bool {
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    let word = &text[..end];
+    scan::STEP_WORDS.contains(&word) || scan::ITEM_WORDS.contains(&word)
 }
 
 /// Recovers a broken step or context block `source[from..to]` item by item (field by field),
