@@ -106,19 +106,25 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         for esc in step.escalations() {
             let mut found = Vec::new();
             thresholds(&esc.condition, false, &mut found);
-            for (x, inclusive, span) in found {
-                if x < limit {
-                    continue;
-                }
-                let below = if inclusive { "at or below" } else { "below" };
-                out.push(Diagnostic::new(
-                    &RULE,
-                    format!("this escalation fires whenever confidence is {below} {x}"),
-                    span,
-                    "nearly every case will escalate",
-                    format!("lower the threshold below {limit}, for example `confidence < 0.7`"),
-                ));
+            // One diagnostic per escalation: its other conservative thresholds are labels.
+            let mut conservative = found.into_iter().filter(|&(x, _, _)| x >= limit);
+            let Some((x, inclusive, span)) = conservative.next() else {
+                continue;
+            };
+            let below = if inclusive { "at or below" } else { "below" };
+            let mut d = Diagnostic::new(
+                &RULE,
+                format!(
+                    "this escalation fires at confidence {below} {x}, a threshold of {limit} or more"
+                ),
+                span,
+                "nearly every case may escalate",
+                format!("lower the threshold below {limit}, for example `confidence < 0.7`"),
+            );
+            for (_, _, also) in conservative {
+                d = d.with_label(also, "another threshold of this escalation");
             }
+            out.push(d);
         }
     }
 }
