@@ -91,6 +91,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     // A summary that W202 asks a cold handoff to carry is reported there, with the edit that
     // uses it; found only when some provided field is unused.
     let mut to_carry: Option<Vec<Vec<Span>>> = None;
+    let mut providers: Option<Vec<Vec<&str>>> = None;
     for (i, field) in wf.fields.iter().enumerate() {
         // A misspelt use that E101 suggested this field for was probably meant for it.
         if field.suggested {
@@ -140,13 +141,30 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 "provided, then ignored",
             ),
         };
+        // Removing a provided field from `context` leaves the `provides` that name it undefined
+        // (E101): the help names them too (one pass over the providers, when first needed).
+        let remove = if provided[i] {
+            let providers = providers.get_or_insert_with(|| providers_of(wf));
+            let quoted: Vec<String> = providers[i].iter().map(|n| format!("`{n}`")).collect();
+            let more = if providers[i].len() == MAX_PROVIDERS {
+                ", …"
+            } else {
+                ""
+            };
+            format!(
+                "remove it from `context` and from the `provides` of {}{more}",
+                quoted.join(", ")
+            )
+        } else {
+            "remove it from `context`".to_string()
+        };
         let mut d = Diagnostic::new(
             &RULE,
             message,
             field.name.span,
             label,
             format!(
-                "use `{}` (`needs`, `carries` or a condition) where it matters, or remove it from `context`",
+                "use `{}` (`needs`, `carries` or a condition) where it matters, or {remove}",
                 field.name.text
             ),
         );
@@ -155,4 +173,27 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(d);
     }
+}
+
+/// How many providers a help names.
+const MAX_PROVIDERS: usize = 3;
+
+/// Per field, the first triggers and steps (at most [`MAX_PROVIDERS`]) that provide it, in
+/// declaration order: one pass over every `provides`.
+fn providers_of(wf: &crate::ir::Workflow) -> Vec<Vec<&str>> {
+    let mut out: Vec<Vec<&str>> = vec![Vec::new(); wf.fields.len()];
+    let lists = wf
+        .triggers
+        .iter()
+        .map(|t| (t.name.text.as_str(), &t.provides))
+        .chain(wf.steps.iter().map(|s| (s.name.text.as_str(), &s.provides)));
+    for (name, provides) in lists {
+        for f in provides.iter().filter_map(|r| r.target) {
+            let list = &mut out[f.index()];
+            if list.len() < MAX_PROVIDERS && !list.contains(&name) {
+                list.push(name);
+            }
+        }
+    }
+    out
 }
