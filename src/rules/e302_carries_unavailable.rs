@@ -3,7 +3,9 @@
 
 use crate::check::flow::{Missing, Side, PATH_BUDGET};
 use crate::check::Analysis;
-use crate::diagnostics::{Diagnostic, Severity};
+use std::collections::HashMap;
+
+use crate::diagnostics::{Diagnostic, Label, Severity};
 use crate::ir::{FieldId, StepId, TransitionKind};
 use crate::rules::Rule;
 use crate::span::Span;
@@ -76,6 +78,9 @@ fn tested_after(a: &Analysis<'_>) -> Vec<(usize, usize)> {
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
     let mut paths = PATH_BUDGET;
+    // One diagnostic per field missing after a node: the routes out of it that carry the field
+    // lack it for one reason (the help's edit fixes them all); the others are labels.
+    let mut reported: HashMap<(usize, usize), usize> = HashMap::new();
     let mut tested: Option<Vec<(usize, usize)>> = None;
     let mut reported_by_e301 = |n: usize, f: FieldId| {
         tested
@@ -101,15 +106,13 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            let what = format!("the handoff `{}`", a.arrow(t));
+            if also(out, &reported, n.index(), f, c.span, &what) {
+                continue;
+            }
             let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
-            out.push(diagnostic(
-                a,
-                f,
-                c.span,
-                wf.node_name(from),
-                &format!("the handoff `{}`", a.arrow(t)),
-                missing,
-            ));
+            reported.insert((n.index(), f.index()), out.len());
+            out.push(diagnostic(a, f, c.span, wf.node_name(from), &what, missing));
         }
     }
     for (i, step) in wf.steps.iter().enumerate() {
@@ -126,7 +129,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 {
                     continue;
                 }
+                if also(out, &reported, n.index(), f, c.span, "an escalation") {
+                    continue;
+                }
                 let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
+                reported.insert((n.index(), f.index()), out.len());
                 out.push(diagnostic(
                     a,
                     f,
@@ -138,6 +145,26 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Adds `span` as a label to the diagnostic already reported for `field` missing after node `n`,
+/// if there is one.
+fn also(
+    out: &mut [Diagnostic],
+    reported: &HashMap<(usize, usize), usize>,
+    n: usize,
+    field: FieldId,
+    span: Span,
+    what: &str,
+) -> bool {
+    let Some(&at) = reported.get(&(n, field.index())) else {
+        return false;
+    };
+    out[at].related.push(Label::new(
+        span,
+        format!("{what} carries it from there too"),
+    ));
+    true
 }
 
 fn diagnostic(
