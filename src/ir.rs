@@ -164,6 +164,22 @@ impl Workflow {
     }
 }
 
+/// What a rejected second declaration of an actor (E102) gives that its kept declaration may
+/// lack: the rules that would report the lack stay silent (one mistake, one diagnostic).
+// Four independent facts about the other declaration, not the states of one machine.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AlsoDeclared {
+    /// An `inbox` (W206).
+    pub inbox: bool,
+    /// A `fallback` (W205).
+    pub fallback: bool,
+    /// `can sensitive` (E305).
+    pub sensitive: bool,
+    /// A person's kind, `human` or `team` (E203).
+    pub person: bool,
+}
+
 /// An actor in a workflow's scope.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Actor {
@@ -179,9 +195,9 @@ pub struct Actor {
     pub inboxes: Vec<Inbox>,
     /// Whether the actor is declared at the top level of the file (and shared by its workflows).
     pub top_level: bool,
-    /// Whether another declaration of the same name was rejected (E102): which one was meant is
-    /// not known, so what the kept one lacks (an inbox: W206) is not reported.
-    pub declared_twice: bool,
+    /// What another declaration of the same name, rejected (E102), gives: which one was meant is
+    /// not known, so what the kept one lacks and the other gives is not reported.
+    pub declared_twice: AlsoDeclared,
     pub span: Span,
 }
 

@@ -226,20 +226,37 @@ impl<'s> Scope<'s> {
 
 /// Builds an actor from its declaration; its `fallback` is resolved later, once every actor of
 /// the scope is known.
-/// Marks the actor that an E102 kept under the name of `rejected`, when the rejected declaration
-/// gives an inbox: which of the two was meant is not known, so the kept one's lack of an inbox
-/// is not reported (W206). Without one, both lack it: a mistake of its own.
+/// Marks the actor that an E102 kept under the name of `rejected` with what the rejected
+/// declaration gives (an inbox, a fallback, `can sensitive`, a person's kind): which of the two
+/// was meant is not known, so the kept one's lack of it is not reported. What neither gives is
+/// a mistake of its own.
 fn mark_declared_twice(scope: &Scope, rejected: &ActorDecl, actors: &mut [Actor]) {
-    let has_inbox = rejected
-        .items
-        .iter()
-        .any(|i| matches!(i.kind, ActorItemKind::Inbox(..)));
-    if !has_inbox {
-        return;
+    let mut also = crate::ir::AlsoDeclared {
+        person: rejected.kind.is_person(),
+        ..Default::default()
+    };
+    for item in &rejected.items {
+        match &item.kind {
+            ActorItemKind::Inbox(..) => also.inbox = true,
+            ActorItemKind::Fallback(_) => also.fallback = true,
+            ActorItemKind::Can(caps) => {
+                also.sensitive |= caps.iter().any(|c| {
+                    c.name == "sensitive"
+                        || c.name
+                            .strip_suffix('*')
+                            .is_some_and(|prefix| "sensitive".starts_with(prefix))
+                });
+            }
+            _ => {}
+        }
     }
     if let Some((Symbol::Actor(id), _)) = scope.symbols.get(rejected.name.name) {
         if let Some(actor) = actors.get_mut(id.index()) {
-            actor.declared_twice = true;
+            let kept = &mut actor.declared_twice;
+            kept.inbox |= also.inbox;
+            kept.fallback |= also.fallback;
+            kept.sensitive |= also.sensitive;
+            kept.person |= also.person;
         }
     }
 }
@@ -258,7 +275,7 @@ fn declare_actor(decl: &ActorDecl, top_level: bool, diagnostics: &mut Vec<Diagno
         members: Vec::new(),
         inboxes: Vec::new(),
         top_level,
-        declared_twice: false,
+        declared_twice: crate::ir::AlsoDeclared::default(),
         span: decl.span,
     };
     let mut title_span: Option<Span> = None;

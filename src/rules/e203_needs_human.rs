@@ -54,7 +54,8 @@ fn report(
 ) {
     let Some(id) = r.target else { return };
     let actor = &actors[id.index()];
-    if actor.kind.is_person() {
+    // A second declaration (E102) as a person: which one was meant is not known.
+    if actor.kind.is_person() || actor.declared_twice.person {
         return;
     }
     out.push(

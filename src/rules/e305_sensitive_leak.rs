@@ -64,7 +64,8 @@ after the uncleared steps), or clear the actor with `can sensitive` if it really
 };
 
 fn cleared(actor: &Actor) -> bool {
-    actor.grants("sensitive")
+    // A second declaration (E102) that clears it: which one was meant is not known.
+    actor.grants("sensitive") || actor.declared_twice.sensitive
 }
 
 /// A leak of `field` at `span`, pointing at the field's `sensitive` declaration.

@@ -48,7 +48,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     for r in a.routes() {
         let Some(sla) = r.route.sla else { continue };
         let Some(receiver) = r.receiver else { continue };
-        if r.route.fallback.is_some() || receiver.fallback.is_some() {
+        // A second declaration (E102) with a fallback: which one was meant is not known.
+        if r.route.fallback.is_some()
+            || receiver.fallback.is_some()
+            || receiver.declared_twice.fallback
+        {
             continue;
         }
         let carries_sensitive = r

@@ -115,7 +115,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         if actor.top_level
             || !actor.kind.is_person()
             || !actor.inboxes.is_empty()
-            || actor.declared_twice
+            || actor.declared_twice.inbox
         {
             continue;
         }
@@ -134,7 +134,9 @@ pub fn check_module(module: &crate::ir::Module, out: &mut Vec<Diagnostic>) {
             if done[i]
                 || !actor.kind.is_person()
                 || !actor.inboxes.is_empty()
-                || actor.declared_twice
+                || actor.declared_twice.inbox
+                // Declared again inside this workflow (E102) with an inbox.
+                || wf.actors.get(i).is_some_and(|x| x.declared_twice.inbox)
             {
                 continue;
             }
