@@ -553,14 +553,17 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// A person (a `human` or `team` actor of the workflow) to name in a help line, other than
-    /// `except`: one that `can approve` first when `approver`, one with an inbox (who is told
-    /// that work waits, W206) before one without; `ACTOR` when there is none.
+    /// A person (a `human` or `team` actor of the workflow) with an inbox (who is told that
+    /// work waits, W206) to name in a help line, other than `except`: one that `can approve`
+    /// first when `approver`; `ACTOR` when there is none.
     pub fn some_person(&self, except: &[&str], approver: bool) -> &'a str {
-        self.some_person_who(except, |x| !approver || x.grants("approve"))
+        match self.some_person_who(except, |x| approver && x.grants("approve")) {
+            "ACTOR" => self.some_person_who(except, |_| true),
+            name => name,
+        }
     }
 
-    /// The same, preferring a person for whom `wanted` holds (then one with an inbox).
+    /// The same, for a person for whom `wanted` holds.
     pub fn some_person_who(
         &self,
         except: &[&str],
@@ -572,12 +575,11 @@ impl<'a> Analysis<'a> {
                 .iter()
                 .filter(|a| a.kind.is_person() && !except.contains(&a.name.text.as_str()))
         };
-        let told = |x: &&crate::ir::Actor| !x.inboxes.is_empty();
+        // Only a person with whom the edit is clean: one for whom `wanted` holds and who has an
+        // inbox (else W206 follows the edit). Otherwise the help says `ACTOR`: naming someone
+        // unfit would trade this diagnostic for another.
         people()
-            .find(|x| wanted(x) && told(x))
-            .or_else(|| people().find(|x| wanted(x)))
-            .or_else(|| people().find(told))
-            .or_else(|| people().next())
+            .find(|x| wanted(x) && (!x.inboxes.is_empty() || x.declared_twice.inbox))
             .map_or("ACTOR", |a| a.name.text.as_str())
     }
 

@@ -71,7 +71,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 format!("`{}` cannot be undone", step.name.text),
                 format!(
                     "add `approve by {}` (a `human` or `team` actor) to step `{}`",
-                    a.some_person(&[], true),
+                    approver(a, step),
                     step.name.text
                 ),
             )
@@ -84,5 +84,19 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             ),
         );
+    }
+}
+
+/// A person to name as the approver: approvers see what the step needs, so one cleared for a
+/// `sensitive` field it needs (else E305 follows the edit); one that `can approve` first.
+fn approver<'a>(a: &Analysis<'a>, step: &crate::ir::Step) -> &'a str {
+    let sensitive = step
+        .needs
+        .iter()
+        .any(|r| r.target.is_some_and(|f| a.wf.field(f).sensitive));
+    let cleared = |x: &crate::ir::Actor| !sensitive || x.grants("sensitive");
+    match a.some_person_who(&[], |x| cleared(x) && x.grants("approve")) {
+        "ACTOR" => a.some_person_who(&[], cleared),
+        name => name,
     }
 }
