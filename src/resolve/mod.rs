@@ -87,7 +87,23 @@ pub fn resolve(file: ast::File, diagnostics: &mut Vec<Diagnostic>) -> Module {
         machines: machine_names(&actors),
         steps_only: false,
         guessing: false,
+        local_actors: Vec::new(),
+        person_wanted: false,
     };
+    if kept.iter().any(|decl| {
+        decl.items
+            .iter()
+            .any(|i| matches!(i.kind, ActorItemKind::Fallback(_)))
+    }) {
+        for w in &workflows {
+            for item in &w.items {
+                if let WorkflowItemKind::Actor(a) = &item.kind {
+                    ctx.local_actors.push((a.name.name, w.name.name));
+                }
+            }
+        }
+        ctx.local_actors.sort_unstable();
+    }
     let fallbacks: Vec<_> = kept
         .iter()
         .map(|decl| actor_fallback(&mut ctx, decl))
@@ -406,6 +422,13 @@ struct Ctx<'a> {
     /// Whether the "did you mean" of the reference being resolved skips a closer name that may
     /// not stand there: its fix is then not safe.
     guessing: bool,
+    /// For the top-level actors' references: the actors declared inside workflows, with their
+    /// workflow, sorted by name. A top-level actor's fallback cannot name one of them, and
+    /// declaring it again at the top level would be E102: the help says to move it.
+    local_actors: Vec<(&'a str, &'a str)>,
+    /// Whether the actor being resolved must be a person (an approver, an escalation target, a
+    /// fallback): the help to declare it offers `human` or `team` only (else E203).
+    person_wanted: bool,
 }
 
 impl Ctx<'_> {
@@ -487,7 +510,22 @@ impl Ctx<'_> {
         } else {
             kind
         };
+        let local = self
+            .local_actors
+            .binary_search_by(|(n, _)| n.cmp(&name.name))
+            .ok()
+            .map(|i| self.local_actors[i].1);
         let hint = match kind {
+            "actor" if local.is_some() => format!(
+                "`{}` is declared inside workflow `{}`, where top-level actors cannot see it: \
+                 move its declaration to the top level",
+                name.name,
+                local.unwrap_or_default()
+            ),
+            "actor" if self.person_wanted => format!(
+                "declare it with `actor {}: human` (or `team`: a person must stand here)",
+                name.name
+            ),
             "actor" => format!(
                 "declare it with `actor {}: human` (or `team`, `ai`, `system`)",
                 name.name
@@ -722,7 +760,9 @@ impl Ctx<'_> {
             self.list_names(besides, machines.iter().map(String::as_str));
             self.machines = machines;
         }
+        self.person_wanted = true;
         let r = self.actor(name);
+        self.person_wanted = false;
         self.listed.clear();
         self.guessing = false;
         r
@@ -944,6 +984,8 @@ fn resolve_workflow(
         machines: machine_names(&actors),
         steps_only: false,
         guessing: false,
+        local_actors: Vec::new(),
+        person_wanted: false,
     };
 
     // Pass 2: references.
@@ -1195,11 +1237,6 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
             | StepItemKind::Irreversible
             | StepItemKind::CompensableBy(_) => {
                 if let Some((first, first_kind)) = first_class {
-                    ctx.diagnostics.push(e104_duplicate_item::two_reversibility(
-                        decl.name.name,
-                        first,
-                        item.span,
-                    ));
                     if let StepItemKind::CompensableBy(name) = &item.kind {
                         ctx.named_by_dropped_item(name);
                     }
@@ -1210,8 +1247,25 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                         (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
                     };
                     if same {
+                        // The same class given twice: a repeat, not two classes.
+                        let keyword = match &item.kind {
+                            StepItemKind::Reversible => "reversible",
+                            StepItemKind::Irreversible => "irreversible",
+                            _ => "compensable by",
+                        };
+                        ctx.diagnostics.push(e104_duplicate_item::duplicate_item(
+                            keyword,
+                            &format!("step `{}`", decl.name.name),
+                            first,
+                            item.span,
+                        ));
                         continue;
                     }
+                    ctx.diagnostics.push(e104_duplicate_item::two_reversibility(
+                        decl.name.name,
+                        first,
+                        item.span,
+                    ));
                     // Which class was meant is not known: the step keeps none, and the rules
                     // that read the class stay silent about it (`disputed`).
                     if let Some(Reversibility {

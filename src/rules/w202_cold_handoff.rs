@@ -140,13 +140,14 @@ pub(crate) fn cold_routes(a: &Analysis<'_>) -> Vec<Cold> {
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
+    let mut example: Option<&str> = None;
     for cold in cold_routes(a) {
         let r = &a.routes()[cold.route];
         let (Some(source), Some(receiver)) = (r.source, r.receiver) else {
             continue;
         };
-        let help = match cold.summary {
-            Some((f, uncleared)) => format!(
+        let help = if let Some((f, uncleared)) = cold.summary {
+            format!(
                 "add `{}` to `carries` of {}{}",
                 a.field_name(f),
                 r.what(a),
@@ -155,11 +156,20 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 } else {
                     ""
                 }
-            ),
-            None => format!(
-                "have step `{}` provide a `summary` field (for example `brief: summary`) and carry it",
+            )
+        } else {
+            // A name the context does not hold yet (else the edit would declare it twice), found
+            // once per workflow.
+            let name = *example.get_or_insert_with(|| {
+                ["brief", "summary", "handoff_summary", "ai_summary"]
+                    .into_iter()
+                    .find(|n| !wf.fields.iter().any(|f| f.name.text == *n))
+                    .unwrap_or("NAME")
+            });
+            format!(
+                "have step `{}` provide a `summary` field (for example `{name}: summary`) and carry it",
                 wf.step(source).name.text
-            ),
+            )
         };
         out.push(Diagnostic::new(
             &RULE,
