@@ -93,6 +93,7 @@ fn check_carries(
     route: &Route,
     receiver: Option<ActorId>,
     what: &str,
+    needed_by: Option<&crate::ir::Step>,
     reported: &mut HashSet<(u32, FieldId)>,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -136,14 +137,39 @@ fn check_carries(
                 format!("`{actor}`"),
             ),
         };
+        // A field the step needs cannot be left out of `carries` (E301 or E306 after the edit):
+        // the help clears the actor, or names a cleared fallback instead.
+        let needer = needed_by.filter(|s| s.needs.iter().any(|r| r.target == Some(f)));
+        let help = if let Some(step) = needer {
+            let needs = format!(
+                "step `{}` needs `{name}`, so it stays in `carries`",
+                step.name.text
+            );
+            if uncleared_receiver.is_none() {
+                let other = receiver.map(|r| wf.actor(r).name.text.as_str());
+                let except: Vec<&str> = std::iter::once(actor.as_str()).chain(other).collect();
+                match a.some_person_who(&except, cleared) {
+                    "ACTOR" => format!(
+                        "{needs}: add `sensitive` to the `can` of {whom}, or name a fallback who has it"
+                    ),
+                    person => format!(
+                        "{needs}: name a fallback who has `can sensitive` (`fallback {person}`), or add `sensitive` to the `can` of {whom}"
+                    ),
+                }
+            } else {
+                format!("{needs}: add `sensitive` to the `can` of {whom}")
+            }
+        } else {
+            format!(
+                "remove `{name}` from `carries` of {what}, or add `sensitive` to the `can` of {whom}"
+            )
+        };
         let mut d = leak(
             field,
             message,
             c.span,
             format!("{what} gives `{name}` to `{actor}` here"),
-            format!(
-                "remove `{name}` from `carries` of {what}, or add `sensitive` to the `can` of {whom}"
-            ),
+            help,
         );
         if let Some(fb) = also {
             d = d.with_label(
@@ -319,7 +345,13 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 (&esc.route, target, r.what(a))
             }
         };
-        check_carries(a, route, receiver, &what, &mut reported, out);
+        // The step the field is carried for: a handoff's target, an escalation's own step.
+        let step = match r.origin {
+            RouteOrigin::Handoff(t) => a.target_step(&wf.transitions[t.index()]),
+            RouteOrigin::Escalation(s, _) => Some(s),
+        };
+        let needed_by = step.map(|s| wf.step(s));
+        check_carries(a, route, receiver, &what, needed_by, &mut reported, out);
     }
     let mut passed_on: HashSet<(NodeIndex, FieldId)> = HashSet::new();
     for &n in &a.graph.order {
