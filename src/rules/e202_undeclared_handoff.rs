@@ -66,7 +66,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             {
                 // What the receiving step needs, of what the source has: the fields to list
                 // (else `…`); an SLA too when a person receives (else W201).
-                let needed: Vec<&str> = t
+                let needed_ids: Vec<crate::ir::FieldId> = t
                     .ends()
                     .and_then(|(from, to)| match to {
                         crate::ir::NodeId::Step(s) => Some((a.graph.node(from), s)),
@@ -78,16 +78,28 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                             .iter()
                             .filter_map(|r| r.target)
                             .filter(|f| a.context.has_after_run(n, *f))
-                            .map(|f| a.field_name(f))
                             .collect()
                     })
                     .unwrap_or_default();
+                let needed: Vec<&str> = needed_ids.iter().map(|f| a.field_name(*f)).collect();
                 let carries = if needed.is_empty() {
                     "…".to_string()
                 } else {
                     needed.join(", ")
                 };
-                let sla = if y.kind.is_person() { "  sla 4h" } else { "" };
+                // With nobody to take over past the SLA (the receiver has no fallback and the
+                // workflow no owner), a fallback too, else W205 follows the edit.
+                let sla = if !y.kind.is_person() {
+                    String::new()
+                } else if a.wf.owner.is_none() && y.fallback.is_none() {
+                    let sensitive = needed_ids.iter().any(|f| a.wf.field(*f).sensitive);
+                    let fallback = a.some_person_who(&[y.name.text.as_str()], |p| {
+                        !sensitive || p.grants("sensitive")
+                    });
+                    format!("  sla 4h  fallback {fallback}")
+                } else {
+                    "  sla 4h".to_string()
+                };
                 format!(
                     "declare `handoff {} -> {}{} {{ carries {carries}{sla} }}`{}",
                     sf.name.text,
