@@ -416,6 +416,54 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
     )
 }
 
+/// Typographic quotes that word processors put where `"` was typed.
+pub(super) const CURLY_QUOTES: &[char] = &['“', '”', '„', '‟', '«', '»'];
+
+/// The end of a string written in typographic quotes that opens at `pos` (past its closing
+/// quote on the same line), if one does.
+pub(super) fn curly_string_end(input: &str, pos: usize) -> Option<usize> {
+    let rest = input.get(pos..)?;
+    let open = rest.chars().next().filter(|c| CURLY_QUOTES.contains(c))?;
+    let body = &rest[open.len_utf8()..];
+    let line = &body[..body.find('\n').unwrap_or(body.len())];
+    let close = line.find(CURLY_QUOTES)?;
+    let close_len = line[close..].chars().next().map_or(0, char::len_utf8);
+    Some(pos + open.len_utf8() + close + close_len)
+}
+
+/// `title “Check the order”`: a string in typographic quotes. The edit writes straight ones.
+fn typographic_quotes(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let end = curly_string_end(input, pos)?;
+    let text = input.get(pos..end)?;
+    let open = text.chars().next()?;
+    let close = text.chars().next_back()?;
+    let span = Span::new(base + pos, base + end);
+    Some(
+        e001_syntax_error::expected(
+            span,
+            "a string `\"…\"`",
+            &format!("`{open}`"),
+            format!(
+                "strings are written in straight quotes: replace `{open}` and `{close}` with `\"`"
+            ),
+        )
+        .with_fix(Fix::new(
+            format!("replace `{open}` and `{close}` with `\"`"),
+            vec![
+                Edit::replace(Span::new(base + pos, base + pos + open.len_utf8()), "\""),
+                Edit::replace(Span::new(base + end - close.len_utf8(), base + end), "\""),
+            ],
+            false,
+        )),
+    )
+}
+
+/// Whether the text at `pos` is `c` alone (not doubled: `==` is an operator of its own).
+fn rest_starts_with_single(input: &str, pos: usize, c: char) -> bool {
+    let mut chars = input.get(pos..).unwrap_or("").chars();
+    chars.next() == Some(c) && chars.next() != Some(c)
+}
+
 /// `1 < n < 2`: a second comparison operator where only `and`/`or` may follow a comparison.
 /// Comparisons do not chain; the edit repeats the middle operand after an `and`.
 fn chained_comparison(
@@ -540,9 +588,26 @@ fn stray_or_wrong_token(
         return None;
     }
     let rest = input.get(pos..)?;
+    // `actor bot = ai`, `email = text`: `=` written for `:`.
+    if want == ":" && rest_starts_with_single(input, pos, '=') {
+        let span = Span::new(base + pos, base + pos + 1);
+        return Some(
+            e001_syntax_error::expected(
+                span,
+                expected_text,
+                "`=`",
+                "a name and its kind or type are joined by `:`: replace `=` with `:`".to_string(),
+            )
+            .with_fix(Fix::new(
+                "replace `=` with `:`",
+                vec![Edit::replace(span, ":")],
+                false,
+            )),
+        );
+    }
     if want == "->" {
         // (`<-` is left out: replacing it would turn the route round.)
-        let arrow = ["=>", "—>", "–>", "-->", "→", "⇒", "to "]
+        let arrow = ["=>", "—>", "–>", "-->", "- >", "→", "⇒", "to ", "-", ">"]
             .into_iter()
             .find(|a| rest.starts_with(a))?
             .trim_end();
@@ -705,8 +770,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         expected.retain(|p| *p != "`reason`");
         candidates.retain(|k| *k != "reason");
     }
-    if let Some(d) =
-        unterminated_string(input, pos, base).or_else(|| invalid_escape(input, pos, base))
+    if let Some(d) = typographic_quotes(input, pos, base)
+        .or_else(|| unterminated_string(input, pos, base))
+        .or_else(|| invalid_escape(input, pos, base))
     {
         return d;
     }
@@ -868,6 +934,24 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         .with_fix(Fix::new(
             format!("insert ` {{` {place}"),
             vec![Edit::replace(at, " {")],
+            false,
+        ));
+    }
+    // A stray character after the `,` (`needs a,& b`) is what stands in the way, not the comma.
+    let stray = input
+        .get(pos..)
+        .and_then(|r| r.chars().next())
+        .is_some_and(|c| c.is_ascii_punctuation() && !matches!(c, '}' | ')' | ']' | '>'));
+    if after_comma && stray && expected.contains(&"a name") {
+        return e001_syntax_error::expected(
+            span,
+            &expected_text,
+            &found,
+            format!("remove {found}: a name follows the `,`"),
+        )
+        .with_fix(Fix::new(
+            format!("remove {found}"),
+            vec![Edit::replace(span, "")],
             false,
         ));
     }

@@ -162,7 +162,9 @@ fn dropped_declarations<'a>(source: &'a str, items: &[TopItem<'a>]) -> Vec<(&'a 
         let keyword = scan::ITEM_WORDS.contains(&text) || scan::STEP_WORDS.contains(&text);
         let before_type =
             field_start && !keyword && matches!(next, Some((Kind::Word, w)) if is_type(w));
-        if before_colon || after_keyword || before_type {
+        // `email = email` in `context`: `=` written for `:`.
+        let before_equals = field_start && !keyword && next == Some((Kind::Punct, "="));
+        if before_colon || after_keyword || before_type || before_equals {
             names.push((text, t.start));
         }
     }
@@ -401,7 +403,11 @@ fn recover_runs<'a>(
                 // The message reads the rest of the file, so that an error at the end of the
                 // piece names the token after it (`expected }, found flow`), not "end of file".
                 diagnostics.push(failure.diagnostic(&source[from..], from));
-                let at = from + at;
+                let mut at = from + at;
+                // A string in typographic quotes is one broken token: resume past it.
+                if let Some(end) = errors::curly_string_end(source, at) {
+                    at = end;
+                }
                 // Resume at the first cut at or after the error, so one broken item reports
                 // once and the item the error stopped at is still parsed. A cut at the word
                 // right after the token the error is at, where that word only resembles a
