@@ -916,7 +916,10 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     }
     // `escalate to x when …` then `carries …` on the next line: the body's `{` is missing.
     if expected.contains(&"`{`")
-        && ["carries", "sla", "fallback", "notify", "reason"].contains(&word)
+        && [
+            "carries", "sla", "fallback", "notify", "reason", "can", "inbox", "members",
+        ]
+        .contains(&word)
     {
         let end = input[..pos.min(input.len())].trim_end().len();
         let at = Span::new(base + end, base + end);

@@ -534,6 +534,53 @@ fn recover_workflow<'a>(
     body: &scan::Body,
     parsed: &mut Parsed<'a>,
 ) -> Option<WorkflowDecl<'a>> {
+    // `workflow w` with its `{` left out (the scanner opened the body at the end of the line).
+    if !source[body.open..].starts_with('{') {
+        let head = source[start..body.open].trim_end();
+        let line = head.rfind('\n').map_or(0, |n| n + 1);
+        // Without a comment at the end of the line (the scanner saw no `{` before it).
+        let head = head[line..]
+            .find("//")
+            .map_or(head, |c| head[..line + c].trim_end());
+        let at = Span::new(start + head.len(), start + head.len());
+        let Some((name, kw_start)) =
+            misspelt_head(&format!("{} {{", &head[line..]), start + line).map(|(n, k)| (n.span, k))
+        else {
+            // Not `KEYWORD NAME`: the head itself is broken, and nothing of it can be read.
+            parsed
+                .diagnostics
+                .push(crate::rules::e001_syntax_error::expected(
+                    at,
+                    "`{`",
+                    "the end of the line",
+                    "write the workflow's head as `workflow NAME {`".to_string(),
+                ));
+            return None;
+        };
+        let name = crate::ast::Ident {
+            name: &source[name.start()..name.end()],
+            span: name,
+        };
+        parsed.diagnostics.push(
+            crate::rules::e001_syntax_error::expected(
+                at,
+                "`{`",
+                "the end of the line",
+                "the workflow's body opens with `{`: insert ` {` at the end of this line"
+                    .to_string(),
+            )
+            .with_fix(crate::diagnostics::Fix::new(
+                "insert ` {` at the end of the line",
+                vec![crate::diagnostics::Edit::replace(at, " {")],
+                false,
+            )),
+        );
+        let decl = recover_body(source, name, kw_start, end, body, parsed);
+        return Some(WorkflowDecl {
+            recovered: true,
+            ..decl
+        });
+    }
     let head_src = &source[start..=body.open];
     let (doc, name, kw_start) = match pest_parse(Rule::workflow_head, head_src) {
         Ok(head) => lower::Lowerer::new(start, &mut parsed.diagnostics).workflow_head(head)?,

@@ -382,6 +382,9 @@ fn near_head_follows(bytes: &[u8], mut i: usize) -> bool {
     })
 }
 
+/// Words that start an item of an actor's body.
+pub(crate) const ACTOR_WORDS: &[&str] = &["title", "can", "fallback", "members", "inbox"];
+
 /// Words that start an item of a handoff's or an escalation's body.
 const ROUTE_WORDS: &[&str] = &["carries", "sla", "fallback", "notify", "reason"];
 
@@ -460,7 +463,9 @@ fn item_after(bytes: &[u8], mut i: usize) -> bool {
 fn missing_open(bytes: &[u8], mut i: usize, word: &str) -> bool {
     let body: fn(&[u8]) -> bool = match word {
         "step" => |w| STEP_WORDS.iter().any(|k| k.as_bytes() == w),
-        "escalate" => |w| ROUTE_WORDS.iter().any(|k| k.as_bytes() == w),
+        "escalate" | "handoff" => |w| ROUTE_WORDS.iter().any(|k| k.as_bytes() == w),
+        "workflow" => |w| ITEM_WORDS.iter().any(|k| k.as_bytes() == w),
+        "actor" => |w| ACTOR_WORDS.iter().any(|k| k.as_bytes() == w),
         "context" => |_| true,
         _ => return false,
     };
@@ -512,6 +517,8 @@ pub fn scan(src: &str) -> Scan {
     let mut body: Option<OpenBody> = None;
     // A block head whose `{` is missing ([`missing_open`]): counted open at the end of its line.
     let mut pending_open = false;
+    // A `workflow` head whose `{` is missing: its body opens at the end of its line.
+    let mut pending_workflow_open = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -523,6 +530,12 @@ pub fn scan(src: &str) -> Scan {
                 first_on_line = true;
                 if std::mem::take(&mut pending_open) {
                     braces += 1;
+                }
+                if std::mem::take(&mut pending_workflow_open) {
+                    if let Some(b) = body.as_mut().filter(|b| b.open.is_none()) {
+                        b.open = Some(i);
+                        braces += 1;
+                    }
                 }
                 i += 1;
             }
@@ -570,6 +583,11 @@ pub fn scan(src: &str) -> Scan {
                     });
                     out.starts.push(doc_start.unwrap_or(start));
                     braces = 0;
+                    // `workflow w` with its `{` left out, items on the next lines: the body
+                    // opens at the end of the head's line.
+                    if workflow && missing_open(bytes, i, "workflow") {
+                        pending_workflow_open = true;
+                    }
                 }
                 // A block left open above: an item head that is never valid inside a block
                 // (`step NAME {`, `flow NAME ->`, …) starting a line closes it.
@@ -592,7 +610,7 @@ pub fn scan(src: &str) -> Scan {
                 }
                 if first_on_line
                     && body.as_ref().is_some_and(|b| b.open.is_some())
-                    && ((braces == 1 && matches!(word, "step" | "context"))
+                    && ((braces == 1 && matches!(word, "step" | "context" | "handoff" | "actor"))
                         || (braces == 2 && word == "escalate"))
                     && missing_open(bytes, i, word)
                 {
