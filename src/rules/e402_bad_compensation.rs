@@ -60,8 +60,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let undo = wf.step(target);
-        // Two classes given (E104): which one was meant is not known.
-        if undo.disputed {
+        // Two classes given (E104): which one was meant is not known. A broken item (E001) of
+        // the compensating step may have been its `reversible`.
+        if undo.disputed || (undo.recovered && undo.reversibility().is_none()) {
             continue;
         }
         let is_reversible = undo

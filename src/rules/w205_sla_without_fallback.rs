@@ -46,6 +46,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     // not resolve has its E101). **Decision:** an `ai` or `system` owner cannot take over a
     // person's task (a machine fallback waits forever, E203): the breach reaches nobody.
     let machine_owner = match a.wf.owner {
+        // A broken item (E001) may have been the `owner`.
+        None if a.wf.recovered => return,
         None => None,
         Some(o) => match o.target.map(|id| a.wf.actor(id)) {
             Some(owner) if !owner.kind.is_person() => Some((owner, o.span)),
