@@ -863,9 +863,15 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     {
         let before = input[..pos.min(input.len())].trim_end();
         let keyword = super::last_word(before);
-        let ahead = before[..before.len() - keyword.len()].trim_end();
+        let ahead = without_comment(before[..before.len() - keyword.len()].trim_end());
         let is_keyword = super::scan::STEP_WORDS.contains(&keyword)
-            || super::scan::ITEM_WORDS.contains(&keyword);
+            || super::scan::ITEM_WORDS.contains(&keyword)
+            || super::scan::ROUTE_WORDS.contains(&keyword)
+            || super::scan::ACTOR_WORDS.contains(&keyword);
+        // `approve` is a capability too (`can crm.read, approve`): a keyword only where it
+        // starts a line.
+        let starts_line = input[ahead.len()..before.len() - keyword.len()].contains('\n');
+        let is_keyword = is_keyword && (keyword != "approve" || starts_line);
         if is_keyword && ahead.ends_with(',') && !found_at(input, pos).0.starts_with("end") {
             let comma = Span::new(base + ahead.len() - 1, base + ahead.len());
             return e001_syntax_error::expected(

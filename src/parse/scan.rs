@@ -386,7 +386,7 @@ fn near_head_follows(bytes: &[u8], mut i: usize) -> bool {
 pub(crate) const ACTOR_WORDS: &[&str] = &["title", "can", "fallback", "members", "inbox"];
 
 /// Words that start an item of a handoff's or an escalation's body.
-const ROUTE_WORDS: &[&str] = &["carries", "sla", "fallback", "notify", "reason"];
+pub(crate) const ROUTE_WORDS: &[&str] = &["carries", "sla", "fallback", "notify", "reason"];
 
 /// Whether `step` (ending at `i`) is followed on its line by a name and then a step keyword
 /// (`step s owner sys }`), with no `{` on the line: the head's `{` was left out. Reads the rest
