@@ -107,6 +107,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     .any(|e| e.weight().is_route())
         })
         .filter(|(_, scc)| scc.iter().all(|n| !can_end[n.index()]))
+        // A cycle the work never reaches is E501's: no work is caught in it.
+        .filter(|(_, scc)| scc.iter().any(|n| a.graph.reached[n.index()]))
         .filter(|&(c, scc)| !leaves(c, scc))
         .map(|(_, scc)| scc.clone())
         .collect();
