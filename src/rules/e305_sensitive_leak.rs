@@ -9,7 +9,9 @@ use petgraph::Direction;
 use crate::check::graph::EdgeKind;
 use crate::check::{Analysis, RouteOrigin};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{Actor, ActorId, Field, FieldId, NodeId, Route, TransitionKind, Workflow};
+use crate::ir::{
+    Actor, ActorId, FallbackFrom, Field, FieldId, NodeId, Route, TransitionKind, Workflow,
+};
 use crate::rules::Rule;
 use crate::span::Span;
 
@@ -78,10 +80,10 @@ fn leak(field: &Field, message: String, span: Span, label: String, help: String)
 /// workflow owner (docs/language.md).
 fn breach_receiver(wf: &Workflow, route: &Route, receiver: Option<ActorId>) -> Option<ActorId> {
     route.sla?;
-    let (fallback, _) = wf.fallback_of(route.fallback, receiver)?;
-    // A machine named as a fallback is E203's, and a machine workflow owner reaches nobody
-    // past an SLA (W205): it cannot take over, so its clearance is moot.
-    wf.actor(fallback).kind.is_person().then_some(fallback)
+    let (fallback, from) = wf.fallback_of(route.fallback, receiver)?;
+    // A machine named as a fallback is E203's: it cannot be one, so its clearance is moot.
+    let named = matches!(from, FallbackFrom::Route | FallbackFrom::Receiver);
+    (!named || wf.actor(fallback).kind.is_person()).then_some(fallback)
 }
 
 /// The sensitive fields a handoff or an escalation carries to someone without clearance: to the

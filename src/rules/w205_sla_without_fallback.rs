@@ -42,18 +42,11 @@ actor, or an `owner` for the whole workflow.
 };
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
-    // The workflow's owner is the fallback of last resort when it is a person (an owner that did
-    // not resolve has its E101). **Decision:** an `ai` or `system` owner cannot take over a
-    // person's task (a machine fallback waits forever, E203): the breach reaches nobody.
-    let machine_owner = match a.wf.owner {
-        // A broken item (E001) may have been the `owner`.
-        None if a.wf.recovered => return,
-        None => None,
-        Some(o) => match o.target.map(|id| a.wf.actor(id)) {
-            Some(owner) if !owner.kind.is_person() => Some((owner, o.span)),
-            _ => return,
-        },
-    };
+    // The workflow's owner is the fallback of last resort, whatever its kind (the contract
+    // counts it). A broken item (E001) may have been the `owner`.
+    if a.wf.owner.is_some() || a.wf.recovered {
+        return;
+    }
     for r in a.routes() {
         let Some(sla) = r.route.sla else { continue };
         let Some(receiver) = r.receiver else { continue };
@@ -69,37 +62,24 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             .carries
             .iter()
             .any(|c| c.target.is_some_and(|f| a.wf.field(f).sensitive));
-        let mut d = Diagnostic::new(
-            &RULE,
-            format!("nobody takes over when the `sla` of {} runs out", r.what(a)),
-            sla.span,
-            "the breach of this SLA reaches nobody",
-            format!(
-                "add `fallback {}` to {}, a `fallback` to `{}`, or {}",
-                // Past the SLA the fallback receives what the route carries: a `sensitive`
-                // field wants one cleared for it (else E305 after the edit).
-                a.some_person_who(&[&receiver.name.text], |x| {
-                    !carries_sensitive || x.grants("sensitive")
-                }),
-                r.what(a),
-                receiver.name.text,
-                if machine_owner.is_some() {
-                    "a person as the workflow's `owner`"
-                } else {
-                    "an `owner` to the workflow"
-                }
-            ),
-        );
-        if let Some((owner, span)) = machine_owner {
-            d = d.with_label(
-                span,
+        out.push(r.defer_same_owner(
+            a,
+            Diagnostic::new(
+                &RULE,
+                format!("nobody takes over when the `sla` of {} runs out", r.what(a)),
+                sla.span,
+                "the breach of this SLA reaches nobody",
                 format!(
-                    "the workflow's owner `{}` is a `{}` actor: it cannot take over a person's task",
-                    owner.name.text,
-                    owner.kind.keyword()
+                    "add `fallback {}` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
+                    // Past the SLA the fallback receives what the route carries: a `sensitive`
+                    // field wants one cleared for it (else E305 after the edit).
+                    a.some_person_who(&[&receiver.name.text], |x| {
+                        !carries_sensitive || x.grants("sensitive")
+                    }),
+                    r.what(a),
+                    receiver.name.text
                 ),
-            );
-        }
-        out.push(r.defer_same_owner(a, d));
+            ),
+        ));
     }
 }
