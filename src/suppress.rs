@@ -24,24 +24,28 @@ use crate::span::{LineIndex, Span};
 /// How many problems a file may have before unknown names stop getting a "did you mean".
 const MAX_SUGGESTIONS: usize = 200;
 
-/// The last line of the head of the item that starts on line `t`: the lines after it that are
+/// The code lines of the head of the item that starts on line `t`: the lines after it that are
 /// indented deeper continue it (`handoff a -> b` then `when …`), until a line that opens or
-/// closes a block (`{`, `}` at its end): the items inside a block are items of their own.
-fn head_end(lines: &[(usize, &str)], next_code: &[Option<usize>], t: usize) -> usize {
+/// closes a block (a `{` or `}` in it): the items inside a block are items of their own.
+fn head_lines(lines: &[(usize, &str)], next_code: &[Option<usize>], t: usize) -> Vec<usize> {
     let indent = |line: usize| {
         let text = lines[line].1;
         text.len() - text.trim_start().len()
     };
     let base = indent(t);
+    let mut head = vec![t];
     let mut last = t;
     loop {
-        let code = without_comment(lines[last].1).trim_end();
-        if code.ends_with('{') || code.ends_with('}') {
-            return last;
+        let code = without_comment(lines[last].1);
+        if code.contains(['{', '}']) {
+            return head;
         }
         match next_code[last] {
-            Some(n) if indent(n) > base && !lines[n].1.trim_start().starts_with('}') => last = n,
-            _ => return last,
+            Some(n) if indent(n) > base && !lines[n].1.trim_start().starts_with('}') => {
+                head.push(n);
+                last = n;
+            }
+            _ => return head,
         }
     }
 }
@@ -100,6 +104,8 @@ pub fn apply(source: &str, diagnostics: &mut Vec<Diagnostic>) {
             following = Some(i);
         }
     }
+    // (item's first line, rule) → whether the item's head holds a diagnostic of the rule.
+    let mut heads: FxHashMap<(usize, &'static str), bool> = FxHashMap::default();
     for (i, &(start, text)) in lines.iter().enumerate() {
         let trimmed = text.trim_start();
         let Some(rest) = trimmed.strip_prefix("//") else {
@@ -120,33 +126,31 @@ pub fn apply(source: &str, diagnostics: &mut Vec<Diagnostic>) {
             continue;
         };
         let target = next_code[i];
-        // The lines of the item's head: a route written over several lines (`handoff a -> b`,
-        // then `when …` indented below it) is one item.
-        let head = target.map_or(0..0, |t| t..head_end(&lines, &next_code, t) + 1);
+        // The suppression covers the item's head: a route written over several lines
+        // (`handoff a -> b`, then `when …` indented below it) is one item. Each head is walked
+        // once per rule named above it, however many suppressions stack there (`heads`).
         let mut unused = 0;
         for n in &named {
-            let hits: Vec<usize> = head
-                .clone()
-                .filter_map(|line| at.get(&(line, n.rule.code)))
-                .flatten()
-                .copied()
-                .collect();
-            match hits {
-                hits if !hits.is_empty() => {
-                    for h in hits {
-                        remove[h] = true;
+            let hit = target.is_some_and(|t| {
+                *heads.entry((t, n.rule.code)).or_insert_with(|| {
+                    let mut any = false;
+                    for line in head_lines(&lines, &next_code, t) {
+                        for &h in at.get(&(line, n.rule.code)).into_iter().flatten() {
+                            remove[h] = true;
+                            any = true;
+                        }
                     }
-                }
-                _ if !parsed => {}
-                _ => {
-                    unused += 1;
-                    found.push(w601::unused(
-                        n.span,
-                        &n.name,
-                        target.map(|l| l + 1),
-                        total == 1,
-                    ));
-                }
+                    any
+                })
+            });
+            if !hit && parsed {
+                unused += 1;
+                found.push(w601::unused(
+                    n.span,
+                    &n.name,
+                    target.map(|l| l + 1),
+                    total == 1,
+                ));
             }
         }
         // A comment that suppresses nothing (W601 for each rule it names, whose help is to

@@ -871,7 +871,10 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         // `approve` is a capability too (`can crm.read, approve`): a keyword only where it
         // starts a line.
         let starts_line = input[ahead.len()..before.len() - keyword.len()].contains('\n');
-        let is_keyword = is_keyword && (keyword != "approve" || starts_line);
+        // The token the parser stopped at follows the keyword on its line (`provides k`): a
+        // keyword alone at the end of a line may be a name (`needs a, title`).
+        let on_its_line = !input[before.len()..pos.min(input.len())].contains('\n');
+        let is_keyword = is_keyword && on_its_line && (keyword != "approve" || starts_line);
         if is_keyword && ahead.ends_with(',') && !found_at(input, pos).0.starts_with("end") {
             let comma = Span::new(base + ahead.len() - 1, base + ahead.len());
             return e001_syntax_error::expected(

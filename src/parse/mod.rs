@@ -412,11 +412,12 @@ fn recover_runs<'a>(
                 // once and the item the error stopped at is still parsed. A cut at the word
                 // right after the token the error is at, where that word only resembles a
                 // keyword (`owner: sys`, `sys` being near `uses`), is part of the broken item.
+                // (On the same line: a cut at the start of the next line is the next item.)
                 let right_after = |c: usize| {
-                    source
-                        .get(at..c)
-                        .map(str::trim_end)
-                        .is_some_and(|gap| !gap.is_empty() && !gap.contains(char::is_whitespace))
+                    source.get(at..c).is_some_and(|gap| {
+                        let gap = gap.trim_end_matches([' ', '\t']);
+                        !gap.is_empty() && !gap.contains(char::is_whitespace)
+                    })
                 };
                 (i + 1..cuts.len())
                     .find(|&k| {
