@@ -861,4 +861,11 @@ fn check_reads_standard_input() {
         "{}",
         stderr(&out)
     );
+    // The summary says why what is fixable was not fixed (not "once the syntax errors are
+    // fixed": there are none).
+    assert!(
+        stdout(&out).contains("1 fixable with `--fix` on a file"),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -554,7 +554,19 @@ fn check(
                 let fixable = all()
                     .filter(|d| d.fix.as_ref().is_some_and(|f| f.safe))
                     .count();
-                out.push_str(&summary(sources.len(), errors, warnings, fixable, fix));
+                // After `--fix`, what is left fixable was withheld: from a file with syntax
+                // errors, or from standard input (which `--fix` cannot write).
+                let when = if !fix {
+                    ""
+                } else if checked
+                    .iter()
+                    .any(|c| c.diagnostics.iter().any(|d| d.code() == "E001"))
+                {
+                    " once the syntax errors are fixed"
+                } else {
+                    " on a file"
+                };
+                out.push_str(&summary(sources.len(), errors, warnings, fixable, when));
                 if deny_warnings && errors == 0 && warnings > 0 {
                     out.push_str("warnings fail the run: `--deny-warnings` is given\n");
                 }
@@ -1090,14 +1102,9 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// The last line of human output; `fixable` counts the diagnostics with a safe fix (after
-/// `--fix`, those it withheld from files with syntax errors).
-fn summary(files: usize, errors: usize, warnings: usize, fixable: usize, fixed: bool) -> String {
+/// `--fix`, those it withheld), and `when` says when they can be fixed.
+fn summary(files: usize, errors: usize, warnings: usize, fixable: usize, when: &str) -> String {
     let files = plural(files, "file");
-    let when = if fixed {
-        " once the syntax errors are fixed"
-    } else {
-        ""
-    };
     if errors == 0 && warnings == 0 {
         format!("checked {files}: no problems found\n")
     } else if fixable > 0 {

@@ -480,14 +480,19 @@ fn chained_comparison(
         .into_iter()
         .find(|op| rest.starts_with(op))?;
     let before = input.get(..pos)?.trim_end_matches([' ', '\t']);
-    let middle = if let Some(open) = before.strip_suffix('"').and_then(|inner| inner.rfind('"')) {
-        before.get(open..)?
-    } else {
-        let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-            .map_or(0, |i| i + 1);
-        before.get(start..)?
-    };
+    // A string in the middle is not repeated (its escapes would have to be read back): the
+    // help is then the general one.
+    if before.ends_with('"') {
+        return None;
+    }
+    let mut start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |i| i + 1);
+    // A negative number keeps its sign (`n < -1 < 2`).
+    if start > 0 && before[..start].ends_with('-') {
+        start -= 1;
+    }
+    let middle = before.get(start..)?;
     if middle.is_empty() || middle.len() > 80 || middle.contains('\n') {
         return None;
     }

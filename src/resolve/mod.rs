@@ -510,17 +510,29 @@ impl Ctx<'_> {
         } else {
             kind
         };
-        let local = self
-            .local_actors
-            .binary_search_by(|(n, _)| n.cmp(&name.name))
-            .ok()
-            .map(|i| self.local_actors[i].1);
+        // The workflows that declare the name as a local actor (sorted by name, then workflow).
+        let from = self.local_actors.partition_point(|(n, _)| *n < name.name);
+        let local: Vec<String> = self.local_actors[from..]
+            .iter()
+            .take_while(|(n, _)| *n == name.name)
+            .map(|(_, w)| format!("`{w}`"))
+            .collect();
         let hint = match kind {
-            "actor" if local.is_some() => format!(
-                "`{}` is declared inside workflow `{}`, where top-level actors cannot see it: \
-                 move its declaration to the top level",
+            "actor" if !local.is_empty() => format!(
+                "`{}` is declared inside {} {}, where top-level actors cannot see it: {}",
                 name.name,
-                local.unwrap_or_default()
+                if local.len() == 1 {
+                    "workflow"
+                } else {
+                    "workflows"
+                },
+                local.join(", "),
+                if local.len() == 1 {
+                    "move its declaration to the top level"
+                } else {
+                    "declare it once at the top level and remove the declarations inside the \
+                     workflows"
+                }
             ),
             "actor" if self.person_wanted => format!(
                 "declare it with `actor {}: human` (or `team`: a person must stand here)",

@@ -145,8 +145,13 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         // (E101): the help names them too (one pass over the providers, when first needed).
         let remove = if provided[i] {
             let providers = providers.get_or_insert_with(|| providers_of(wf));
-            let quoted: Vec<String> = providers[i].iter().map(|n| format!("`{n}`")).collect();
-            let more = if providers[i].len() == MAX_PROVIDERS {
+            // One more than is named is kept, to know whether there are more.
+            let quoted: Vec<String> = providers[i]
+                .iter()
+                .take(MAX_PROVIDERS)
+                .map(|n| format!("`{n}`"))
+                .collect();
+            let more = if providers[i].len() > MAX_PROVIDERS {
                 ", …"
             } else {
                 ""
@@ -178,8 +183,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
 /// How many providers a help names.
 const MAX_PROVIDERS: usize = 3;
 
-/// Per field, the first triggers and steps (at most [`MAX_PROVIDERS`]) that provide it, in
-/// declaration order: one pass over every `provides`.
+/// Per field, the first triggers and steps (at most one more than [`MAX_PROVIDERS`]) that
+/// provide it, in declaration order: one pass over every `provides`.
 fn providers_of(wf: &crate::ir::Workflow) -> Vec<Vec<&str>> {
     let mut out: Vec<Vec<&str>> = vec![Vec::new(); wf.fields.len()];
     let lists = wf
@@ -190,7 +195,7 @@ fn providers_of(wf: &crate::ir::Workflow) -> Vec<Vec<&str>> {
     for (name, provides) in lists {
         for f in provides.iter().filter_map(|r| r.target) {
             let list = &mut out[f.index()];
-            if list.len() < MAX_PROVIDERS && !list.contains(&name) {
+            if list.len() <= MAX_PROVIDERS && !list.contains(&name) {
                 list.push(name);
             }
         }
