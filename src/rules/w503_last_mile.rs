@@ -96,6 +96,30 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 step.name.text
             ));
         }
+        // A `flow` into the step from a step another actor owns would join two owners (E202)
+        // once the AI owns the step: it becomes a handoff.
+        let ai_id = a.wf.step(prev).owner.and_then(|o| o.target);
+        let mut flows_in: Vec<&str> = a
+            .graph
+            .routes_in(n)
+            .filter(|(_, _, kind)| {
+                matches!(
+                    kind,
+                    crate::check::graph::EdgeKind::Transition(_, crate::ir::TransitionKind::Flow)
+                )
+            })
+            .filter_map(|(_, p, _)| a.graph.step(p))
+            .filter(|p| wf.step(*p).owner.and_then(|o| o.target) != ai_id)
+            .map(|p| wf.step(p).name.text.as_str())
+            .collect();
+        flows_in.sort_unstable();
+        flows_in.dedup();
+        for from in flows_in.iter().take(3) {
+            also.push(format!(
+                "declare the `flow {from} -> {}` as a `handoff`",
+                step.name.text
+            ));
+        }
         let also = if also.is_empty() {
             String::new()
         } else {
