@@ -450,6 +450,10 @@ fn item_after(bytes: &[u8], mut i: usize) -> bool {
         Ok(word @ ("step" | "flow" | "handoff" | "trigger" | "context")) => {
             item_head_follows(bytes, i, word)
         }
+        // Items only a workflow holds: nothing at the top level starts so.
+        Ok("owner" | "title" | "version" | "customer" | "customer_facing") => true,
+        // An indented `actor NAME:` is a workflow's (a top-level one starts its line).
+        Ok("actor") => start > 0 && bytes[start - 1] != b'\n' && name_follows(bytes, i),
         _ => false,
     }
 }
