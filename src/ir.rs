@@ -204,13 +204,17 @@ pub struct Actor {
 impl Actor {
     /// Whether the actor's `can` grants `capability`, directly or through a `prefix.*` wildcard.
     pub fn grants(&self, capability: &str) -> bool {
-        self.can.iter().any(|c| {
-            c.name == capability
-                || c.name.strip_suffix('*').is_some_and(|prefix| {
-                    capability.starts_with(prefix) && capability.len() > prefix.len()
-                })
-        })
+        self.can.iter().any(|c| grants(&c.name, capability))
     }
+}
+
+/// Whether one entry of a `can` list grants `capability`: the same name, or a `prefix.*`
+/// wildcard over it.
+pub fn grants(entry: &str, capability: &str) -> bool {
+    entry == capability
+        || entry
+            .strip_suffix('*')
+            .is_some_and(|prefix| capability.starts_with(prefix) && capability.len() > prefix.len())
 }
 
 /// `inbox email "…"` or `inbox slack "…"`.
@@ -243,6 +247,17 @@ pub struct Field {
     pub suggested: bool,
     pub doc: Option<String>,
     pub span: Span,
+}
+
+impl Field {
+    /// Whether a notice can be delivered through the field (`email` or `url`): what `customer`
+    /// must name (E307).
+    pub fn reaches_a_person(&self) -> bool {
+        matches!(
+            self.ty,
+            Type::Prim(crate::ast::PrimType::Email | crate::ast::PrimType::Url)
+        )
+    }
 }
 
 /// A field type.

@@ -36,7 +36,7 @@ fn head_lines(lines: &[(usize, &str)], next_code: &[Option<usize>], t: usize) ->
     let mut head = vec![t];
     let mut last = t;
     loop {
-        let code = without_comment(lines[last].1);
+        let code = crate::parse::without_comment(lines[last].1);
         if code.contains(['{', '}']) {
             return head;
         }
@@ -48,22 +48,6 @@ fn head_lines(lines: &[(usize, &str)], next_code: &[Option<usize>], t: usize) ->
             _ => return head,
         }
     }
-}
-
-/// A line without a comment at its end (a `//` outside a string).
-fn without_comment(line: &str) -> &str {
-    let mut quoted = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '/' if !quoted && line[i + 1..].starts_with('/') => return &line[..i],
-            _ => {}
-        }
-    }
-    line
 }
 
 /// One rule named in a suppression.

@@ -1,5 +1,7 @@
 //! The command line as a user meets it: exit codes, output shapes, file discovery.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -802,26 +804,6 @@ fn deny_warnings_says_why_a_run_without_errors_fails() {
     );
 }
 
-/// Runs `handoff` in `dir` with `input` on standard input.
-fn handoff_with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> Output {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_handoff"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("stdin written");
-    child.wait_with_output().expect("output")
-}
-
 /// `check -` reads standard input (an editor or a pipe), names it `<stdin>`, takes the
 /// configuration of the current directory, reads it once when named twice, and `--fix`
 /// says it cannot write it back.
@@ -831,7 +813,7 @@ fn check_reads_standard_input() {
     let flawed = "workflow w {\n  owner a\n  actor a: human { inbox email \"a@example.com\" }\n  \
                   trigger t: manual\n  step s { owner a needs qestion }\n  flow t -> s\n  \
                   context { question: text }\n}\n";
-    let out = handoff_with_stdin(&dir, &["check", "--format", "json", "-", "-"], flawed);
+    let out = common::handoff_with_stdin(&dir, &["check", "--format", "json", "-", "-"], flawed);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
     assert_eq!(json["summary"]["files"], 1, "{json}");
@@ -843,7 +825,7 @@ fn check_reads_standard_input() {
     // The configuration of the current directory applies.
     let no_inbox = "workflow w {\n  owner a\n  actor a: human\n  trigger t: manual\n  \
                     step s { owner a }\n  flow t -> s\n}\n";
-    let out = handoff_with_stdin(&dir, &["check", "--deny-warnings", "-"], no_inbox);
+    let out = common::handoff_with_stdin(&dir, &["check", "--deny-warnings", "-"], no_inbox);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("W206"), "{}", stdout(&out));
     std::fs::write(
@@ -851,10 +833,10 @@ fn check_reads_standard_input() {
         "[rules]\ninvisible-queue = \"allow\"\n",
     )
     .expect("configuration written");
-    let out = handoff_with_stdin(&dir, &["check", "--deny-warnings", "-"], no_inbox);
+    let out = common::handoff_with_stdin(&dir, &["check", "--deny-warnings", "-"], no_inbox);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 
-    let out = handoff_with_stdin(&dir, &["check", "--fix", "-"], flawed);
+    let out = common::handoff_with_stdin(&dir, &["check", "--fix", "-"], flawed);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("not fixed `<stdin>`: `--fix` writes files in place"),

@@ -1,9 +1,10 @@
 //! `handoff fmt` as a user meets it: files rewritten in place, `--check` with a diff and exit 1,
 //! standard input, and files left untouched when they have syntax errors.
 
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 fn handoff(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_handoff"))
@@ -14,20 +15,7 @@ fn handoff(args: &[&str]) -> Output {
 }
 
 fn handoff_with_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_handoff"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("stdin written");
-    child.wait_with_output().expect("the binary ends")
+    common::handoff_with_stdin(Path::new(env!("CARGO_MANIFEST_DIR")), args, input)
 }
 
 fn stdout(output: &Output) -> String {

@@ -81,6 +81,25 @@ pub enum RouteOrigin {
 }
 
 impl RouteRef<'_> {
+    /// Whether a notice sent with this route can reach the customer through `field` as E307
+    /// judges it: the field may be available after the step the route leaves (or that step is
+    /// never reached), or the route carries it (then a missing field is E302's).
+    pub fn notice_reaches(&self, a: &Analysis<'_>, field: FieldId) -> bool {
+        self.route.carries.iter().any(|c| c.target == Some(field))
+            || self.source.is_none_or(|s| {
+                let n = a.step_node(s);
+                !a.graph.reached[n.index()] || a.context.may_have_out(n, field)
+            })
+    }
+
+    /// Whether the route carries a `sensitive` field (its fallback past the SLA receives it).
+    pub fn carries_sensitive(&self, wf: &Workflow) -> bool {
+        self.route
+            .carries
+            .iter()
+            .any(|c| c.target.is_some_and(|f| wf.field(f).sensitive))
+    }
+
     /// Whether this is a handoff between two steps of the same owner (W204): its fix makes it
     /// a `flow`, so what a handoff should have (an SLA, a notice, a fallback) is not asked of it.
     pub fn same_owner_handoff(&self, a: &Analysis<'_>) -> bool {
@@ -561,6 +580,12 @@ impl<'a> Analysis<'a> {
             "ACTOR" => self.some_person_who(except, |_| true),
             name => name,
         }
+    }
+
+    /// A person to name as a fallback, other than `except`: one with `can sensitive` when a
+    /// `sensitive` field reaches the fallback (else E305 follows the edit); `ACTOR` when none.
+    pub fn fallback_person(&self, except: &[&str], sensitive: bool) -> &'a str {
+        self.some_person_who(except, |x| !sensitive || x.grants("sensitive"))
     }
 
     /// The same, for a person for whom `wanted` holds.

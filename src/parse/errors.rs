@@ -408,10 +408,10 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
             &format!("`{op}`"),
             format!("this language writes `{ours}` for `{op}`: replace `{op}` with `{ours}`"),
         )
-        .with_fix(Fix::new(
+        .with_fix(syntax_fix(
             format!("replace `{op}` with `{ours}`"),
-            vec![Edit::replace(span, ours)],
-            false,
+            span,
+            ours,
         )),
     )
 }
@@ -456,6 +456,108 @@ fn typographic_quotes(input: &str, pos: usize, base: usize) -> Option<Diagnostic
             false,
         )),
     )
+}
+
+/// `flow s -> r when` and the next line `step z {`: the condition is missing, and the next
+/// item's keyword was read as its first operand. The mistake is on the line above.
+fn empty_condition(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let (before, keyword) = keyword_before(input, pos);
+    let head = &before[..before.len() - keyword.len()];
+    let starts_line = head.trim_end_matches([' ', '\t']).ends_with('\n');
+    let line_above = super::without_comment(head.trim_end());
+    let joint = super::last_word(line_above);
+    if !starts_line
+        || !super::scan::starts_an_item(keyword)
+        || !matches!(joint, "when" | "and" | "or" | "not")
+    {
+        return None;
+    }
+    let at = line_above.len() - joint.len();
+    let span = Span::new(base + at, base + line_above.len());
+    let mut d = e001_syntax_error::expected(
+        span,
+        &format!("a condition after `{joint}`"),
+        "the end of the line",
+        format!(
+            "a condition is missing after `{joint}`: write it on this line (such as \
+             `{joint} amount > 100`), or remove `{joint}`"
+        ),
+    );
+    d.label = format!("no condition after `{joint}`");
+    Some(d)
+}
+
+/// `needs n, provides k`: the list's `,` took the next item's keyword for a name, and the error
+/// is at the name after it. The mistake is the trailing `,`.
+fn trailing_comma(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let (before, keyword) = keyword_before(input, pos);
+    let ahead = super::without_comment(before[..before.len() - keyword.len()].trim_end());
+    let is_keyword = super::scan::starts_an_item(keyword)
+        || super::scan::ROUTE_WORDS.contains(&keyword)
+        || super::scan::ACTOR_WORDS.contains(&keyword);
+    // `approve` is a capability too (`can crm.read, approve`): a keyword only where it
+    // starts a line.
+    let starts_line = input[ahead.len()..before.len() - keyword.len()].contains('\n');
+    // The token the parser stopped at follows the keyword on its line (`provides k`): a
+    // keyword alone at the end of a line may be a name (`needs a, title`).
+    let on_its_line = !input[before.len()..pos.min(input.len())].contains('\n');
+    if !is_keyword
+        || !on_its_line
+        || (keyword == "approve" && !starts_line)
+        || !ahead.ends_with(',')
+        || found_at(input, pos).0.starts_with("end")
+    {
+        return None;
+    }
+    let comma = Span::new(base + ahead.len() - 1, base + ahead.len());
+    Some(
+        e001_syntax_error::expected(
+            Span::new(comma.start(), base + before.len()),
+            "a name after `,`",
+            &format!("`{keyword}`"),
+            format!("the list ends before `{keyword}`: remove the trailing `,`"),
+        )
+        .with_fix(syntax_fix("remove the trailing `,`", comma, "")),
+    )
+}
+
+/// The text before `pos` (blanks after it aside) and the word it ends with.
+fn keyword_before(input: &str, pos: usize) -> (&str, &str) {
+    let before = input[..pos.min(input.len())].trim_end();
+    (before, super::last_word(before))
+}
+
+/// `owner: sys`: a `:` after a keyword that takes a name, as other formats write it.
+fn colon_after_keyword(
+    input: &str,
+    pos: usize,
+    base: usize,
+    expected: &[&str],
+) -> Option<Diagnostic> {
+    if expected != ["a name"] || !input.get(pos..).is_some_and(|r| r.starts_with(':')) {
+        return None;
+    }
+    let after = input[pos + 1..].trim_start_matches([' ', '\t']);
+    let keyword = super::last_word(&input[..pos]);
+    if !after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') || keyword.is_empty() {
+        return None;
+    }
+    let span = Span::new(base + pos, base + pos + 1);
+    Some(
+        e001_syntax_error::expected(
+            span,
+            "a name",
+            "`:`",
+            format!("`{keyword}` takes the name without a `:`: remove the `:`"),
+        )
+        .with_fix(syntax_fix("remove the `:`", span, "")),
+    )
+}
+
+/// The fix of a syntax error: one edit, offered but never applied by `--fix` (the text may
+/// have meant something else).
+fn syntax_fix(message: impl Into<String>, span: Span, replacement: impl Into<String>) -> Fix {
+    Fix::new(message, vec![Edit::replace(span, replacement)], false)
 }
 
 /// Whether the text at `pos` is `c` alone (not doubled: `==` is an operator of its own).
@@ -509,13 +611,10 @@ fn chained_comparison(
                 insert.trim_end()
             ),
         )
-        .with_fix(Fix::new(
+        .with_fix(syntax_fix(
             format!("insert `{}` before `{op}`", insert.trim_end()),
-            vec![Edit::replace(
-                Span::new(base + pos, base + pos),
-                insert.clone(),
-            )],
-            false,
+            Span::new(base + pos, base + pos),
+            insert.clone(),
         )),
     )
 }
@@ -542,10 +641,10 @@ fn leading_point(input: &str, pos: usize, base: usize, expected: &[&str]) -> Opt
             &format!("`{number}`"),
             format!("a number starts with a digit: replace `{number}` with `0{number}`"),
         )
-        .with_fix(Fix::new(
+        .with_fix(syntax_fix(
             format!("replace `{number}` with `0{number}`"),
-            vec![Edit::replace(span, format!("0{number}"))],
-            false,
+            span,
+            format!("0{number}"),
         )),
     )
 }
@@ -578,11 +677,7 @@ fn stray_or_wrong_token(
                 "this `}` closes nothing: remove it (or the `}` above that closed its block early)"
                     .to_string(),
             )
-            .with_fix(Fix::new(
-                "remove this `}`",
-                vec![Edit::replace(span, "")],
-                false,
-            )),
+            .with_fix(syntax_fix("remove this `}`", span, "")),
         );
     }
     let [only] = expected else {
@@ -603,11 +698,7 @@ fn stray_or_wrong_token(
                 "`=`",
                 "a name and its kind or type are joined by `:`: replace `=` with `:`".to_string(),
             )
-            .with_fix(Fix::new(
-                "replace `=` with `:`",
-                vec![Edit::replace(span, ":")],
-                false,
-            )),
+            .with_fix(syntax_fix("replace `=` with `:`", span, ":")),
         );
     }
     if want == "->" {
@@ -624,10 +715,10 @@ fn stray_or_wrong_token(
                 &format!("`{arrow}`"),
                 format!("a transition is written with `->`: replace `{arrow}` with `->`"),
             )
-            .with_fix(Fix::new(
+            .with_fix(syntax_fix(
                 format!("replace `{arrow}` with `->`"),
-                vec![Edit::replace(span, "->")],
-                false,
+                span,
+                "->",
             )),
         );
     }
@@ -647,11 +738,7 @@ fn stray_or_wrong_token(
             &found,
             format!("remove {found}: {only} follows it"),
         )
-        .with_fix(Fix::new(
-            format!("remove {found}"),
-            vec![Edit::replace(span, "")],
-            false,
-        )),
+        .with_fix(syntax_fix(format!("remove {found}"), span, "")),
     )
 }
 
@@ -808,10 +895,10 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
                 &format!("`{previous}`"),
                 format!("did you mean `sensitive`? replace `{previous}` with `sensitive`"),
             )
-            .with_fix(Fix::new(
+            .with_fix(syntax_fix(
                 format!("replace `{previous}` with `sensitive`"),
-                vec![Edit::replace(span, "sensitive")],
-                false,
+                span,
+                "sensitive",
             ));
         }
     }
@@ -834,85 +921,11 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     if let Some(d) = stray_or_wrong_token(input, pos, base, &expected, &expected_text) {
         return d;
     }
-    // `flow s -> r when` and the next line `step z {`: the condition is missing, and the next
-    // item's keyword was read as its first operand. The mistake is on the line above.
+    if let Some(d) = empty_condition(input, pos, base)
+        .or_else(|| trailing_comma(input, pos, base))
+        .or_else(|| colon_after_keyword(input, pos, base, &expected))
     {
-        let before = input[..pos.min(input.len())].trim_end();
-        let keyword = super::last_word(before);
-        let head = &before[..before.len() - keyword.len()];
-        let starts_line = head.trim_end_matches([' ', '\t']).ends_with('\n');
-        let line_above = without_comment(head.trim_end());
-        let joint = super::last_word(line_above);
-        if starts_line
-            && (super::scan::ITEM_WORDS.contains(&keyword)
-                || super::scan::STEP_WORDS.contains(&keyword))
-            && matches!(joint, "when" | "and" | "or" | "not")
-        {
-            let at = line_above.len() - joint.len();
-            let span = Span::new(base + at, base + line_above.len());
-            let mut d = e001_syntax_error::expected(
-                span,
-                &format!("a condition after `{joint}`"),
-                "the end of the line",
-                format!(
-                    "a condition is missing after `{joint}`: write it on this line (such as \
-                     `{joint} amount > 100`), or remove `{joint}`"
-                ),
-            );
-            d.label = format!("no condition after `{joint}`");
-            return d;
-        }
-    }
-    // `needs n, provides k`: the list's `,` took the next item's keyword for a name, and the
-    // error is at the name after it. The mistake is the trailing `,`.
-    {
-        let before = input[..pos.min(input.len())].trim_end();
-        let keyword = super::last_word(before);
-        let ahead = without_comment(before[..before.len() - keyword.len()].trim_end());
-        let is_keyword = super::scan::STEP_WORDS.contains(&keyword)
-            || super::scan::ITEM_WORDS.contains(&keyword)
-            || super::scan::ROUTE_WORDS.contains(&keyword)
-            || super::scan::ACTOR_WORDS.contains(&keyword);
-        // `approve` is a capability too (`can crm.read, approve`): a keyword only where it
-        // starts a line.
-        let starts_line = input[ahead.len()..before.len() - keyword.len()].contains('\n');
-        // The token the parser stopped at follows the keyword on its line (`provides k`): a
-        // keyword alone at the end of a line may be a name (`needs a, title`).
-        let on_its_line = !input[before.len()..pos.min(input.len())].contains('\n');
-        let is_keyword = is_keyword && on_its_line && (keyword != "approve" || starts_line);
-        if is_keyword && ahead.ends_with(',') && !found_at(input, pos).0.starts_with("end") {
-            let comma = Span::new(base + ahead.len() - 1, base + ahead.len());
-            return e001_syntax_error::expected(
-                Span::new(comma.start(), base + before.len()),
-                "a name after `,`",
-                &format!("`{keyword}`"),
-                format!("the list ends before `{keyword}`: remove the trailing `,`"),
-            )
-            .with_fix(Fix::new(
-                "remove the trailing `,`",
-                vec![Edit::replace(comma, "")],
-                false,
-            ));
-        }
-    }
-    // `owner: sys`: a `:` after a keyword that takes a name, as other formats write it.
-    if expected == ["a name"] && input.get(pos..).is_some_and(|r| r.starts_with(':')) {
-        let after = input[pos + 1..].trim_start_matches([' ', '\t']);
-        let keyword = super::last_word(&input[..pos]);
-        if after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && !keyword.is_empty() {
-            let span = Span::new(base + pos, base + pos + 1);
-            return e001_syntax_error::expected(
-                span,
-                "a name",
-                "`:`",
-                format!("`{keyword}` takes the name without a `:`: remove the `:`"),
-            )
-            .with_fix(Fix::new(
-                "remove the `:`",
-                vec![Edit::replace(span, "")],
-                false,
-            ));
-        }
+        return d;
     }
     // The text ends inside a block: its `}` is missing.
     if found == "end of file" && expected.contains(&"`}`") {
@@ -922,11 +935,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             &found,
             "a `}` is missing here: the block above is not closed".to_string(),
         )
-        .with_fix(Fix::new(
-            "insert `}`",
-            vec![Edit::replace(span, "}\n")],
-            false,
-        ));
+        .with_fix(syntax_fix("insert `}`", span, "}\n"));
     }
     // `escalate to x when …` then `carries …` on the next line: the body's `{` is missing.
     if expected.contains(&"`{`")
@@ -948,11 +957,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             &found,
             format!("the body that `{word}` belongs to opens with `{{`: insert ` {{` {place}"),
         )
-        .with_fix(Fix::new(
-            format!("insert ` {{` {place}"),
-            vec![Edit::replace(at, " {")],
-            false,
-        ));
+        .with_fix(syntax_fix(format!("insert ` {{` {place}"), at, " {"));
     }
     // A stray character after the `,` (`needs a,& b`) is what stands in the way, not the comma.
     let stray = input
@@ -966,11 +971,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             &found,
             format!("remove {found}: a name follows the `,`"),
         )
-        .with_fix(Fix::new(
-            format!("remove {found}"),
-            vec![Edit::replace(span, "")],
-            false,
-        ));
+        .with_fix(syntax_fix(format!("remove {found}"), span, ""));
     }
     let help = if after_comma && expected.contains(&"a name") {
         "remove the trailing `,`: a trailing comma is allowed only inside `( )`, `[ ]`, `< >` and \
@@ -982,34 +983,13 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         // The help names an exact edit: it is offered as a fix too (not applied by `--fix`:
         // the word may have been meant as something else altogether).
         let help = format!("did you mean `{kw}`? replace `{word}` with `{kw}`");
-        return e001_syntax_error::expected(span, &expected_text, &found, help).with_fix(Fix::new(
-            format!("replace `{word}` with `{kw}`"),
-            vec![Edit::replace(span, kw)],
-            false,
-        ));
+        return e001_syntax_error::expected(span, &expected_text, &found, help).with_fix(
+            syntax_fix(format!("replace `{word}` with `{kw}`"), span, kw),
+        );
     } else if expected.len() == 1 && expected[0].starts_with('`') && expected[0].len() <= 5 {
         format!("insert {} here", expected[0])
     } else {
         format!("write {expected_text} here, or remove what stands in the way")
     };
     e001_syntax_error::expected(span, &expected_text, &found, help)
-}
-
-/// `text` without the comment at the end of its last line (a `//` outside a string).
-fn without_comment(text: &str) -> &str {
-    let line_start = text.rfind('\n').map_or(0, |n| n + 1);
-    let mut quoted = false;
-    let mut escaped = false;
-    for (i, c) in text[line_start..].char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '/' if !quoted && text[line_start + i + 1..].starts_with('/') => {
-                return text[..line_start + i].trim_end();
-            }
-            _ => {}
-        }
-    }
-    text
 }

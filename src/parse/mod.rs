@@ -159,7 +159,7 @@ fn dropped_declarations<'a>(source: &'a str, items: &[TopItem<'a>]) -> Vec<(&'a 
                 is_type(w) || w == "sensitive"
             };
         // An item that parsed (`customer email`, `owner text`) is no field.
-        let keyword = scan::ITEM_WORDS.contains(&text) || scan::STEP_WORDS.contains(&text);
+        let keyword = scan::starts_an_item(text);
         let before_type =
             field_start && !keyword && matches!(next, Some((Kind::Word, w)) if is_type(w));
         // `email = email` in `context`: `=` written for `:`.
@@ -195,6 +195,25 @@ fn declared_near(source: &str, at: usize) -> Option<&str> {
     let colon = before.rfind(':')?;
     Some(last_word(&before[..colon]))
         .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+}
+
+/// `text` without the comment at the end of its last line (a `//` outside a string).
+pub(crate) fn without_comment(text: &str) -> &str {
+    let line_start = text.rfind('\n').map_or(0, |n| n + 1);
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in text[line_start..].char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '/' if !quoted && text[line_start + i + 1..].starts_with('/') => {
+                return text[..line_start + i].trim_end();
+            }
+            _ => {}
+        }
+    }
+    text
 }
 
 /// The word (letters, digits, `_`) that `text` ends with, spaces after it aside; empty if none.
@@ -439,8 +458,7 @@ fn starts_with_keyword(text: &str) -> bool {
     let end = text
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(text.len());
-    let word = &text[..end];
-    scan::STEP_WORDS.contains(&word) || scan::ITEM_WORDS.contains(&word)
+    scan::starts_an_item(&text[..end])
 }
 
 /// Recovers a broken step or context block `source[from..to]` item by item (field by field),
@@ -537,12 +555,9 @@ fn recover_workflow<'a>(
 ) -> Option<WorkflowDecl<'a>> {
     // `workflow w` with its `{` left out (the scanner opened the body at the end of the line).
     if !source[body.open..].starts_with('{') {
-        let head = source[start..body.open].trim_end();
-        let line = head.rfind('\n').map_or(0, |n| n + 1);
         // Without a comment at the end of the line (the scanner saw no `{` before it).
-        let head = head[line..]
-            .find("//")
-            .map_or(head, |c| head[..line + c].trim_end());
+        let head = without_comment(source[start..body.open].trim_end());
+        let line = head.rfind('\n').map_or(0, |n| n + 1);
         let at = Span::new(start + head.len(), start + head.len());
         let Some((name, kw_start)) =
             misspelt_head(&format!("{} {{", &head[line..]), start + line).map(|(n, k)| (n.span, k))

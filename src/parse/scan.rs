@@ -331,15 +331,9 @@ fn skip_string(bytes: &[u8], mut i: usize) -> usize {
 
 /// Whether `word`, ending at `i`, starts an item head that no block inside an item can hold:
 /// `step NAME {`, `flow NAME ->`, `handoff NAME ->`, `trigger NAME :` or `context {`.
-fn item_head_follows(bytes: &[u8], mut i: usize, word: &str) -> bool {
-    let skip = |i: &mut usize| {
-        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
-            *i += 1;
-        }
-    };
-    skip(&mut i);
+fn item_head_follows(bytes: &[u8], i: usize, word: &str) -> bool {
     if word == "context" {
-        return bytes.get(i) == Some(&b'{');
+        return bytes.get(skip_blanks(bytes, i)) == Some(&b'{');
     }
     let expected: &[u8] = match word {
         "step" => b"{",
@@ -347,39 +341,44 @@ fn item_head_follows(bytes: &[u8], mut i: usize, word: &str) -> bool {
         "trigger" => b":",
         _ => return false,
     };
+    past_name(bytes, i).is_some_and(|i| bytes[i..].starts_with(expected))
+}
+
+/// `i` moved past blanks (spaces and tabs).
+fn skip_blanks(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// Where the text after a name that follows `i` (past blanks) resumes, past the blanks after
+/// the name; `None` when no name follows.
+fn past_name(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut i = skip_blanks(bytes, i);
     if !bytes.get(i).copied().is_some_and(is_ident_start) {
-        return false;
+        return None;
     }
     while bytes.get(i).copied().is_some_and(is_ident_char) {
         i += 1;
     }
-    skip(&mut i);
-    bytes
-        .get(i..)
-        .is_some_and(|rest| rest.starts_with(expected))
+    Some(skip_blanks(bytes, i))
 }
 
 /// Whether the word ending at `i` is followed by `NAME ->`, `NAME {` or `NAME :`, the shape of an
 /// item head (`flw a -> b`, `stp a {`, `trigr t: manual`): a near miss of an item keyword in the
 /// middle of a line starts an item only then, since two names never follow each other inside
 /// an item.
-fn near_head_follows(bytes: &[u8], mut i: usize) -> bool {
-    let skip = |i: &mut usize| {
-        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
-            *i += 1;
-        }
-    };
-    skip(&mut i);
-    if !bytes.get(i).copied().is_some_and(is_ident_start) {
-        return false;
-    }
-    while bytes.get(i).copied().is_some_and(is_ident_char) {
-        i += 1;
-    }
-    skip(&mut i);
-    bytes.get(i..).is_some_and(|rest| {
+fn near_head_follows(bytes: &[u8], i: usize) -> bool {
+    past_name(bytes, i).is_some_and(|i| {
+        let rest = &bytes[i..];
         rest.starts_with(b"->") || rest.starts_with(b"{") || rest.starts_with(b":")
     })
+}
+
+/// Whether `word` is a keyword that starts an item of a workflow or of a step.
+pub(crate) fn starts_an_item(word: &str) -> bool {
+    ITEM_WORDS.contains(&word) || STEP_WORDS.contains(&word)
 }
 
 /// Words that start an item of an actor's body.
@@ -391,20 +390,10 @@ pub(crate) const ROUTE_WORDS: &[&str] = &["carries", "sla", "fallback", "notify"
 /// Whether `step` (ending at `i`) is followed on its line by a name and then a step keyword
 /// (`step s owner sys }`), with no `{` on the line: the head's `{` was left out. Reads the rest
 /// of the line once.
-fn missing_open_inline(bytes: &[u8], mut i: usize) -> bool {
-    let skip = |i: &mut usize| {
-        while bytes.get(*i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
-            *i += 1;
-        }
-    };
-    skip(&mut i);
-    if !bytes.get(i).copied().is_some_and(is_ident_start) {
+fn missing_open_inline(bytes: &[u8], i: usize) -> bool {
+    let Some(mut i) = past_name(bytes, i) else {
         return false;
-    }
-    while bytes.get(i).copied().is_some_and(is_ident_char) {
-        i += 1;
-    }
-    skip(&mut i);
+    };
     let start = i;
     while bytes.get(i).copied().is_some_and(is_ident_char) {
         i += 1;
@@ -413,17 +402,46 @@ fn missing_open_inline(bytes: &[u8], mut i: usize) -> bool {
     if !STEP_WORDS.iter().any(|k| k.as_bytes() == word) {
         return false;
     }
-    let mut quoted = false;
+    // No `{` on the line (the `}` that closes the step may be there).
+    !rest_of_line(bytes, i).open
+}
+
+/// What the rest of a line holds outside strings and comments.
+struct RestOfLine {
+    /// Where the line ends (its line break, or the end of the text).
+    end: usize,
+    /// Whether it has a `{`.
+    open: bool,
+    /// Whether it has a `}`.
+    close: bool,
+}
+
+/// Reads the line from `i` to its end once.
+fn rest_of_line(bytes: &[u8], mut i: usize) -> RestOfLine {
+    let (mut open, mut close) = (false, false);
     while i < bytes.len() && bytes[i] != b'\n' {
         match bytes[i] {
-            b'"' => quoted = !quoted,
-            b'{' if !quoted => return false,
-            b'/' if !quoted && bytes.get(i + 1) == Some(&b'/') => break,
+            b'{' => open = true,
+            b'}' => close = true,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                break;
+            }
+            b'"' => {
+                i = skip_string(bytes, i);
+                continue;
+            }
             _ => {}
         }
         i += 1;
     }
-    true
+    RestOfLine {
+        end: i,
+        open,
+        close,
+    }
 }
 
 /// Whether the next word after `i` (past blanks, line breaks and comments) starts the head of
@@ -473,21 +491,12 @@ fn missing_open(bytes: &[u8], mut i: usize, word: &str) -> bool {
         "context" => |_| true,
         _ => return false,
     };
-    // The rest of the head's line: no `{` outside strings and comments.
-    while i < bytes.len() && bytes[i] != b'\n' {
-        match bytes[i] {
-            b'{' | b'}' => return false,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i = skip_string(bytes, i);
-            }
-            _ => i += 1,
-        }
+    // The rest of the head's line: no `{` or `}` outside strings and comments.
+    let line = rest_of_line(bytes, i);
+    if line.open || line.close {
+        return false;
     }
+    i = line.end;
     // The first word of the next non-blank line.
     while i < bytes.len() && bytes[i].is_ascii_whitespace() {
         i += 1;

@@ -246,32 +246,22 @@ impl<'s> Scope<'s> {
 /// was meant is not known, so the kept one's lack of it is not reported. What neither gives is
 /// a mistake of its own.
 fn mark_declared_twice(scope: &Scope, rejected: &ActorDecl, actors: &mut [Actor]) {
-    let mut also = crate::ir::AlsoDeclared {
-        person: rejected.kind.is_person(),
-        ..Default::default()
+    let Some((Symbol::Actor(id), _)) = scope.symbols.get(rejected.name.name) else {
+        return;
     };
+    let Some(actor) = actors.get_mut(id.index()) else {
+        return;
+    };
+    let kept = &mut actor.declared_twice;
+    kept.person |= rejected.kind.is_person();
     for item in &rejected.items {
         match &item.kind {
-            ActorItemKind::Inbox(..) => also.inbox = true,
-            ActorItemKind::Fallback(_) => also.fallback = true,
+            ActorItemKind::Inbox(..) => kept.inbox = true,
+            ActorItemKind::Fallback(_) => kept.fallback = true,
             ActorItemKind::Can(caps) => {
-                also.sensitive |= caps.iter().any(|c| {
-                    c.name == "sensitive"
-                        || c.name
-                            .strip_suffix('*')
-                            .is_some_and(|prefix| "sensitive".starts_with(prefix))
-                });
+                kept.sensitive |= caps.iter().any(|c| crate::ir::grants(c.name, "sensitive"));
             }
             _ => {}
-        }
-    }
-    if let Some((Symbol::Actor(id), _)) = scope.symbols.get(rejected.name.name) {
-        if let Some(actor) = actors.get_mut(id.index()) {
-            let kept = &mut actor.declared_twice;
-            kept.inbox |= also.inbox;
-            kept.fallback |= also.fallback;
-            kept.sensitive |= also.sensitive;
-            kept.person |= also.person;
         }
     }
 }
@@ -1277,7 +1267,7 @@ fn resolve_step(ctx: &mut Ctx<'_>, decl: &ast::StepDecl) -> Step {
                         };
                         ctx.diagnostics.push(e104_duplicate_item::duplicate_item(
                             keyword,
-                            &format!("step `{}`", decl.name.name),
+                            &block(),
                             first,
                             item.span,
                         ));

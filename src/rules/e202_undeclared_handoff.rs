@@ -93,9 +93,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     String::new()
                 } else if a.wf.owner.is_none() && y.fallback.is_none() {
                     let sensitive = needed_ids.iter().any(|f| a.wf.field(*f).sensitive);
-                    let fallback = a.some_person_who(&[y.name.text.as_str()], |p| {
-                        !sensitive || p.grants("sensitive")
-                    });
+                    let fallback = a.fallback_person(&[y.name.text.as_str()], sensitive);
                     format!("  sla 4h  fallback {fallback}")
                 } else {
                     "  sla 4h".to_string()

@@ -3,9 +3,7 @@
 
 use crate::check::flow::{Missing, Side, PATH_BUDGET};
 use crate::check::Analysis;
-use std::collections::HashMap;
-
-use crate::diagnostics::{Diagnostic, Label, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::{FieldId, StepId, TransitionKind};
 use crate::rules::Rule;
 use crate::span::Span;
@@ -80,7 +78,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let mut paths = PATH_BUDGET;
     // One diagnostic per field missing after a node: the routes out of it that carry the field
     // lack it for one reason (the help's edit fixes them all); the others are labels.
-    let mut reported: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut reported = super::OncePer::new();
     let mut tested: Option<Vec<(usize, usize)>> = None;
     let mut reported_by_e301 = |n: usize, f: FieldId| {
         tested
@@ -107,12 +105,13 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let what = format!("the handoff `{}`", a.arrow(t));
-            if also(out, &reported, n.index(), f, c.span, &what) {
+            let key = (n.index(), f);
+            if reported.also(out, &key, c.span, also(&what)) {
                 continue;
             }
             let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
-            reported.insert((n.index(), f.index()), out.len());
-            out.push(diagnostic(a, f, c.span, wf.node_name(from), &what, missing));
+            let d = diagnostic(a, f, c.span, wf.node_name(from), &what, missing);
+            reported.push(out, key, d);
         }
     }
     for (i, step) in wf.steps.iter().enumerate() {
@@ -129,42 +128,21 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 {
                     continue;
                 }
-                if also(out, &reported, n.index(), f, c.span, "an escalation") {
+                let key = (n.index(), f);
+                if reported.also(out, &key, c.span, also("an escalation")) {
                     continue;
                 }
                 let missing = a.context.explain(wf, &a.graph, n, f, Side::Out, &mut paths);
-                reported.insert((n.index(), f.index()), out.len());
-                out.push(diagnostic(
-                    a,
-                    f,
-                    c.span,
-                    &step.name.text,
-                    "this escalation",
-                    missing,
-                ));
+                let d = diagnostic(a, f, c.span, &step.name.text, "this escalation", missing);
+                reported.push(out, key, d);
             }
         }
     }
 }
 
-/// Adds `span` as a label to the diagnostic already reported for `field` missing after node `n`,
-/// if there is one.
-fn also(
-    out: &mut [Diagnostic],
-    reported: &HashMap<(usize, usize), usize>,
-    n: usize,
-    field: FieldId,
-    span: Span,
-    what: &str,
-) -> bool {
-    let Some(&at) = reported.get(&(n, field.index())) else {
-        return false;
-    };
-    out[at].related.push(Label::new(
-        span,
-        format!("{what} carries it from there too"),
-    ));
-    true
+/// The label of a route out of the same node that carries the same missing field.
+fn also(what: &str) -> String {
+    format!("{what} carries it from there too")
 }
 
 fn diagnostic(

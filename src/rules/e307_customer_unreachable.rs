@@ -1,11 +1,10 @@
 //! E307 customer-unreachable: a `notify` is sent where the workflow's `customer` field is not
 //! available on some path, or `customer` names a field that is not `email` or `url`.
 
-use crate::ast::PrimType;
 use crate::check::flow::{Side, PATH_BUDGET};
 use crate::check::Analysis;
-use crate::diagnostics::{Diagnostic, Label, Severity};
-use crate::ir::{NodeId, StepId, Type};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::ir::{NodeId, StepId};
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -70,7 +69,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     if f.declared_twice {
         return;
     }
-    if !matches!(f.ty, Type::Prim(PrimType::Email | PrimType::Url)) {
+    if !f.reaches_a_person() {
         out.push(
             Diagnostic::new(
                 &RULE,
@@ -131,7 +130,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let mut budget = PATH_BUDGET;
     // One diagnostic per step the notices leave from: the field is missing there for one
     // reason, whichever notice is sent; the other notices are labels of it.
-    let mut reported: std::collections::HashMap<StepId, usize> = std::collections::HashMap::new();
+    let mut reported = super::OncePer::new();
     for r in a.routes() {
         let Some(notify) = &r.route.notify else {
             continue;
@@ -148,12 +147,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         }
         let what = r.what(a);
         let source_name = &wf.step(source).name.text;
-        if let Some(&at) = reported.get(&source) {
-            let d: &mut Diagnostic = &mut out[at];
-            d.related.push(Label::new(
-                notify.span,
-                format!("the notice of {what} cannot reach the customer either"),
-            ));
+        let either = format!("the notice of {what} cannot reach the customer either");
+        if reported.also(out, &source, notify.span, either) {
             continue;
         }
         let missing = a
@@ -183,7 +178,6 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             d = d.with_label(label.span, label.message);
             d.help = help;
         }
-        reported.insert(source, out.len());
-        out.push(d);
+        reported.push(out, source, d);
     }
 }

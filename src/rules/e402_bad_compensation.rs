@@ -1,7 +1,7 @@
 //! E402 bad-compensation: a compensating step is not `reversible`, or compensates itself.
 
 use crate::check::Analysis;
-use crate::diagnostics::{Diagnostic, Label, Severity};
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::ir::ReversibilityKind;
 use crate::rules::Rule;
 
@@ -39,8 +39,7 @@ Mark the compensating step `reversible` (and make it so), or name a different st
 
 fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     let wf = a.wf;
-    let mut reported: std::collections::HashMap<crate::ir::StepId, usize> =
-        std::collections::HashMap::new();
+    let mut reported = super::OncePer::new();
     for (i, step) in wf.steps.iter().enumerate() {
         let Some(rev) = step.reversibility() else {
             continue;
@@ -72,18 +71,13 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // One compensating step named by several steps is one mistake: the others are labels.
-        if let Some(&at) = reported.get(&target) {
-            let d: &mut Diagnostic = &mut out[at];
-            d.related.push(Label::new(
-                r.span,
-                format!(
-                    "`{}` must be reversible to undo `{}` too",
-                    undo.name.text, step.name.text
-                ),
-            ));
+        let too = format!(
+            "`{}` must be reversible to undo `{}` too",
+            undo.name.text, step.name.text
+        );
+        if reported.also(out, &target, r.span, too) {
             continue;
         }
-        reported.insert(target, out.len());
         let (span, message) = match undo.reversibility() {
             Some(r) => (
                 r.span,
@@ -94,7 +88,9 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                 format!("`{}` declares no reversibility", undo.name.text),
             ),
         };
-        out.push(
+        reported.push(
+            out,
+            target,
             Diagnostic::new(
                 &RULE,
                 format!(

@@ -154,3 +154,36 @@ pub fn explain(rule: &Rule) -> String {
 pub(crate) fn tick(name: &str) -> String {
     format!("`{name}`")
 }
+
+/// One diagnostic per key (one mistake), with each later occurrence a label of it: where the
+/// first one for a key went in a rule's output.
+pub(crate) struct OncePer<K>(std::collections::HashMap<K, usize>);
+
+impl<K: std::hash::Hash + Eq> OncePer<K> {
+    pub(crate) fn new() -> Self {
+        OncePer(std::collections::HashMap::new())
+    }
+
+    /// Adds a label to the diagnostic already reported for `key`, if there is one.
+    pub(crate) fn also(
+        &self,
+        out: &mut [Diagnostic],
+        key: &K,
+        span: crate::span::Span,
+        message: String,
+    ) -> bool {
+        let Some(&at) = self.0.get(key) else {
+            return false;
+        };
+        out[at]
+            .related
+            .push(crate::diagnostics::Label::new(span, message));
+        true
+    }
+
+    /// Reports `d` as the diagnostic of `key`.
+    pub(crate) fn push(&mut self, out: &mut Vec<Diagnostic>, key: K, d: Diagnostic) {
+        self.0.insert(key, out.len());
+        out.push(d);
+    }
+}

@@ -80,16 +80,12 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     let items = if nobody {
                         // Past the SLA the fallback receives what the route carries: a
                         // `sensitive` field wants one cleared for it (else E305 after the edit).
-                        let carries_sensitive = r
-                            .route
-                            .carries
-                            .iter()
-                            .any(|c| c.target.is_some_and(|f| a.wf.field(f).sensitive));
                         format!(
                             "sla 4h  fallback {}",
-                            a.some_person_who(&[receiver.name.text.as_str()], |x| {
-                                !carries_sensitive || x.grants("sensitive")
-                            })
+                            a.fallback_person(
+                                &[receiver.name.text.as_str()],
+                                r.carries_sensitive(a.wf)
+                            )
                         )
                     } else {
                         "sla 4h".to_string()

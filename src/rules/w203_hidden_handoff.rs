@@ -1,10 +1,9 @@
 //! W203 hidden-handoff: a `customer_facing` workflow has a handoff or escalation without `notify`.
 
-use crate::ast::PrimType;
 use crate::check::flow::{Side, PATH_BUDGET};
 use crate::check::{Analysis, RouteOrigin, RouteRef};
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::ir::{NodeId, Type};
+use crate::ir::NodeId;
 use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
@@ -92,17 +91,14 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
 fn customer_gap(a: &Analysis<'_>, r: &RouteRef<'_>, budget: &mut usize) -> Option<String> {
     let field = a.wf.customer?.target?;
     let f = a.wf.field(field);
-    if f.declared_twice || !matches!(f.ty, Type::Prim(PrimType::Email | PrimType::Url)) {
+    if f.declared_twice || !f.reaches_a_person() {
         return None;
     }
     let source = r.source?;
-    let n = a.graph.node(NodeId::Step(source));
-    if !a.graph.reached[n.index()]
-        || a.context.may_have_out(n, field)
-        || r.route.carries.iter().any(|c| c.target == Some(field))
-    {
+    if r.notice_reaches(a, field) {
         return None;
     }
+    let n = a.graph.node(NodeId::Step(source));
     let missing = a
         .context
         .explain(a.wf, &a.graph, n, field, Side::In, budget)?;

@@ -57,11 +57,6 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let carries_sensitive = r
-            .route
-            .carries
-            .iter()
-            .any(|c| c.target.is_some_and(|f| a.wf.field(f).sensitive));
         out.push(r.defer_same_owner(
             a,
             Diagnostic::new(
@@ -73,9 +68,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                     "add `fallback {}` to {}, a `fallback` to `{}`, or an `owner` to the workflow",
                     // Past the SLA the fallback receives what the route carries: a `sensitive`
                     // field wants one cleared for it (else E305 after the edit).
-                    a.some_person_who(&[&receiver.name.text], |x| {
-                        !carries_sensitive || x.grants("sensitive")
-                    }),
+                    a.fallback_person(&[&receiver.name.text], r.carries_sensitive(a.wf)),
                     r.what(a),
                     receiver.name.text
                 ),

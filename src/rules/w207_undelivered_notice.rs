@@ -64,13 +64,11 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
     } else {
         (format!("{count} `notify` messages"), "them")
     };
-    let candidates = wf.fields.iter().enumerate().filter(|(_, f)| {
-        !f.declared_twice
-            && matches!(
-                f.ty,
-                crate::ir::Type::Prim(crate::ast::PrimType::Email | crate::ast::PrimType::Url)
-            )
-    });
+    let candidates = wf
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.declared_twice && f.reaches_a_person());
     // Whether field `i` reaches every notice: available after the step it leaves from, or
     // carried with it.
     let delivered = |i: usize| {
@@ -78,13 +76,7 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         a.routes()
             .iter()
             .filter(|r| r.route.notify.is_some())
-            .all(|r| {
-                r.route.carries.iter().any(|c| c.target == Some(field))
-                    || r.source.is_none_or(|s| {
-                        let n = a.step_node(s);
-                        !a.graph.reached[n.index()] || a.context.has_out(n, field)
-                    })
-            })
+            .all(|r| r.notice_reaches(a, field))
     };
     let mut d = Diagnostic::new(
         &RULE,

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: annotations in fixtures and rendering.
+//! Helpers shared by the integration tests: annotations in fixtures, rendering, and running the
+//! binary with standard input.
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
@@ -95,4 +96,25 @@ pub fn checked_without_errors(source: &str) -> handoff::Checked {
         checked.diagnostics
     );
     checked
+}
+
+/// Runs the `handoff` binary in `dir` with `input` on standard input.
+pub fn handoff_with_stdin(dir: &Path, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handoff"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("the binary ends")
 }
