@@ -564,9 +564,9 @@ pub enum ValueKind {
     /// A context field; `None` if the name did not resolve.
     Field(Option<FieldId>),
     /// A member of the enum on the other side of the comparison (not yet checked to exist).
-    Member(String),
+    Member(Box<str>),
     Number(f64),
-    String(String),
+    String(Box<str>),
     Duration(u64),
     Bool(bool),
     Confidence,

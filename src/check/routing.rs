@@ -545,7 +545,7 @@ impl<'w> Collector<'w> {
             (Domain::Datetime(_), ValueKind::String(s)) => Constant::Real(parse_datetime(s)?),
             (Domain::Bool, ValueKind::Bool(b)) => Constant::Bool(*b),
             (Domain::Enum(members), ValueKind::Member(m)) => {
-                Constant::Index(members.iter().position(|x| x.text == *m)?)
+                Constant::Index(members.iter().position(|x| *x.text == **m)?)
             }
             (Domain::Text(_), ValueKind::String(s)) => Constant::Text(s),
             _ => return None,

@@ -243,7 +243,7 @@ fn compare<'a>(
     for (enum_side, member_side) in [(ta, b), (tb, a)] {
         if let (OpType::Enum(field, members), ValueKind::Member(m)) = (enum_side, &member_side.kind)
         {
-            if !members.iter().any(|n| &n.text == m) {
+            if !members.iter().any(|n| *n.text == **m) {
                 out.push(Problem::UnknownMember {
                     member: member_side,
                     name: m,

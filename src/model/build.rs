@@ -621,7 +621,7 @@ impl Builder<'_, '_> {
                 span,
             },
             ValueKind::Member(m) => Operand::Member {
-                name: m.clone(),
+                name: m.to_string(),
                 span,
             },
             ValueKind::Number(n) => Operand::Number {
@@ -630,7 +630,7 @@ impl Builder<'_, '_> {
                 span,
             },
             ValueKind::String(s) => Operand::String {
-                value: s.clone(),
+                value: s.to_string(),
                 span,
             },
             ValueKind::Duration(seconds) => Operand::Duration {

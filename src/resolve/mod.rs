@@ -723,15 +723,24 @@ impl Ctx<'_> {
         // Most lists are one item: sized exactly, the model keeps them without reallocating.
         out.refs.reserve_exact(names.len());
         let (field_ids, fields) = (self.field_ids, self.fields);
-        if names.iter().any(|n| field_ids.get(n.name).is_none()) {
+        // Each name is looked up once.
+        let ids: smallvec::SmallVec<[Option<FieldId>; 8]> =
+            names.iter().map(|n| field_ids.get(n.name)).collect();
+        if ids.contains(&None) {
             let earlier = out.refs.iter().filter_map(|r| r.target);
             self.list_names(
                 names,
                 earlier.map(|id| fields[id.index()].name.text.as_str()),
             );
         }
-        for name in names {
-            let r = self.field(name);
+        for (name, id) in names.iter().zip(ids) {
+            let r = match id {
+                Some(id) => Ref {
+                    target: Some(id),
+                    span: name.span,
+                },
+                None => self.field(name),
+            };
             if let Some(id) = r.target {
                 if let Some(first) = out.first(id) {
                     self.diagnostics.push(e104_duplicate_item::listed_twice(
@@ -1024,8 +1033,8 @@ fn resolve_workflow(
         span,
     } = decl;
     // Items are consumed in source order; triggers and steps were numbered in that order.
-    for (item, declared) in items.into_iter().zip(declared) {
-        match &item.kind {
+    for (mut item, declared) in items.into_iter().zip(declared) {
+        match &mut item.kind {
             WorkflowItemKind::Title(s) => {
                 if once.first("title", item.span, ctx.diagnostics) {
                     title = Some(s.clone());
@@ -1408,11 +1417,17 @@ fn resolve_route(
     route
 }
 
-fn resolve_guard(ctx: &mut Ctx<'_>, guard: Option<&ast::Guard>) -> Guard {
+fn resolve_guard(ctx: &mut Ctx<'_>, guard: Option<ast::Guard>) -> Guard {
     match guard {
         None => Guard::Always,
-        Some(ast::Guard::Otherwise(span)) => Guard::Otherwise(*span),
-        Some(ast::Guard::When(expr, _)) => Guard::When(Box::new(conditions::resolve(ctx, expr))),
+        Some(ast::Guard::Otherwise(span)) => Guard::Otherwise(span),
+        Some(ast::Guard::When(expr, _)) => {
+            let cond = conditions::resolve(ctx, &expr);
+            // The tree's condition is freed before the model's is allocated, which can then
+            // take its place (the two are the same size).
+            drop(expr);
+            Guard::When(Box::new(cond))
+        }
     }
 }
 
@@ -1531,7 +1546,7 @@ fn no_safe_duplicates(
     }
 }
 
-fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transition>) {
+fn resolve_flow(ctx: &mut Ctx<'_>, flow: &mut ast::FlowDecl, out: &mut Vec<Transition>) {
     // Resolve every name once, even where it is the end of one link and the start of the next.
     // Most flows are one link: their two ends need no allocation.
     let two: [Ref<NodeId>; 2];
@@ -1548,7 +1563,7 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transitio
             .collect();
         &many
     };
-    let mut guard = Some(resolve_guard(ctx, flow.guard.as_ref()));
+    let mut guard = Some(resolve_guard(ctx, flow.guard.take()));
     for pair in refs.windows(2) {
         let (from, to) = (pair[0], pair[1]);
         // A duplicate link is rejected once every transition is known.
@@ -1558,14 +1573,14 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &ast::FlowDecl, out: &mut Vec<Transitio
             from,
             to,
             guard: guard.take().unwrap_or(Guard::Always),
-            extra: TransitionExtra::boxed(Route::default(), flow.doc.clone()),
+            extra: TransitionExtra::boxed(Route::default(), flow.doc.take()),
             span: flow.span,
             rejected,
         });
     }
 }
 
-fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<Transition>) {
+fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &mut ast::HandoffDecl, out: &mut Vec<Transition>) {
     let from = ctx.source(&handoff.from);
     let to = ctx.target(&handoff.to);
     let mut rejected = false;
@@ -1583,7 +1598,7 @@ fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<
         ));
         rejected = true;
     }
-    let guard = resolve_guard(ctx, handoff.guard.as_ref());
+    let guard = resolve_guard(ctx, handoff.guard.take());
     let (from_name, to_name) = (handoff.from.name, handoff.to.name);
     let block = move || format!("the handoff `{from_name} -> {to_name}`");
     let route = resolve_route(ctx, &handoff.body, handoff.body_span, &block);
@@ -1594,8 +1609,22 @@ fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &ast::HandoffDecl, out: &mut Vec<
         from,
         to,
         guard,
-        extra: TransitionExtra::boxed(route, handoff.doc.clone()),
+        extra: TransitionExtra::boxed(route, handoff.doc.take()),
         span: handoff.span,
         rejected,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    /// `resolve_guard` frees the tree's condition just before it allocates the model's, so
+    /// that the allocator hands the same block back: that needs the two to stay one size.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_condition_takes_the_place_of_the_tree_it_came_from() {
+        assert_eq!(
+            std::mem::size_of::<crate::ast::Expr>(),
+            std::mem::size_of::<crate::ir::Cond>()
+        );
+    }
 }

@@ -141,7 +141,7 @@ fn diagnostic(a: &Analysis<'_>, problem: &Problem<'_>) -> Diagnostic {
             let mut listed: Vec<&str> = siblings
                 .iter()
                 .filter_map(|v| match &v.kind {
-                    ValueKind::Member(s) => Some(s.as_str()),
+                    ValueKind::Member(s) => Some(&**s),
                     _ => None,
                 })
                 .collect();

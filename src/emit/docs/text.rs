@@ -62,7 +62,7 @@ fn value(wf: &Workflow, v: &Value) -> String {
     match &v.kind {
         ValueKind::Field(Some(f)) => wf.field(*f).name.text.clone(),
         ValueKind::Field(None) => String::from("…"),
-        ValueKind::Member(m) => m.clone(),
+        ValueKind::Member(m) => m.to_string(),
         ValueKind::Number(n) => format!("{n}"),
         ValueKind::String(s) => {
             format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
