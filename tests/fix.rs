@@ -128,6 +128,55 @@ fn fixing_never_breaks_the_syntax_of_any_fixture_or_example() {
     }
 }
 
+/// Every syntax error's edit in the fixtures, applied alone, clears that error: no E001 is left
+/// where it was (another mistake on the same line may remain) (the help names an edit that works, not one that moves the error along).
+#[test]
+fn each_syntax_fix_applied_alone_clears_its_error() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut tried = 0;
+    let mut failures = Vec::new();
+    insta::glob!("fixtures/**/*.handoff", |path| {
+        let source = fs::read_to_string(path).expect("fixture is readable");
+        let before = handoff::check_source(&source);
+        for d in before.diagnostics.iter().filter(|d| d.code() == "E001") {
+            let Some(fix) = &d.fix else { continue };
+            let mut text = source.clone();
+            for e in fix.edits.iter().rev() {
+                text.replace_range(e.span.start()..e.span.end(), &e.replacement);
+            }
+            tried += 1;
+            // Where the error was, shifted by what the edits before it added or removed.
+            let (added, removed) = fix
+                .edits
+                .iter()
+                .filter(|e| e.span.end() <= d.span.start())
+                .fold((0, 0), |(a, r), e| {
+                    (a + e.replacement.len(), r + e.span.len())
+                });
+            let at = d.span.start() + added - removed;
+            let line = |t: &str, at: usize| t[..at.min(t.len())].matches('\n').count();
+            // The edit's own text: an error inside it is the same error.
+            let end = at + fix.edits.last().map_or(0, |e| e.replacement.len()).max(1);
+            let after = handoff::check_source(&text);
+            if let Some(left) = after
+                .diagnostics
+                .iter()
+                .find(|x| x.code() == "E001" && (at..end).contains(&x.span.start()))
+            {
+                failures.push(format!(
+                    "{}:{}: `{}` left {:?}",
+                    path.strip_prefix(root).unwrap_or(path).display(),
+                    line(&source, d.span.start()) + 1,
+                    fix.message,
+                    left.message
+                ));
+            }
+        }
+    });
+    assert!(tried > 50, "only {tried} syntax fixes found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Mutated fixtures and examples (the fuzzer's cases): fixing never panics, never leaves an edit
 /// outside its text, and never turns a text without a syntax error into one with.
 #[test]

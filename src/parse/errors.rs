@@ -304,6 +304,8 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("integer", "number"),
     ("float", "number"),
     ("decimal", "number"),
+    // An actor's permission where a step's side effect goes.
+    ("can", "action"),
 ];
 
 /// The keyword among `candidates` closest to a misspelt word, if any is close: the same word in
@@ -330,7 +332,9 @@ fn closest_keyword<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .filter(|kw| **kw != word)
         .filter_map(|kw| {
             let distance = strsim::damerau_levenshtein(&lower, kw);
-            (distance <= 2 && distance < kw.len()).then_some((distance, *kw))
+            // Not a word of one letter for a keyword of three: nothing of it was kept.
+            (distance <= 2 && distance < kw.len() && distance < lower.len())
+                .then_some((distance, *kw))
         })
         .min()
         .map(|(_, kw)| kw)
@@ -348,6 +352,7 @@ const FOREIGN_OPERATORS: &[(&str, &str, &str)] = &[
     ("=<", "<=", COMPARISON),
     ("=>", ">=", COMPARISON),
     ("<>", "!=", COMPARISON),
+    ("=!", "!=", COMPARISON),
     ("&", "and", "`and`"),
     ("|", "or", "`or`"),
     ("=", "==", COMPARISON),
@@ -396,6 +401,19 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
         return None;
     }
     let span = Span::new(base + pos, base + pos + op.len());
+    // A word written against a name (`big&x`, `!x`) needs spaces, or it joins the name.
+    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let ours_text = if ours.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        let before = input[..pos].ends_with(word_char);
+        let after = rest[op.len()..].starts_with(word_char);
+        format!(
+            "{}{ours}{}",
+            if before { " " } else { "" },
+            if after { " " } else { "" }
+        )
+    } else {
+        ours.to_string()
+    };
     let kind = if phrase == COMPARISON {
         "a comparison operator"
     } else {
@@ -411,7 +429,7 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
         .with_fix(syntax_fix(
             format!("replace `{op}` with `{ours}`"),
             span,
-            ours,
+            ours_text,
         )),
     )
 }
@@ -647,6 +665,81 @@ fn leading_point(input: &str, pos: usize, base: usize, expected: &[&str]) -> Opt
             format!("0{number}"),
         )),
     )
+}
+
+/// `elapsed > 3 d`, `sla 4 h`: a duration written with a space before its unit reads as a
+/// number followed by a stray word (or as a number where a duration was expected). The edit
+/// joins the two.
+fn spaced_duration(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let rest = input.get(pos..)?;
+    // The error is at the number (`sla 4 h`) or at the unit (`> 3 d`).
+    let (number_start, unit_at) = if rest.starts_with(|c: char| c.is_ascii_digit()) {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let gap = rest[digits..].len() - rest[digits..].trim_start_matches([' ', '\t']).len();
+        if gap == 0 || input[..pos].ends_with(word_char) {
+            return None;
+        }
+        (pos, pos + digits + gap)
+    } else {
+        let before = input[..pos].trim_end_matches([' ', '\t']);
+        let start = before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        if start == before.len() || before.len() == pos || input[..start].ends_with(word_char) {
+            return None;
+        }
+        (start, pos)
+    };
+    let unit = input.get(unit_at..unit_at + 1)?;
+    if !"smhdw".contains(unit) || input[unit_at + 1..].starts_with(word_char) {
+        return None;
+    }
+    let written = &input[number_start..=unit_at];
+    let number = written.trim_end_matches(|c: char| !c.is_ascii_digit());
+    Some(
+        e001_syntax_error::expected(
+            Span::new(base + number_start, base + unit_at + 1),
+            "a duration such as `30m` or `1h30m`",
+            &format!("`{written}`"),
+            format!(
+                "a duration is written without a space: replace `{written}` with `{number}{unit}`"
+            ),
+        )
+        .with_fix(syntax_fix(
+            format!("replace `{written}` with `{number}{unit}`"),
+            Span::new(base + number_start, base + unit_at + 1),
+            format!("{number}{unit}"),
+        )),
+    )
+}
+
+/// `flow s ->` with nothing after it, then `step r { … }` on the next line: `step` is read as
+/// the target (keywords are contextual) and the error comes at `r`. It is reported at the
+/// arrow, whose target is missing.
+fn missing_target(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let before = input.get(..pos)?.trim_end();
+    let word = super::last_word(before);
+    let word_start = before.len() - word.len();
+    let head = input[..word_start].trim_end_matches([' ', '\t']);
+    if !STARTS_ITEM.contains(&word) || !head.ends_with('\n') {
+        return None;
+    }
+    let head = head.trim_end();
+    // The line before, without its comment.
+    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+    let line = super::without_comment(&head[line_start..]).trim_end();
+    let arrow = line.strip_suffix("->")?;
+    let at = base + line_start + arrow.len();
+    let span = Span::new(at, at + 2);
+    let mut d = e001_syntax_error::expected(
+        span,
+        "the step after `->`",
+        "the end of the line",
+        format!(
+            "write the step this leads to after `->`: `{word}` on the next line begins the next item"
+        ),
+    );
+    d.label = "no step after `->`".to_string();
+    Some(d)
 }
 
 /// A token where one punctuation token was expected that is in the way rather than missing:
@@ -907,10 +1000,14 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     }
     if let Some(d) = chained_comparison(input, pos, base, &expected)
         .or_else(|| leading_point(input, pos, base, &expected))
+        .or_else(|| spaced_duration(input, pos, base))
     {
         return d;
     }
     if let Some(d) = non_ascii_name(input, pos, base) {
+        return d;
+    }
+    if let Some(d) = missing_target(input, pos, base) {
         return d;
     }
     let (found, len) = found_at(input, pos);
@@ -929,13 +1026,22 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     }
     // The text ends inside a block: its `}` is missing.
     if found == "end of file" && expected.contains(&"`}`") {
+        // After a comment on the last line, the `}` goes on a line of its own.
+        let last_line = &input[input[..pos.min(input.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1)..];
+        let close = if super::without_comment(last_line) == last_line {
+            "}\n"
+        } else {
+            "\n}\n"
+        };
         return e001_syntax_error::expected(
             span,
             "`}`",
             &found,
             "a `}` is missing here: the block above is not closed".to_string(),
         )
-        .with_fix(syntax_fix("insert `}`", span, "}\n"));
+        .with_fix(syntax_fix("insert `}`", span, close));
     }
     // `escalate to x when …` then `carries …` on the next line: the body's `{` is missing.
     if expected.contains(&"`{`")

@@ -438,9 +438,19 @@ fn recover_runs<'a>(
                         !gap.is_empty() && !gap.contains(char::is_whitespace)
                     })
                 };
+                // `flow s ->` then `step r { … }` on the next line: `step` was read as the
+                // target and the error is at `r`. The step starts at its cut: resume there.
+                let swallowed = |c: usize| {
+                    source.get(c..at).is_some_and(|gap| {
+                        let word = gap.trim_end_matches([' ', '\t']);
+                        word.len() < gap.len()
+                            && starts_with_keyword(word)
+                            && !word.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    })
+                };
                 (i + 1..cuts.len())
                     .find(|&k| {
-                        cuts[k] >= at
+                        (cuts[k] >= at || swallowed(cuts[k]))
                             && (k + 1 == cuts.len()
                                 || rule == Rule::context_body
                                 || !right_after(cuts[k])

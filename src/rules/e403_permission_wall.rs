@@ -33,6 +33,10 @@ workflow leads {
 ## Fix
 Grant the capability (`can crm.read, crm.write` or `can crm.*`), or give the step to an actor
 that has it.
+
+An `action` that lists nothing, with the class on the next line (`action` then `reversible`),
+reads the class as the action's capability (a list goes on across lines): the diagnostic says
+so, and the fix is to write what the step does after `action`, or to remove `action`.
 "#,
     check: Some(check),
 };
@@ -44,6 +48,31 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         };
         for cap in step.actions() {
             if owner.grants(&cap.name) {
+                continue;
+            }
+            // `action` with nothing after it and the class on the next line: a list goes on
+            // across lines, so the class was read as the action.
+            if is_class_word(&cap.name) {
+                out.push(
+                    Diagnostic::new(
+                        &RULE,
+                        format!(
+                            "step `{}` does `{}`, which its owner `{}` may not do",
+                            step.name.text, cap.name, owner.name.text
+                        ),
+                        cap.span,
+                        "read as a capability of `action`, not as the step's class",
+                        format!(
+                            "write what step `{}` does after `action` (`action CAP {}`), or \
+                             remove `action`",
+                            step.name.text, cap.name
+                        ),
+                    )
+                    .with_label(
+                        owner.name.span,
+                        format!("`{}` is declared here", owner.name.text),
+                    ),
+                );
                 continue;
             }
             out.push(
@@ -67,4 +96,10 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Whether a capability is named like a reversibility class: after an `action` that lists
+/// nothing else, the class was read as its capability.
+pub(crate) fn is_class_word(name: &str) -> bool {
+    matches!(name, "reversible" | "irreversible")
 }

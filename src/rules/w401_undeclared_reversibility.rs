@@ -43,10 +43,21 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         };
         // A step with a broken item (E001) may have written its class there; a compensating
         // step without one is E402's (it must be `reversible`).
+        // `action` then `reversible` on the next line: the class was read as a capability
+        // the owner lacks, E403's diagnostic.
+        let class_as_action = || {
+            a.owner(StepId(i as u32)).is_some_and(|owner| {
+                step.actions().iter().any(|cap| {
+                    super::e403_permission_wall::is_class_word(&cap.name)
+                        && !owner.grants(&cap.name)
+                })
+            })
+        };
         if step.reversibility().is_some()
             || step.recovered
             || step.disputed
             || a.compensates(StepId(i as u32))
+            || class_as_action()
         {
             continue;
         }
