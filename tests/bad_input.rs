@@ -276,3 +276,23 @@ fn garbage_of_every_byte_never_panics() {
         let _ = handoff::check_source(&source);
     }
 }
+
+/// A workflow left open at the end of a file (`\r\n` line ends, a comment on the last line):
+/// one E001 whose edit closes it on a line of its own in the file's line ends, and the items
+/// read before the end are still resolved (the undefined owner is reported).
+#[test]
+fn a_workflow_open_at_the_end_is_still_read_and_closed_in_its_own_line_ends() {
+    let source =
+        "workflow w {\r\n  trigger t: manual\r\n  step s { owner nobody }\r\n  flow t -> s // last";
+    let (_, diagnostics) = front_end(source);
+    let found: Vec<_> = diagnostics
+        .iter()
+        .map(handoff::diagnostics::Diagnostic::code)
+        .collect();
+    assert_eq!(found, ["E101", "E001"], "{diagnostics:?}");
+    let fix = diagnostics[1].fix.as_ref().expect("an edit");
+    assert_eq!(fix.edits[0].replacement, "\r\n}\r\n");
+    let mut fixed = source.to_string();
+    fixed.insert_str(fix.edits[0].span.start(), &fix.edits[0].replacement);
+    assert_eq!(codes(&fixed), ["E101"]);
+}

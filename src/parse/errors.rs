@@ -667,6 +667,32 @@ fn leading_point(input: &str, pos: usize, base: usize, expected: &[&str]) -> Opt
     )
 }
 
+/// The text ends inside a block (at `pos` of `input`, which starts at `base`): its `}` is
+/// missing, and the edit inserts it there, on a line of its own after a comment, in the file's
+/// own line ends.
+pub(super) fn missing_close_at_end(input: &str, pos: usize, base: usize) -> Diagnostic {
+    let pos = pos.min(input.len());
+    let span = Span::new(base + pos, base + pos);
+    let last_line = &input[input[..pos].rfind('\n').map_or(0, |i| i + 1)..pos];
+    let close = if super::without_comment(last_line) == last_line {
+        "}\n"
+    } else {
+        "\n}\n"
+    };
+    let close = if input.contains("\r\n") {
+        close.replace('\n', "\r\n")
+    } else {
+        close.to_string()
+    };
+    e001_syntax_error::expected(
+        span,
+        "`}`",
+        "end of file",
+        "a `}` is missing here: the block above is not closed".to_string(),
+    )
+    .with_fix(syntax_fix("insert `}`", span, close))
+}
+
 /// `elapsed > 3 d`, `sla 4 h`: a duration written with a space before its unit reads as a
 /// number followed by a stray word (or as a number where a duration was expected). The edit
 /// joins the two.
@@ -1026,22 +1052,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     }
     // The text ends inside a block: its `}` is missing.
     if found == "end of file" && expected.contains(&"`}`") {
-        // After a comment on the last line, the `}` goes on a line of its own.
-        let last_line = &input[input[..pos.min(input.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1)..];
-        let close = if super::without_comment(last_line) == last_line {
-            "}\n"
-        } else {
-            "\n}\n"
-        };
-        return e001_syntax_error::expected(
-            span,
-            "`}`",
-            &found,
-            "a `}` is missing here: the block above is not closed".to_string(),
-        )
-        .with_fix(syntax_fix("insert `}`", span, close));
+        return missing_close_at_end(input, pos, base);
     }
     // `escalate to x when …` then `carries …` on the next line: the body's `{` is missing.
     if expected.contains(&"`{`")

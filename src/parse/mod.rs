@@ -284,7 +284,8 @@ fn recover<'a>(source: &'a str, scan: &scan::Scan, parsed: &mut Parsed<'a>) {
     for (k, &(start, body)) in bounds.iter().enumerate() {
         let end = bounds.get(k + 1).map_or(source.len(), |b| b.0);
         match body {
-            Some(body) if body.open >= start && body.close < end => {
+            // A body that runs to the end of the text (its `}` missing) closes at `end`.
+            Some(body) if body.open >= start && body.close <= end => {
                 if let Some(decl) = recover_workflow(source, start, end, body, parsed) {
                     parsed.file.items.push(TopItem::Workflow(decl));
                 }
@@ -683,7 +684,12 @@ fn recover_body<'a>(
     let recovered = parsed.diagnostics.len() > before;
     let items = runs.items;
     let tail_src = &source[body.close..end];
-    if let Err(failure) = pest_parse(Rule::workflow_tail, tail_src) {
+    if body.close == source.len() {
+        // The body runs to the end of the text: its `}` is missing.
+        parsed
+            .diagnostics
+            .push(errors::missing_close_at_end(source, body.close, 0));
+    } else if let Err(failure) = pest_parse(Rule::workflow_tail, tail_src) {
         parsed
             .diagnostics
             .push(failure.diagnostic(tail_src, body.close));
@@ -724,7 +730,8 @@ fn parse_in_pieces<'a>(
     for (k, &(start, body)) in starts.iter().enumerate() {
         let end = starts.get(k + 1).map_or(source.len(), |s| s.0);
         match body {
-            Some(body) if body.open >= start && body.close < end => {
+            // A body that runs to the end of the text (its `}` missing) closes at `end`.
+            Some(body) if body.open >= start && body.close <= end => {
                 let decl =
                     parse_workflow_in_pieces(source, start, end, body, piece, &mut diagnostics)?;
                 items.push(TopItem::Workflow(decl));

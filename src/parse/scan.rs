@@ -690,6 +690,23 @@ pub fn scan(src: &str) -> Scan {
             }
         }
     }
+    // The text ends inside a workflow's body: its `}` is missing. The body runs to the end, so
+    // that its items are still read and checked (the missing `}` is one E001).
+    if let Some(OpenBody {
+        open: Some(open),
+        items,
+        near_items,
+    }) = body.take()
+    {
+        if out.bodies.len() < out.starts.len() {
+            out.bodies.push(Some(Body {
+                open,
+                items,
+                close: bytes.len(),
+                near_items,
+            }));
+        }
+    }
     if out.bodies.len() < out.starts.len() {
         out.bodies.push(None);
     }
