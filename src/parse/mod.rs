@@ -630,6 +630,12 @@ fn recover_workflow<'a>(
 /// The name and keyword offset of a workflow head `KEYWORD NAME {` whose keyword pest did not
 /// accept.
 fn misspelt_head(head: &str, base: usize) -> Option<(crate::ast::Ident<'_>, usize)> {
+    // Past the doc comment (and other comments) before the keyword.
+    let mut skip = 0;
+    while head[skip..].trim_start().starts_with("//") {
+        skip += head[skip..].find('\n')? + 1;
+    }
+    let (head, base) = (&head[skip..], base + skip);
     let kw_start = head.len() - head.trim_start().len();
     let mut words = head.trim_start().splitn(2, char::is_whitespace);
     words.next()?;
