@@ -352,6 +352,7 @@ const FOREIGN_OPERATORS: &[(&str, &str, &str)] = &[
     ("=<", "<=", COMPARISON),
     ("=>", ">=", COMPARISON),
     ("<>", "!=", COMPARISON),
+    ("=!=", "!=", COMPARISON),
     ("=!", "!=", COMPARISON),
     ("&", "and", "`and`"),
     ("|", "or", "`or`"),
@@ -693,24 +694,47 @@ pub(super) fn missing_close_at_end(input: &str, pos: usize, base: usize) -> Diag
     .with_fix(syntax_fix("insert `}`", span, close))
 }
 
-/// `elapsed > 3 d`, `sla 4 h`: a duration written with a space before its unit reads as a
-/// number followed by a stray word (or as a number where a duration was expected). The edit
-/// joins the two.
-fn spaced_duration(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+/// `elapsed > 3 d`, `sla 4 h`, `sla 1h 30 m`: a duration written with a space before a unit
+/// reads as a number followed by a stray word (or as a number where a duration was expected).
+/// Only where a duration belongs (after `sla` or `within`, against `elapsed`, or after another
+/// part of a duration): `n > 3 d` may mean anything. The edit joins the parts.
+fn spaced_duration(input: &str, pos: usize, base: usize, expected: &[&str]) -> Option<Diagnostic> {
     let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let number_len = |text: &str| {
+        let int = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let frac = text[int..]
+            .strip_prefix('.')
+            .map(|f| f.len() - f.trim_start_matches(|c: char| c.is_ascii_digit()).len())
+            .filter(|&n| n > 0)
+            .map_or(0, |n| n + 1);
+        if int == 0 {
+            0
+        } else {
+            int + frac
+        }
+    };
     let rest = input.get(pos..)?;
     // The error is at the number (`sla 4 h`) or at the unit (`> 3 d`).
-    let (number_start, unit_at) = if rest.starts_with(|c: char| c.is_ascii_digit()) {
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (mut start, unit_at) = if number_len(rest) > 0 {
+        let digits = number_len(rest);
         let gap = rest[digits..].len() - rest[digits..].trim_start_matches([' ', '\t']).len();
-        if gap == 0 || input[..pos].ends_with(word_char) {
+        if gap == 0 {
             return None;
         }
         (pos, pos + digits + gap)
     } else {
         let before = input[..pos].trim_end_matches([' ', '\t']);
-        let start = before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        if start == before.len() || before.len() == pos || input[..start].ends_with(word_char) {
+        if before.len() == pos {
+            return None;
+        }
+        // The number before the blanks (with its decimals).
+        let start = before
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| c.is_ascii_digit() || c == '.')
+            .last()
+            .map(|(i, _)| i)?;
+        if number_len(&before[start..]) != before.len() - start {
             return None;
         }
         (start, pos)
@@ -719,50 +743,87 @@ fn spaced_duration(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
     if !"smhdw".contains(unit) || input[unit_at + 1..].starts_with(word_char) {
         return None;
     }
-    let written = &input[number_start..=unit_at];
-    let number = written.trim_end_matches(|c: char| !c.is_ascii_digit());
+    // Earlier parts of the same duration (`1h 30 m`) are joined too.
+    let part_before = |at: usize| {
+        let before = input[..at].trim_end_matches([' ', '\t']);
+        before.chars().last().filter(|c| "smhdw".contains(*c))?;
+        let number =
+            before[..before.len() - 1].trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        let len = before.len() - 1 - number.len();
+        (len > 0 && before.len() < at && !number.ends_with(word_char)).then_some(number.len())
+    };
+    let mut joined = false;
+    while let Some(earlier) = part_before(start) {
+        start = earlier;
+        joined = true;
+    }
+    if input[..start].ends_with(word_char) || input[..start].ends_with('-') {
+        return None;
+    }
+    // Where a duration belongs: expected here, or compared with `elapsed`.
+    let line = &input[input[..start].rfind('\n').map_or(0, |i| i + 1)..start];
+    let after_elapsed = {
+        let t = line
+            .trim_end()
+            .trim_end_matches(['<', '>', '=', '!'])
+            .trim_end();
+        t.ends_with("elapsed")
+    };
+    if !joined && !after_elapsed && !expected.iter().any(|e| e.starts_with("a duration")) {
+        return None;
+    }
+    let written = &input[start..=unit_at];
+    let fixed: String = written.chars().filter(|c| !c.is_whitespace()).collect();
     Some(
         e001_syntax_error::expected(
-            Span::new(base + number_start, base + unit_at + 1),
+            Span::new(base + start, base + unit_at + 1),
             "a duration such as `30m` or `1h30m`",
             &format!("`{written}`"),
-            format!(
-                "a duration is written without a space: replace `{written}` with `{number}{unit}`"
-            ),
+            format!("a duration is written without spaces: replace `{written}` with `{fixed}`"),
         )
         .with_fix(syntax_fix(
-            format!("replace `{written}` with `{number}{unit}`"),
-            Span::new(base + number_start, base + unit_at + 1),
-            format!("{number}{unit}"),
+            format!("replace `{written}` with `{fixed}`"),
+            Span::new(base + start, base + unit_at + 1),
+            fixed,
         )),
     )
 }
 
 /// `flow s ->` with nothing after it, then `step r { … }` on the next line: `step` is read as
-/// the target (keywords are contextual) and the error comes at `r`. It is reported at the
-/// arrow, whose target is missing.
+/// the target (keywords are contextual) and the error comes at `r`; or the next line is a doc
+/// comment, where the error comes. It is reported at the arrow, whose target is missing.
 fn missing_target(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
-    let before = input.get(..pos)?.trim_end();
-    let word = super::last_word(before);
-    let word_start = before.len() - word.len();
-    let head = input[..word_start].trim_end_matches([' ', '\t']);
-    if !STARTS_ITEM.contains(&word) || !head.ends_with('\n') {
-        return None;
-    }
-    let head = head.trim_end();
-    // The line before, without its comment.
-    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
-    let line = super::without_comment(&head[line_start..]).trim_end();
-    let arrow = line.strip_suffix("->")?;
-    let at = base + line_start + arrow.len();
-    let span = Span::new(at, at + 2);
+    let word_end = |at: usize| {
+        at + input[at..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(input.len() - at)
+    };
+    let (item, line_start) = if input.get(pos..)?.starts_with("///") {
+        // The doc comment of the next item, where the target was expected.
+        let start = input[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let next = super::past_comments(input, pos);
+        if !input[start..pos].trim().is_empty()
+            || !super::scan::starts_with_item_head(&input[next..])
+        {
+            return None;
+        }
+        (&input[next..word_end(next)], start)
+    } else {
+        let before = input[..pos].trim_end();
+        let word = super::last_word(before);
+        let word_start = before.len() - word.len();
+        let start = input[..word_start].trim_end_matches([' ', '\t']);
+        if !start.ends_with('\n') || !super::scan::starts_with_item_head(&input[word_start..]) {
+            return None;
+        }
+        (word, start.len())
+    };
+    let at = base + super::arrow_before(input, line_start)?;
     let mut d = e001_syntax_error::expected(
-        span,
+        Span::new(at, at + 2),
         "the step after `->`",
         "the end of the line",
-        format!(
-            "write the step this leads to after `->`: `{word}` on the next line begins the next item"
-        ),
+        format!("write the step this leads to after `->`: `{item}` below begins the next item"),
     );
     d.label = "no step after `->`".to_string();
     Some(d)
@@ -1026,7 +1087,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     }
     if let Some(d) = chained_comparison(input, pos, base, &expected)
         .or_else(|| leading_point(input, pos, base, &expected))
-        .or_else(|| spaced_duration(input, pos, base))
+        .or_else(|| spaced_duration(input, pos, base, &expected))
     {
         return d;
     }
@@ -1039,7 +1100,21 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     let (found, len) = found_at(input, pos);
     let span = Span::new(base + pos, base + pos + len);
     let expected_text = join_or(&expected);
-    let word = found.trim_matches('`');
+    // A doc comment where something else was expected (a doc comment is a token: it belongs
+    // to the declaration after it): the helps read the word after it, which is what comes.
+    let doc_word;
+    let (found, span, word) = if input.get(pos..).is_some_and(|r| r.starts_with("///")) {
+        let end = pos + input[pos..].find('\n').unwrap_or(input.len() - pos);
+        doc_word = found_at(input, super::past_comments(input, pos)).0;
+        (
+            "a doc comment".to_string(),
+            Span::new(base + pos, base + end),
+            doc_word.trim_matches('`'),
+        )
+    } else {
+        let word = found.trim_matches('`');
+        (found.clone(), span, word)
+    };
     let after_comma = input[..pos.min(input.len())].trim_end().ends_with(',');
     if let Some(d) = stray_or_wrong_token(input, pos, base, &expected, &expected_text) {
         return d;

@@ -447,7 +447,8 @@ fn recover_runs<'a>(
                         word.len() < gap.len()
                             && starts_with_keyword(word)
                             && !word.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    })
+                    }) && scan::starts_with_item_head(&source[c..])
+                        && arrow_before(source, c).is_some()
                 };
                 (i + 1..cuts.len())
                     .find(|&k| {
@@ -461,6 +462,39 @@ fn recover_runs<'a>(
             }
             (None, None) => cuts.len() - 1,
         };
+    }
+}
+
+/// The arrow that ends the last line with code before `line_start` (comment-only and blank
+/// lines skipped, the line's own comment left out): `flow s ->` whose target is missing.
+/// Returns the arrow's offset.
+pub(crate) fn arrow_before(text: &str, line_start: usize) -> Option<usize> {
+    let mut end = line_start;
+    loop {
+        let head = text[..end].trim_end();
+        let start = head.rfind('\n').map_or(0, |i| i + 1);
+        let line = without_comment(&head[start..]).trim_end();
+        if line.trim_start().is_empty() {
+            if start == 0 {
+                return None;
+            }
+            end = start;
+            continue;
+        }
+        return line.strip_suffix("->").map(|a| start + a.len());
+    }
+}
+
+/// `at` moved past whitespace and comments (doc comments too): where the next token starts.
+pub(crate) fn past_comments(text: &str, mut at: usize) -> usize {
+    loop {
+        let rest = &text[at..];
+        let trimmed = rest.trim_start();
+        at += rest.len() - trimmed.len();
+        if !trimmed.starts_with("//") {
+            return at;
+        }
+        at += trimmed.find('\n').unwrap_or(trimmed.len());
     }
 }
 

@@ -344,6 +344,18 @@ fn item_head_follows(bytes: &[u8], i: usize, word: &str) -> bool {
     past_name(bytes, i).is_some_and(|i| bytes[i..].starts_with(expected))
 }
 
+/// Whether `text` starts with the head of a workflow item that nothing else can begin:
+/// `step NAME {`, `flow NAME ->`, `handoff NAME ->`, `trigger NAME :` or `context {` (a step
+/// named `step` is a target, `step r {` is not).
+pub(crate) fn starts_with_item_head(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let end = bytes
+        .iter()
+        .position(|&b| !is_ident_char(b))
+        .unwrap_or(bytes.len());
+    item_head_follows(bytes, end, &text[..end])
+}
+
 /// `i` moved past blanks (spaces and tabs).
 fn skip_blanks(bytes: &[u8], mut i: usize) -> usize {
     while bytes.get(i).is_some_and(|b| matches!(b, b' ' | b'\t')) {

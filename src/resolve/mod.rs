@@ -1564,7 +1564,8 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &mut ast::FlowDecl, out: &mut Vec<Trans
         &many
     };
     let mut guard = Some(resolve_guard(ctx, flow.guard.take()));
-    for pair in refs.windows(2) {
+    let links = refs.len().saturating_sub(1);
+    for (k, pair) in refs.windows(2).enumerate() {
         let (from, to) = (pair[0], pair[1]);
         // A duplicate link is rejected once every transition is known.
         let rejected = false;
@@ -1573,7 +1574,15 @@ fn resolve_flow(ctx: &mut Ctx<'_>, flow: &mut ast::FlowDecl, out: &mut Vec<Trans
             from,
             to,
             guard: guard.take().unwrap_or(Guard::Always),
-            extra: TransitionExtra::boxed(Route::default(), flow.doc.take()),
+            // The doc describes every link of the chain.
+            extra: TransitionExtra::boxed(
+                Route::default(),
+                if k + 1 == links {
+                    flow.doc.take()
+                } else {
+                    flow.doc.clone()
+                },
+            ),
             span: flow.span,
             rejected,
         });
@@ -1617,6 +1626,22 @@ fn resolve_handoff(ctx: &mut Ctx<'_>, handoff: &mut ast::HandoffDecl, out: &mut 
 
 #[cfg(test)]
 mod tests {
+    /// A doc comment on a chain `a -> b -> c` describes each of its links.
+    #[test]
+    fn every_link_of_a_documented_chain_has_the_doc() {
+        let source = "actor a: human\nworkflow w {\n  trigger t: manual\n  step x { owner a }\n  \
+                      step y { owner a }\n  /// The main path.\n  flow t -> x -> y\n}\n";
+        let parsed = crate::parse::parse(source);
+        let mut diagnostics = parsed.diagnostics;
+        let module = super::resolve(parsed.file, &mut diagnostics);
+        let docs: Vec<_> = module.workflows[0]
+            .transitions
+            .iter()
+            .map(|t| t.doc().map(String::as_str))
+            .collect();
+        assert_eq!(docs, [Some("The main path."), Some("The main path.")]);
+    }
+
     /// `resolve_guard` frees the tree's condition just before it allocates the model's, so
     /// that the allocator hands the same block back: that needs the two to stay one size.
     #[test]

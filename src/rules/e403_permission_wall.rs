@@ -62,11 +62,20 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                         ),
                         cap.span,
                         "read as a capability of `action`, not as the step's class",
-                        format!(
-                            "write what step `{}` does after `action` (`action CAP {}`), or \
-                             remove `action`",
-                            step.name.text, cap.name
-                        ),
+                        if step.reversibility().is_some() {
+                            // The step says its class elsewhere: a second one would be E104.
+                            format!(
+                                "write what step `{}` does after `action` in place of `{}`, or \
+                                 remove `action` and `{}`",
+                                step.name.text, cap.name, cap.name
+                            )
+                        } else {
+                            format!(
+                                "write what step `{}` does after `action` (`action CAP {}`), or \
+                                 remove `action`",
+                                step.name.text, cap.name
+                            )
+                        },
                     )
                     .with_label(
                         owner.name.span,

@@ -45,12 +45,12 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
         // step without one is E402's (it must be `reversible`).
         // `action` then `reversible` on the next line: the class was read as a capability
         // the owner lacks, E403's diagnostic.
+        // (Or an owner that did not resolve: the class was meant all the same.)
         let class_as_action = || {
-            a.owner(StepId(i as u32)).is_some_and(|owner| {
-                step.actions().iter().any(|cap| {
-                    super::e403_permission_wall::is_class_word(&cap.name)
-                        && !owner.grants(&cap.name)
-                })
+            let owner = a.owner(StepId(i as u32));
+            step.actions().iter().any(|cap| {
+                super::e403_permission_wall::is_class_word(&cap.name)
+                    && owner.is_none_or(|owner| !owner.grants(&cap.name))
             })
         };
         if step.reversibility().is_some()
