@@ -789,6 +789,47 @@ fn spaced_duration(input: &str, pos: usize, base: usize, expected: &[&str]) -> O
     )
 }
 
+/// `context { … }` or `flow a -> b` pasted into a step (or a handoff's body), with the step's
+/// items after it: the item is in the wrong block (the scanner kept the block open, see
+/// `scan::misplaced_item`). One E001 that says where it belongs.
+fn workflow_item_in_a_block(
+    input: &str,
+    pos: usize,
+    base: usize,
+    expected: &[&str],
+) -> Option<Diagnostic> {
+    let rest = input.get(pos..)?;
+    let place = if expected.contains(&"`needs`") {
+        "a step"
+    } else if expected.contains(&"`carries`") {
+        "this body"
+    } else {
+        return None;
+    };
+    let line_start = input[..pos].rfind('\n').map_or(0, |i| i + 1);
+    if !input[line_start..pos].trim().is_empty()
+        || !super::scan::starts_with_item_head(rest)
+        || !super::scan::misplaced_item(input.as_bytes(), pos)
+    {
+        return None;
+    }
+    let word = &rest[..rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let end = pos + super::without_comment(line).trim_end().len();
+    let mut d = e001_syntax_error::expected(
+        Span::new(base + pos, base + end),
+        &format!("an item of {place}"),
+        &format!("`{word}`"),
+        format!(
+            "move this `{word}` out of {}, into the workflow's body",
+            if place == "a step" { "the step" } else { place }
+        ),
+    );
+    d.message = format!("`{word}` is an item of the workflow, not of {place}");
+    d.label = format!("`{word}` cannot stand in {place}");
+    Some(d)
+}
+
 /// `flow s ->` with nothing after it, then `step r { … }` on the next line: `step` is read as
 /// the target (keywords are contextual) and the error comes at `r`; or the next line is a doc
 /// comment, where the error comes. It is reported at the arrow, whose target is missing.
@@ -1095,6 +1136,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         return d;
     }
     if let Some(d) = missing_target(input, pos, base) {
+        return d;
+    }
+    if let Some(d) = workflow_item_in_a_block(input, pos, base, &expected) {
         return d;
     }
     let (found, len) = found_at(input, pos);

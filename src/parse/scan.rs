@@ -356,6 +356,55 @@ pub(crate) fn starts_with_item_head(text: &str) -> bool {
     item_head_follows(bytes, end, &text[..end])
 }
 
+/// Whether the workflow item at `start`, inside a block, is whole on its line (its braces
+/// balance) and the next line with code goes on with the block: a step item or a `}`. Then
+/// the item was put in the wrong block (`context { … }` pasted into a step), rather than the
+/// block's `}` being missing before it. Reads to the end of the next line with code.
+pub(crate) fn misplaced_item(bytes: &[u8], start: usize) -> bool {
+    let mut depth = 0i32;
+    let mut i = start;
+    while i < bytes.len() && bytes[i] != b'\n' {
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            b'"' => {
+                i = skip_string(bytes, i);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => break,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+        i += 1;
+    }
+    if depth != 0 {
+        return false;
+    }
+    // The first word (or `}`) of the next line with code.
+    loop {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'/') && bytes.get(i + 1) == Some(&b'/') {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        break;
+    }
+    if bytes.get(i) == Some(&b'}') {
+        return true;
+    }
+    let end = bytes[i..]
+        .iter()
+        .position(|&b| !is_ident_char(b))
+        .map_or(bytes.len(), |n| i + n);
+    STEP_WORDS.iter().any(|k| k.as_bytes() == &bytes[i..end])
+}
+
 /// `i` moved past blanks (spaces and tabs).
 fn skip_blanks(bytes: &[u8], mut i: usize) -> usize {
     while bytes.get(i).is_some_and(|b| matches!(b, b' ' | b'\t')) {
@@ -616,10 +665,14 @@ pub fn scan(src: &str) -> Scan {
                 }
                 // A block left open above: an item head that is never valid inside a block
                 // (`step NAME {`, `flow NAME ->`, …) starting a line closes it.
+                // Unless the item is whole on its line and the block goes on after it (a step
+                // item or its `}` on the next line): then it was put in the wrong block, and is
+                // that block's broken item.
                 if braces > 1
                     && first_on_line
                     && body.as_ref().is_some_and(|b| b.open.is_some())
                     && item_head_follows(bytes, i, word)
+                    && !misplaced_item(bytes, start)
                 {
                     braces = 1;
                 }
