@@ -789,6 +789,44 @@ fn spaced_duration(input: &str, pos: usize, base: usize, expected: &[&str]) -> O
     )
 }
 
+/// `handoff handoff a -> b`, `step step s {`: a keyword written twice reads the second as the
+/// name, and the error comes at the real name. The edit removes the second keyword.
+fn repeated_keyword(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    if !input
+        .get(pos..)?
+        .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    {
+        return None;
+    }
+    let before = input[..pos].trim_end_matches([' ', '\t']);
+    let second = super::last_word(before);
+    let second_start = before.len() - second.len();
+    let head = input[..second_start].trim_end_matches([' ', '\t']);
+    if second.is_empty() || head.len() == second_start || super::last_word(head) != second {
+        return None;
+    }
+    let first_start = head.len() - second.len();
+    let line_start = input[..first_start].rfind('\n').map_or(0, |i| i + 1);
+    if !STARTS_ITEM.contains(&second) || !input[line_start..first_start].trim().is_empty() {
+        return None;
+    }
+    let removed = Span::new(base + second_start, base + pos);
+    let mut d = e001_syntax_error::expected(
+        Span::new(base + second_start, base + before.len()),
+        "a name",
+        &format!("`{second}`"),
+        format!("`{second}` is written twice: remove the second"),
+    )
+    .with_fix(syntax_fix(
+        format!("remove the second `{second}`"),
+        removed,
+        "",
+    ));
+    d.message = format!("`{second}` is written twice");
+    d.label = "written twice".to_string();
+    Some(d)
+}
+
 /// `context { … }` or `flow a -> b` pasted into a step (or a handoff's body), with the step's
 /// items after it: the item is in the wrong block (the scanner kept the block open, see
 /// `scan::misplaced_item`). One E001 that says where it belongs.
@@ -909,6 +947,92 @@ fn stray_or_wrong_token(
         return None;
     }
     let rest = input.get(pos..)?;
+    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    // `new-ticket`: a `-` inside a name, which is letters, digits and `_`.
+    if rest.starts_with('-')
+        && input[..pos].ends_with(word_char)
+        && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    {
+        let start = input[..pos].trim_end_matches(word_char).len();
+        let end = pos
+            + rest
+                .find(|c: char| !(word_char(c) || c == '-'))
+                .unwrap_or(rest.len());
+        let written = &input[start..end];
+        let name = written.replace('-', "_");
+        let span = Span::new(base + start, base + end);
+        return Some(
+            e001_syntax_error::expected(
+                span,
+                "a name",
+                &format!("`{written}`"),
+                format!(
+                    "a name is letters, digits and `_`: replace `{written}` with `{name}` \
+                     (and its uses)"
+                ),
+            )
+            .with_fix(syntax_fix(
+                format!("replace `{written}` with `{name}`"),
+                span,
+                name,
+            )),
+        );
+    }
+    // `list[text]`, `enum[a, b]`, `in (a, b)`: the other brackets. Both are replaced.
+    let close_of = |c: char| match c {
+        '[' => Some(']'),
+        '(' => Some(')'),
+        '<' => Some('>'),
+        _ => None,
+    };
+    if let (Some(want_close), Some(open)) = (
+        want.chars()
+            .next()
+            .and_then(close_of)
+            .filter(|_| want.len() == 1),
+        rest.chars()
+            .next()
+            .filter(|&c| close_of(c).is_some() && c.to_string() != want),
+    ) {
+        let close = close_of(open)?;
+        let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        // `step enrich() {`: empty brackets before what was expected are removed instead.
+        if line[1..].starts_with(close) {
+            return None;
+        }
+        let at = line.find(close)?;
+        let span = Span::new(base + pos, base + pos + at + 1);
+        let inner = &line[1..at];
+        return Some(
+            e001_syntax_error::expected(
+                Span::new(base + pos, base + pos + 1),
+                expected_text,
+                &format!("`{open}`"),
+                format!(
+                    "write `{want}{inner}{want_close}` here: replace `{open}` and `{close}` with \
+                     `{want}` and `{want_close}`"
+                ),
+            )
+            .with_fix(syntax_fix(
+                format!("replace `{open}{inner}{close}` with `{want}{inner}{want_close}`"),
+                span,
+                format!("{want}{inner}{want_close}"),
+            )),
+        );
+    }
+    // `step enrich() {`: brackets of a call, where none belong.
+    if rest.starts_with("()") && rest[2..].trim_start_matches([' ', '\t']).starts_with(want) {
+        let span = Span::new(base + pos, base + pos + 2);
+        return Some(
+            e001_syntax_error::expected(
+                span,
+                expected_text,
+                "`()`",
+                format!("remove `()`: {only} follows the name"),
+            )
+            .with_fix(syntax_fix("remove `()`", span, "")),
+        );
+    }
     // `actor bot = ai`, `email = text`: `=` written for `:`.
     if want == ":" && rest_starts_with_single(input, pos, '=') {
         let span = Span::new(base + pos, base + pos + 1);
@@ -924,10 +1048,12 @@ fn stray_or_wrong_token(
     }
     if want == "->" {
         // (`<-` is left out: replacing it would turn the route round.)
-        let arrow = ["=>", "—>", "–>", "-->", "- >", "→", "⇒", "to ", "-", ">"]
-            .into_iter()
-            .find(|a| rest.starts_with(a))?
-            .trim_end();
+        let arrow = [
+            "=>", "—>", "–>", "-->", "- >", "→", "⇒", "to ", "-", ">", ":",
+        ]
+        .into_iter()
+        .find(|a| rest.starts_with(a))?
+        .trim_end();
         let span = Span::new(base + pos, base + pos + arrow.len());
         return Some(
             e001_syntax_error::expected(
@@ -1108,6 +1234,34 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
                 ),
             );
         }
+        // `todo` alone on a line of `context`, then `language: text`: a stray word, which
+        // the field after it has its `:` (the error is at that field's name).
+        let (found_word, found_len) = found_at(input, pos);
+        let line_start = input[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let first_on_line = input[line_start..pos].trim().is_empty();
+        let above = input[..line_start.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let stray = super::without_comment(&input[above..line_start.max(1) - 1]).trim();
+        if first_on_line
+            && line_start > 0
+            && !stray.is_empty()
+            && stray.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && found_word.starts_with('`')
+            && input[pos + found_len..]
+                .trim_start_matches([' ', '\t'])
+                .starts_with(':')
+        {
+            let at = above + input[above..].find(stray).unwrap_or(0);
+            let span = Span::new(base + at, base + at + stray.len());
+            return e001_syntax_error::expected(
+                span,
+                "a field (`NAME: TYPE`)",
+                &format!("`{stray}`"),
+                format!("remove `{stray}`: a field is written `NAME: TYPE`"),
+            )
+            .with_fix(syntax_fix(format!("remove `{stray}`"), span, ""));
+        }
         if closest_keyword(previous, &["sensitive"]).is_some() {
             let span = Span::new(base + start, base + before.len());
             return e001_syntax_error::expected(
@@ -1139,6 +1293,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         return d;
     }
     if let Some(d) = workflow_item_in_a_block(input, pos, base, &expected) {
+        return d;
+    }
+    if let Some(d) = repeated_keyword(input, pos, base) {
         return d;
     }
     let (found, len) = found_at(input, pos);
