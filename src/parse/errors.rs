@@ -789,6 +789,41 @@ fn spaced_duration(input: &str, pos: usize, base: usize, expected: &[&str]) -> O
     )
 }
 
+/// Keywords followed by a name (or a list of names), which reads a keyword on the next line as
+/// that name when the value is left out.
+pub(super) const NAME_TAKERS: &[&str] = &[
+    "owner", "needs", "provides", "action", "carries", "fallback", "can", "customer",
+];
+
+/// `owner` with nothing after it, then `needs q` on the next line: `needs` is read as the owner
+/// and the error comes at `q`. It is reported at `owner`, whose value is missing.
+fn missing_value(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
+    let before = input[..pos].trim_end_matches([' ', '\t']);
+    let word = super::last_word(before);
+    let word_start = before.len() - word.len();
+    let line_start = input[..word_start].trim_end_matches([' ', '\t']);
+    if word.is_empty()
+        || before.len() == pos
+        || !line_start.ends_with('\n')
+        || !super::scan::starts_any_item(word)
+    {
+        return None;
+    }
+    let taker_end = super::value_taker_before(input, line_start.len())?;
+    let taker = super::last_word(&input[..taker_end]);
+    let at = base + taker_end - taker.len();
+    let mut d = e001_syntax_error::expected(
+        Span::new(at, at + taker.len()),
+        &format!("a name after `{taker}`"),
+        "the end of the line",
+        format!(
+            "write what `{taker}` names after it: `{word}` on the next line begins the next item"
+        ),
+    );
+    d.label = format!("nothing after `{taker}`");
+    Some(d)
+}
+
 /// `handoff handoff a -> b`, `step step s {`: a keyword written twice reads the second as the
 /// name, and the error comes at the real name. The edit removes the second keyword.
 fn repeated_keyword(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
@@ -807,7 +842,8 @@ fn repeated_keyword(input: &str, pos: usize, base: usize) -> Option<Diagnostic> 
     }
     let first_start = head.len() - second.len();
     let line_start = input[..first_start].rfind('\n').map_or(0, |i| i + 1);
-    if !STARTS_ITEM.contains(&second) || !input[line_start..first_start].trim().is_empty() {
+    let ahead = input[line_start..first_start].trim();
+    if !super::scan::starts_any_item(second) || !(ahead.is_empty() || ahead.ends_with('{')) {
         return None;
     }
     let removed = Span::new(base + second_start, base + pos);
@@ -1295,7 +1331,8 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     if let Some(d) = workflow_item_in_a_block(input, pos, base, &expected) {
         return d;
     }
-    if let Some(d) = repeated_keyword(input, pos, base) {
+    if let Some(d) = repeated_keyword(input, pos, base).or_else(|| missing_value(input, pos, base))
+    {
         return d;
     }
     let (found, len) = found_at(input, pos);

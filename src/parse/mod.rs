@@ -441,14 +441,21 @@ fn recover_runs<'a>(
                 };
                 // `flow s ->` then `step r { … }` on the next line: `step` was read as the
                 // target and the error is at `r`. The step starts at its cut: resume there.
+                // Or `owner` with nothing after it, then `needs q`: `needs` was read as the
+                // owner.
                 let swallowed = |c: usize| {
-                    source.get(c..at).is_some_and(|gap| {
+                    let Some(word) = source.get(c..at).and_then(|gap| {
                         let word = gap.trim_end_matches([' ', '\t']);
-                        word.len() < gap.len()
-                            && starts_with_keyword(word)
-                            && !word.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    }) && scan::starts_with_item_head(&source[c..])
-                        && arrow_before(source, c).is_some()
+                        (word.len() < gap.len()
+                            && !word.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+                        .then_some(word)
+                    }) else {
+                        return false;
+                    };
+                    (starts_with_keyword(word)
+                        && scan::starts_with_item_head(&source[c..])
+                        && arrow_before(source, c).is_some())
+                        || (scan::starts_any_item(word) && value_taker_before(source, c).is_some())
                 };
                 (i + 1..cuts.len())
                     .find(|&k| {
@@ -482,6 +489,31 @@ pub(crate) fn arrow_before(text: &str, line_start: usize) -> Option<usize> {
             continue;
         }
         return line.strip_suffix("->").map(|a| start + a.len());
+    }
+}
+
+/// The end of a keyword that takes a name (`owner`, `needs`, `carries`, …; see
+/// `errors::NAME_TAKERS`) ending the last line with code before `line_start`, with nothing
+/// after it: its value is missing.
+pub(crate) fn value_taker_before(text: &str, line_start: usize) -> Option<usize> {
+    let mut end = line_start;
+    loop {
+        let head = text[..end].trim_end();
+        let start = head.rfind('\n').map_or(0, |i| i + 1);
+        let line = without_comment(&head[start..]).trim_end();
+        if line.trim_start().is_empty() {
+            if start == 0 {
+                return None;
+            }
+            end = start;
+            continue;
+        }
+        let word = last_word(line);
+        let before = line[..line.len() - word.len()].trim_end();
+        // The keyword starts its item: at the start of the line or after a `{`.
+        let starts_item = before.trim_start().is_empty() || before.ends_with('{');
+        return (errors::NAME_TAKERS.contains(&word) && line.ends_with(word) && starts_item)
+            .then_some(start + line.len());
     }
 }
 

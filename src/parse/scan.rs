@@ -442,6 +442,14 @@ pub(crate) fn starts_an_item(word: &str) -> bool {
     ITEM_WORDS.contains(&word) || STEP_WORDS.contains(&word)
 }
 
+/// Whether `word` starts an item of any block: a workflow, a step, a route's body or an actor.
+pub(crate) fn starts_any_item(word: &str) -> bool {
+    starts_an_item(word)
+        || ROUTE_WORDS.contains(&word)
+        || ACTOR_WORDS.contains(&word)
+        || word == "actor"
+}
+
 /// Words that start an item of an actor's body.
 pub(crate) const ACTOR_WORDS: &[&str] = &["title", "can", "fallback", "members", "inbox"];
 
