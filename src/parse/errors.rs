@@ -352,6 +352,9 @@ const FOREIGN_OPERATORS: &[(&str, &str, &str)] = &[
     ("=<", "<=", COMPARISON),
     ("=>", ">=", COMPARISON),
     ("<>", "!=", COMPARISON),
+    ("≥", ">=", COMPARISON),
+    ("≤", "<=", COMPARISON),
+    ("≠", "!=", COMPARISON),
     ("=!=", "!=", COMPARISON),
     ("=!", "!=", COMPARISON),
     ("&", "and", "`and`"),
@@ -436,7 +439,7 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
 }
 
 /// Typographic quotes that word processors put where `"` was typed.
-pub(super) const CURLY_QUOTES: &[char] = &['“', '”', '„', '‟', '«', '»'];
+pub(super) const CURLY_QUOTES: &[char] = &['“', '”', '„', '‟', '«', '»', '‘', '’', '\''];
 
 /// The end of a string written in typographic quotes that opens at `pos` (past its closing
 /// quote on the same line), if one does.
@@ -448,6 +451,60 @@ pub(super) fn curly_string_end(input: &str, pos: usize) -> Option<usize> {
     let close = line.find(CURLY_QUOTES)?;
     let close_len = line[close..].chars().next().map_or(0, char::len_utf8);
     Some(pos + open.len_utf8() + close + close_len)
+}
+
+/// `# note`, `-- note`, `/* note */`: a comment of another language. The edit writes `//`.
+fn foreign_comment(input: &str, pos: usize, base: usize, expected: &[&str]) -> Option<Diagnostic> {
+    let rest = input.get(pos..)?;
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    // `a -- b` where `->` was expected is an arrow written another way.
+    let arrow = expected.contains(&"`->`");
+    let (open, close) = if line.starts_with('#') {
+        ("#", None)
+    } else if line.starts_with("--") && !line.starts_with("-->") && !arrow {
+        ("--", None)
+    } else if line.starts_with("/*") {
+        // Closed on its line, with nothing after it but a comment: one edit per end.
+        let closed = |i: usize| {
+            let after = line[i + 2..].trim();
+            after.is_empty() || after.starts_with("//")
+        };
+        ("/*", line.find("*/").map(|i| (i, closed(i))))
+    } else {
+        return None;
+    };
+    let mut edits = vec![Edit::replace(
+        Span::new(base + pos, base + pos + open.len()),
+        "//",
+    )];
+    if let Some((at, true)) = close {
+        edits.push(Edit::replace(
+            Span::new(base + pos + at, base + pos + at + 2),
+            "",
+        ));
+    } else if open == "/*" {
+        // A block comment over several lines: the edit would be one per line.
+        return Some(e001_syntax_error::expected(
+            Span::new(base + pos, base + pos + 2),
+            "a comment `// …`",
+            "`/*`",
+            "comments start with `//` and run to the end of the line: write `//` on each line"
+                .to_string(),
+        ));
+    }
+    Some(
+        e001_syntax_error::expected(
+            Span::new(base + pos, base + pos + open.len()),
+            "a comment `// …`",
+            &format!("`{open}`"),
+            format!("comments start with `//`: replace `{open}` with `//`"),
+        )
+        .with_fix(Fix::new(
+            format!("replace `{open}` with `//`"),
+            edits,
+            false,
+        )),
+    )
 }
 
 /// `title “Check the order”`: a string in typographic quotes. The edit writes straight ones.
@@ -463,7 +520,8 @@ fn typographic_quotes(input: &str, pos: usize, base: usize) -> Option<Diagnostic
             "a string `\"…\"`",
             &format!("`{open}`"),
             format!(
-                "strings are written in straight quotes: replace `{open}` and `{close}` with `\"`"
+                "strings are written in double straight quotes: replace `{open}` and `{close}` \
+                 with `\"`"
             ),
         )
         .with_fix(Fix::new(
@@ -553,23 +611,40 @@ fn colon_after_keyword(
     base: usize,
     expected: &[&str],
 ) -> Option<Diagnostic> {
-    if expected != ["a name"] || !input.get(pos..).is_some_and(|r| r.starts_with(':')) {
+    let rest = input.get(pos..)?;
+    // `owner: x`, `sla: 4h`, `title = "…"`: a sign between an item's keyword and its value.
+    let sign = if rest.starts_with(':') && !rest.starts_with("::") {
+        ':'
+    } else if rest.starts_with('=') && !rest.starts_with("==") {
+        '='
+    } else {
         return None;
-    }
-    let after = input[pos + 1..].trim_start_matches([' ', '\t']);
+    };
+    let after = rest[1..].trim_start_matches([' ', '\t']);
     let keyword = super::last_word(&input[..pos]);
-    if !after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') || keyword.is_empty() {
+    let value_follows =
+        after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '"');
+    // The keyword ends right before the sign (`owner :` too) and starts an item.
+    let keyword_end = input[..pos].trim_end_matches([' ', '\t']).len();
+    let is_keyword = expected == ["a name"]
+        || (super::scan::starts_any_item(keyword)
+            && !matches!(
+                keyword,
+                "actor" | "trigger" | "step" | "flow" | "handoff" | "workflow"
+            )
+            && input[..keyword_end].ends_with(keyword));
+    if !value_follows || keyword.is_empty() || !is_keyword || (sign == '=' && keyword == "actor") {
         return None;
     }
     let span = Span::new(base + pos, base + pos + 1);
     Some(
         e001_syntax_error::expected(
             span,
-            "a name",
-            "`:`",
-            format!("`{keyword}` takes the name without a `:`: remove the `:`"),
+            "a value",
+            &format!("`{sign}`"),
+            format!("`{keyword}` takes its value without a `{sign}`: remove the `{sign}`"),
         )
-        .with_fix(syntax_fix("remove the `:`", span, "")),
+        .with_fix(syntax_fix(format!("remove the `{sign}`"), span, "")),
     )
 }
 
@@ -1245,6 +1320,9 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         expected.retain(|p| *p != "`reason`");
         candidates.retain(|k| *k != "reason");
     }
+    if let Some(d) = foreign_comment(input, pos, base, &expected) {
+        return d;
+    }
     if let Some(d) = typographic_quotes(input, pos, base)
         .or_else(|| unterminated_string(input, pos, base))
         .or_else(|| invalid_escape(input, pos, base))
@@ -1416,10 +1494,79 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         return e001_syntax_error::expected(span, &expected_text, &found, help).with_fix(
             syntax_fix(format!("replace `{word}` with `{kw}`"), span, kw),
         );
+    } else if let Some(d) = missing_comma(input, pos, base, &expected, &found, span) {
+        return d;
+    } else if RESERVED.contains(&word) && expected.contains(&"a name") {
+        format!(
+            "`{word}` is reserved (conditions use it) and cannot be a name: choose another name"
+        )
+    } else if expected == ["end of file"] {
+        "remove this: nothing may follow the last declaration's `}`".to_string()
     } else if expected.len() == 1 && expected[0].starts_with('`') && expected[0].len() <= 5 {
         format!("insert {} here", expected[0])
     } else {
         format!("write {expected_text} here, or remove what stands in the way")
     };
     e001_syntax_error::expected(span, &expected_text, &found, help)
+}
+
+/// The words reserved everywhere, because conditions need them.
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "true",
+    "false",
+    "when",
+    "otherwise",
+    "confidence",
+    "attempts",
+    "elapsed",
+];
+
+/// `needs ticket_id subject`, `members "A" "B"`: a list's comma left out between two items on
+/// one line. The edit inserts it after the item before.
+fn missing_comma(
+    input: &str,
+    pos: usize,
+    base: usize,
+    expected: &[&str],
+    found: &str,
+    span: Span,
+) -> Option<Diagnostic> {
+    if !expected.contains(&"`,`") {
+        return None;
+    }
+    let item = found.starts_with('`')
+        && found[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        || found == "a string";
+    let before = input[..pos].trim_end_matches([' ', '\t']);
+    if !item || before.len() == pos || before.ends_with(['\n', ',', '{', '(', '[', '<']) {
+        return None;
+    }
+    // Not a keyword of the next item (`needs a owner b`: the list ended; that is another error).
+    let word = found.trim_matches('`');
+    if super::scan::starts_any_item(word) || RESERVED.contains(&word) {
+        return None;
+    }
+    let at = Span::new(base + before.len(), base + before.len());
+    // A string is named by its text (up to its closing quote on the line).
+    let shown = if found == "a string" {
+        let rest = &input[pos..];
+        let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        let end = line[1..].find('"').map_or(line.len(), |i| i + 2);
+        format!("`{}`", truncate(&line[..end]))
+    } else {
+        found.to_string()
+    };
+    Some(
+        e001_syntax_error::expected(
+            span,
+            "`,`",
+            found,
+            format!("items of a list are separated by commas: insert `,` before {shown}"),
+        )
+        .with_fix(syntax_fix(format!("insert `,` before {shown}"), at, ",")),
+    )
 }
