@@ -304,6 +304,8 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("integer", "number"),
     ("float", "number"),
     ("decimal", "number"),
+    // A step's side effect where an actor's permission goes.
+    ("action", "can"),
     // An actor's permission where a step's side effect goes.
     ("can", "action"),
 ];
@@ -979,6 +981,53 @@ fn workflow_item_in_a_block(
     Some(d)
 }
 
+/// `sla 1hr`, `sla 5 min`, `within 2 days`: a unit written as a word, where a duration was
+/// expected. The edit writes the unit's letter.
+fn unit_word(input: &str, pos: usize, base: usize, expected: &[&str]) -> Option<Diagnostic> {
+    if !expected.iter().any(|e| e.starts_with("a duration")) {
+        return None;
+    }
+    let rest = input.get(pos..)?;
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    let after = &rest[digits..];
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    let word_len = after[gap..]
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(after.len() - gap);
+    let word = after[gap..gap + word_len].to_ascii_lowercase();
+    let unit = match word.as_str() {
+        "sec" | "secs" | "second" | "seconds" => "s",
+        "min" | "mins" | "minute" | "minutes" => "m",
+        "hr" | "hrs" | "hour" | "hours" => "h",
+        "day" | "days" => "d",
+        "wk" | "wks" | "week" | "weeks" => "w",
+        _ => return None,
+    };
+    let end = pos + digits + gap + word_len;
+    let written = &input[pos..end];
+    let fixed = format!("{}{unit}", &rest[..digits]);
+    let span = Span::new(base + pos, base + end);
+    Some(
+        e001_syntax_error::expected(
+            span,
+            "a duration such as `30m` or `1h30m`",
+            &format!("`{written}`"),
+            format!(
+                "a duration's unit is one letter (`s`, `m`, `h`, `d`, `w`): replace `{written}` \
+                 with `{fixed}`"
+            ),
+        )
+        .with_fix(syntax_fix(
+            format!("replace `{written}` with `{fixed}`"),
+            span,
+            fixed,
+        )),
+    )
+}
+
 /// `flow s ->` with nothing after it, then `step r { … }` on the next line: `step` is read as
 /// the target (keywords are contextual) and the error comes at `r`; or the next line is a doc
 /// comment, where the error comes. It is reported at the arrow, whose target is missing.
@@ -1397,6 +1446,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
     if let Some(d) = chained_comparison(input, pos, base, &expected)
         .or_else(|| leading_point(input, pos, base, &expected))
         .or_else(|| spaced_duration(input, pos, base, &expected))
+        .or_else(|| unit_word(input, pos, base, &expected))
     {
         return d;
     }
@@ -1446,26 +1496,36 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         return missing_close_at_end(input, pos, base);
     }
     // `escalate to x when …` then `carries …` on the next line: the body's `{` is missing.
+    // Likewise `step s` or `context` with the body's items on the next lines.
+    let on_next_line = input[..pos.min(input.len())]
+        .trim_end_matches([' ', '\t'])
+        .ends_with('\n');
     if expected.contains(&"`{`")
-        && [
+        && ([
             "carries", "sla", "fallback", "notify", "reason", "can", "inbox", "members",
         ]
         .contains(&word)
+            || (on_next_line && expected.len() <= 2 && !found.starts_with("end")))
     {
-        let end = input[..pos.min(input.len())].trim_end().len();
+        let head = input[..pos.min(input.len())].trim_end();
+        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+        // Before a comment at the end of the line above, not inside it.
+        let end = line_start + super::without_comment(&head[line_start..]).trim_end().len();
         let at = Span::new(base + end, base + end);
         let place = if input[end..pos.min(input.len())].contains('\n') {
             "at the end of the line above".to_string()
         } else {
             format!("before `{word}`")
         };
-        return e001_syntax_error::expected(
-            span,
-            &expected_text,
-            &found,
-            format!("the body that `{word}` belongs to opens with `{{`: insert ` {{` {place}"),
-        )
-        .with_fix(syntax_fix(format!("insert ` {{` {place}"), at, " {"));
+        let keyword = super::scan::starts_any_item(word) || word == "context";
+        let help = if keyword || !on_next_line {
+            format!("the body that `{word}` belongs to opens with `{{`: insert ` {{` {place}")
+        } else {
+            let first = head[line_start..].split_whitespace().next().unwrap_or("");
+            format!("the body of `{first}` opens with `{{`: insert ` {{` {place}")
+        };
+        return e001_syntax_error::expected(span, &expected_text, &found, help)
+            .with_fix(syntax_fix(format!("insert ` {{` {place}"), at, " {"));
     }
     // A stray character after the `,` (`needs a,& b`) is what stands in the way, not the comma.
     let stray = input
@@ -1487,6 +1547,8 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             .to_string()
     } else if expected.contains(&"`}`") && STARTS_ITEM.contains(&word) {
         format!("a `}}` is probably missing: close the block above before `{word}`")
+    } else if let Some(help) = item_of_another_block(word, &expected) {
+        help
     } else if let Some(kw) = closest_keyword(word, &candidates) {
         // The help names an exact edit: it is offered as a fix too (not applied by `--fix`:
         // the word may have been meant as something else altogether).
@@ -1508,6 +1570,25 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         format!("write {expected_text} here, or remove what stands in the way")
     };
     e001_syntax_error::expected(span, &expected_text, &found, help)
+}
+
+/// `carries` in a step, `needs` in a handoff's body: an item of another kind of block. The
+/// help says where it belongs.
+fn item_of_another_block(word: &str, expected: &[&str]) -> Option<String> {
+    use super::scan::{ROUTE_WORDS, STEP_WORDS};
+    let in_step = expected.contains(&"`needs`");
+    let in_route = expected.contains(&"`carries`");
+    if in_step && ROUTE_WORDS.contains(&word) && !STEP_WORDS.contains(&word) {
+        Some(format!(
+            "`{word}` belongs in the body `{{ … }}` of a handoff or an escalation, not in a step"
+        ))
+    } else if in_route && STEP_WORDS.contains(&word) && !ROUTE_WORDS.contains(&word) {
+        Some(format!(
+            "`{word}` belongs in a step, not in the body of a handoff or an escalation"
+        ))
+    } else {
+        None
+    }
 }
 
 /// The words reserved everywhere, because conditions need them.
