@@ -243,8 +243,25 @@ fn found_at(src: &str, pos: usize) -> (String, usize) {
             c.len_utf8(),
         ),
         '-' if rest.starts_with("->") => ("`->`".to_string(), 2),
+        c if invisible(c).is_some() => (
+            format!("{} (U+{:04X})", invisible(c).unwrap_or_default(), c as u32),
+            c.len_utf8(),
+        ),
         c => (format!("`{c}`"), c.len_utf8()),
     }
+}
+
+/// The name of a character that shows as a space or as nothing: pasted from a word processor
+/// or a web page, it is invisible in the source.
+fn invisible(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{a0}' | '\u{202f}' => "a non-breaking space",
+        '\u{2000}'..='\u{200a}' | '\u{3000}' => "a wide space",
+        '\u{200b}' => "a zero-width space",
+        '\u{200c}' | '\u{200d}' | '\u{2060}' => "an invisible joiner",
+        '\u{feff}' => "a byte order mark",
+        _ => return None,
+    })
 }
 
 fn truncate(word: &str) -> &str {
@@ -1547,6 +1564,25 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             .to_string()
     } else if expected.contains(&"`}`") && STARTS_ITEM.contains(&word) {
         format!("a `}}` is probably missing: close the block above before `{word}`")
+    } else if let Some(c) = input
+        .get(pos..)
+        .and_then(|r| r.chars().next())
+        .filter(|&c| invisible(c).is_some())
+    {
+        // A space-like character becomes a space; one that shows as nothing is removed.
+        let plain = if c.is_whitespace() { " " } else { "" };
+        let edit = if plain.is_empty() {
+            "remove it"
+        } else {
+            "replace it with a plain space"
+        };
+        return e001_syntax_error::expected(
+            span,
+            &expected_text,
+            &found,
+            format!("this character does not show: {edit}"),
+        )
+        .with_fix(syntax_fix(edit, span, plain));
     } else if let Some(help) = item_of_another_block(word, &expected) {
         help
     } else if let Some(kw) = closest_keyword(word, &candidates) {

@@ -114,12 +114,20 @@ impl<'d, 'i> Lowerer<'d, 'i> {
         let word = pair.as_str();
         let lower = word.to_ascii_lowercase();
         if lower != word {
-            self.diagnostics.push(e001_syntax_error::expected(
-                self.token_span(pair),
-                expected,
-                &format!("`{word}`"),
-                format!("did you mean `{lower}`? replace `{word}` with `{lower}`"),
-            ));
+            let span = self.token_span(pair);
+            self.diagnostics.push(
+                e001_syntax_error::expected(
+                    span,
+                    expected,
+                    &format!("`{word}`"),
+                    format!("did you mean `{lower}`? replace `{word}` with `{lower}`"),
+                )
+                .with_fix(crate::diagnostics::Fix::new(
+                    format!("replace `{word}` with `{lower}`"),
+                    vec![crate::diagnostics::Edit::replace(span, lower.clone())],
+                    false,
+                )),
+            );
         }
         lower
     }
