@@ -458,12 +458,24 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
 }
 
 /// Typographic quotes that word processors put where `"` was typed.
-pub(super) const CURLY_QUOTES: &[char] = &['“', '”', '„', '‟', '«', '»', '‘', '’', '\''];
+pub(super) const CURLY_QUOTES: &[char] = &['“', '”', '„', '‟', '«', '»'];
 
 /// The end of a string written in typographic quotes that opens at `pos` (past its closing
 /// quote on the same line), if one does.
 pub(super) fn curly_string_end(input: &str, pos: usize) -> Option<usize> {
     let rest = input.get(pos..)?;
+    // In single quotes (`'…'`, `‘…’`): an apostrophe may be inside, so the string ends at the
+    // last quote of the line; not when a `"` is inside (the edit would break it).
+    if let Some(open) = rest.chars().next().filter(|c| matches!(c, '\'' | '‘')) {
+        let body = &rest[open.len_utf8()..];
+        let line = &body[..body.find('\n').unwrap_or(body.len())];
+        let close = line.rfind(['\'', '’'])?;
+        if line[..close].contains('"') {
+            return None;
+        }
+        let close_len = line[close..].chars().next().map_or(0, char::len_utf8);
+        return Some(pos + open.len_utf8() + close + close_len);
+    }
     let open = rest.chars().next().filter(|c| CURLY_QUOTES.contains(c))?;
     let body = &rest[open.len_utf8()..];
     let line = &body[..body.find('\n').unwrap_or(body.len())];
@@ -476,8 +488,13 @@ pub(super) fn curly_string_end(input: &str, pos: usize) -> Option<usize> {
 fn foreign_comment(input: &str, pos: usize, base: usize, expected: &[&str]) -> Option<Diagnostic> {
     let rest = input.get(pos..)?;
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    // `a -- b` where `->` was expected is an arrow written another way.
+    // `a -- b` where `->` was expected is an arrow written another way; `inbox slack #ops` a
+    // string left unquoted, `n > --1` a sign: a comment of another language starts its line.
     let arrow = expected.contains(&"`->`");
+    let line_start = input[..pos].rfind('\n').map_or(0, |i| i + 1);
+    if !input[line_start..pos].trim().is_empty() {
+        return None;
+    }
     let (open, close) = if line.starts_with('#') {
         ("#", None)
     } else if line.starts_with("--") && !line.starts_with("-->") && !arrow {
@@ -643,27 +660,45 @@ fn colon_after_keyword(
     let keyword = super::last_word(&input[..pos]);
     let value_follows =
         after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '"');
-    // The keyword ends right before the sign (`owner :` too) and starts an item.
+    // The keyword ends right before the sign (`owner :` too), starts its item (`when title:
+    // "x"` compares a field named `title`) and takes a value (`reversible: true` is a flag
+    // with a stray value).
     let keyword_end = input[..pos].trim_end_matches([' ', '\t']).len();
+    let ahead = input[..keyword_end.saturating_sub(keyword.len())].trim_end_matches([' ', '\t']);
+    let starts_item = ahead.is_empty() || ahead.ends_with(['\n', '{']);
+    let flag = matches!(keyword, "customer_facing" | "reversible" | "irreversible");
     let is_keyword = expected == ["a name"]
         || (super::scan::starts_any_item(keyword)
             && !matches!(
                 keyword,
                 "actor" | "trigger" | "step" | "flow" | "handoff" | "workflow"
             )
-            && input[..keyword_end].ends_with(keyword));
-    if !value_follows || keyword.is_empty() || !is_keyword || (sign == '=' && keyword == "actor") {
+            && input[..keyword_end].ends_with(keyword)
+            && starts_item);
+    if !value_follows
+        || keyword.is_empty()
+        || !is_keyword
+        || flag
+        || (sign == '=' && keyword == "actor")
+    {
         return None;
     }
     let span = Span::new(base + pos, base + pos + 1);
+    // `sla:4h`: the sign is all that separates the two, so it becomes a space.
+    let glued = keyword_end == pos && !rest[1..].starts_with([' ', '\t']);
+    let (edit, replacement) = if glued {
+        (format!("replace the `{sign}` with a space"), " ")
+    } else {
+        (format!("remove the `{sign}`"), "")
+    };
     Some(
         e001_syntax_error::expected(
             span,
             "a value",
             &format!("`{sign}`"),
-            format!("`{keyword}` takes its value without a `{sign}`: remove the `{sign}`"),
+            format!("`{keyword}` takes its value without a `{sign}`: {edit}"),
         )
-        .with_fix(syntax_fix(format!("remove the `{sign}`"), span, "")),
+        .with_fix(syntax_fix(edit, span, replacement)),
     )
 }
 
@@ -940,6 +975,12 @@ fn repeated_keyword(input: &str, pos: usize, base: usize) -> Option<Diagnostic> 
     if !super::scan::starts_any_item(second) || !(ahead.is_empty() || ahead.ends_with('{')) {
         return None;
     }
+    // A keyword may name a step (`step step owner a }`, `handoff handoff to u`): a workflow
+    // item's keyword is repeated only when the rest is that item's head (`handoff s -> u`).
+    if STARTS_ITEM.contains(&second) && !super::scan::starts_with_item_head(&input[second_start..])
+    {
+        return None;
+    }
     let removed = Span::new(base + second_start, base + pos);
     let mut d = e001_syntax_error::expected(
         Span::new(base + second_start, base + before.len()),
@@ -1127,6 +1168,7 @@ fn stray_or_wrong_token(
     let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
     // `new-ticket`: a `-` inside a name, which is letters, digits and `_`.
     if rest.starts_with('-')
+        && want != "->"
         && input[..pos].ends_with(word_char)
         && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
     {
@@ -1177,7 +1219,28 @@ fn stray_or_wrong_token(
         if line[1..].starts_with(close) {
             return None;
         }
-        let at = line.find(close)?;
+        // The matching close: nested brackets counted, strings skipped.
+        let (mut depth, mut in_string, mut at) = (0usize, false, None);
+        for (i, c) in line.char_indices() {
+            match c {
+                '"' => in_string = !in_string,
+                _ if in_string => {}
+                c if c == open => depth += 1,
+                c if c == close => {
+                    depth -= 1;
+                    if depth == 0 {
+                        at = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let at = at?;
+        if line[1..at].contains(open) {
+            // `list[list[text]]`: one edit per pair would be needed.
+            return None;
+        }
         let span = Span::new(base + pos, base + pos + at + 1);
         let inner = &line[1..at];
         return Some(
@@ -1225,8 +1288,11 @@ fn stray_or_wrong_token(
     }
     if want == "->" {
         // (`<-` is left out: replacing it would turn the route round.)
+        if rest.starts_with("::") {
+            return None;
+        }
         let arrow = [
-            "=>", "—>", "–>", "-->", "- >", "→", "⇒", "to ", "-", ">", ":",
+            "=>", "—>", "–>", "-->", "--", "- >", "→", "⇒", "to ", "-", ">", ":",
         ]
         .into_iter()
         .find(|a| rest.starts_with(a))?
@@ -1427,6 +1493,8 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             && line_start > 0
             && !stray.is_empty()
             && stray.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            // `sensitve` on a line of its own is the flag misspelt (below).
+            && closest_keyword(stray, &["sensitive"]).is_none()
             && found_word.starts_with('`')
             && input[pos + found_len..]
                 .trim_start_matches([' ', '\t'])
@@ -1594,7 +1662,10 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         );
     } else if let Some(d) = missing_comma(input, pos, base, &expected, &found, span) {
         return d;
-    } else if RESERVED.contains(&word) && expected.contains(&"a name") {
+    } else if RESERVED.contains(&word)
+        && expected.contains(&"a name")
+        && declares_a_name(input, pos)
+    {
         format!(
             "`{word}` is reserved (conditions use it) and cannot be a name: choose another name"
         )
@@ -1625,6 +1696,19 @@ fn item_of_another_block(word: &str, expected: &[&str]) -> Option<String> {
     } else {
         None
     }
+}
+
+/// Whether the name expected at `pos` is declared there (`step NAME`, `NAME: …`), rather than
+/// referred to (`flow s -> NAME`), where a reserved word means the name was left out.
+fn declares_a_name(input: &str, pos: usize) -> bool {
+    let before = super::last_word(input[..pos].trim_end());
+    let word_end = input[pos..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(input.len(), |i| pos + i);
+    matches!(before, "step" | "trigger" | "actor" | "workflow")
+        || input[word_end..]
+            .trim_start_matches([' ', '\t'])
+            .starts_with(':')
 }
 
 /// The words reserved everywhere, because conditions need them.

@@ -361,6 +361,38 @@ pub(crate) fn starts_with_item_head(text: &str) -> bool {
 /// the item was put in the wrong block (`context { … }` pasted into a step), rather than the
 /// block's `}` being missing before it. Reads to the end of the next line with code.
 pub(crate) fn misplaced_item(bytes: &[u8], start: usize) -> bool {
+    // Indented like the line before it (the block's items): a block whose `}` is missing is
+    // followed by items indented less (`step u {` / `owner b` / `handoff …` at the step's
+    // depth).
+    let indent = |line_start: usize| {
+        bytes[line_start..]
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count()
+    };
+    let line_start = bytes[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let mut above = line_start;
+    let previous = loop {
+        if above == 0 {
+            return false;
+        }
+        let start_above = bytes[..above - 1]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let text = &bytes[start_above..above - 1];
+        let code = text.iter().position(|b| !b.is_ascii_whitespace());
+        match code {
+            Some(i) if !text[i..].starts_with(b"//") => break start_above,
+            _ => above = start_above,
+        }
+    };
+    if indent(line_start) < indent(previous) {
+        return false;
+    }
     let mut depth = 0i32;
     let mut i = start;
     while i < bytes.len() && bytes[i] != b'\n' {
