@@ -1662,6 +1662,14 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         );
     } else if let Some(d) = missing_comma(input, pos, base, &expected, &found, span) {
         return d;
+    } else if let Some(keyword) = expected
+        .contains(&"a name")
+        .then(|| super::last_word(input[..pos].trim_end()))
+        .filter(|k| {
+            matches!(*k, "step" | "trigger" | "actor" | "workflow") && (word == "{" || word == ":")
+        })
+    {
+        format!("a {keyword} is declared with its name: write it after `{keyword}`")
     } else if RESERVED.contains(&word)
         && expected.contains(&"a name")
         && declares_a_name(input, pos)

@@ -189,6 +189,12 @@ fn declared_near(source: &str, at: usize) -> Option<&str> {
         .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'));
     let first = words.next()?;
     if DECLARING.contains(&first) || scan::near_declaring_word(first) {
+        // `step { … }`: the name is left out. The empty name stands for it: any step, trigger
+        // or actor the workflow names in vain may be this one (see `resolve`).
+        let after = line.find(first).map_or("", |i| &line[i + first.len()..]);
+        if after.trim_start().starts_with(['{', ':']) {
+            return Some("");
+        }
         return words.next();
     }
     let before = source.get(line_start..at)?;

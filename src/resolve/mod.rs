@@ -447,8 +447,12 @@ impl Ctx<'_> {
     #[cold]
     #[inline(never)]
     fn undefined(&mut self, kind: &'static str, name: &ast::Ident, want: fn(Symbol) -> bool) {
-        // A declaration of this name was broken (E001): that is the one diagnostic.
-        if self.broken.binary_search(&name.name).is_ok() {
+        // A declaration of this name was broken (E001): that is the one diagnostic. A
+        // declaration whose name was left out (the empty name, first when sorted) may have been
+        // any step, trigger or actor.
+        if self.broken.binary_search(&name.name).is_ok()
+            || (kind != "field" && self.broken.first() == Some(&""))
+        {
             return;
         }
         let scope = self.scope;
