@@ -1651,6 +1651,18 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
             format!("this character does not show: {edit}"),
         )
         .with_fix(syntax_fix(edit, span, plain));
+    } else if let Some(fix) = (word == "within")
+        .then(|| within_after_else(input, pos, base))
+        .flatten()
+    {
+        return e001_syntax_error::expected(
+            span,
+            &expected_text,
+            &found,
+            "`within` comes before `else`: write `approve by … within DURATION else STEP`"
+                .to_string(),
+        )
+        .with_fix(fix);
     } else if let Some(help) = item_of_another_block(word, &expected) {
         help
     } else if let Some(kw) = closest_keyword(word, &candidates) {
@@ -1685,6 +1697,41 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         format!("write {expected_text} here, or remove what stands in the way")
     };
     e001_syntax_error::expected(span, &expected_text, &found, help)
+}
+
+/// `approve by a else decline within 1d`: `within` after `else` (at `pos`). The edit moves
+/// `within DURATION` before `else`.
+fn within_after_else(input: &str, pos: usize, base: usize) -> Option<Fix> {
+    let line_start = input[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line = &input[line_start..pos];
+    let approve = line.rfind("approve")?;
+    let after = &line[approve..];
+    if after.contains(" within ") {
+        return None;
+    }
+    let else_at = line_start + approve + after.find(" else ")?;
+    let rest = &input[pos + "within".len()..];
+    let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let token = rest[gap..]
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len() - gap);
+    if token == 0 {
+        return None;
+    }
+    let end = pos + "within".len() + gap + token;
+    let step_end = input[..pos].trim_end().len();
+    let within = &input[pos..end];
+    Some(Fix::new(
+        format!("move `{within}` before `else`"),
+        vec![
+            Edit::replace(
+                Span::new(base + else_at, base + else_at),
+                format!(" {within}"),
+            ),
+            Edit::replace(Span::new(base + step_end, base + end), ""),
+        ],
+        false,
+    ))
 }
 
 /// `carries` in a step, `needs` in a handoff's body: an item of another kind of block. The
