@@ -1167,8 +1167,17 @@ fn stray_or_wrong_token(
     let rest = input.get(pos..)?;
     let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
     // `new-ticket`: a `-` inside a name, which is letters, digits and `_`.
+    // (Where `->` is expected, `flow s-u` is the arrow written short, unless the `->` comes
+    // after the name: `flow new-ticket -> u`.)
+    let arrow_later = || {
+        let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        let name_end = line[1..]
+            .find(|c: char| !(word_char(c) || c == '-'))
+            .map_or(line.len(), |i| i + 1);
+        line[name_end..].trim_start().starts_with("->")
+    };
     if rest.starts_with('-')
-        && want != "->"
+        && (want != "->" || arrow_later())
         && input[..pos].ends_with(word_char)
         && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
     {

@@ -195,7 +195,13 @@ fn declared_near(source: &str, at: usize) -> Option<&str> {
         if after.trim_start().starts_with(['{', ':']) {
             return Some("");
         }
-        return words.next();
+        let name = words.next();
+        // `trigger new-ticket:`: a name with a `-` is no name; its uses may be written either
+        // way (`new_ticket`), so it stands for any name, like one left out.
+        let hyphen = name
+            .and_then(|n| after.find(n).map(|i| &after[i + n.len()..]))
+            .is_some_and(|rest| rest.starts_with('-') && rest[1..].starts_with(is_word));
+        return if hyphen { Some("") } else { name };
     }
     let before = source.get(line_start..at)?;
     let colon = before.rfind(':')?;
