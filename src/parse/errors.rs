@@ -425,7 +425,7 @@ fn foreign_operator(input: &str, pos: usize, base: usize, expected: &[&str]) -> 
     }
     let span = Span::new(base + pos, base + pos + op.len());
     // A word written against a name (`big&x`, `!x`) needs spaces, or it joins the name.
-    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let word_char = super::is_word_char;
     let ours_text = if ours.starts_with(|c: char| c.is_ascii_alphabetic()) {
         let before = input[..pos].ends_with(word_char);
         let after = rest[op.len()..].starts_with(word_char);
@@ -828,7 +828,7 @@ pub(super) fn missing_close_at_end(input: &str, pos: usize, base: usize) -> Diag
 /// Only where a duration belongs (after `sla` or `within`, against `elapsed`, or after another
 /// part of a duration): `n > 3 d` may mean anything. The edit joins the parts.
 fn spaced_duration(input: &str, pos: usize, base: usize, expected: &[&str]) -> Option<Diagnostic> {
-    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let word_char = super::is_word_char;
     let number_len = |text: &str| {
         let int = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         let frac = text[int..]
@@ -1018,11 +1018,11 @@ fn workflow_item_in_a_block(
     let line_start = input[..pos].rfind('\n').map_or(0, |i| i + 1);
     if !input[line_start..pos].trim().is_empty()
         || !super::scan::starts_with_item_head(rest)
-        || !super::scan::misplaced_item(input.as_bytes(), pos)
+        || !super::scan::misplaced_item(input, pos)
     {
         return None;
     }
-    let word = &rest[..rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?];
+    let word = super::first_word(rest);
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
     let end = pos + super::without_comment(line).trim_end().len();
     let mut d = e001_syntax_error::expected(
@@ -1090,11 +1090,6 @@ fn unit_word(input: &str, pos: usize, base: usize, expected: &[&str]) -> Option<
 /// the target (keywords are contextual) and the error comes at `r`; or the next line is a doc
 /// comment, where the error comes. It is reported at the arrow, whose target is missing.
 fn missing_target(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
-    let word_end = |at: usize| {
-        at + input[at..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(input.len() - at)
-    };
     let (item, line_start) = if input.get(pos..)?.starts_with("///") {
         // The doc comment of the next item, where the target was expected.
         let start = input[..pos].rfind('\n').map_or(0, |i| i + 1);
@@ -1104,7 +1099,7 @@ fn missing_target(input: &str, pos: usize, base: usize) -> Option<Diagnostic> {
         {
             return None;
         }
-        (&input[next..word_end(next)], start)
+        (super::first_word(&input[next..]), start)
     } else {
         let before = input[..pos].trim_end();
         let word = super::last_word(before);
@@ -1165,7 +1160,7 @@ fn stray_or_wrong_token(
         return None;
     }
     let rest = input.get(pos..)?;
-    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let word_char = super::is_word_char;
     // `new-ticket`: a `-` inside a name, which is letters, digits and `_`.
     // (Where `->` is expected, `flow s-u` is the arrow written short, unless the `->` comes
     // after the name: `flow new-ticket -> u`.)
@@ -1501,7 +1496,7 @@ pub fn from_pest(err: &pest::error::Error<Rule>, input: &str, base: usize) -> Di
         if first_on_line
             && line_start > 0
             && !stray.is_empty()
-            && stray.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && stray.chars().all(super::is_word_char)
             // `sensitve` on a line of its own is the flag misspelt (below).
             && closest_keyword(stray, &["sensitive"]).is_none()
             && found_word.starts_with('`')
@@ -1766,9 +1761,7 @@ fn item_of_another_block(word: &str, expected: &[&str]) -> Option<String> {
 /// referred to (`flow s -> NAME`), where a reserved word means the name was left out.
 fn declares_a_name(input: &str, pos: usize) -> bool {
     let before = super::last_word(input[..pos].trim_end());
-    let word_end = input[pos..]
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(input.len(), |i| pos + i);
+    let word_end = pos + super::first_word(&input[pos..]).len();
     matches!(before, "step" | "trigger" | "actor" | "workflow")
         || input[word_end..]
             .trim_start_matches([' ', '\t'])

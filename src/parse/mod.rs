@@ -228,12 +228,20 @@ pub(crate) fn without_comment(text: &str) -> &str {
     text
 }
 
+/// Whether `c` can be part of a word (a name or a keyword): an ASCII letter, digit or `_`.
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
 /// The word (letters, digits, `_`) that `text` ends with, spaces after it aside; empty if none.
 fn last_word(text: &str) -> &str {
     let text = text.trim_end();
-    text.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .next()
-        .unwrap_or("")
+    text.rsplit(|c: char| !is_word_char(c)).next().unwrap_or("")
+}
+
+/// The word (letters, digits, `_`) that `text` starts with; empty if none.
+pub(crate) fn first_word(text: &str) -> &str {
+    &text[..text.find(|c: char| !is_word_char(c)).unwrap_or(text.len())]
 }
 
 /// Why pest was not given, or did not accept, a piece of text.
@@ -458,9 +466,7 @@ fn recover_runs<'a>(
                 let swallowed = |c: usize| {
                     let Some(word) = source.get(c..at).and_then(|gap| {
                         let word = gap.trim_end_matches([' ', '\t']);
-                        (word.len() < gap.len()
-                            && !word.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
-                        .then_some(word)
+                        (word.len() < gap.len() && word.chars().all(is_word_char)).then_some(word)
                     }) else {
                         return false;
                     };
@@ -488,19 +494,25 @@ fn recover_runs<'a>(
 /// lines skipped, the line's own comment left out): `flow s ->` whose target is missing.
 /// Returns the arrow's offset.
 pub(crate) fn arrow_before(text: &str, line_start: usize) -> Option<usize> {
+    let (start, line) = last_code_line(text, line_start)?;
+    line.strip_suffix("->").map(|a| start + a.len())
+}
+
+/// The last line with code before `line_start` (blank and comment-only lines skipped), without
+/// its comment and trailing blanks, with the offset where it starts.
+pub(crate) fn last_code_line(text: &str, line_start: usize) -> Option<(usize, &str)> {
     let mut end = line_start;
     loop {
         let head = text[..end].trim_end();
         let start = head.rfind('\n').map_or(0, |i| i + 1);
         let line = without_comment(&head[start..]).trim_end();
-        if line.trim_start().is_empty() {
-            if start == 0 {
-                return None;
-            }
-            end = start;
-            continue;
+        if !line.trim_start().is_empty() {
+            return Some((start, line));
         }
-        return line.strip_suffix("->").map(|a| start + a.len());
+        if start == 0 {
+            return None;
+        }
+        end = start;
     }
 }
 
@@ -508,25 +520,13 @@ pub(crate) fn arrow_before(text: &str, line_start: usize) -> Option<usize> {
 /// `errors::NAME_TAKERS`) ending the last line with code before `line_start`, with nothing
 /// after it: its value is missing.
 pub(crate) fn value_taker_before(text: &str, line_start: usize) -> Option<usize> {
-    let mut end = line_start;
-    loop {
-        let head = text[..end].trim_end();
-        let start = head.rfind('\n').map_or(0, |i| i + 1);
-        let line = without_comment(&head[start..]).trim_end();
-        if line.trim_start().is_empty() {
-            if start == 0 {
-                return None;
-            }
-            end = start;
-            continue;
-        }
-        let word = last_word(line);
-        let before = line[..line.len() - word.len()].trim_end();
-        // The keyword starts its item: at the start of the line or after a `{`.
-        let starts_item = before.trim_start().is_empty() || before.ends_with('{');
-        return (errors::NAME_TAKERS.contains(&word) && line.ends_with(word) && starts_item)
-            .then_some(start + line.len());
-    }
+    let (start, line) = last_code_line(text, line_start)?;
+    let word = last_word(line);
+    let before = line[..line.len() - word.len()].trim_end();
+    // The keyword starts its item: at the start of the line or after a `{`.
+    let starts_item = before.trim_start().is_empty() || before.ends_with('{');
+    (errors::NAME_TAKERS.contains(&word) && line.ends_with(word) && starts_item)
+        .then_some(start + line.len())
 }
 
 /// `at` moved past whitespace and comments (doc comments too): where the next token starts.
@@ -544,10 +544,7 @@ pub(crate) fn past_comments(text: &str, mut at: usize) -> usize {
 
 /// Whether `text` starts with a keyword that starts an item of a workflow or a step.
 fn starts_with_keyword(text: &str) -> bool {
-    let end = text
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(text.len());
-    scan::starts_an_item(&text[..end])
+    scan::starts_an_item(first_word(text))
 }
 
 /// Recovers a broken step or context block `source[from..to]` item by item (field by field),
@@ -563,14 +560,8 @@ fn recover_block<'a>(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> bool {
     let piece = &source[from..to];
-    let mut rest = piece.trim_start();
-    while rest.starts_with("//") {
-        rest = rest.find('\n').map_or("", |n| &rest[n..]).trim_start();
-    }
-    let word_end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    let step = match &rest[..word_end] {
+    let rest = &piece[past_comments(piece, 0)..];
+    let step = match first_word(rest) {
         "step" => true,
         "context" => false,
         _ => return false,

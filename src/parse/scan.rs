@@ -360,7 +360,8 @@ pub(crate) fn starts_with_item_head(text: &str) -> bool {
 /// balance) and the next line with code goes on with the block: a step item or a `}`. Then
 /// the item was put in the wrong block (`context { … }` pasted into a step), rather than the
 /// block's `}` being missing before it. Reads to the end of the next line with code.
-pub(crate) fn misplaced_item(bytes: &[u8], start: usize) -> bool {
+pub(crate) fn misplaced_item(src: &str, start: usize) -> bool {
+    let bytes = src.as_bytes();
     // Indented like the line before it (the block's items): a block whose `}` is missing is
     // followed by items indented less (`step u {` / `owner b` / `handoff …` at the step's
     // depth).
@@ -374,21 +375,8 @@ pub(crate) fn misplaced_item(bytes: &[u8], start: usize) -> bool {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1);
-    let mut above = line_start;
-    let previous = loop {
-        if above == 0 {
-            return false;
-        }
-        let start_above = bytes[..above - 1]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let text = &bytes[start_above..above - 1];
-        let code = text.iter().position(|b| !b.is_ascii_whitespace());
-        match code {
-            Some(i) if !text[i..].starts_with(b"//") => break start_above,
-            _ => above = start_above,
-        }
+    let Some((previous, _)) = super::last_code_line(src, line_start) else {
+        return false;
     };
     if indent(line_start) < indent(previous) {
         return false;
@@ -415,18 +403,7 @@ pub(crate) fn misplaced_item(bytes: &[u8], start: usize) -> bool {
         return false;
     }
     // The first word (or `}`) of the next line with code.
-    loop {
-        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        if bytes.get(i) == Some(&b'/') && bytes.get(i + 1) == Some(&b'/') {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        break;
-    }
+    let i = past_space_and_comments(bytes, i);
     if bytes.get(i) == Some(&b'}') {
         return true;
     }
@@ -545,22 +522,26 @@ fn rest_of_line(bytes: &[u8], mut i: usize) -> RestOfLine {
     }
 }
 
-/// Whether the next word after `i` (past blanks, line breaks and comments) starts the head of
-/// a workflow item (`step NAME {`, `flow NAME ->`, `handoff NAME ->`, `trigger NAME :`,
-/// `context {`). Reads up to that word: a `}` is followed by at most one such look.
-fn item_after(bytes: &[u8], mut i: usize) -> bool {
+/// `i` moved past whitespace (line breaks too) and comments.
+fn past_space_and_comments(bytes: &[u8], mut i: usize) -> usize {
     loop {
         while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
             i += 1;
         }
-        if bytes.get(i) == Some(&b'/') && bytes.get(i + 1) == Some(&b'/') {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += 1;
-            }
-            continue;
+        if !bytes[i.min(bytes.len())..].starts_with(b"//") {
+            return i;
         }
-        break;
+        while i < bytes.len() && bytes[i] != b'\n' {
+            i += 1;
+        }
     }
+}
+
+/// Whether the next word after `i` (past blanks, line breaks and comments) starts the head of
+/// a workflow item (`step NAME {`, `flow NAME ->`, `handoff NAME ->`, `trigger NAME :`,
+/// `context {`). Reads up to that word: a `}` is followed by at most one such look.
+fn item_after(bytes: &[u8], i: usize) -> bool {
+    let mut i = past_space_and_comments(bytes, i);
     let start = i;
     while bytes.get(i).copied().is_some_and(is_ident_char) {
         i += 1;
@@ -712,7 +693,7 @@ pub fn scan(src: &str) -> Scan {
                     && first_on_line
                     && body.as_ref().is_some_and(|b| b.open.is_some())
                     && item_head_follows(bytes, i, word)
-                    && !misplaced_item(bytes, start)
+                    && !misplaced_item(src, start)
                 {
                     braces = 1;
                 }

@@ -85,13 +85,7 @@ fn near_a_field(ctx: &Ctx<'_>, op: &ast::Operand) -> bool {
 
 /// Whether an operand is a name of an enum-typed field.
 fn is_enum_field(ctx: &Ctx<'_>, op: &ast::Operand) -> bool {
-    let OperandKind::Name(name) = &op.kind else {
-        return false;
-    };
-    ctx.field_ids
-        .get(name)
-        .and_then(|id| ctx.fields.get(id.index()))
-        .is_some_and(|f| matches!(f.ty, Type::Enum(_)))
+    is_enum(ctx, field_of(ctx, op))
 }
 
 /// Whether a field (if any) is of an enum type.

@@ -52,38 +52,34 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
             }
             // `action` with nothing after it and the class on the next line: a list goes on
             // across lines, so the class was read as the action.
-            if is_class_word(&cap.name) {
-                out.push(
-                    Diagnostic::new(
-                        &RULE,
-                        format!(
-                            "step `{}` does `{}`, which its owner `{}` may not do",
-                            step.name.text, cap.name, owner.name.text
-                        ),
-                        cap.span,
-                        "read as a capability of `action`, not as the step's class",
-                        if step.reversibility().is_some() {
-                            // The step says its class elsewhere: a second one would be E104.
-                            format!(
-                                "write what step `{}` does after `action` in place of `{}`, or \
-                                 remove `action` and `{}`",
-                                step.name.text, cap.name, cap.name
-                            )
-                        } else {
-                            format!(
-                                "write what step `{}` does after `action` (`action CAP {}`), or \
-                                 remove `action`",
-                                step.name.text, cap.name
-                            )
-                        },
-                    )
-                    .with_label(
-                        owner.name.span,
-                        format!("`{}` is declared here", owner.name.text),
+            let (label, help) = if !is_class_word(&cap.name) {
+                (
+                    format!("not granted by the `can` of `{}`", owner.name.text),
+                    format!(
+                        "add `{}` to the `can` of `{}`, or give step `{}` to an actor that has it",
+                        cap.name, owner.name.text, step.name.text
                     ),
-                );
-                continue;
-            }
+                )
+            } else if step.reversibility().is_some() {
+                // The step says its class elsewhere: a second one would be E104.
+                (
+                    "read as a capability of `action`, not as the step's class".to_string(),
+                    format!(
+                        "write what step `{}` does after `action` in place of `{}`, or remove \
+                         `action` and `{}`",
+                        step.name.text, cap.name, cap.name
+                    ),
+                )
+            } else {
+                (
+                    "read as a capability of `action`, not as the step's class".to_string(),
+                    format!(
+                        "write what step `{}` does after `action` (`action CAP {}`), or remove \
+                         `action`",
+                        step.name.text, cap.name
+                    ),
+                )
+            };
             out.push(
                 Diagnostic::new(
                     &RULE,
@@ -92,11 +88,8 @@ fn check(a: &Analysis<'_>, out: &mut Vec<Diagnostic>) {
                         step.name.text, cap.name, owner.name.text
                     ),
                     cap.span,
-                    format!("not granted by the `can` of `{}`", owner.name.text),
-                    format!(
-                        "add `{}` to the `can` of `{}`, or give step `{}` to an actor that has it",
-                        cap.name, owner.name.text, step.name.text
-                    ),
+                    label,
+                    help,
                 )
                 .with_label(
                     owner.name.span,
